@@ -1,0 +1,33 @@
+using SensorOdl.Learning.Caches;
+using SensorOdl.Learning.Networks;
+
+namespace SensorOdl.Learning.FineTuning;
+
+/// <summary>Every fine-tuning method by its contract name (CONTRACT §5).</summary>
+public static class FineTuneMethods
+{
+    public static readonly IReadOnlyList<string> Names =
+        ["ft-last", "lora-last", "lora-all", "skip-lora", "skip2-lora", "skip2-lora-q8", "skip2-lora-q4"];
+
+    public static bool IsKnown(string name) => Names.Contains(name);
+
+    public static FineTuner Create(string name, Network baseNetwork, FineTuneOptions options) => name switch
+    {
+        "ft-last" => new FtLast(baseNetwork, options),
+        "lora-last" => new LoraLast(baseNetwork, options),
+        "lora-all" => new LoraAll(baseNetwork, options),
+        "skip-lora" => new SkipLora(baseNetwork, options),
+        "skip2-lora" => new Skip2Lora(baseNetwork, options, CacheEncoding.Float32),
+        "skip2-lora-q8" => new Skip2Lora(baseNetwork, options, CacheEncoding.Int8),
+        "skip2-lora-q4" => new Skip2Lora(baseNetwork, options, CacheEncoding.Int4),
+        _ => throw new ArgumentException($"Unknown fine-tuning method '{name}'; use one of {string.Join(", ", Names)}."),
+    };
+
+    /// <summary>Rebuilds the adapted model an adapter set describes on top of its base.</summary>
+    public static FineTuner Restore(Network baseNetwork, AdapterSet adapters, FineTuneOptions options)
+    {
+        FineTuner tuner = Create(adapters.Method, baseNetwork, options with { Rank = adapters.Rank });
+        tuner.Import(adapters);
+        return tuner;
+    }
+}

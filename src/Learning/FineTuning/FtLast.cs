@@ -1,0 +1,66 @@
+using SensorOdl.Learning.Layers;
+using SensorOdl.Learning.Networks;
+using SensorOdl.Learning.Tensors;
+using SensorOdl.Learning.Training;
+
+namespace SensorOdl.Learning.FineTuning;
+
+/// <summary>FT-Last: retrains every weight of the last layer; the base runs forward in every epoch.</summary>
+public sealed class FtLast : FineTuner
+{
+    readonly Network _network;
+    readonly int _lastLayer;
+    readonly IWeightedLayer _last;
+    Network.Activations? _activations;
+    float[] _x = [];
+    int[] _labels = [];
+
+    public FtLast(Network baseNetwork, FineTuneOptions options) : base(baseNetwork, options)
+    {
+        _network = baseNetwork.Clone();
+        _lastLayer = _network.WeightedLayers[^1];
+        _last = (IWeightedLayer)_network.Layers[_lastLayer];
+    }
+
+    public override string Name => "ft-last";
+    public override IReadOnlyList<Parameter> Trainable => [_last.Weight, _last.Bias];
+    public override long BaseForwardSamples => _network.ForwardSamples;
+
+    protected override void BeginFit(SampleSet data, int batchSize)
+    {
+        _activations = _network.CreateActivations(batchSize);
+        _x = new float[batchSize * _network.InputSize];
+        _labels = new int[batchSize];
+    }
+
+    protected override float TrainBatch(SampleSet data, ReadOnlySpan<int> positions)
+    {
+        int batch = positions.Length;
+        data.Gather(positions, _x, _labels);
+        _network.Forward(_x, _activations!, batch);
+        float loss = LossFunctions.Compute(Options.Training.Objective, _activations!.Output, _x, _labels, _activations.OutputGradient, batch, _network.OutputSize);
+        _network.Backward(_activations, batch, i => i == _lastLayer, lowestLayer: _lastLayer);
+        return loss;
+    }
+
+    public override void Predict(ReadOnlySpan<float> x, Span<float> y, int batch) => Predictions.Run(_network, x, y, batch);
+}
+
+/// <summary>Plain inference through a network in chunks, reusing one activation set per network.</summary>
+internal static class Predictions
+{
+    const int Chunk = 64;
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Network, Network.Activations> Buffers = new();
+
+    /// <summary>x: [batch, in] → y: [batch, out]</summary>
+    public static void Run(Network network, ReadOnlySpan<float> x, Span<float> y, int batch)
+    {
+        Network.Activations activations = Buffers.GetValue(network, n => n.CreateActivations(Chunk));
+        for (int start = 0; start < batch; start += Chunk)
+        {
+            int count = Math.Min(Chunk, batch - start);
+            network.Forward(x.Slice(start * network.InputSize, count * network.InputSize), activations, count);
+            activations.Output.AsSpan(0, count * network.OutputSize).CopyTo(y.Slice(start * network.OutputSize));
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using System.Numerics.Tensors;
+using SensorOdl.Learning.Caches;
+using SensorOdl.Learning.Networks;
+using SensorOdl.Learning.Tensors;
+using SensorOdl.Learning.Training;
+
+namespace SensorOdl.Learning.FineTuning;
+
+/// <summary>
+/// Skip adapters: y = h_L + Σ_l B_l A_l x_l, one adapter per weighted layer l from its whole flattened
+/// input x_l: [d_l] straight to the output (A_l: [r, d_l], B_l: [out, r], B = 0 at start). The loss
+/// gradient g = dLoss/dy reaches every adapter directly, so nothing is back-propagated through the base.
+/// A batch is worked from "entries": [batch, E] rows holding x_2..x_L, h_L and the label — exactly what
+/// the forward cache stores — while x_1 is the sample itself.
+/// </summary>
+public abstract class SkipAdapters : FineTuner
+{
+    const int PredictChunk = 64;
+    readonly SkipAdapter[] _adapters;
+    readonly int[] _segmentOffsets;   // offset of x_l inside an entry, l ≥ 1
+    readonly int _outputOffset;       // offset of h_L inside an entry
+    Network.Activations? _activations;
+    float[] _x = [], _entries = [], _y = [], _dy = [], _v = [];
+    int[] _labels = [];
+
+    protected SkipAdapters(Network baseNetwork, FineTuneOptions options) : base(baseNetwork, options)
+    {
+        var random = new Random(options.Training.Seed);
+        _adapters = [.. Enumerable.Range(0, baseNetwork.WeightedLayers.Count).Select(l => new SkipAdapter(baseNetwork, l, options.Rank, random))];
+        int[] segments = [.. _adapters.Skip(1).Select(a => a.InputSize)];
+        bool classifier = options.Training.Objective == Objective.Classification;
+        Layout = new CacheLayout(segments, baseNetwork.OutputSize + (classifier ? 1 : 0));
+        _segmentOffsets = new int[_adapters.Length];
+        for (int l = 2; l < _adapters.Length; l++) _segmentOffsets[l] = _segmentOffsets[l - 1] + _adapters[l - 1].InputSize;
+        _outputOffset = segments.Sum();
+    }
+
+    /// <summary>What one cached entry holds: x_2..x_L quantisable, then h_L (and the label) exact.</summary>
+    public CacheLayout Layout { get; }
+    public override IReadOnlyList<Parameter> Trainable => [.. _adapters.SelectMany(a => new[] { a.Down, a.Up })];
+    protected int EntrySize => Layout.Length;
+    protected Network.Activations BaseActivations => _activations!;
+
+    /// <summary>Fills x: [batch, in], labels and entries: [batch, E] for the samples at these positions.</summary>
+    protected abstract void FillEntries(SampleSet data, ReadOnlySpan<int> positions, Span<float> x, Span<int> labels, Span<float> entries);
+
+    protected override void BeginFit(SampleSet data, int batchSize) => Allocate(batchSize);
+
+    void Allocate(int batchSize)
+    {
+        if (_activations is not null && _activations.MaxBatch >= batchSize) return;
+        _activations = Base.CreateActivations(batchSize);
+        _x = new float[batchSize * Base.InputSize];
+        _labels = new int[batchSize];
+        _entries = new float[batchSize * EntrySize];
+        _y = new float[batchSize * Base.OutputSize];
+        _dy = new float[batchSize * Base.OutputSize];
+        _v = new float[batchSize * Options.Rank];
+        foreach (SkipAdapter a in _adapters) a.Allocate(batchSize);
+    }
+
+    /// <summary>Copies sample <paramref name="row"/> of the base's activations into entry: [E].</summary>
+    protected void CopyEntry(int row, Span<float> entry, int label)
+    {
+        for (int l = 1; l < _adapters.Length; l++)
+        {
+            int size = _adapters[l].InputSize;
+            _activations!.Values[_adapters[l].LayerIndex].AsSpan(row * size, size).CopyTo(entry.Slice(_segmentOffsets[l], size));
+        }
+        int outputs = Base.OutputSize;
+        _activations!.Output.AsSpan(row * outputs, outputs).CopyTo(entry.Slice(_outputOffset, outputs));
+        if (Layout.ExactLength > outputs) entry[_outputOffset + outputs] = label;
+    }
+
+    protected override float TrainBatch(SampleSet data, ReadOnlySpan<int> positions)
+    {
+        int batch = positions.Length, outputs = Base.OutputSize;
+        FillEntries(data, positions, _x, _labels, _entries);
+        Output(batch);
+        float loss = LossFunctions.Compute(Options.Training.Objective, _y, _x, _labels, _dy, batch, outputs);
+        for (int l = 0; l < _adapters.Length; l++)
+        {
+            SkipAdapter a = _adapters[l];
+            // dB: [out, r] += dyᵀ: [out, batch] · u: [batch, r]
+            Gemm.MultiplyTransposedA(_dy, a.Projection, a.Up.Gradient, outputs, batch, Options.Rank, accumulate: true);
+            // v: [batch, r] = dy: [batch, out] · B: [out, r]
+            Gemm.Multiply(_dy, a.Up.Value, _v, batch, outputs, Options.Rank);
+            // dA: [r, d] += vᵀ: [r, batch] · x_l: [batch, d]
+            for (int s = 0; s < batch; s++)
+            {
+                ReadOnlySpan<float> input = AdapterInput(l, s);
+                for (int k = 0; k < Options.Rank; k++)
+                {
+                    Span<float> row = a.Down.Gradient.AsSpan(k * a.InputSize, a.InputSize);
+                    TensorPrimitives.MultiplyAdd(input, _v[s * Options.Rank + k], row, row);
+                }
+            }
+        }
+        return loss;
+    }
+
+    /// <summary>y: [batch, out] = h_L + Σ_l (x_l A_lᵀ) B_lᵀ, keeping u_l = x_l A_lᵀ: [batch, r] for the backward pass.</summary>
+    void Output(int batch)
+    {
+        int outputs = Base.OutputSize;
+        for (int s = 0; s < batch; s++)
+            _entries.AsSpan(s * EntrySize + _outputOffset, outputs).CopyTo(_y.AsSpan(s * outputs, outputs));
+        for (int l = 0; l < _adapters.Length; l++)
+        {
+            SkipAdapter a = _adapters[l];
+            for (int s = 0; s < batch; s++)
+            {
+                ReadOnlySpan<float> input = AdapterInput(l, s);
+                for (int k = 0; k < Options.Rank; k++)
+                    a.Projection[s * Options.Rank + k] = TensorPrimitives.Dot(a.Down.Value.AsSpan(k * a.InputSize, a.InputSize), input);
+            }
+            Gemm.MultiplyTransposedB(a.Projection, a.Up.Value, _y, batch, Options.Rank, outputs, accumulate: true);
+        }
+    }
+
+    ReadOnlySpan<float> AdapterInput(int l, int sample) => l == 0
+        ? _x.AsSpan(sample * Base.InputSize, Base.InputSize)
+        : _entries.AsSpan(sample * EntrySize + _segmentOffsets[l], _adapters[l].InputSize);
+
+    public override void Predict(ReadOnlySpan<float> x, Span<float> y, int batch)
+    {
+        Allocate(Math.Min(PredictChunk, Math.Max(batch, 1)));
+        int chunk = _activations!.MaxBatch, outputs = Base.OutputSize;
+        for (int start = 0; start < batch; start += chunk)
+        {
+            int count = Math.Min(chunk, batch - start);
+            x.Slice(start * Base.InputSize, count * Base.InputSize).CopyTo(_x);
+            Base.Forward(_x, _activations, count);
+            for (int s = 0; s < count; s++) CopyEntry(s, _entries.AsSpan(s * EntrySize, EntrySize), 0);
+            Output(count);
+            _y.AsSpan(0, count * outputs).CopyTo(y.Slice(start * outputs));
+        }
+    }
+
+    sealed class SkipAdapter
+    {
+        public SkipAdapter(Network network, int ordinal, int rank, Random random)
+        {
+            LayerIndex = network.WeightedLayers[ordinal];
+            InputSize = network.Layers[LayerIndex].InputSize;
+            Down = new Parameter($"skip.{ordinal}.A", [rank, InputSize]);
+            Up = new Parameter($"skip.{ordinal}.B", [network.OutputSize, rank]);
+            InitializeDown(Down, InputSize, random);
+        }
+
+        public int LayerIndex { get; }
+        public int InputSize { get; }
+        /// <summary>A: [r, d_l]</summary>
+        public Parameter Down { get; }
+        /// <summary>B: [out, r]</summary>
+        public Parameter Up { get; }
+        /// <summary>u = x_l Aᵀ: [batch, r]</summary>
+        public float[] Projection { get; private set; } = [];
+
+        public void Allocate(int batchSize) => Projection = new float[batchSize * Down.Shape[0]];
+    }
+}
+
+/// <summary>Skip-LoRA: skip adapters, the base forward pass recomputed for every sample in every epoch.</summary>
+public sealed class SkipLora(Network baseNetwork, FineTuneOptions options) : SkipAdapters(baseNetwork, options)
+{
+    long _forwardSamples;
+
+    public override string Name => "skip-lora";
+    public override long BaseForwardSamples => _forwardSamples;
+
+    protected override void FillEntries(SampleSet data, ReadOnlySpan<int> positions, Span<float> x, Span<int> labels, Span<float> entries)
+    {
+        int batch = positions.Length;
+        data.Gather(positions, x, labels);
+        Base.Forward(x, BaseActivations, batch);
+        _forwardSamples += batch;
+        for (int s = 0; s < batch; s++) CopyEntry(s, entries.Slice(s * EntrySize, EntrySize), labels[s]);
+    }
+}

@@ -1,0 +1,66 @@
+namespace SensorOdl.Learning.Layers;
+
+/// <summary>Non-overlapping max pooling (window = stride = size).  x: [batch, c, h, w] → y: [batch, c, h/size, w/size]</summary>
+public sealed class MaxPool2d : Layer
+{
+    public MaxPool2d(int channels, int height, int width, int size)
+    {
+        Channels = channels;
+        Height = height;
+        Width = width;
+        Size = size;
+        OutHeight = height / size;
+        OutWidth = width / size;
+    }
+
+    public int Channels { get; }
+    public int Height { get; }
+    public int Width { get; }
+    public int Size { get; }
+    public int OutHeight { get; }
+    public int OutWidth { get; }
+    public override int InputSize => Channels * Height * Width;
+    public override int OutputSize => Channels * OutHeight * OutWidth;
+    public override LayerSpec Spec => new("maxpool2d", Channels: Channels, Height: Height, Width: Width, Kernel: Size);
+
+    public override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
+    {
+        for (int plane = 0; plane < batch * Channels; plane++)
+        {
+            ReadOnlySpan<float> input = x.Slice(plane * Height * Width, Height * Width);
+            Span<float> output = y.Slice(plane * OutHeight * OutWidth, OutHeight * OutWidth);
+            for (int oy = 0; oy < OutHeight; oy++)
+                for (int ox = 0; ox < OutWidth; ox++)
+                    output[oy * OutWidth + ox] = input[ArgMax(input, oy, ox)];
+        }
+    }
+
+    // The winner is found again from x, so the layer keeps no state between passes.
+    public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx,
+        int batch, bool computeParameterGradients)
+    {
+        if (dx.IsEmpty) return;
+        dx[..(batch * InputSize)].Clear();
+        for (int plane = 0; plane < batch * Channels; plane++)
+        {
+            ReadOnlySpan<float> input = x.Slice(plane * Height * Width, Height * Width);
+            ReadOnlySpan<float> gradient = dy.Slice(plane * OutHeight * OutWidth, OutHeight * OutWidth);
+            Span<float> inputGradient = dx.Slice(plane * Height * Width, Height * Width);
+            for (int oy = 0; oy < OutHeight; oy++)
+                for (int ox = 0; ox < OutWidth; ox++)
+                    inputGradient[ArgMax(input, oy, ox)] += gradient[oy * OutWidth + ox];
+        }
+    }
+
+    int ArgMax(ReadOnlySpan<float> plane, int oy, int ox)
+    {
+        int best = oy * Size * Width + ox * Size;
+        for (int dy = 0; dy < Size; dy++)
+            for (int dx = 0; dx < Size; dx++)
+            {
+                int index = (oy * Size + dy) * Width + ox * Size + dx;
+                if (plane[index] > plane[best]) best = index;
+            }
+        return best;
+    }
+}

@@ -1,0 +1,63 @@
+namespace SensorOdl.Learning.Training;
+
+/// <summary>What a network is trained to do: pick a class or reconstruct its input.</summary>
+public enum Objective
+{
+    Classification,
+    Reconstruction,
+}
+
+/// <summary>
+/// Training or test samples. inputs: [count, inputSize]; labels: [count] for classification;
+/// ids: [count], never reused for different data (the forward cache is keyed by them).
+/// </summary>
+public sealed class SampleSet
+{
+    public SampleSet(int inputSize, float[] inputs, int[]? labels = null, long[]? ids = null)
+    {
+        if (inputSize <= 0 || inputs.Length % inputSize != 0)
+            throw new ArgumentException($"{inputs.Length} input values are not a whole number of {inputSize}-value samples.");
+        InputSize = inputSize;
+        Inputs = inputs;
+        Count = inputs.Length / inputSize;
+        if (labels is not null && labels.Length != Count) throw new ArgumentException($"{labels.Length} labels for {Count} samples.");
+        Labels = labels;
+        Ids = ids ?? [.. Enumerable.Range(0, Count).Select(i => (long)i)];
+        if (Ids.Length != Count) throw new ArgumentException($"{Ids.Length} ids for {Count} samples.");
+    }
+
+    public int InputSize { get; }
+    public int Count { get; }
+    public float[] Inputs { get; }
+    public int[]? Labels { get; }
+    public long[] Ids { get; }
+
+    public ReadOnlySpan<float> Input(int index) => Inputs.AsSpan(index * InputSize, InputSize);
+
+    public int[] RequireLabels() =>
+        Labels ?? throw new InvalidOperationException("Classification needs labelled samples.");
+
+    /// <summary>Copies the samples at the given positions into x: [positions.Length, InputSize] and their labels.</summary>
+    public void Gather(ReadOnlySpan<int> positions, Span<float> x, Span<int> labels)
+    {
+        for (int i = 0; i < positions.Length; i++)
+        {
+            Input(positions[i]).CopyTo(x.Slice(i * InputSize, InputSize));
+            if (Labels is not null) labels[i] = Labels[positions[i]];
+        }
+    }
+
+    public SampleSet Subset(IReadOnlyList<int> positions)
+    {
+        var inputs = new float[positions.Count * InputSize];
+        var labels = Labels is null ? null : new int[positions.Count];
+        var ids = new long[positions.Count];
+        for (int i = 0; i < positions.Count; i++)
+        {
+            Input(positions[i]).CopyTo(inputs.AsSpan(i * InputSize));
+            if (labels is not null) labels[i] = Labels![positions[i]];
+            ids[i] = Ids[positions[i]];
+        }
+        return new SampleSet(InputSize, inputs, labels, ids);
+    }
+}
