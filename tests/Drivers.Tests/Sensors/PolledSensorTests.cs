@@ -1,0 +1,103 @@
+using SensorOdl.Drivers.Features;
+using SensorOdl.Drivers.Sensors;
+using SensorOdl.Drivers.Tests.Support;
+
+namespace SensorOdl.Drivers.Tests.Sensors;
+
+public class PolledSensorTests
+{
+    private sealed class ScriptedSource : ISampleSource
+    {
+        public int Opens;
+        public int Reads;
+        public bool Present = true;
+        public int FailAfterReads = int.MaxValue;
+
+        public string Kind => "scripted";
+        public IReadOnlyList<string> ChannelNames { get; } = ["a", "b"];
+        public IReadOnlyList<string> Units { get; } = ["V", "V"];
+        public double FullScale => 5;
+
+        public void Open(double sampleRateHz)
+        {
+            if (!Present) throw new IOException("No such device or address");
+            Opens++;
+        }
+
+        public void ReadSample(Span<float> sample)
+        {
+            if (!Present || Reads >= FailAfterReads) throw new IOException("Remote I/O error");
+            sample[0] = Reads;
+            sample[1] = -Reads;
+            Reads++;
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact]
+    public void Sensor_samples_at_the_configured_rate_into_windows()
+    {
+        var clock = new ManualClock();
+        var source = new ScriptedSource();
+        using var sensor = new PolledSensor(source, 1000, 100, clock);
+        var frame = sensor.CreateFrame();
+
+        Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
+
+        Assert.True(sensor.Health.IsHealthy);
+        Assert.Equal(100, frame.Count);
+        Assert.Equal(99, frame.Channel(0)[99]);
+        Assert.Equal(-99, frame.Channel(1)[99]);
+        Assert.Equal(0.099, clock.Elapsed.TotalSeconds, 9);
+        Assert.Equal(["V", "V"], sensor.Format.Units);
+    }
+
+    [Fact]
+    public void Sensor_reading_allocates_nothing_per_sample()
+    {
+        using var sensor = new PolledSensor(new ScriptedSource(), 1000, 256, new ManualClock());
+        var frame = sensor.CreateFrame();
+        sensor.Read(frame);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++) sensor.Read(frame);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Sensor_that_fails_mid_window_reports_why_and_recovers_with_backoff()
+    {
+        var clock = new ManualClock();
+        var source = new ScriptedSource { FailAfterReads = 150 };
+        using var sensor = new PolledSensor(source, 1000, 100, clock, new BackoffPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4)));
+        var frame = sensor.CreateFrame();
+
+        Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
+        Assert.Equal(SensorReadResult.Faulted, sensor.Read(frame));
+        Assert.Equal(SensorState.Faulted, sensor.Health.State);
+        Assert.Contains("Remote I/O error", sensor.Health.Reason);
+        Assert.True(frame.Flags.HasFlag(WindowFlags.SensorFault));
+        Assert.Equal(50, frame.Count);
+
+        source.Present = false;
+        var slept = new List<double>();
+        for (int i = 0; i < 4; i++)
+        {
+            var t = clock.Elapsed;
+            Assert.Equal(SensorReadResult.Faulted, sensor.Read(frame));
+            slept.Add((clock.Elapsed - t).TotalSeconds);
+        }
+        Assert.Equal([1.0, 2.0, 4.0, 4.0], slept.Select(s => Math.Round(s, 3)));
+        Assert.Contains("could not be opened", sensor.Health.Reason);
+
+        source.Present = true;
+        source.FailAfterReads = int.MaxValue;
+        Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
+        Assert.True(sensor.Health.IsHealthy);
+        Assert.Equal(0, sensor.FailedAttempts);
+        Assert.Equal(2, source.Opens);
+        Assert.Equal(WindowFlags.None, frame.Flags);
+    }
+}
