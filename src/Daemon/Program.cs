@@ -1,1 +1,3 @@
-return 0;
+using SensorOdl.Daemon.Cli;
+
+return await CommandLine.RunAsync(args);

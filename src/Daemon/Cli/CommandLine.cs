@@ -1,0 +1,86 @@
+namespace SensorOdl.Daemon.Cli;
+
+/// <summary>
+/// The `sensorodl` entry point: picks the verb, maps failures to exit codes (0 ok, 1 runtime failure,
+/// 2 usage error) and prints one clear sentence on stderr (a stack trace only with --verbose).
+/// </summary>
+public static class CommandLine
+{
+    static readonly IVerb[] Verbs = [new BenchFinetuneVerb()];
+
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        stdout ??= Console.Out;
+        stderr ??= Console.Error;
+        bool verbose = args.Contains("--verbose");
+        try
+        {
+            (IVerb? verb, string[] rest) = Find(args);
+            if (verb is null)
+            {
+                if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+                {
+                    stdout.Write(Usage());
+                    return 0;
+                }
+                throw new UsageException($"Unknown verb '{string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')))}'. Run 'sensorodl --help' for the list.");
+            }
+            ParsedArguments parsed = ParsedArguments.Parse(rest);
+            if (parsed.Has("help"))
+            {
+                stdout.Write(verb.Help);
+                return 0;
+            }
+            using var cancellation = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancellation.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            try { return await verb.RunAsync(parsed, stdout, stderr, cancellation.Token); }
+            finally { Console.CancelKeyPress -= onCancel; }
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"sensorodl: {e.Message}");
+            return 2;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("sensorodl: cancelled.");
+            return 1;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"sensorodl: {e.Message}");
+            if (verbose) stderr.WriteLine(e);
+            return 1;
+        }
+    }
+
+    static (IVerb?, string[]) Find(string[] args)
+    {
+        foreach (IVerb verb in Verbs)
+        {
+            string[] words = verb.Name.Split(' ');
+            if (args.Length >= words.Length && words.SequenceEqual(args[..words.Length]))
+                return (verb, args[words.Length..]);
+        }
+        return (null, args);
+    }
+
+    static string Usage() =>
+        "usage: sensorodl <verb> [options]   (every verb takes --help)\n\n" +
+        string.Concat(Verbs.Select(v => $"  {v.Name,-16} {v.Summary}\n")) +
+        "\nConfiguration: --Section:Key=value on any verb (see CONTRACT §2). --verbose prints stack traces.\n";
+}
+
+/// <summary>One verb of the command line.</summary>
+public interface IVerb
+{
+    /// <summary>The words that select it, e.g. "bench finetune".</summary>
+    string Name { get; }
+    string Summary { get; }
+    string Help { get; }
+    Task<int> RunAsync(ParsedArguments arguments, TextWriter stdout, TextWriter stderr, CancellationToken cancellation);
+}
+
+/// <summary>A mistake in how the command was called: exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);

@@ -1,0 +1,27 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SensorOdl.Daemon.Cli;
+
+/// <summary>How reporting verbs print: a table by default, JSON with --json, and the JSON to --out FILE either way.</summary>
+public static class ReportOutput
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static void Write<T>(T report, string table, ParsedArguments arguments, TextWriter stdout)
+    {
+        string json = JsonSerializer.Serialize(report, Json);
+        string? outFile = arguments.String("out");
+        stdout.Write(arguments.Has("json") ? json + Environment.NewLine : table);
+        if (outFile is not null)
+        {
+            string? directory = Path.GetDirectoryName(Path.GetFullPath(outFile));
+            if (directory is not null) Directory.CreateDirectory(directory);
+            File.WriteAllText(outFile, json + Environment.NewLine);
+        }
+    }
+}
