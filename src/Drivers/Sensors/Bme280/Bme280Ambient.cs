@@ -1,0 +1,79 @@
+using System.Device.I2c;
+using SensorOdl.Drivers.Sensors.Buses;
+
+namespace SensorOdl.Drivers.Sensors.Bme280;
+
+/// <summary>
+/// BME280 environment sensor (I2C 0x76/0x77) as the ambient side channel, through <c>Iot.Device.Bmxx80.Bme280</c>
+/// (chip-ID check, calibration, forced-mode measurement and compensation are the binding's). Faults are reported in
+/// <see cref="Health"/>; the binding is recreated on the next read after a fault, with back-off.
+/// </summary>
+public sealed class Bme280Ambient : IAmbientSensor
+{
+    public const int DefaultI2cAddress = 0x76;
+
+    private readonly Func<I2cDevice> _openDevice;
+    private readonly ISensorClock _clock;
+    private readonly BackoffPolicy _backoff;
+    private Iot.Device.Bmxx80.Bme280? _bme;
+    private TimeSpan _retryAt;
+    private TimeSpan _currentBackoff;
+
+    /// <param name="openDevice">Opens the I2C device (again after a fault); the sensor owns what it returns.</param>
+    public Bme280Ambient(Func<I2cDevice> openDevice, ISensorClock? clock = null, BackoffPolicy? backoff = null)
+    {
+        _openDevice = openDevice ?? throw new ArgumentNullException(nameof(openDevice));
+        _clock = clock ?? SystemSensorClock.Instance;
+        _backoff = backoff ?? BackoffPolicy.Default;
+        Health = SensorHealth.Faulted("The BME280 has not been read yet.", _clock.UtcNow);
+    }
+
+    public string Kind => "bme280";
+    public SensorHealth Health { get; private set; }
+
+    public bool TryRead(out AmbientReading reading)
+    {
+        reading = default;
+        if (_bme is null && _clock.Elapsed < _retryAt) return false;
+        I2cDevice? device = null;
+        try
+        {
+            if (_bme is null)
+            {
+                device = _openDevice();
+                _bme = new Iot.Device.Bmxx80.Bme280(device);
+            }
+            var result = _bme.Read();
+            if (result.Temperature is not { } t || result.Humidity is not { } h)
+                throw new SensorException("the BME280 returned no temperature or humidity.");
+            double temperatureC = t.DegreesCelsius, humidity = h.Percent;
+            double pressureHpa = result.Pressure is { } p ? p.Hectopascals : double.NaN;
+            if (!double.IsFinite(temperatureC) || temperatureC < -40 || temperatureC > 85 || humidity < 0 || humidity > 100)
+                throw new SensorException($"the BME280 read {temperatureC:F1} °C and {humidity:F1} %RH, outside what it can measure.");
+            reading = new AmbientReading(temperatureC, humidity, pressureHpa, _clock.UtcNow);
+            _currentBackoff = TimeSpan.Zero;
+            if (!Health.IsHealthy) Health = SensorHealth.Ok(_clock.UtcNow);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            if (_bme is not null) _bme.Dispose();
+            else device?.Dispose();
+            _bme = null;
+            _currentBackoff = _backoff.Next(_currentBackoff);
+            _retryAt = _clock.Elapsed + _currentBackoff;
+            Health = SensorHealth.Faulted($"The bme280 could not be read: {e.Message}", _clock.UtcNow);
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        _bme?.Dispose();
+        _bme = null;
+    }
+
+    /// <summary>An ambient sensor on <paramref name="buses"/> at bus/address.</summary>
+    public static Bme280Ambient Open(ISensorBuses buses, int bus, int address, ISensorClock? clock = null) =>
+        new(() => buses.OpenI2c(bus, address), clock);
+}

@@ -1,0 +1,98 @@
+using SensorOdl.Drivers.Replay;
+using SensorOdl.Drivers.Sensors;
+using SensorOdl.Drivers.Sensors.Adxl345;
+using SensorOdl.Drivers.Simulation;
+using SensorOdl.Drivers.Tests.Fakes;
+using SensorOdl.Drivers.Tests.Support;
+
+namespace SensorOdl.Drivers.Tests.Sensors;
+
+public class SensorFactoryTests
+{
+    [Fact]
+    public void Factory_builds_the_simulated_machine_by_default()
+    {
+        using var sensor = SensorFactory.Create(new SensorSettings { Speed = 0, WindowSize = 512 });
+        Assert.IsType<SimulatedMachineSensor>(sensor);
+        Assert.Equal("simulated", sensor.Kind);
+        Assert.Equal(512, sensor.Format.Length);
+        Assert.Equal(SensorReadResult.Ok, sensor.Read(sensor.CreateFrame()));
+    }
+
+    [Fact]
+    public void Factory_builds_replay_from_its_section()
+    {
+        using var sensor = SensorFactory.Create(new SensorSettings
+        {
+            Kind = "replay",
+            WindowSize = 2048,
+            Replay = new ReplaySettings(SharedData.Cwru, "fault=IR", Speed: 0),
+        });
+        Assert.Equal("replay", sensor.Kind);
+        Assert.Equal(2048, sensor.Format.Length);
+        Assert.Throws<ArgumentException>(() => SensorFactory.Create(new SensorSettings { Kind = "replay" }));
+    }
+
+    [Fact]
+    public void Factory_opens_the_adxl345_on_spi_by_default_and_on_i2c_when_an_address_is_set()
+    {
+        var chip = new FakeAdxl345();
+        var buses = new FakeBuses((bus, address) => new RegisterChipI2cDevice(chip, bus, address), _ => new FakeAdxl345SpiDevice(chip));
+
+        using var spi = SensorFactory.Create(new SensorSettings { Kind = "adxl345", Bus = 0, ChipSelect = 1, SampleRateHz = 800 }, buses, new ManualClock());
+        using var i2c = SensorFactory.Create(new SensorSettings { Kind = "adxl345", Bus = 1, Address = Adxl345Accelerometer.DefaultI2cAddress }, buses, new ManualClock());
+
+        Assert.Equal(["spidev0.1 mode Mode3", "i2c-1@0x53"], buses.Opened);
+        Assert.Equal(800, spi.Format.SampleRateHz);
+        Assert.Equal(3200, i2c.Format.SampleRateHz);
+        Assert.Equal(SensorReadResult.Ok, i2c.Read(i2c.CreateFrame()));
+    }
+
+    [Fact]
+    public void Factory_builds_each_chip_kind_at_its_default_address()
+    {
+        var buses = new FakeBuses(
+            (bus, address) => address switch
+            {
+                0x68 => new RegisterChipI2cDevice(new FakeMpu6050(), bus, address),
+                0x48 => new FakeAds1115(address),
+                _ => throw new IOException("nothing at that address"),
+            },
+            _ => new FakeMcp3008());
+
+        foreach (var kind in new[] { "mpu6050", "ads1115", "mcp3008" })
+        {
+            using var sensor = SensorFactory.Create(new SensorSettings { Kind = kind, WindowSize = 16 }, buses, new ManualClock());
+            Assert.Equal(kind, sensor.Kind);
+            Assert.Equal(SensorReadResult.Ok, sensor.Read(sensor.CreateFrame()));
+            Assert.True(sensor.Health.IsHealthy, sensor.Health.Reason);
+        }
+        Assert.Equal(["i2c-1@0x68", "i2c-1@0x48", "spidev1.0 mode Mode0"], buses.Opened);
+    }
+
+    [Fact]
+    public void Factory_refuses_an_unknown_kind_in_one_sentence()
+    {
+        var e = Assert.Throws<ArgumentException>(() => SensorFactory.Create(new SensorSettings { Kind = "lis3dh" }));
+        Assert.StartsWith("Sensor:Kind 'lis3dh'", e.Message);
+    }
+
+    [Fact]
+    public void Factory_builds_the_bme280_ambient_side_channel()
+    {
+        var buses = new FakeBuses((bus, address) => new RegisterChipI2cDevice(new FakeBme280(), bus, address));
+        using var ambient = SensorFactory.CreateAmbient(new AmbientSettings(Address: 0x77), buses, new ManualClock());
+
+        Assert.NotNull(ambient);
+        Assert.True(ambient.TryRead(out var reading));
+        Assert.Equal(25.08, reading.TemperatureC, 0.01);
+        Assert.Equal(["i2c-1@0x77"], buses.Opened);
+        Assert.Null(SensorFactory.CreateAmbient(null));
+    }
+
+    [Theory]
+    [InlineData("0x53", 0x53)]
+    [InlineData("104", 104)]
+    public void Factory_parses_addresses_in_hex_or_decimal(string text, int expected) =>
+        Assert.Equal(expected, SensorSettings.ParseAddress(text));
+}
