@@ -29,6 +29,7 @@ public sealed class BenchFinetuneVerb : IVerb
           --degrees X         rotation of the fine-tuning and test images (default 75)
           --test N            rotated test images (default 10000)
           --pretrain-epochs N epochs of the upright base (default 3; cached per value)
+          --repeat N          cold starts per method; the fastest is reported (default 3)
           --seed N            selection, shuffles and initial adapters (default 1)
           --cache DIR         where the dataset and base are kept (default ~/.cache/sensorodl/bench)
           --plot FILE         write an SVG of accuracy against fine-tuning time
@@ -54,6 +55,7 @@ public sealed class BenchFinetuneVerb : IVerb
             TestSamples = arguments.Int("test", 10_000, 1, 10_000),
             PretrainEpochs = arguments.Int("pretrain-epochs", 3, 1, 100),
             Seed = arguments.Int("seed", 1),
+            Repeats = arguments.Int("repeat", 3, 1, 100),
             CacheDirectory = arguments.String("cache") ?? DefaultCache(),
         };
         string? plot = arguments.String("plot");
@@ -75,7 +77,7 @@ public sealed class BenchFinetuneVerb : IVerb
     public static string Table(FinetuneReport report)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Fine-tuning {report.Samples} images rotated {report.Degrees}°, {report.Epochs} epochs, rank {report.Rank}, batch {report.BatchSize}, one thread; tested on {report.TestSamples} rotated images");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Fine-tuning {report.Samples} images rotated {report.Degrees}°, {report.Epochs} epochs, rank {report.Rank}, batch {report.BatchSize}, one thread, best of {report.Repeats} cold starts; tested on {report.TestSamples} rotated images");
         text.AppendLine(CultureInfo.InvariantCulture, $"{"method",-15} {"accuracy",9} {"seconds",9} {"trainable",10} {"cache kB",10}");
         foreach (FinetuneMethodResult m in report.Methods)
             text.AppendLine(CultureInfo.InvariantCulture, $"{m.Name,-15} {m.Accuracy,9:P2} {m.Seconds,9:F3} {m.TrainableParams,10:N0} {m.CacheBytes / 1000.0,10:N0}");

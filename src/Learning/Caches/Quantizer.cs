@@ -46,18 +46,25 @@ public static class Quantizer
     /// <summary>codes: [PackedBytes(n, bits)] → values: [n]</summary>
     public static void Dequantize(ReadOnlySpan<byte> codes, int bits, float min, float scale, Span<float> values)
     {
+        int n = values.Length;
         if (bits == 8)
         {
-            for (int i = 0; i < values.Length; i++) values[i] = min + codes[i] * scale;
-            return;
+            TensorPrimitives.ConvertTruncating<byte, float>(codes[..n], values);
         }
-        int pairs = values.Length >> 1;
-        for (int i = 0; i < pairs; i++)
+        else
         {
-            byte packed = codes[i];
-            values[2 * i] = min + (packed & 0x0F) * scale;
-            values[2 * i + 1] = min + (packed >> 4) * scale;
+            Span<byte> unpacked = n <= 4096 ? stackalloc byte[n] : new byte[n];
+            int pairs = n >> 1;
+            for (int i = 0; i < pairs; i++)
+            {
+                byte packed = codes[i];
+                unpacked[2 * i] = (byte)(packed & 0x0F);
+                unpacked[2 * i + 1] = (byte)(packed >> 4);
+            }
+            if ((n & 1) == 1) unpacked[n - 1] = (byte)(codes[pairs] & 0x0F);
+            TensorPrimitives.ConvertTruncating<byte, float>(unpacked, values);
         }
-        if ((values.Length & 1) == 1) values[^1] = min + (codes[pairs] & 0x0F) * scale;
+        TensorPrimitives.Multiply(values, scale, values);
+        TensorPrimitives.Add(values, min, values);
     }
 }

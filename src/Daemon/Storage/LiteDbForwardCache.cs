@@ -1,0 +1,84 @@
+using LiteDB;
+using SensorOdl.Learning.Caches;
+
+namespace SensorOdl.Daemon.Storage;
+
+/// <summary>
+/// The forward cache in the state database, so a retrain after a restart skips the base forward pass too.
+/// Entries are keyed by scope (base hash, layout, encoding) and sample id; a different base has another
+/// scope and never reads them. Opening a scope loads its entries into memory once (a few hundred bytes
+/// each at 4 bits); puts are buffered and written in one transaction per flush.
+/// </summary>
+public sealed class LiteDbForwardCacheStore(StateDatabase state) : IForwardCacheStore
+{
+    public const string CollectionName = "forward_cache";
+
+    public IForwardCache Open(string baseHash, CacheLayout layout, CacheEncoding encoding) =>
+        new LiteDbForwardCache(state, $"{baseHash}/{layout.Signature}/{encoding}", new ForwardCacheCodec(layout, encoding));
+
+    /// <summary>Removes every entry whose base is not among the bases still in use.</summary>
+    public Task PruneAsync(IReadOnlySet<string> liveBaseHashes) => state.WriteAsync(db =>
+    {
+        ILiteCollection<CacheDocument> entries = db.GetCollection<CacheDocument>(CollectionName);
+        foreach (string scope in entries.Query().Select(e => e.Scope).ToEnumerable().Distinct().ToList())
+            if (!liveBaseHashes.Contains(scope.Split('/')[0]))
+                entries.DeleteMany(e => e.Scope == scope);
+    });
+}
+
+public sealed class CacheDocument
+{
+    public string Id { get; set; } = "";
+    public string Scope { get; set; } = "";
+    public long Sample { get; set; }
+    public byte[] Data { get; set; } = [];
+}
+
+sealed class LiteDbForwardCache : IForwardCache
+{
+    const int FlushEvery = 512;
+    readonly StateDatabase _state;
+    readonly string _scope;
+    readonly InMemoryForwardCache _memory;
+    readonly List<CacheDocument> _pending = [];
+    Task _lastWrite = Task.CompletedTask;
+
+    public LiteDbForwardCache(StateDatabase state, string scope, ForwardCacheCodec codec)
+    {
+        _state = state;
+        _scope = scope;
+        _memory = new InMemoryForwardCache(codec);
+        ILiteCollection<CacheDocument> entries = Entries(state.Database);
+        entries.EnsureIndex(e => e.Scope);
+        foreach (CacheDocument document in entries.Find(e => e.Scope == scope))
+            if (document.Data.Length == codec.EncodedSize) _memory.PutEncoded(document.Sample, document.Data);
+    }
+
+    public ForwardCacheCodec Codec => _memory.Codec;
+    public int Count => _memory.Count;
+
+    public bool TryGet(long sampleId, Span<float> entry) => _memory.TryGet(sampleId, entry);
+
+    public void Put(long sampleId, ReadOnlySpan<float> entry)
+    {
+        _memory.Put(sampleId, entry);
+        _pending.Add(new CacheDocument { Id = $"{_scope}/{sampleId}", Scope = _scope, Sample = sampleId, Data = _memory.Encoded(sampleId).ToArray() });
+        if (_pending.Count >= FlushEvery) WritePending();
+    }
+
+    public void Flush()
+    {
+        WritePending();
+        _lastWrite.GetAwaiter().GetResult();
+    }
+
+    void WritePending()
+    {
+        if (_pending.Count == 0) return;
+        CacheDocument[] batch = [.. _pending];
+        _pending.Clear();
+        _lastWrite = _state.WriteAsync(db => Entries(db).Upsert(batch));
+    }
+
+    static ILiteCollection<CacheDocument> Entries(LiteDatabase db) => db.GetCollection<CacheDocument>(LiteDbForwardCacheStore.CollectionName);
+}
