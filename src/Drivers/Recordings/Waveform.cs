@@ -51,8 +51,28 @@ public sealed class Waveform
         var samples = new float[interleaved.Length];
         for (int i = 0; i < length; i++)
             for (int c = 0; c < channels; c++) samples[c * length + i] = interleaved[i * channels + c];
-        var names = Enumerable.Range(0, channels).Select(c => channels == 1 ? entry.Text("channel") ?? "ch0" : $"ch{c}").ToArray();
+        var names = ChannelNamesOf(entry, channels);
         return new Waveform(samples, channels, entry.SampleRateHz, names);
+    }
+
+    /// <summary>Channel names without loading the samples: a CSV's header, else the <c>channelNames</c> field, else ch0, ch1, ….</summary>
+    public static string[] ChannelNamesOf(RecordingEntry entry)
+    {
+        if (entry.IsCsv && File.Exists(entry.Path))
+        {
+            using var reader = new StreamReader(entry.Path);
+            string? header = reader.ReadLine();
+            if (!string.IsNullOrWhiteSpace(header)) return header.Split(',').Select(h => h.Trim()).ToArray();
+        }
+        return ChannelNamesOf(entry, Math.Max(1, entry.Channels));
+    }
+
+    private static string[] ChannelNamesOf(RecordingEntry entry, int channels)
+    {
+        if (entry.Fields.TryGetValue("channelNames", out var names) && names.ValueKind == System.Text.Json.JsonValueKind.Array
+            && names.GetArrayLength() == channels)
+            return names.EnumerateArray().Select(n => n.ToString()).ToArray();
+        return Enumerable.Range(0, channels).Select(c => $"ch{c}").ToArray();
     }
 
     private static Waveform LoadCsv(RecordingEntry entry)

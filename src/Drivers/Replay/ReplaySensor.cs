@@ -168,7 +168,7 @@ public sealed class ReplaySensor : ISensor
         if (first.Kind == RecordingKind.Spectrum)
             return new SensorFormat(FrameKind.Spectrum, 1, first.Bins, 0, first.BinHz, first.FramePeriodS, ["spectrum"], [first.Text("units") ?? ""]);
         string unit = first.Text("units") ?? "";
-        string[] names = first.IsCsv ? Waveform.Load(first).ChannelNames.ToArray() : Enumerable.Range(0, first.Channels).Select(c => $"ch{c}").ToArray();
+        string[] names = Waveform.ChannelNamesOf(first);
         return SensorFormat.Waveform(windowSize, first.SampleRateHz, names, names.Select(_ => unit).ToArray());
     }
 }
