@@ -131,6 +131,8 @@ public sealed class ReplaySensor : ISensor
             else
             {
                 _waveform = Waveform.Load(entry);
+                if (_waveform.Channels != Format.Channels)
+                    throw new RecordingFormatException($"{entry.File} has {_waveform.Channels} channels; the replay started with {Format.Channels}.");
                 _frameCount = _waveform.WindowCount(Format.Length, Format.Length);
                 _recordingDurationS = _frameCount * Format.Length / Format.SampleRateHz;
             }
@@ -160,7 +162,7 @@ public sealed class ReplaySensor : ISensor
         {
             if (r.Kind != first.Kind)
                 throw new ManifestFilterException($"The filter selects both waveform and spectrum recordings ({first.File}, {r.File}); replay needs one kind.");
-            if (r.Kind == RecordingKind.Waveform && (r.SampleRateHz != first.SampleRateHz || r.Channels != first.Channels))
+            if (r.Kind == RecordingKind.Waveform && (r.SampleRateHz != first.SampleRateHz || Waveform.ChannelNamesOf(r).Length != Waveform.ChannelNamesOf(first).Length))
                 throw new ManifestFilterException($"The selected waveforms differ in sample rate or channels ({first.File}: {first.SampleRateHz} Hz, {r.File}: {r.SampleRateHz} Hz).");
             if (r.Kind == RecordingKind.Spectrum && (r.Bins != first.Bins || r.BinHz != first.BinHz))
                 throw new ManifestFilterException($"The selected spectra differ in bins ({first.File}: {first.Bins}, {r.File}: {r.Bins}).");
