@@ -9,7 +9,7 @@ public sealed class FeatureExtractor
 {
     private readonly FeatureSettings _settings;
     private readonly HannWindow _window;
-    private readonly Fft _fft;
+    private readonly RealFft _fft;
     private readonly LogBands _bands;
     private readonly float[] _finite;
     private readonly float[] _re;
@@ -26,12 +26,12 @@ public sealed class FeatureExtractor
         _settings = settings;
         int n = settings.WindowSize;
         _window = new HannWindow(n);
-        _fft = new Fft(n);
+        _fft = new RealFft(n);
         _binHz = settings.SampleRateHz / n;
         _bands = new LogBands(settings.BandCount, settings.MinHz, settings.EffectiveMaxHz, _binHz, n / 2 + 1);
         _finite = new float[n];
-        _re = new float[n];
-        _im = new float[n];
+        _re = new float[n / 2 + 1];
+        _im = new float[n / 2 + 1];
         _amplitudes = new float[n / 2 + 1];
         Layout = new FeatureLayout(settings.BandCount);
     }
@@ -121,14 +121,10 @@ public sealed class FeatureExtractor
     private void ComputeAmplitudes(ReadOnlySpan<float> x, float mean)
     {
         var window = _window.Coefficients;
-        for (int i = 0; i < x.Length; i++)
-        {
-            _re[i] = (x[i] - mean) * window[i];
-            _im[i] = 0;
-        }
-        _re.AsSpan(x.Length).Clear();
-        _im.AsSpan(x.Length).Clear();
-        _fft.Forward(_re, _im);
+        var windowed = _finite.AsSpan(0, _settings.WindowSize);
+        for (int i = 0; i < x.Length; i++) windowed[i] = (x[i] - mean) * window[i]; // in place: x aliases _finite
+        windowed[x.Length..].Clear();
+        _fft.Forward(windowed, _re, _im);
         // single-sided amplitude: a sine of amplitude A on bin k gives A at k
         float scale = (float)(2.0 / (_settings.WindowSize * _window.CoherentGain));
         for (int k = 0; k < _amplitudes.Length; k++)

@@ -56,6 +56,27 @@ public class FftTests
         }
     }
 
+    [Theory]
+    [InlineData(8)]
+    [InlineData(1024)]
+    public void FFT_of_real_input_matches_the_complex_FFT(int n)
+    {
+        var x = Signals.GaussianNoise(n, 1, seed: n);
+        var re = (float[])x.Clone();
+        var im = new float[n];
+        new Fft(n).Forward(re, im);
+        var realRe = new float[n / 2 + 1];
+        var realIm = new float[n / 2 + 1];
+
+        new RealFft(n).Forward(x, realRe, realIm);
+
+        for (int k = 0; k <= n / 2; k++)
+        {
+            Assert.Equal(re[k], realRe[k], 1e-3 * Math.Sqrt(n));
+            Assert.Equal(im[k], realIm[k], 1e-3 * Math.Sqrt(n));
+        }
+    }
+
     [Fact]
     public void FFT_band_powers_add_up_to_the_variance_of_white_noise()
     {
