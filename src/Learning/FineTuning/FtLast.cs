@@ -11,7 +11,7 @@ public sealed class FtLast : FineTuner
     readonly Network _network;
     readonly int _lastLayer;
     readonly IWeightedLayer _last;
-    Network.Activations? _activations;
+    Network.Activations? _activations, _predictActivations;
     float[] _x = [];
     int[] _labels = [];
 
@@ -43,22 +43,20 @@ public sealed class FtLast : FineTuner
         return loss;
     }
 
-    public override void Predict(ReadOnlySpan<float> x, Span<float> y, int batch) => Predictions.Run(_network, x, y, batch);
+    public override void Predict(ReadOnlySpan<float> x, Span<float> y, int batch) =>
+        Predictions.Run(_network, _predictActivations ??= _network.CreateActivations(64), x, y, batch);
 }
 
-/// <summary>Plain inference through a network in chunks, reusing one activation set per network.</summary>
-internal static class Predictions
+/// <summary>Plain inference through a network in chunks of the activation set's batch.</summary>
+public static class Predictions
 {
-    const int Chunk = 64;
-    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Network, Network.Activations> Buffers = new();
-
-    /// <summary>x: [batch, in] → y: [batch, out]</summary>
-    public static void Run(Network network, ReadOnlySpan<float> x, Span<float> y, int batch)
+    /// <summary>x: [batch, in] → y: [batch, out], using <paramref name="activations"/> as scratch.</summary>
+    public static void Run(Network network, Network.Activations activations, ReadOnlySpan<float> x, Span<float> y, int batch)
     {
-        Network.Activations activations = Buffers.GetValue(network, n => n.CreateActivations(Chunk));
-        for (int start = 0; start < batch; start += Chunk)
+        int chunk = activations.MaxBatch;
+        for (int start = 0; start < batch; start += chunk)
         {
-            int count = Math.Min(Chunk, batch - start);
+            int count = Math.Min(chunk, batch - start);
             network.Forward(x.Slice(start * network.InputSize, count * network.InputSize), activations, count);
             activations.Output.AsSpan(0, count * network.OutputSize).CopyTo(y.Slice(start * network.OutputSize));
         }

@@ -17,7 +17,7 @@ public abstract class MergedLora : FineTuner
     readonly AdaptedLayer[] _adapted;
     readonly int _lowestLayer;
     readonly HashSet<int> _adaptedLayers;
-    Network.Activations? _activations;
+    Network.Activations? _activations, _predictActivations;
     float[] _x = [];
     int[] _labels = [];
 
@@ -58,7 +58,8 @@ public abstract class MergedLora : FineTuner
         foreach (AdaptedLayer a in _adapted) a.Merge();
     }
 
-    public override void Predict(ReadOnlySpan<float> x, Span<float> y, int batch) => Predictions.Run(_network, x, y, batch);
+    public override void Predict(ReadOnlySpan<float> x, Span<float> y, int batch) =>
+        Predictions.Run(_network, _predictActivations ??= _network.CreateActivations(64), x, y, batch);
 
     sealed class AdaptedLayer
     {

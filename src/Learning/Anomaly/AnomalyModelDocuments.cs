@@ -1,0 +1,89 @@
+using System.Globalization;
+using SensorOdl.Learning.FineTuning;
+using SensorOdl.Learning.Models;
+using SensorOdl.Learning.Networks;
+
+namespace SensorOdl.Learning.Anomaly;
+
+/// <summary>
+/// Anomaly models as model files: the base file holds the autoencoder, normaliser, threshold, reference and
+/// feature configuration; a later version's adapter file holds its adapters, threshold and reference and names
+/// the base by hash.
+/// </summary>
+public static class AnomalyModelDocuments
+{
+    const string Threshold = "threshold", FeatureConfig = "featureConfig", Kind = "model", AnomalyKind = "autoencoder";
+
+    public static ModelDocument Base(AnomalyModel model, IReadOnlyDictionary<string, string>? extraMetadata = null, IEnumerable<NamedTensor>? extraTensors = null)
+    {
+        var metadata = new Dictionary<string, string>(extraMetadata ?? new Dictionary<string, string>())
+        {
+            [Kind] = AnomalyKind,
+            [FeatureConfig] = model.FeatureConfig,
+            [Threshold] = model.Threshold.ToString("R", CultureInfo.InvariantCulture),
+        };
+        Add(metadata, model.Reference);
+        return ModelDocument.FromNetwork(model.Base, metadata,
+        [
+            new NamedTensor("norm.mean", [model.Mean.Length], model.Mean),
+            new NamedTensor("norm.std", [model.Std.Length], model.Std),
+            new NamedTensor("ref.centroid", [model.Reference.Centroid.Length], model.Reference.Centroid),
+            .. extraTensors ?? [],
+        ]);
+    }
+
+    public static ModelDocument Version(AnomalyModel model, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    {
+        if (model.Adapted is null) throw new ArgumentException("A base-only version is stored as its base file.");
+        var metadata = new Dictionary<string, string>(extraMetadata ?? new Dictionary<string, string>())
+        {
+            [Threshold] = model.Threshold.ToString("R", CultureInfo.InvariantCulture),
+        };
+        Add(metadata, model.Reference);
+        ModelDocument document = ModelDocument.FromAdapters(model.Adapted.Export(), model.BaseHash, metadata);
+        return document with { Tensors = [.. document.Tensors, new NamedTensor("ref.centroid", [model.Reference.Centroid.Length], model.Reference.Centroid)] };
+    }
+
+    /// <summary>The base model of a base file.</summary>
+    public static AnomalyModel ReadBase(ModelDocument document, string hash)
+    {
+        if (!document.Metadata.TryGetValue(Kind, out string? kind) || kind != AnomalyKind)
+            throw new ModelFormatException("the file is not an anomaly model (no autoencoder metadata).");
+        Network network = document.ToNetwork();
+        float[] mean = Required(document, "norm.mean").Values, std = Required(document, "norm.std").Values;
+        return new AnomalyModel(network, hash, mean, std, document.Metadata.GetValueOrDefault(FeatureConfig, ""),
+            Float(document, Threshold), ReadReference(document));
+    }
+
+    /// <summary>A version: its base plus the adapters, threshold and reference of an adapter file.</summary>
+    public static AnomalyModel ReadVersion(AnomalyModel baseModel, ModelDocument adapters, FineTuneOptions options)
+    {
+        if (adapters.Metadata.GetValueOrDefault(ModelDocument.BaseHashKey) != baseModel.BaseHash)
+            throw new ModelFormatException("the adapters belong to another base model.");
+        FineTuner tuner = FineTuneMethods.Restore(baseModel.Base, adapters.ToAdapters(),
+            options with { BaseHash = baseModel.BaseHash, Training = options.Training with { Objective = Training.Objective.Reconstruction } });
+        return baseModel.WithAdapters(tuner, Float(adapters, Threshold), ReadReference(adapters));
+    }
+
+    static void Add(Dictionary<string, string> metadata, ReferenceStatistics r)
+    {
+        string F(float v) => v.ToString("R", CultureInfo.InvariantCulture);
+        metadata["ref.samples"] = r.Samples.ToString(CultureInfo.InvariantCulture);
+        metadata["ref.scoreMean"] = F(r.ScoreMean);
+        metadata["ref.scoreStd"] = F(r.ScoreStd);
+        metadata["ref.scoreMedian"] = F(r.ScoreMedian);
+        metadata["ref.exceedance"] = F(r.Exceedance);
+        metadata["ref.distanceMean"] = F(r.DistanceMean);
+        metadata["ref.distanceStd"] = F(r.DistanceStd);
+    }
+
+    static ReferenceStatistics ReadReference(ModelDocument d) => new(
+        (int)Float(d, "ref.samples"), Float(d, "ref.scoreMean"), Float(d, "ref.scoreStd"), Float(d, "ref.scoreMedian"),
+        Float(d, "ref.exceedance"), Required(d, "ref.centroid").Values, Float(d, "ref.distanceMean"), Float(d, "ref.distanceStd"));
+
+    static NamedTensor Required(ModelDocument d, string name) => d.Find(name) ?? throw new ModelFormatException($"tensor {name} is missing.");
+
+    static float Float(ModelDocument d, string key) =>
+        d.Metadata.TryGetValue(key, out string? text) && float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value)
+            ? value : throw new ModelFormatException($"metadata {key} is missing or not a number.");
+}

@@ -1,0 +1,76 @@
+using SensorOdl.Learning.Models;
+using SensorOdl.Learning.Networks;
+using SensorOdl.Learning.Training;
+
+namespace SensorOdl.Learning.Anomaly;
+
+/// <summary>Trains a base anomaly model from normal windows: normaliser, autoencoder, threshold, reference.</summary>
+public static class AnomalyTrainer
+{
+    /// <summary>features: [count, d] raw feature vectors of normal windows.</summary>
+    public static AnomalyModel TrainBase(float[] features, int count, string featureConfig, AnomalyTrainingOptions options,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        if (count < 10) throw new ArgumentException($"Training needs at least 10 normal windows, got {count}.");
+        int d = features.Length / count;
+        (int[] fit, int[] held) = Split(count, options.HoldOut, options.Seed);
+        (float[] mean, float[] std) = FitNormaliser(features, d, fit);
+
+        Network network = NetworkFactory.Autoencoder(d, options.HiddenFor(d), options.Seed);
+        var provisional = new AnomalyModel(network, "", mean, std, featureConfig, 0, Empty(d));
+        float[] zFit = Rows(provisional, features, d, fit);
+        new Trainer(network, options.Training with { Objective = Objective.Reconstruction, Seed = options.Seed })
+            .Train(new SampleSet(d, zFit), progress, cancellation);
+
+        float[] zHeld = Rows(provisional, features, d, held);
+        float[] heldScores = provisional.ScoreNormalized(zHeld, held.Length);
+        float threshold = Quantiles.Of(heldScores, 1 - options.FalseAlarmBudget);
+        ReferenceStatistics reference = ReferenceStatistics.Measure(zHeld, held.Length, heldScores, threshold);
+        var unhashed = new AnomalyModel(network, "", mean, std, featureConfig, threshold, reference);
+        string hash = ModelFile.Hash(ModelFile.Serialize(AnomalyModelDocuments.Base(unhashed)));
+        return new AnomalyModel(network, hash, mean, std, featureConfig, threshold, reference);
+    }
+
+    /// <summary>A deterministic split of 0..count−1 into fitting and held-back positions (every k-th held back).</summary>
+    public static (int[] Fit, int[] Held) Split(int count, double holdOut, int seed)
+    {
+        int every = Math.Max(2, (int)Math.Round(1 / Math.Clamp(holdOut, 0.01, 0.5)));
+        int offset = Math.Abs(seed) % every;
+        var fit = new List<int>();
+        var held = new List<int>();
+        for (int i = 0; i < count; i++) (i % every == offset ? held : fit).Add(i);
+        return ([.. fit], [.. held]);
+    }
+
+    static (float[] Mean, float[] Std) FitNormaliser(float[] features, int d, int[] rows)
+    {
+        var mean = new double[d];
+        var square = new double[d];
+        foreach (int r in rows)
+            for (int i = 0; i < d; i++)
+            {
+                double v = features[r * d + i];
+                mean[i] += v;
+                square[i] += v * v;
+            }
+        var m = new float[d];
+        var s = new float[d];
+        for (int i = 0; i < d; i++)
+        {
+            m[i] = (float)(mean[i] / rows.Length);
+            double variance = Math.Max(0, square[i] / rows.Length - m[i] * (double)m[i]);
+            // A constant feature must not divide by ~0; 1e-3 of the feature's scale (or 1e-6) is its floor.
+            s[i] = (float)Math.Max(Math.Sqrt(variance), Math.Max(1e-6, 1e-3 * Math.Abs(m[i])));
+        }
+        return (m, s);
+    }
+
+    internal static float[] Rows(AnomalyModel model, float[] features, int d, int[] rows)
+    {
+        var z = new float[rows.Length * d];
+        for (int i = 0; i < rows.Length; i++) model.Normalize(features.AsSpan(rows[i] * d, d), z.AsSpan(i * d, d));
+        return z;
+    }
+
+    static ReferenceStatistics Empty(int d) => new(0, 0, 0, 0, 0, new float[d], 0, 0);
+}

@@ -1,0 +1,19 @@
+using SensorOdl.Learning.Training;
+
+namespace SensorOdl.Learning.Anomaly;
+
+/// <summary>How a base anomaly model is trained and calibrated.</summary>
+public sealed record AnomalyTrainingOptions
+{
+    /// <summary>Hidden layer widths of the autoencoder; an empty list derives them from the input size.</summary>
+    public IReadOnlyList<int> Hidden { get; init; } = [];
+    public TrainingOptions Training { get; init; } = new() { Epochs = 60, BatchSize = 32, LearningRate = 2e-3f, Objective = Objective.Reconstruction };
+    /// <summary>The share of held-back normal windows allowed above the threshold.</summary>
+    public double FalseAlarmBudget { get; init; } = 0.01;
+    /// <summary>The share of normal windows held back for calibration.</summary>
+    public double HoldOut { get; init; } = 0.2;
+    public int Seed { get; init; } = 1;
+
+    public IReadOnlyList<int> HiddenFor(int inputs) => Hidden.Count > 0 ? Hidden
+        : [Math.Clamp(inputs / 2, 8, 64), Math.Clamp(inputs / 8, 4, 16), Math.Clamp(inputs / 2, 8, 64)];
+}

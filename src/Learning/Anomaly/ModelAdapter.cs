@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using SensorOdl.Learning.Caches;
+using SensorOdl.Learning.FineTuning;
+using SensorOdl.Learning.Training;
+
+namespace SensorOdl.Learning.Anomaly;
+
+/// <summary>How a candidate is fitted to a new normal and judged.</summary>
+public sealed record AdaptationOptions
+{
+    public string Method { get; init; } = "skip2-lora-q4";
+    public int Rank { get; init; } = 4;
+    public TrainingOptions Training { get; init; } = new() { Epochs = 30, BatchSize = 16, LearningRate = 5e-3f, Objective = Objective.Reconstruction };
+    public double FalseAlarmBudget { get; init; } = 0.01;
+    /// <summary>Share of known fault windows (exemplars, operator labels) the candidate must still flag.</summary>
+    public double MinFaultRecall { get; init; } = 0.9;
+    public int Seed { get; init; } = 1;
+}
+
+/// <summary>The verdict on a candidate and the numbers behind it.</summary>
+public sealed record CandidateReport(
+    bool Accepted,
+    string Reason,
+    float Threshold,
+    double FalseAlarmsBefore,
+    double FalseAlarmsAfter,
+    double? FaultRecallBefore,
+    double? FaultRecallAfter,
+    int Fitted,
+    int Calibration,
+    int Validation,
+    double Seconds);
+
+/// <summary>
+/// Fits fresh adapters on the frozen base to windows of a new normal, recalibrates the threshold, and judges
+/// the candidate: false alarms on held-back new-normal windows must fall, and known fault windows must stay
+/// above the new threshold. New-normal windows are split by position: every 4th validates, the next one
+/// calibrates, the rest fit.
+/// </summary>
+public static class ModelAdapter
+{
+    /// <param name="newNormal">[n, d] raw features of the new normal, with their sample ids (the cache key).</param>
+    /// <param name="faults">[m, d] raw features of windows known to be faulty; may be empty.</param>
+    public static (AnomalyModel Candidate, CandidateReport Report) Adapt(AnomalyModel current, float[] newNormal, long[] ids,
+        float[] faults, AdaptationOptions options, IForwardCacheStore? cacheStore = null,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        int d = current.InputSize, n = ids.Length, m = faults.Length / d;
+        if (n < 8) throw new ArgumentException($"Adaptation needs at least 8 new-normal windows, got {n}.");
+        var watch = Stopwatch.StartNew();
+        int[] validation = [.. Enumerable.Range(0, n).Where(i => i % 4 == 0)];
+        int[] calibration = [.. Enumerable.Range(0, n).Where(i => i % 4 == 1)];
+        int[] fit = [.. Enumerable.Range(0, n).Where(i => i % 4 > 1)];
+
+        float[] z = current.NormalizeMany(newNormal, n);
+        var baseCopy = current.Base.Clone(); // the scoring thread keeps using the original
+        FineTuner tuner = FineTuneMethods.Create(options.Method, baseCopy, new FineTuneOptions
+        {
+            Rank = options.Rank,
+            BaseHash = current.BaseHash,
+            CacheStore = cacheStore,
+            Training = options.Training with { Objective = Objective.Reconstruction, Seed = options.Seed },
+        });
+        tuner.Fit(Subset(z, d, fit, ids), progress, cancellation);
+
+        var scorer = new AnomalyModel(baseCopy, current.BaseHash, current.Mean, current.Std, current.FeatureConfig, 0, current.Reference, tuner);
+        float[] calibrationZ = Gather(z, d, calibration);
+        float threshold = Quantiles.Of(scorer.ScoreNormalized(calibrationZ, calibration.Length), 1 - options.FalseAlarmBudget);
+
+        float[] validationZ = Gather(z, d, validation);
+        double before = FlaggedShare(current.ScoreNormalized(validationZ, validation.Length), current.Threshold);
+        double after = FlaggedShare(scorer.ScoreNormalized(validationZ, validation.Length), threshold);
+        double? recallBefore = null, recallAfter = null;
+        if (m > 0)
+        {
+            float[] faultZ = current.NormalizeMany(faults, m);
+            recallBefore = FlaggedShare(current.ScoreNormalized(faultZ, m), current.Threshold);
+            recallAfter = FlaggedShare(scorer.ScoreNormalized(faultZ, m), threshold);
+        }
+
+        float[] heldZ = [.. calibrationZ, .. validationZ];
+        float[] heldScores = scorer.ScoreNormalized(heldZ, calibration.Length + validation.Length);
+        ReferenceStatistics reference = ReferenceStatistics.Measure(heldZ, calibration.Length + validation.Length, heldScores, threshold);
+        AnomalyModel candidate = current.WithAdapters(tuner, threshold, reference);
+
+        string reason;
+        bool accepted;
+        if (recallAfter < options.MinFaultRecall)
+            (accepted, reason) = (false, $"known faults would go unflagged: recall {recallAfter:P1} < {options.MinFaultRecall:P0} (the new normal may itself be a fault)");
+        else if (after > before || (after == before && after > options.FalseAlarmBudget))
+            (accepted, reason) = (false, $"false alarms on held-back new-normal windows did not fall ({before:P1} → {after:P1})");
+        else
+            (accepted, reason) = (true, $"false alarms {before:P1} → {after:P1}" + (recallAfter is null ? "" : $", known-fault recall {recallAfter:P1}"));
+        return (candidate, new CandidateReport(accepted, reason, threshold, before, after, recallBefore, recallAfter,
+            fit.Length, calibration.Length, validation.Length, watch.Elapsed.TotalSeconds));
+    }
+
+    static SampleSet Subset(float[] z, int d, int[] rows, long[] ids) =>
+        new(d, Gather(z, d, rows), ids: [.. rows.Select(r => ids[r])]);
+
+    static float[] Gather(float[] z, int d, int[] rows)
+    {
+        var result = new float[rows.Length * d];
+        for (int i = 0; i < rows.Length; i++) z.AsSpan(rows[i] * d, d).CopyTo(result.AsSpan(i * d));
+        return result;
+    }
+
+    static double FlaggedShare(float[] scores, float threshold) =>
+        scores.Length == 0 ? 0 : (double)scores.Count(s => s > threshold) / scores.Length;
+}

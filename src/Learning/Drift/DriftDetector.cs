@@ -1,0 +1,89 @@
+namespace SensorOdl.Learning.Drift;
+
+/// <summary>Drift detector settings (configuration section <c>Drift</c>).</summary>
+public sealed record DriftSettings
+{
+    /// <summary>Windows in the sliding window the statistic is computed over.</summary>
+    public int Window { get; init; } = 60;
+    /// <summary>Share of the sliding window above the anomaly threshold that counts as "away from the reference".</summary>
+    public double Level { get; init; } = 0.5;
+    /// <summary>Consecutive windows the statistic must stay at or above the level before drift is declared.</summary>
+    public int Persistence { get; init; } = 30;
+
+    public void Validate()
+    {
+        if (Window < 5) throw new ArgumentException("Drift:Window must be at least 5.");
+        if (!(Level > 0 && Level < 1)) throw new ArgumentException("Drift:Level must be between 0 and 1.");
+        if (Persistence < 1) throw new ArgumentException("Drift:Persistence must be at least 1.");
+    }
+}
+
+public enum DriftChange
+{
+    None,
+    Detected,
+    Cleared,
+}
+
+/// <summary>
+/// Declares drift when the share of recent windows scoring above the model's threshold stays at or above a
+/// level for a persistence period: a persistent move of the data away from what the model calls normal. A
+/// short anomaly burst fills part of the sliding window for a short time and is not drift. Drift is declared
+/// once, and cleared when the statistic falls below half the level for the persistence period or when a
+/// new model version resets the detector.
+/// </summary>
+public sealed class DriftDetector
+{
+    readonly DriftSettings _settings;
+    readonly Queue<bool> _recent = new();
+    int _above, _run;
+
+    public DriftDetector(DriftSettings settings, float threshold)
+    {
+        settings.Validate();
+        _settings = settings;
+        Threshold = threshold;
+    }
+
+    public float Threshold { get; private set; }
+    public bool Detected { get; private set; }
+    /// <summary>The share of the sliding window above threshold.</summary>
+    public double Statistic => _recent.Count == 0 ? 0 : (double)_above / _recent.Count;
+    public double Level => _settings.Level;
+    /// <summary>Data-clock time (seconds) when drift was declared.</summary>
+    public double? SinceS { get; private set; }
+    /// <summary>Windows observed since the last reset.</summary>
+    public long Observed { get; private set; }
+
+    public DriftChange Observe(float score, double timeS)
+    {
+        Observed++;
+        bool above = score > Threshold;
+        _recent.Enqueue(above);
+        if (above) _above++;
+        if (_recent.Count > _settings.Window && _recent.Dequeue()) _above--;
+        if (_recent.Count < _settings.Window) return DriftChange.None;
+
+        bool pushing = Detected ? Statistic < _settings.Level / 2 : Statistic >= _settings.Level;
+        _run = pushing ? _run + 1 : 0;
+        if (_run < _settings.Persistence) return DriftChange.None;
+        _run = 0;
+        Detected = !Detected;
+        SinceS = Detected ? timeS : null;
+        return Detected ? DriftChange.Detected : DriftChange.Cleared;
+    }
+
+    /// <summary>Starts over against a new model version's threshold; returns whether drift was on.</summary>
+    public bool Reset(float threshold)
+    {
+        bool was = Detected;
+        Threshold = threshold;
+        _recent.Clear();
+        _above = 0;
+        _run = 0;
+        Detected = false;
+        SinceS = null;
+        Observed = 0;
+        return was;
+    }
+}

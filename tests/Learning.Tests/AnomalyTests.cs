@@ -1,0 +1,126 @@
+using SensorOdl.Learning.Anomaly;
+using SensorOdl.Learning.Caches;
+using SensorOdl.Learning.Drift;
+using SensorOdl.Learning.Models;
+using SensorOdl.Learning.FineTuning;
+
+namespace SensorOdl.Learning.Tests;
+
+/// <summary>Synthetic "spectra": two latent factors in room A; room B adds a hum; a fault adds a line.</summary>
+internal static class Rooms
+{
+    public const int D = 12;
+
+    public static float[] Windows(int count, int seed, bool roomB = false, bool fault = false)
+    {
+        var random = new Random(seed);
+        var x = new float[count * D];
+        for (int s = 0; s < count; s++)
+        {
+            double a = 1 + random.NextDouble(), b = random.NextDouble();
+            for (int i = 0; i < D; i++)
+            {
+                double v = a * Math.Exp(-i / 4.0) + b * Math.Sin(i / 2.0) + 0.05 * random.NextDouble();
+                if (roomB) v += 0.8 * Math.Exp(-Math.Pow(i - 3, 2)) + 0.3;
+                if (fault && (i == 8 || i == 9)) v += 1.5;
+                x[s * D + i] = (float)v;
+            }
+        }
+        return x;
+    }
+
+    public static double Flagged(AnomalyModel model, float[] x) =>
+        Enumerable.Range(0, x.Length / D).Count(s => model.Score(x.AsSpan(s * D, D)) > model.Threshold) / (double)(x.Length / D);
+
+    public static AnomalyModel Base() => AnomalyTrainer.TrainBase(Windows(400, 1), 400, "{\"kind\":\"test\"}", new AnomalyTrainingOptions());
+}
+
+public class AnomalyTests
+{
+    static readonly AnomalyModel Base = Rooms.Base();
+
+    [Fact]
+    public void A_base_model_flags_few_fresh_normal_windows_and_most_faults_and_drifted_windows()
+    {
+        Assert.True(Rooms.Flagged(Base, Rooms.Windows(300, 2)) < 0.05);
+        Assert.True(Rooms.Flagged(Base, Rooms.Windows(100, 3, fault: true)) > 0.95);
+        Assert.True(Rooms.Flagged(Base, Rooms.Windows(100, 4, roomB: true)) > 0.9);
+        Assert.Equal(64, Base.BaseHash.Length);
+    }
+
+    [Fact]
+    public void Model_files_round_trip_to_identical_scores()
+    {
+        byte[] bytes = ModelFile.Serialize(AnomalyModelDocuments.Base(Base));
+        AnomalyModel read = AnomalyModelDocuments.ReadBase(ModelFile.Deserialize(bytes), ModelFile.Hash(bytes));
+        Assert.Equal(Base.BaseHash, read.BaseHash);
+        float[] x = Rooms.Windows(20, 5);
+        for (int s = 0; s < 20; s++) Assert.Equal(Base.Score(x.AsSpan(s * Rooms.D, Rooms.D)), read.Score(x.AsSpan(s * Rooms.D, Rooms.D)));
+        Assert.Equal(Base.Threshold, read.Threshold);
+        Assert.Equal(Base.Reference.Centroid, read.Reference.Centroid);
+    }
+
+    [Fact]
+    public void Adapting_to_a_new_room_brings_false_alarms_down_and_keeps_faults_flagged()
+    {
+        float[] roomB = Rooms.Windows(160, 6, roomB: true);
+        float[] faultsInB = Rooms.Windows(40, 7, roomB: true, fault: true);
+        (AnomalyModel candidate, CandidateReport report) = ModelAdapter.Adapt(Base, roomB, [.. Enumerable.Range(0, 160).Select(i => (long)i)],
+            faultsInB, new AdaptationOptions(), new InMemoryForwardCacheStore());
+        Assert.True(report.Accepted, report.Reason);
+        Assert.True(report.FalseAlarmsBefore > 0.9 && report.FalseAlarmsAfter < 0.1, report.Reason);
+        Assert.True(Rooms.Flagged(candidate, Rooms.Windows(200, 8, roomB: true)) < 0.08);
+        Assert.True(Rooms.Flagged(candidate, Rooms.Windows(100, 9, roomB: true, fault: true)) > 0.9);
+        Assert.Equal("skip2-lora-q4", candidate.Method);
+
+        // The version file restores the same adapted model on the same base.
+        ModelDocument version = ModelFile.Deserialize(ModelFile.Serialize(AnomalyModelDocuments.Version(candidate)));
+        AnomalyModel restored = AnomalyModelDocuments.ReadVersion(Base, version, new FineTuneOptions());
+        float[] x = Rooms.Windows(10, 10, roomB: true);
+        for (int s = 0; s < 10; s++) Assert.Equal(candidate.Score(x.AsSpan(s * Rooms.D, Rooms.D)), restored.Score(x.AsSpan(s * Rooms.D, Rooms.D)), 5);
+    }
+
+    [Fact]
+    public void A_persistent_fault_offered_as_the_new_normal_is_rejected_when_exemplars_of_it_are_known()
+    {
+        float[] damagedAsNormal = Rooms.Windows(160, 11, fault: true);
+        float[] exemplars = Rooms.Windows(40, 12, fault: true);
+        (_, CandidateReport report) = ModelAdapter.Adapt(Base, damagedAsNormal, [.. Enumerable.Range(0, 160).Select(i => (long)i)],
+            exemplars, new AdaptationOptions());
+        Assert.False(report.Accepted);
+        Assert.Contains("known faults", report.Reason);
+    }
+
+    [Fact]
+    public void The_anomaly_rule_raises_on_k_of_n_and_clears_after_a_normal_run()
+    {
+        var rule = new AnomalyRule(raiseAfter: 3, window: 5, clearAfter: 4);
+        bool[] verdicts = [true, false, true, false, false, true, true];
+        var changes = verdicts.Select(rule.Observe).ToArray();
+        // The last five at index 6 are t,f,f,t,t: three above, so the state turns on there and not before.
+        Assert.Equal([false, false, false, false, false, false, true], changes);
+        Assert.True(rule.Active);
+        Assert.False(rule.Observe(false));
+        Assert.False(rule.Observe(false));
+        Assert.False(rule.Observe(false));
+        Assert.True(rule.Observe(false));
+        Assert.False(rule.Active);
+    }
+
+    [Fact]
+    public void Drift_is_declared_once_after_a_persistent_move_and_a_short_burst_is_not_drift()
+    {
+        var detector = new DriftDetector(new DriftSettings { Window = 20, Level = 0.5, Persistence = 10 }, threshold: 1f);
+        int t = 0;
+        for (int i = 0; i < 100; i++) Assert.Equal(DriftChange.None, detector.Observe(i % 20 == 0 ? 2f : 0.5f, t++));
+        for (int i = 0; i < 8; i++) Assert.Equal(DriftChange.None, detector.Observe(3f, t++)); // a burst
+        for (int i = 0; i < 40; i++) Assert.Equal(DriftChange.None, detector.Observe(0.5f, t++));
+        var changes = Enumerable.Range(0, 60).Select(_ => detector.Observe(2f, t++)).ToList();
+        Assert.Single(changes, c => c == DriftChange.Detected);
+        // The statistic reaches 10/20 at the 10th high window (index 9); ten windows at the level make index 18.
+        Assert.Equal(18, changes.IndexOf(DriftChange.Detected));
+        Assert.True(detector.Detected);
+        Assert.True(detector.Reset(threshold: 5f));
+        Assert.False(detector.Detected);
+    }
+}
