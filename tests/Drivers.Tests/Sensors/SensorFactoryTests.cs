@@ -42,10 +42,12 @@ public class SensorFactoryTests
         using var spi = SensorFactory.Create(new SensorSettings { Kind = "adxl345", Bus = 0, ChipSelect = 1, SampleRateHz = 800 }, buses, new ManualClock());
         using var i2c = SensorFactory.Create(new SensorSettings { Kind = "adxl345", Bus = 1, Address = Adxl345Accelerometer.DefaultI2cAddress }, buses, new ManualClock());
 
+        Assert.Empty(buses.Opened); // buses open on the first read
+        Assert.Equal(SensorReadResult.Ok, spi.Read(spi.CreateFrame()));
+        Assert.Equal(SensorReadResult.Ok, i2c.Read(i2c.CreateFrame()));
         Assert.Equal(["spidev0.1 mode Mode3", "i2c-1@0x53"], buses.Opened);
         Assert.Equal(800, spi.Format.SampleRateHz);
         Assert.Equal(3200, i2c.Format.SampleRateHz);
-        Assert.Equal(SensorReadResult.Ok, i2c.Read(i2c.CreateFrame()));
     }
 
     [Fact]
@@ -68,6 +70,28 @@ public class SensorFactoryTests
             Assert.True(sensor.Health.IsHealthy, sensor.Health.Reason);
         }
         Assert.Equal(["i2c-1@0x68", "i2c-1@0x48", "spidev1.0 mode Mode0"], buses.Opened);
+    }
+
+    [Fact]
+    public void Factory_with_a_missing_bus_gives_a_faulted_sensor_that_recovers_when_the_bus_appears()
+    {
+        bool plugged = false;
+        var chip = new FakeMpu6050();
+        var buses = new FakeBuses((bus, address) => plugged
+            ? new RegisterChipI2cDevice(chip, bus, address)
+            : throw new IOException($"/dev/i2c-{bus} does not exist."));
+        var clock = new ManualClock();
+        using var sensor = SensorFactory.Create(new SensorSettings { Kind = "mpu6050", WindowSize = 16 }, buses, clock);
+        var frame = sensor.CreateFrame();
+
+        Assert.Equal(SensorReadResult.Faulted, sensor.Read(frame));
+        Assert.Contains("/dev/i2c-1 does not exist", sensor.Health.Reason);
+
+        plugged = true;
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
+        Assert.True(sensor.Health.IsHealthy);
+        Assert.Equal(1.0, frame.Channel(2)[15], 0.001);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Device.I2c;
-using SensorOdl.Drivers.Sensors.Buses;
 
 namespace SensorOdl.Drivers.Sensors.Bme280;
 
@@ -72,8 +71,4 @@ public sealed class Bme280Ambient : IAmbientSensor
         _bme?.Dispose();
         _bme = null;
     }
-
-    /// <summary>An ambient sensor on <paramref name="buses"/> at bus/address.</summary>
-    public static Bme280Ambient Open(ISensorBuses buses, int bus, int address, ISensorClock? clock = null) =>
-        new(() => buses.OpenI2c(bus, address), clock);
 }
