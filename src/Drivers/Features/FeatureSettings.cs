@@ -26,6 +26,19 @@ public sealed record FeatureSettings(
     /// <summary>Length of the feature vector: bands, then RMS, peak, crest factor, kurtosis, dominant frequency.</summary>
     public int FeatureCount => BandCount + FeatureLayout.ScalarCount;
 
+    /// <summary>
+    /// Null when a model trained with <paramref name="trained"/> can score features made with these settings; otherwise
+    /// one sentence naming the first difference (for the daemon's refusal to start with a mismatched model).
+    /// </summary>
+    public string? MismatchWith(FeatureSettings trained)
+    {
+        if (trained.SampleRateHz != SampleRateHz) return $"The model expects {trained.SampleRateHz} Hz; the sensor delivers {SampleRateHz} Hz.";
+        if (trained.WindowSize != WindowSize) return $"The model expects windows of {trained.WindowSize} samples; the sensor delivers {WindowSize}.";
+        if (trained.BandCount != BandCount || trained.MinHz != MinHz || trained.EffectiveMaxHz != EffectiveMaxHz)
+            return $"The model expects {trained.BandCount} bands from {trained.MinHz} to {trained.EffectiveMaxHz} Hz; the sensor is configured for {BandCount} from {MinHz} to {EffectiveMaxHz} Hz.";
+        return null;
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad value.</summary>
     public void Validate()
     {

@@ -29,11 +29,16 @@ public sealed record SensorFormat(
     public static SensorFormat Spectrum(int bins, double binHz, double framePeriodS, string unit = "") =>
         new(FrameKind.Spectrum, 1, bins, 0, binHz, framePeriodS, ["spectrum"], [unit]);
 
-    /// <summary>Feature settings that match this format (waveforms only; spectra use <see cref="FeatureExtractor.ExtractSpectrum"/>).</summary>
-    public FeatureSettings ToFeatureSettings(int bandCount = 16, double minHz = 10, double maxHz = 0) =>
-        Kind == FrameKind.Waveform
-            ? new FeatureSettings(SampleRateHz, Length, bandCount, minHz, maxHz, FullScale)
-            : new FeatureSettings(BinHz * 2 * (Length - 1), NextPowerOfTwo(2 * (Length - 1)), bandCount, minHz, maxHz);
+    /// <summary>
+    /// Feature settings that match this format. For spectra, the equivalent waveform settings: a window of
+    /// 2 × bins (rounded up to a power of two) at a rate that gives the same bin spacing, so the bands line up.
+    /// </summary>
+    public FeatureSettings ToFeatureSettings(int bandCount = 16, double minHz = 10, double maxHz = 0)
+    {
+        if (Kind == FrameKind.Waveform) return new FeatureSettings(SampleRateHz, Length, bandCount, minHz, maxHz, FullScale);
+        int window = NextPowerOfTwo(2 * Length);
+        return new FeatureSettings(window * BinHz, window, bandCount, minHz, maxHz);
+    }
 
     private static int NextPowerOfTwo(int n)
     {

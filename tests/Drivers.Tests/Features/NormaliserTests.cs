@@ -45,3 +45,26 @@ public class NormaliserTests
         Assert.Equal(1, builder.Count);
     }
 }
+
+public class FeatureSettingsTests
+{
+    [Fact]
+    public void Features_settings_name_the_first_mismatch_with_a_trained_model()
+    {
+        var trained = new FeatureSettings(12_000, 1024, BandCount: 16);
+        Assert.Null(new FeatureSettings(12_000, 1024, BandCount: 16).MismatchWith(trained));
+        Assert.Null(new FeatureSettings(12_000, 1024, BandCount: 16, MaxHz: 6000, FullScale: 2).MismatchWith(trained));
+        Assert.Contains("3200 Hz", new FeatureSettings(3200, 1024).MismatchWith(trained));
+        Assert.Contains("2048", new FeatureSettings(12_000, 2048).MismatchWith(trained));
+        Assert.Contains("8 bands from 20", new FeatureSettings(12_000, 1024, BandCount: 8).MismatchWith(new FeatureSettings(12_000, 1024, BandCount: 8, MinHz: 20)));
+    }
+
+    [Fact]
+    public void Features_settings_for_a_spectrum_format_line_up_with_its_bins()
+    {
+        var format = Drivers.Sensors.SensorFormat.Spectrum(512, 1.0, 2.047);
+        var settings = format.ToFeatureSettings();
+        Assert.Equal(1.0, settings.SampleRateHz / settings.WindowSize);
+        Assert.Equal(1024, settings.WindowSize);
+    }
+}
