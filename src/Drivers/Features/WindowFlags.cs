@@ -17,13 +17,15 @@ public enum WindowFlags
     SensorFault = 16,
     /// <summary>Informational: the frame was a spectrum (no waveform), so peak, crest factor and kurtosis are 0.</summary>
     NoWaveform = 32,
+    /// <summary>The chip's FIFO overflowed inside the window: samples are missing, the window is not contiguous.</summary>
+    Overrun = 64,
 }
 
 public static class WindowFlagsExtensions
 {
     /// <summary>Flags that make a window unfit for scoring or training.</summary>
     public const WindowFlags Bad = WindowFlags.NonFinite | WindowFlags.Clipped | WindowFlags.ShortWindow
-        | WindowFlags.Flat | WindowFlags.SensorFault;
+        | WindowFlags.Flat | WindowFlags.SensorFault | WindowFlags.Overrun;
 
     /// <summary>True when none of the <see cref="Bad"/> flags is set.</summary>
     public static bool IsUsable(this WindowFlags flags) => (flags & Bad) == 0;

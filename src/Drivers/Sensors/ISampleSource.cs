@@ -34,6 +34,7 @@ public interface IFifoSampleSource : ISampleSource
     /// <summary>Samples the FIFO holds when full.</summary>
     int FifoCapacity { get; }
 
-    // interleaved: [maxSamples, Channels] -> returns the samples copied (0 when the FIFO is empty)
-    int ReadFifo(Span<float> interleaved, int maxSamples);
+    // interleaved: [maxSamples, Channels] -> returns the samples copied (0 when the FIFO is empty);
+    // waiting: samples the FIFO held before this read (at FifoCapacity it may have overflowed and dropped samples)
+    int ReadFifo(Span<float> interleaved, int maxSamples, out int waiting);
 }

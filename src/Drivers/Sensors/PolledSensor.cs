@@ -99,10 +99,22 @@ public sealed class PolledSensor : ISensor
         // poll when the FIFO is about half full: early enough never to overflow it
         var poll = TimeSpan.FromSeconds(Math.Max(1, fifo.FifoCapacity / 2) / Format.SampleRateHz);
         int emptyPolls = 0;
+        bool first = true;
         while (frame.Count < Format.Length)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int got = fifo.ReadFifo(_burst, Math.Min(fifo.FifoCapacity, Format.Length - frame.Count));
+            int got = fifo.ReadFifo(_burst, Math.Min(fifo.FifoCapacity, Format.Length - frame.Count), out int waiting);
+            if (first && got > 0)
+            {
+                // the oldest sample in the FIFO was measured `waiting` periods ago
+                frame.TimestampS -= waiting / Format.SampleRateHz;
+                frame.RecordingTimeS = frame.TimestampS;
+                first = false;
+            }
+            else if (waiting >= fifo.FifoCapacity)
+            {
+                frame.Flags |= WindowFlags.Overrun; // full between two polls of this window: samples were dropped
+            }
             for (int s = 0; s < got; s++)
                 for (int c = 0; c < channels; c++) frame.ChannelBuffer(c)[frame.Count + s] = _burst[s * channels + c];
             frame.Count += got;

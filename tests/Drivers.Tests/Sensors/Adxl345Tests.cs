@@ -66,6 +66,22 @@ public class Adxl345Tests
     }
 
     [Fact]
+    public void Adxl345_fifo_overflow_inside_a_window_is_flagged_as_overrun()
+    {
+        var rig = Build("i2c");
+        using var sensor = new PolledSensor(new Adxl345Accelerometer(rig.Bus), 3200, 256, new ManualClock());
+        var frame = sensor.CreateFrame();
+        Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
+        Assert.Equal(WindowFlags.None, frame.Flags);
+
+        rig.Chip.SamplesPerPoll = 40; // the reader falls behind: the FIFO fills up between polls
+        Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
+
+        Assert.True(frame.Flags.HasFlag(WindowFlags.Overrun));
+        Assert.False(frame.Flags.IsUsable());
+    }
+
+    [Fact]
     public void Adxl345_clipped_at_full_scale_is_flagged_by_the_features()
     {
         var rig = Build("i2c");

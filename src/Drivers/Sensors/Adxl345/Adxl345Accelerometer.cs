@@ -63,9 +63,10 @@ public sealed class Adxl345Accelerometer : IFifoSampleSource
         Convert(raw, sample);
     }
 
-    public int ReadFifo(Span<float> interleaved, int maxSamples)
+    public int ReadFifo(Span<float> interleaved, int maxSamples, out int waiting)
     {
         int entries = _bus.Read((byte)Register.FifoStatus) & 0x3F;
+        waiting = entries;
         if (entries > Adxl345Constants.FifoDepth + 1)
             throw new SensorException($"the FIFO reports {entries} entries; an ADXL345 holds at most 33.");
         int count = Math.Min(Math.Min(entries, maxSamples), interleaved.Length / 3);
