@@ -99,26 +99,26 @@ public sealed class PolledSensor : ISensor
         // poll when the FIFO is about half full: early enough never to overflow it
         var poll = TimeSpan.FromSeconds(Math.Max(1, fifo.FifoCapacity / 2) / Format.SampleRateHz);
         int emptyPolls = 0;
-        bool first = true;
+        bool timestamped = false;
         while (frame.Count < Format.Length)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            bool windowStarted = frame.Count > 0;
             int got = fifo.ReadFifo(_burst, Math.Min(fifo.FifoCapacity, Format.Length - frame.Count), out int waiting);
-            if (first && got > 0)
+            bool overflowed = waiting >= fifo.FifoCapacity;
+            // a full FIFO before the window's first sample only lost stale samples; inside the window it broke it
+            if (overflowed && windowStarted) frame.Flags |= WindowFlags.Overrun;
+            if (!timestamped && got > 0)
             {
                 // the oldest sample in the FIFO was measured `waiting` periods ago
                 frame.TimestampS -= waiting / Format.SampleRateHz;
                 frame.RecordingTimeS = frame.TimestampS;
-                first = false;
-            }
-            else if (waiting >= fifo.FifoCapacity)
-            {
-                frame.Flags |= WindowFlags.Overrun; // full between two polls of this window: samples were dropped
+                timestamped = true;
             }
             for (int s = 0; s < got; s++)
                 for (int c = 0; c < channels; c++) frame.ChannelBuffer(c)[frame.Count + s] = _burst[s * channels + c];
             frame.Count += got;
-            emptyPolls = got == 0 ? emptyPolls + 1 : 0;
+            emptyPolls = got == 0 && !overflowed ? emptyPolls + 1 : 0;
             if (emptyPolls > 50) throw new SensorException("its FIFO stayed empty for 50 polls.");
             if (frame.Count < Format.Length) _clock.Sleep(poll, cancellationToken);
         }

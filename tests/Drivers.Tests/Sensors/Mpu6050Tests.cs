@@ -23,6 +23,8 @@ public class Mpu6050Tests
         Assert.Equal(0x01, chip[0x1A]); // DLPF: 1 kHz output
         Assert.Equal(0x01, chip[0x19]); // divider 1: 500 Hz
         Assert.Equal(0x08, chip[0x1C]); // AFS_SEL 1: ±4 g
+        Assert.Equal(0x08, chip[0x23]); // accelerometer into the FIFO
+        Assert.Equal(0x40, chip[0x6A]); // FIFO on
     }
 
     [Theory]
@@ -85,7 +87,30 @@ public class Mpu6050Tests
         device.Faults.TransfersBeforeFailure = device.Faults.Transfers + 10;
 
         Assert.Equal(SensorReadResult.Faulted, sensor.Read(frame));
-        Assert.Equal(5, frame.Count); // two transfers per sample
+        Assert.Equal(32, frame.Count); // two bursts of 16 arrived (4 transfers each), the third failed
         Assert.True(frame.Flags.HasFlag(Drivers.Features.WindowFlags.SensorFault));
+    }
+
+    [Fact]
+    public void Mpu6050_drains_its_fifo_in_bursts_and_flags_an_overflow()
+    {
+        var chip = new FakeMpu6050 { AccelerationG = (0, 0, -1) };
+        var clock = new ManualClock();
+        using var sensor = new PolledSensor(new Mpu6050Accelerometer(new I2cRegisterBus(new RegisterChipI2cDevice(chip, address: 0x68))), 1000, 256, clock);
+        var frame = sensor.CreateFrame();
+
+        Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
+        Assert.Equal(Drivers.Features.WindowFlags.None, frame.Flags);
+        Assert.All(frame.Channel(2).ToArray(), v => Assert.Equal(-1, v, 1e-3));
+        Assert.True(clock.Sleeps < 256 / 8); // bursts, not one wait per sample
+
+        chip.OverflowAtPoll = chip.Polls + 1; // late before the window starts: stale samples lost, window intact
+        Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
+        Assert.Equal(Drivers.Features.WindowFlags.None, frame.Flags);
+
+        chip.OverflowAtPoll = chip.Polls + 3; // late inside the window: samples missing
+        Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
+        Assert.True(frame.Flags.HasFlag(Drivers.Features.WindowFlags.Overrun));
+        Assert.Equal(256, frame.Count);
     }
 }
