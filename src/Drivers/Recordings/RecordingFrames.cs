@@ -18,6 +18,14 @@ public static class RecordingFrames
         }
     }
 
+    /// <summary>Every frame of the recordings in <paramref name="folder"/> that <paramref name="filter"/> selects, in manifest
+    /// order. Throws <see cref="ManifestFilterException"/> for a bad filter (a usage error) before yielding anything.</summary>
+    public static IEnumerable<RecordedFrame> Enumerate(string folder, string? filter, int windowSize = 1024, int hop = 0)
+    {
+        var entries = RecordingManifest.Load(folder).Select(filter);
+        return Enumerate(entries, windowSize, hop);
+    }
+
     /// <summary>The number of frames <see cref="Enumerate"/> yields for one entry (reads the file's length, or the CSV).</summary>
     public static int Count(RecordingEntry entry, int windowSize = 1024, int hop = 0)
     {

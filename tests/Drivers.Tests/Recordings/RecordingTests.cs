@@ -71,6 +71,17 @@ public class RecordingTests
     }
 
     [Fact]
+    public void Replay_batch_frames_by_folder_and_filter_keep_manifest_order()
+    {
+        var frames = RecordingFrames.Enumerate(SharedData.CoolingFan, "env=silentA,state=normal,speed=l|h").ToList();
+        Assert.Equal(600, frames.Count);
+        Assert.Equal(["12cm_h_normal_silentA.f32", "12cm_l_normal_silentA.f32"], frames.Select(f => f.Entry.File).Distinct());
+        Assert.Equal(299, frames[299].FrameIndex);
+        Assert.Equal(0, frames[300].FrameIndex);
+        Assert.Throws<UnknownFilterKeyException>(() => RecordingFrames.Enumerate(SharedData.CoolingFan, "load_hp=0"));
+    }
+
+    [Fact]
     public void Replay_reads_csv_waveforms_with_one_column_per_channel()
     {
         using var folder = new TempFolder();
