@@ -6,7 +6,10 @@ namespace SensorOdl.Daemon.Cli;
 /// </summary>
 public static class CommandLine
 {
-    static readonly IVerb[] Verbs = [new BenchFinetuneVerb()];
+    static IVerb[] Verbs => [new RunVerb(Notifier), new BenchFinetuneVerb()];
+
+    /// <summary>Read before the host starts: Hosting 11 clears NOTIFY_SOCKET once it has read it.</summary>
+    public static Host.Systemd.SystemdNotifier Notifier { get; set; } = Host.Systemd.SystemdNotifier.FromEnvironment();
 
     public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
@@ -37,7 +40,7 @@ public static class CommandLine
             try { return await verb.RunAsync(parsed, stdout, stderr, cancellation.Token); }
             finally { Console.CancelKeyPress -= onCancel; }
         }
-        catch (UsageException e)
+        catch (Exception e) when (e is UsageException or Configuration.ConfigurationException)
         {
             stderr.WriteLine($"sensorodl: {e.Message}");
             return 2;

@@ -14,10 +14,14 @@ public sealed class StateDatabase : IDisposable
     readonly BlockingCollection<WriteRequest> _writes = new();
     readonly Thread _writer;
 
-    StateDatabase(string path)
+    readonly FileStream _lock;
+
+    StateDatabase(string path, FileStream processLock)
     {
+        _lock = processLock;
         Path = path;
         Database = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
+        PrepareMappers();
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "state-writer" };
         _writer.Start();
     }
@@ -26,11 +30,49 @@ public sealed class StateDatabase : IDisposable
     /// <summary>For reads. Writes go through <see cref="WriteAsync"/>.</summary>
     public LiteDatabase Database { get; }
 
+    /// <summary>
+    /// Opens the state of a directory for this process alone. LiteDB's Direct mode does not stop a second
+    /// process from opening the same file, so an exclusive lock file (flock on Linux) does.
+    /// </summary>
     public static StateDatabase Open(string stateDirectory)
     {
         Directory.CreateDirectory(stateDirectory);
-        return new StateDatabase(System.IO.Path.Combine(stateDirectory, FileName));
+        string lockPath = System.IO.Path.Combine(stateDirectory, "sensorodl.lock");
+        FileStream processLock;
+        try
+        {
+            processLock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new StateBusyException($"the state directory {System.IO.Path.GetFullPath(stateDirectory)} is in use by another sensorodl process (is the daemon running?).");
+        }
+        try
+        {
+            return new StateDatabase(System.IO.Path.Combine(stateDirectory, FileName), processLock);
+        }
+        catch
+        {
+            processLock.Dispose();
+            throw;
+        }
     }
+
+    // LiteDB's BsonMapper builds a type's mapping lazily and not thread-safely ("Collection was modified" when two
+    // threads meet a type for the first time), so every stored type is mapped once here, on one thread.
+    void PrepareMappers()
+    {
+        Prepare<ModelVersionRecord>();
+        Prepare<RegistryPointer>();
+        Prepare<OutboxMessage>();
+        Prepare<EventRecord>();
+        Prepare<SampleRecord>();
+        Prepare<Counter>();
+        Prepare<SeenCommand>();
+        Prepare<CacheDocument>();
+    }
+
+    void Prepare<T>() where T : new() => Database.Mapper.ToObject<T>(Database.Mapper.ToDocument(new T()));
 
     /// <summary>Runs <paramref name="write"/> in one transaction on the writer thread; checkpoints after it when asked.</summary>
     public Task WriteAsync(Action<LiteDatabase> write, bool checkpoint = false)
@@ -76,6 +118,7 @@ public sealed class StateDatabase : IDisposable
         _writer.Join();
         Database.Dispose();
         _writes.Dispose();
+        _lock.Dispose();
     }
 
     sealed record WriteRequest(Action<LiteDatabase> Write, bool Checkpoint, TaskCompletionSource Done);

@@ -16,7 +16,7 @@ public sealed class AnomalyModel
     readonly Network.Activations _activations;
 
     public AnomalyModel(Network baseNetwork, string baseHash, float[] mean, float[] std, string featureConfig,
-        float threshold, ReferenceStatistics reference, FineTuner? adapted = null)
+        float threshold, ReferenceStatistics reference, FineTuner? adapted = null, float[]? exemplars = null)
     {
         if (mean.Length != baseNetwork.InputSize || std.Length != baseNetwork.InputSize || baseNetwork.OutputSize != baseNetwork.InputSize)
             throw new ArgumentException("An anomaly model needs an autoencoder and one mean and std per input.");
@@ -28,6 +28,8 @@ public sealed class AnomalyModel
         Threshold = threshold;
         Reference = reference;
         Adapted = adapted;
+        Exemplars = exemplars ?? [];
+        if (Exemplars.Length % InputSize != 0) throw new ArgumentException("Exemplars must be whole feature vectors.");
         _z = new float[Chunk * InputSize];
         _reconstruction = new float[Chunk * InputSize];
         _activations = baseNetwork.CreateActivations(Chunk);
@@ -42,11 +44,22 @@ public sealed class AnomalyModel
     public float Threshold { get; }
     public ReferenceStatistics Reference { get; }
     public FineTuner? Adapted { get; }
+    /// <summary>[m, d] raw features of known fault windows stored with the base (train --exemplars): a candidate must still flag them.</summary>
+    public float[] Exemplars { get; }
+    public int ExemplarCount => Exemplars.Length / InputSize;
     public string Method => Adapted?.Name ?? "base";
     public int InputSize => Base.InputSize;
 
+    /// <summary>An equal model with its own network copy and buffers, for scoring on another thread.</summary>
+    public AnomalyModel ForAnotherThread()
+    {
+        Network copy = Base.Clone();
+        FineTuner? adapted = Adapted is null ? null : FineTuneMethods.Restore(copy, Adapted.Export(), Adapted.Options);
+        return new AnomalyModel(copy, BaseHash, Mean, Std, FeatureConfig, Threshold, Reference, adapted, Exemplars);
+    }
+
     public AnomalyModel WithAdapters(FineTuner? adapted, float threshold, ReferenceStatistics reference) =>
-        new(Base, BaseHash, Mean, Std, FeatureConfig, threshold, reference, adapted);
+        new(Base, BaseHash, Mean, Std, FeatureConfig, threshold, reference, adapted, Exemplars);
 
     /// <summary>features: [d] → z: [d] = (features − mean) / std, clamped to ±1e4 so one wild value cannot overflow.</summary>
     public void Normalize(ReadOnlySpan<float> features, Span<float> z)

@@ -28,6 +28,7 @@ public static class AnomalyModelDocuments
             new NamedTensor("norm.mean", [model.Mean.Length], model.Mean),
             new NamedTensor("norm.std", [model.Std.Length], model.Std),
             new NamedTensor("ref.centroid", [model.Reference.Centroid.Length], model.Reference.Centroid),
+            new NamedTensor("exemplars", [model.ExemplarCount, model.InputSize], model.Exemplars),
             .. extraTensors ?? [],
         ]);
     }
@@ -52,7 +53,7 @@ public static class AnomalyModelDocuments
         Network network = document.ToNetwork();
         float[] mean = Required(document, "norm.mean").Values, std = Required(document, "norm.std").Values;
         return new AnomalyModel(network, hash, mean, std, document.Metadata.GetValueOrDefault(FeatureConfig, ""),
-            Float(document, Threshold), ReadReference(document));
+            Float(document, Threshold), ReadReference(document), exemplars: document.Find("exemplars")?.Values);
     }
 
     /// <summary>A version: its base plus the adapters, threshold and reference of an adapter file.</summary>

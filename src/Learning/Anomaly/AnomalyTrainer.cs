@@ -8,8 +8,9 @@ namespace SensorOdl.Learning.Anomaly;
 public static class AnomalyTrainer
 {
     /// <summary>features: [count, d] raw feature vectors of normal windows.</summary>
+    /// <param name="exemplars">[m, d] raw features of labelled fault windows, stored with the model; may be empty.</param>
     public static AnomalyModel TrainBase(float[] features, int count, string featureConfig, AnomalyTrainingOptions options,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default, float[]? exemplars = null)
     {
         if (count < 10) throw new ArgumentException($"Training needs at least 10 normal windows, got {count}.");
         int d = features.Length / count;
@@ -26,9 +27,9 @@ public static class AnomalyTrainer
         float[] heldScores = provisional.ScoreNormalized(zHeld, held.Length);
         float threshold = Quantiles.Of(heldScores, 1 - options.FalseAlarmBudget);
         ReferenceStatistics reference = ReferenceStatistics.Measure(zHeld, held.Length, heldScores, threshold);
-        var unhashed = new AnomalyModel(network, "", mean, std, featureConfig, threshold, reference);
+        var unhashed = new AnomalyModel(network, "", mean, std, featureConfig, threshold, reference, exemplars: exemplars);
         string hash = ModelFile.Hash(ModelFile.Serialize(AnomalyModelDocuments.Base(unhashed)));
-        return new AnomalyModel(network, hash, mean, std, featureConfig, threshold, reference);
+        return new AnomalyModel(network, hash, mean, std, featureConfig, threshold, reference, exemplars: exemplars);
     }
 
     /// <summary>A deterministic split of 0..count−1 into fitting and held-back positions (every k-th held back).</summary>

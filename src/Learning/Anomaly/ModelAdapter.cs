@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SensorOdl.Learning.Caches;
 using SensorOdl.Learning.FineTuning;
+using SensorOdl.Learning.Networks;
 using SensorOdl.Learning.Training;
 
 namespace SensorOdl.Learning.Anomaly;
@@ -48,12 +49,13 @@ public static class ModelAdapter
         int d = current.InputSize, n = ids.Length, m = faults.Length / d;
         if (n < 8) throw new ArgumentException($"Adaptation needs at least 8 new-normal windows, got {n}.");
         var watch = Stopwatch.StartNew();
+        current = current.ForAnotherThread(); // the caller's model keeps scoring on its own thread
         int[] validation = [.. Enumerable.Range(0, n).Where(i => i % 4 == 0)];
         int[] calibration = [.. Enumerable.Range(0, n).Where(i => i % 4 == 1)];
         int[] fit = [.. Enumerable.Range(0, n).Where(i => i % 4 > 1)];
 
         float[] z = current.NormalizeMany(newNormal, n);
-        var baseCopy = current.Base.Clone(); // the scoring thread keeps using the original
+        Network baseCopy = current.Base;
         FineTuner tuner = FineTuneMethods.Create(options.Method, baseCopy, new FineTuneOptions
         {
             Rank = options.Rank,

@@ -1,0 +1,96 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using SensorOdl.Daemon.Cli;
+using SensorOdl.Learning.FineTuning;
+
+namespace SensorOdl.Daemon.Configuration;
+
+/// <summary>A setting that cannot work: one line naming the key and the problem.</summary>
+public sealed class ConfigurationException(string message) : Exception(message);
+
+/// <summary>Builds the layered configuration of CONTRACT §2 and validates it.</summary>
+public static partial class SettingsLoader
+{
+    public const string EtcFile = "/etc/sensorodl/sensorodl.json";
+
+    public static IConfigurationRoot Build(ParsedArguments arguments, string? etcFile = EtcFile)
+    {
+        var builder = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+        if (etcFile is not null) builder.AddJsonFile(etcFile, optional: true, reloadOnChange: false);
+        if (arguments.String("config") is { } configFile)
+        {
+            if (!File.Exists(configFile)) throw new UsageException($"--config {configFile}: no such file.");
+            builder.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+        }
+        builder.AddEnvironmentVariables("SENSORODL_");
+        builder.AddInMemoryCollection(arguments.ConfigurationOverrides.Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
+        return builder.Build();
+    }
+
+    public static DaemonSettings Load(IConfiguration configuration)
+    {
+        DaemonSettings settings;
+        try
+        {
+            settings = configuration.Get<DaemonSettings>() ?? new DaemonSettings();
+        }
+        catch (InvalidOperationException e)
+        {
+            Match key = ConfigKey().Match(e.Message);
+            throw new ConfigurationException(key.Success ? $"{key.Groups[1].Value}: '{configuration[key.Groups[1].Value]}' is not a valid value." : e.Message);
+        }
+        catch (InvalidDataException e) { throw new ConfigurationException($"configuration file: {e.Message}"); }
+        Validate(settings);
+        return settings;
+    }
+
+    [GeneratedRegex("value at '([^']+)'")]
+    private static partial Regex ConfigKey();
+
+    static void Validate(DaemonSettings s)
+    {
+        void Check(bool ok, string key, string problem)
+        {
+            if (!ok) throw new ConfigurationException($"{key}: {problem}");
+        }
+
+        Check(s.Device.Id.Length == 0 || DeviceIdPattern().IsMatch(s.Device.Id), "Device:Id", "use letters, digits, '-' and '_' only (it is part of MQTT topics).");
+        Check(s.Mqtt.Uri.Length == 0 || Uri.TryCreate(s.Mqtt.Uri, UriKind.Absolute, out Uri? uri) && uri.Scheme is "mqtt" or "mqtts", "Mqtt:Uri", $"'{s.Mqtt.Uri}' is not mqtt://host:port or mqtts://host:port.");
+        Check(TopicPattern().IsMatch(s.Mqtt.TopicPrefix), "Mqtt:TopicPrefix", "must be a non-empty topic level without '+', '#' or '/'.");
+        Check(s.Mqtt.TelemetryIntervalSeconds >= 0 && double.IsFinite(s.Mqtt.TelemetryIntervalSeconds), "Mqtt:TelemetryIntervalSeconds", "must be 0 or more.");
+        Check(s.Mqtt.QueueLimit >= 10, "Mqtt:QueueLimit", "must be at least 10.");
+        foreach ((string key, string? file) in new[] { ("Mqtt:PasswordFile", s.Mqtt.PasswordFile), ("Mqtt:CaFile", s.Mqtt.CaFile), ("Mqtt:ClientCertFile", s.Mqtt.ClientCertFile), ("Mqtt:ClientKeyFile", s.Mqtt.ClientKeyFile), ("Security:CommandKeyFile", s.Security.CommandKeyFile) })
+            Check(string.IsNullOrEmpty(file) || File.Exists(file), key, $"file '{file}' does not exist.");
+        Check(s.Sensor.Kind is "simulated" or "replay" or "adxl345" or "mpu6050" or "ads1115" or "mcp3008", "Sensor:Kind", $"'{s.Sensor.Kind}' is not one of simulated, replay, adxl345, mpu6050, ads1115, mcp3008.");
+        Check(s.Sensor.WindowSize >= 8 && (s.Sensor.WindowSize & (s.Sensor.WindowSize - 1)) == 0, "Sensor:WindowSize", "must be a power of two of at least 8.");
+        Check(s.Sensor.SampleRateHz >= 0, "Sensor:SampleRateHz", "must be positive (0 = the chip's default).");
+        Check(s.Sensor.Kind != "replay" || !string.IsNullOrEmpty(s.Sensor.Replay.Data), "Sensor:Replay:Data", "is required when Sensor:Kind is replay.");
+        Check(s.Sensor.Replay.Speed >= 0, "Sensor:Replay:Speed", "must be 0 (as fast as possible) or positive.");
+        Check(s.Sensor.Speed >= 0, "Sensor:Speed", "must be 0 (as fast as possible) or positive.");
+        Check(string.IsNullOrEmpty(s.Sensor.Ambient.Kind) || s.Sensor.Ambient.Kind == "bme280", "Sensor:Ambient:Kind", "only bme280 is supported.");
+        Check(s.Model.Path is null || File.Exists(s.Model.Path), "Model:Path", $"file '{s.Model.Path}' does not exist.");
+        Check(s.Anomaly.FalseAlarmBudget > 0 && s.Anomaly.FalseAlarmBudget < 0.5, "Anomaly:FalseAlarmBudget", "must be between 0 and 0.5.");
+        Check(s.Anomaly.RaiseAfter >= 1 && s.Anomaly.RaiseAfter <= s.Anomaly.Window, "Anomaly:RaiseAfter", "must be between 1 and Anomaly:Window.");
+        Check(s.Anomaly.ClearAfter >= 1, "Anomaly:ClearAfter", "must be at least 1.");
+        Check(s.Drift.Window >= 5, "Drift:Window", "must be at least 5.");
+        Check(s.Drift.Level > 0 && s.Drift.Level < 1, "Drift:Level", "must be between 0 and 1.");
+        Check(s.Drift.Persistence >= 1, "Drift:Persistence", "must be at least 1.");
+        Check(s.Adaptation.Mode is "auto" or "confirm" or "off", "Adaptation:Mode", $"'{s.Adaptation.Mode}' is not auto, confirm or off.");
+        Check(FineTuneMethods.IsKnown(s.Adaptation.Method), "Adaptation:Method", $"'{s.Adaptation.Method}' is not one of {string.Join(", ", FineTuneMethods.Names)}.");
+        Check(s.Adaptation.Rank is >= 1 and <= 64, "Adaptation:Rank", "must be between 1 and 64.");
+        Check(s.Adaptation.Epochs is >= 1 and <= 1000, "Adaptation:Epochs", "must be between 1 and 1000.");
+        Check(s.Adaptation.MinSamples >= 16, "Adaptation:MinSamples", "must be at least 16.");
+        Check(s.Adaptation.MinIntervalMinutes >= 0, "Adaptation:MinIntervalMinutes", "must be 0 or more.");
+        Check(s.Storage.KeepVersions >= 2, "Storage:KeepVersions", "must be at least 2.");
+        Check(s.Storage.EventRetentionDays >= 1, "Storage:EventRetentionDays", "must be at least 1.");
+        Check(s.Storage.SampleCapacity >= s.Adaptation.MinSamples, "Storage:SampleCapacity", "must hold at least Adaptation:MinSamples windows.");
+        Check(s.Storage.SampleIntervalSeconds >= 0, "Storage:SampleIntervalSeconds", "must be 0 or more.");
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]+$")]
+    private static partial Regex DeviceIdPattern();
+
+    [GeneratedRegex("^[^+#/]+$")]
+    private static partial Regex TopicPattern();
+}

@@ -1,0 +1,177 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SensorOdl.Daemon.Adaptation;
+using SensorOdl.Daemon.Configuration;
+using SensorOdl.Daemon.Host.Systemd;
+using SensorOdl.Daemon.Mqtt;
+using SensorOdl.Daemon.Pipeline;
+using SensorOdl.Daemon.Storage;
+using SensorOdl.Drivers.Sensors;
+using SensorOdl.Learning.Anomaly;
+
+namespace SensorOdl.Daemon.Host;
+
+/// <summary>
+/// `sensorodl run`: opens the state, the sensor and the broker link, publishes `online` and `starting`,
+/// selects the model, then runs the sensor loop on its own thread and the MQTT loops beside it. Ready for
+/// systemd means all of that is up; the watchdog is petted only while windows keep flowing.
+/// </summary>
+public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, SystemdNotifier notifier, ILogger<DaemonRuntime> log) : IHostedService
+{
+    readonly CancellationTokenSource _stopping = new();
+    readonly List<Task> _loops = [];
+    ISensor? _sensor;
+    EmbeddedBroker? _broker;
+    MqttLink? _link;
+    MqttPublisher? _publisher;
+    SampleStore? _samples;
+    Thread? _sensorThread;
+    long _loopIterations;
+
+    public WindowMonitor? Monitor { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        string device = settings.DeviceId;
+        var topics = new Topics(settings.Mqtt.TopicPrefix, device);
+        var registry = new ModelRegistry(state, settings.StateDirectory, settings.Storage.KeepVersions);
+        var events = new EventLog(state, topics.Events, settings.Mqtt.QueueLimit);
+        _samples = new SampleStore(state, settings.Storage.SampleCapacity);
+        var seen = new SeenCommands(state, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var sink = new EventLogSink(events, (type, fields) => log.LogInformation("event {Type} {Fields}", type, fields?.ToJsonString()));
+
+        _sensor = SensorFactory.Create(ModelSelection.SensorSettingsFrom(settings));
+        var vectorizer = new FeatureVectorizer(_sensor.Format);
+        var status = new DaemonStatus(device, _sensor.Kind);
+
+        (string host, int port, bool tls) = await BrokerAsync(cancellationToken);
+        _link = new MqttLink(settings.Mqtt, topics, host, port, tls, log);
+        _publisher = new MqttPublisher(_link, topics, status, events, registry, settings, Version);
+        _loops.Add(_link.RunAsync(_stopping.Token));
+        await WaitConnectedAsync(TimeSpan.FromSeconds(3), cancellationToken); // `online` + `starting` before a first-start training
+
+        (AnomalyModel model, ModelVersionRecord record) = ModelSelection.Select(settings, registry, vectorizer, m => log.LogInformation("{Message}", m));
+        Monitor = new WindowMonitor(settings, vectorizer, model, _samples, sink, status);
+        var adaptation = new AdaptationCoordinator(settings, registry, _samples, sink, status, new LiteDbForwardCacheStore(state), Monitor);
+        var handlers = new CommandHandlers(settings, status, registry, _samples, sink, Monitor, adaptation, () => _lastDataS);
+        var commands = new CommandProcessor(settings, topics, events, sink, handlers, seen, CommandKey());
+        Monitor.Scored += _publisher.OnScored;
+        status.SetModel(new ModelInfo(record.Version, record.Id, record.Method, record.CreatedAt), model.Threshold);
+        status.Started();
+
+        _loops.Add(_publisher.RunStatusLoopAsync(_stopping.Token));
+        _loops.Add(_publisher.RunTelemetryLoopAsync(_stopping.Token));
+        _loops.Add(_publisher.RunOutboxLoopAsync(_stopping.Token));
+        _loops.Add(HandleInboundAsync(commands, _stopping.Token));
+        _loops.Add(new PipelineWatchdog(notifier, () => Interlocked.Read(ref _loopIterations)).RunAsync(_stopping.Token));
+        _loops.Add(HousekeepingAsync(events, _stopping.Token));
+        _sensorThread = new Thread(() => SensorLoop(sink, status)) { IsBackground = true, Name = "sensor-loop" };
+        _sensorThread.Start();
+        notifier.Ready();
+        notifier.Status($"monitoring with model version {record.Version}");
+        log.LogInformation("Monitoring {Kind} with model version {Version} ({Method}); state in {State}.", _sensor.Kind, record.Version, record.Method, settings.StateDirectory);
+    }
+
+    double _lastDataS;
+
+    void SensorLoop(IEventSink sink, DaemonStatus status)
+    {
+        SensorFrame frame = _sensor!.CreateFrame();
+        bool healthy = true;
+        while (!_stopping.IsCancellationRequested)
+        {
+            SensorReadResult result;
+            try { result = _sensor.Read(frame, _stopping.Token); }
+            catch (OperationCanceledException) { break; }
+            Interlocked.Increment(ref _loopIterations);
+            long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            if (result == SensorReadResult.EndOfData)
+            {
+                log.LogInformation("The replay has ended; scoring stops, the daemon keeps answering commands.");
+                status.SetSensor(false, "replay ended");
+                break;
+            }
+            bool nowHealthy = result == SensorReadResult.Ok;
+            if (nowHealthy != healthy)
+            {
+                healthy = nowHealthy;
+                status.SetSensor(healthy, healthy ? null : _sensor.Health.Reason);
+                sink.Emit(healthy ? "sensor_recovered" : "sensor_fault", now, new JsonObject { ["kind"] = _sensor.Kind, ["error"] = _sensor.Health.Reason });
+            }
+            if (!nowHealthy) continue;
+            _lastDataS = frame.TimestampS;
+            try { Monitor!.Process(frame); }
+            catch (Exception e) { log.LogError(e, "Window {Sequence} could not be processed.", frame.Sequence); }
+        }
+    }
+
+    async Task HandleInboundAsync(CommandProcessor commands, CancellationToken cancellation)
+    {
+        await foreach (MQTTnet.MqttApplicationMessage message in _link!.Inbound.ReadAllAsync(cancellation))
+        {
+            try
+            {
+                if (message.Topic == Topics.HomeAssistantStatus)
+                {
+                    if (System.Text.Encoding.UTF8.GetString(System.Buffers.BuffersExtensions.ToArray(message.Payload)) == "online") await _publisher!.PublishDiscoveryAsync(cancellation);
+                    continue;
+                }
+                await commands.HandleAsync(message);
+            }
+            catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "Command handling failed."); }
+        }
+    }
+
+    async Task HousekeepingAsync(EventLog events, CancellationToken cancellation)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(10));
+        while (await timer.WaitForNextTickAsync(cancellation))
+        {
+            await _samples!.FlushAsync();
+            await events.PruneAsync(settings.Storage.EventRetentionDays, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        }
+    }
+
+    async Task<(string Host, int Port, bool Tls)> BrokerAsync(CancellationToken cancellation)
+    {
+        if (settings.Mqtt.Uri is { Length: > 0 } text)
+        {
+            var uri = new Uri(text);
+            bool tls = uri.Scheme == "mqtts";
+            return (uri.Host, uri.Port > 0 ? uri.Port : tls ? 8883 : 1883, tls);
+        }
+        _broker = await EmbeddedBroker.StartUnlessListeningAsync(1883, cancellation);
+        log.LogInformation(_broker is null ? "A broker already listens on 127.0.0.1:1883; connecting to it." : "Started the embedded MQTT broker on 127.0.0.1:1883.");
+        return ("127.0.0.1", 1883, false);
+    }
+
+    async Task WaitConnectedAsync(TimeSpan timeout, CancellationToken cancellation)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!_link!.Connected && DateTime.UtcNow < deadline) await Task.Delay(25, cancellation);
+        await Task.Delay(100, cancellation); // the link's own on-connect publishing (online, starting) runs now
+        if (!_link.Connected) log.LogWarning("No broker yet; monitoring starts anyway and events wait in the queue.");
+    }
+
+    byte[]? CommandKey() => settings.Security.CommandKeyFile is { Length: > 0 } file
+        ? System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(file).Trim())
+        : null;
+
+    static string Version => typeof(DaemonRuntime).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        notifier.Stopping();
+        _stopping.Cancel();
+        _sensorThread?.Join(TimeSpan.FromSeconds(5));
+        if (_samples is not null) await _samples.FlushAsync();
+        if (_link is not null) await _link.StopAsync(TimeSpan.FromSeconds(3));
+        try { await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken); }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException) { }
+        if (_link is not null) await _link.DisposeAsync();
+        if (_broker is not null) await _broker.DisposeAsync();
+        _sensor?.Dispose();
+    }
+}

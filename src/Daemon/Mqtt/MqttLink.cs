@@ -1,0 +1,190 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Protocol;
+using SensorOdl.Daemon.Configuration;
+
+namespace SensorOdl.Daemon.Mqtt;
+
+/// <summary>
+/// The broker connection: a supervisor that connects, watches the link with pings and reconnects with
+/// jittered exponential back-off (MQTTnet 5 has no managed client). The will is `offline` on the
+/// availability topic, retained, without delay. Received messages are handed to a channel so that a slow
+/// consumer never stalls the client's receive loop.
+/// </summary>
+public sealed class MqttLink : IAsyncDisposable
+{
+    readonly IMqttClient _client;
+    readonly MqttClientOptions _options;
+    readonly Topics _topics;
+    readonly ILogger _log;
+    readonly Channel<MqttApplicationMessage> _inbound = Channel.CreateBounded<MqttApplicationMessage>(
+        new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
+    readonly SemaphoreSlim _publishGate = new(1, 1);
+
+    public MqttLink(MqttSettings settings, Topics topics, string host, int port, bool tls, ILogger log)
+    {
+        _topics = topics;
+        _log = log;
+        _client = new MqttClientFactory().CreateMqttClient();
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(host, port)
+            .WithClientId($"sensorodl-{topics.Device}")
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval(3600) // commands sent while we are away wait in the broker
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
+            .WithTimeout(TimeSpan.FromSeconds(10))
+            .WithWillTopic(topics.Availability)
+            .WithWillPayload("offline")
+            .WithWillRetain()
+            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        if (!string.IsNullOrEmpty(settings.Username))
+        {
+            string password = settings.PasswordFile is { Length: > 0 } file ? File.ReadAllText(file).Trim() : "";
+            builder.WithCredentials(settings.Username, password);
+        }
+        if (tls) builder.WithTlsOptions(o => ConfigureTls(o, settings));
+        _options = builder.Build();
+        _client.ApplicationMessageReceivedAsync += e =>
+        {
+            _inbound.Writer.TryWrite(e.ApplicationMessage);
+            return Task.CompletedTask;
+        };
+    }
+
+    public bool Connected => _client.IsConnected;
+    public ChannelReader<MqttApplicationMessage> Inbound => _inbound.Reader;
+    /// <summary>Runs after every (re)connect: republish retained topics and discovery, flush the queue.</summary>
+    public Func<CancellationToken, Task>? OnConnected { get; set; }
+    public event Action? ConnectedChanged;
+
+    static void ConfigureTls(MqttClientTlsOptionsBuilder tls, MqttSettings settings)
+    {
+        tls.UseTls();
+        if (settings.CaFile is { Length: > 0 } caFile)
+        {
+            X509Certificate2Collection authorities = [];
+            authorities.ImportFromPemFile(caFile);
+            tls.WithCertificateValidationHandler(e =>
+            {
+                if (e.Certificate is null) return false;
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                bool nameOk = (e.SslPolicyErrors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
+                return nameOk && chain.Build(new X509Certificate2(e.Certificate));
+            });
+        }
+        if (settings.ClientCertFile is { Length: > 0 } certFile)
+        {
+            X509Certificate2 certificate = X509Certificate2.CreateFromPemFile(certFile, settings.ClientKeyFile is { Length: > 0 } key ? key : null);
+            tls.WithClientCertificates([certificate]);
+        }
+    }
+
+    /// <summary>Keeps the connection up until cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellation)
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (!cancellation.IsCancellationRequested)
+        {
+            try
+            {
+                if (!await _client.TryPingAsync(cancellation))
+                {
+                    MqttClientConnectResult result = await _client.ConnectAsync(_options, cancellation);
+                    if (result.ResultCode != MqttClientConnectResultCode.Success)
+                        throw new InvalidOperationException($"broker refused the connection: {result.ResultCode} {result.ReasonString}");
+                    await SubscribeAsync(cancellation);
+                    _log.LogInformation("Connected to the MQTT broker.");
+                    ConnectedChanged?.Invoke();
+                    if (OnConnected is { } connected) await connected(cancellation);
+                    delay = TimeSpan.FromMilliseconds(250);
+                }
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellation);
+            }
+            catch (Exception e) when (!cancellation.IsCancellationRequested)
+            {
+                _log.LogWarning("MQTT: {Message}; retrying in {Delay:F1} s.", e.Message, delay.TotalSeconds);
+                ConnectedChanged?.Invoke();
+                // Full jitter, so a fleet that lost the broker together does not come back in step.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * delay.TotalMilliseconds + 100), cancellation).ContinueWith(_ => { });
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 30_000));
+            }
+        }
+    }
+
+    async Task SubscribeAsync(CancellationToken cancellation)
+    {
+        await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(_topics.Command, MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithTopicFilter(_topics.FleetCommand, MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithTopicFilter(Topics.HomeAssistantStatus, MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build(), cancellation);
+    }
+
+    /// <summary>Publishes one message; false when not connected or the broker did not take it.</summary>
+    public async Task<bool> PublishAsync(MqttApplicationMessage message, CancellationToken cancellation)
+    {
+        if (!_client.IsConnected) return false;
+        await _publishGate.WaitAsync(cancellation);
+        try
+        {
+            MqttClientPublishResult result = await _client.PublishAsync(message, cancellation);
+            return result.IsSuccess;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
+        {
+            _log.LogDebug("MQTT publish failed: {Message}", e.Message);
+            return false;
+        }
+        finally
+        {
+            _publishGate.Release();
+        }
+    }
+
+    /// <summary>Says `offline` and leaves cleanly (no will).</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (!_client.IsConnected) return;
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await PublishAsync(Messages.Retained(_topics.Availability, "offline"), cancellation.Token);
+            await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), cancellation.Token);
+        }
+        catch (Exception e) { _log.LogDebug("MQTT disconnect: {Message}", e.Message); }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        _publishGate.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>Message shapes: retained QoS 1 state, QoS 1 events and replies, QoS 0 telemetry.</summary>
+public static class Messages
+{
+    public static MqttApplicationMessage Retained(string topic, string payload) => new MqttApplicationMessageBuilder()
+        .WithTopic(topic).WithPayload(payload).WithRetainFlag().WithContentType(payload.StartsWith('{') ? "application/json" : "text/plain")
+        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+
+    public static MqttApplicationMessage Event(string topic, string payload, byte[]? correlationData = null)
+    {
+        var builder = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithContentType("application/json")
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        if (correlationData is { Length: > 0 }) builder.WithCorrelationData(correlationData);
+        return builder.Build();
+    }
+
+    public static MqttApplicationMessage Telemetry(string topic, string payload) => new MqttApplicationMessageBuilder()
+        .WithTopic(topic).WithPayload(payload).WithContentType("application/json")
+        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce).Build();
+}

@@ -1,0 +1,154 @@
+using System.Text.Json.Nodes;
+using MQTTnet;
+using SensorOdl.Daemon.Configuration;
+using SensorOdl.Daemon.Pipeline;
+using SensorOdl.Daemon.Storage;
+
+namespace SensorOdl.Daemon.Mqtt;
+
+/// <summary>
+/// Everything the daemon says over MQTT: retained availability, status, model and discovery on every
+/// (re)connect; status on every state change, every second while training and every 10 s otherwise;
+/// telemetry at most once per interval; and the outbound queue, flushed in order, each message deleted
+/// only after the broker acknowledged it.
+/// </summary>
+public sealed class MqttPublisher
+{
+    readonly MqttLink _link;
+    readonly Topics _topics;
+    readonly DaemonStatus _status;
+    readonly EventLog _events;
+    readonly ModelRegistry _registry;
+    readonly DaemonSettings _settings;
+    readonly string _version;
+    readonly SemaphoreSlim _outboxSignal = new(0);
+    readonly SemaphoreSlim _statusSignal = new(0);
+    (WindowResult Result, long Ts)? _latest;
+    long _lastTelemetryMs;
+
+    public MqttPublisher(MqttLink link, Topics topics, DaemonStatus status, EventLog events, ModelRegistry registry, DaemonSettings settings, string version)
+    {
+        _link = link;
+        _topics = topics;
+        _status = status;
+        _events = events;
+        _registry = registry;
+        _settings = settings;
+        _version = version;
+        events.Queued += () => Release(_outboxSignal);
+        status.Changed += () => Release(_statusSignal);
+        link.OnConnected = OnConnectedAsync;
+    }
+
+    public Func<long> WallClockMs { get; init; } = () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    static void Release(SemaphoreSlim signal)
+    {
+        if (signal.CurrentCount == 0) signal.Release();
+    }
+
+    public async Task OnConnectedAsync(CancellationToken cancellation)
+    {
+        await _link.PublishAsync(Messages.Retained(_topics.Availability, "online"), cancellation);
+        await PublishStatusAsync(cancellation);
+        await PublishModelAsync(cancellation);
+        await PublishDiscoveryAsync(cancellation);
+        Release(_outboxSignal);
+    }
+
+    public Task PublishStatusAsync(CancellationToken cancellation) =>
+        _link.PublishAsync(Messages.Retained(_topics.Status, _status.ToJson(WallClockMs()).ToJsonString()), cancellation);
+
+    public async Task PublishModelAsync(CancellationToken cancellation)
+    {
+        if (_registry.Active is not { } active) return;
+        var payload = new JsonObject
+        {
+            ["version"] = active.Version,
+            ["id"] = active.Id,
+            ["parentVersion"] = active.ParentVersion,
+            ["method"] = active.Method,
+            ["createdAt"] = active.CreatedAt,
+            ["trainSamples"] = active.TrainSamples,
+            ["metrics"] = new JsonObject(active.Metrics.Select(kv => new KeyValuePair<string, JsonNode?>(kv.Key, kv.Value))),
+            ["reason"] = active.Reason,
+        };
+        await _link.PublishAsync(Messages.Retained(_topics.Model, payload.ToJsonString()), cancellation);
+    }
+
+    public async Task PublishDiscoveryAsync(CancellationToken cancellation)
+    {
+        foreach ((string topic, string payload) in HomeAssistantDiscovery.Messages(_topics, _version))
+            await _link.PublishAsync(Messages.Retained(topic, payload), cancellation);
+    }
+
+    /// <summary>From the pipeline thread: remember the newest score; the telemetry loop sends it.</summary>
+    public void OnScored(WindowResult result, long ts) => _latest = (result, ts);
+
+    public async Task RunStatusLoopAsync(CancellationToken cancellation)
+    {
+        int lastModel = -1;
+        while (!cancellation.IsCancellationRequested)
+        {
+            TimeSpan period = _status.State is States.Training or States.Validating ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(10);
+            await _statusSignal.WaitAsync(period, cancellation);
+            await PublishStatusAsync(cancellation);
+            int model = _status.Model?.Version ?? -1;
+            if (model != lastModel && await PublishModelRetainedIfConnected(cancellation)) lastModel = model;
+        }
+    }
+
+    async Task<bool> PublishModelRetainedIfConnected(CancellationToken cancellation)
+    {
+        if (!_link.Connected) return false;
+        await PublishModelAsync(cancellation);
+        return true;
+    }
+
+    public async Task RunTelemetryLoopAsync(CancellationToken cancellation)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        (WindowResult Result, long Ts)? sent = null;
+        while (await timer.WaitForNextTickAsync(cancellation))
+        {
+            if (_latest is not { } latest || latest == sent || !_link.Connected) continue;
+            long now = WallClockMs();
+            if (now - _lastTelemetryMs < _settings.Mqtt.TelemetryIntervalSeconds * 1000) continue;
+            _lastTelemetryMs = now;
+            sent = latest;
+            var payload = new JsonObject
+            {
+                ["ts"] = latest.Ts,
+                ["score"] = Math.Round(latest.Result.Score, 6),
+                ["threshold"] = Math.Round(latest.Result.Threshold, 6),
+                ["anomaly"] = latest.Result.Anomalous,
+            };
+            await _link.PublishAsync(Messages.Telemetry(_topics.Telemetry, payload.ToJsonString()), cancellation);
+        }
+    }
+
+    public async Task RunOutboxLoopAsync(CancellationToken cancellation)
+    {
+        while (!cancellation.IsCancellationRequested)
+        {
+            await _outboxSignal.WaitAsync(TimeSpan.FromSeconds(2), cancellation);
+            if (_link.Connected) await FlushOutboxAsync(cancellation);
+        }
+    }
+
+    /// <summary>Delivers queued events and replies in queue order; stops at the first failure to keep the order.</summary>
+    public async Task FlushOutboxAsync(CancellationToken cancellation)
+    {
+        while (_link.Connected)
+        {
+            IReadOnlyList<OutboxMessage> batch = _events.Pending(100);
+            if (batch.Count == 0) return;
+            foreach (OutboxMessage message in batch)
+            {
+                MqttApplicationMessage mqtt = Messages.Event(message.Topic, message.Payload, message.CorrelationData);
+                if (!await _link.PublishAsync(mqtt, cancellation)) return;
+                await _events.MarkDeliveredAsync(message.Id);
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LiteDB;
+
+namespace SensorOdl.Daemon.Storage;
+
+/// <summary>A message waiting for the broker: an event or a command reply.</summary>
+public sealed class OutboxMessage
+{
+    [BsonId(true)] public long Id { get; set; }
+    public string Topic { get; set; } = "";
+    public string Payload { get; set; } = "";
+    public long? Seq { get; set; }
+    public byte[]? CorrelationData { get; set; }
+    public long Ts { get; set; }
+}
+
+public sealed class EventRecord
+{
+    [BsonId] public long Seq { get; set; }
+    public long Ts { get; set; }
+    public string Type { get; set; } = "";
+    public string Json { get; set; } = "";
+}
+
+/// <summary>
+/// The event log and the durable outbound queue. Every event gets the next <c>seq</c> for the life of the
+/// state directory, is recorded, and is queued for delivery in the same transaction; replies are queued too.
+/// The queue is bounded: on overflow the oldest events go and one <c>events_dropped</c> says which.
+/// Both live in LiteDB, so a kill -9 loses nothing committed (the OS holds what LiteDB wrote).
+/// </summary>
+public sealed class EventLog
+{
+    const string Events = "events", Outbox = "outbox";
+    readonly StateDatabase _state;
+    readonly string _eventTopic;
+    readonly int _queueLimit;
+    long _nextSeq; // touched only on the writer thread after construction
+
+    public EventLog(StateDatabase state, string eventTopic, int queueLimit)
+    {
+        _state = state;
+        _eventTopic = eventTopic;
+        _queueLimit = queueLimit;
+        ILiteCollection<EventRecord> events = state.Database.GetCollection<EventRecord>(Events);
+        _nextSeq = (events.Count() == 0 ? 0 : events.Max(e => e.Seq)) + 1;
+        state.Database.GetCollection<EventRecord>(Events).EnsureIndex(e => e.Ts);
+    }
+
+    /// <summary>Raised (on the writer thread) after messages were queued.</summary>
+    public event Action? Queued;
+
+    /// <summary>Appends an event {seq, ts, type, …fields}; completes when it is committed.</summary>
+    public Task AppendAsync(string type, long ts, JsonObject? fields = null)
+    {
+        Task write = _state.WriteAsync(db =>
+        {
+            Insert(db, type, ts, fields);
+            DropOverflow(db, ts);
+        });
+        return write.ContinueWith(t => { if (t.IsCompletedSuccessfully) Queued?.Invoke(); return t; }, TaskScheduler.Default).Unwrap();
+    }
+
+    public Task EnqueueReplyAsync(string topic, string payload, byte[]? correlationData, long ts)
+    {
+        Task write = _state.WriteAsync(db => db.GetCollection<OutboxMessage>(Outbox).Insert(new OutboxMessage
+        {
+            Topic = topic,
+            Payload = payload,
+            CorrelationData = correlationData,
+            Ts = ts,
+        }));
+        return write.ContinueWith(t => { if (t.IsCompletedSuccessfully) Queued?.Invoke(); return t; }, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>The oldest queued messages, in queue (and so seq) order.</summary>
+    public IReadOnlyList<OutboxMessage> Pending(int limit) =>
+        [.. _state.Database.GetCollection<OutboxMessage>(Outbox).Query().OrderBy(m => m.Id).Limit(limit).ToEnumerable()];
+
+    public int PendingCount => _state.Database.GetCollection<OutboxMessage>(Outbox).Count();
+
+    public Task MarkDeliveredAsync(long id) => _state.WriteAsync(db => db.GetCollection<OutboxMessage>(Outbox).Delete(id));
+
+    public IReadOnlyList<EventRecord> Recent(int limit) =>
+        [.. _state.Database.GetCollection<EventRecord>(Events).Query().OrderByDescending(e => e.Seq).Limit(limit).ToEnumerable().Reverse()];
+
+    public long LastSeq => _state.Database.GetCollection<EventRecord>(Events).Count() == 0 ? 0 : _state.Database.GetCollection<EventRecord>(Events).Max(e => e.Seq);
+
+    public Task PruneAsync(int retentionDays, long nowMs) => _state.WriteAsync(db =>
+    {
+        long cutoff = nowMs - retentionDays * 86_400_000L;
+        // The newest event always stays: it carries the seq the next one continues from.
+        long newest = _nextSeq - 1;
+        db.GetCollection<EventRecord>(Events).DeleteMany(e => e.Ts < cutoff && e.Seq < newest);
+    });
+
+    void Insert(LiteDatabase db, string type, long ts, JsonObject? fields)
+    {
+        long seq = _nextSeq++;
+        var payload = new JsonObject { ["seq"] = seq, ["ts"] = ts, ["type"] = type };
+        if (fields is not null)
+            foreach ((string key, JsonNode? value) in fields) payload[key] = value?.DeepClone();
+        string json = payload.ToJsonString();
+        db.GetCollection<EventRecord>(Events).Insert(new EventRecord { Seq = seq, Ts = ts, Type = type, Json = json });
+        db.GetCollection<OutboxMessage>(Outbox).Insert(new OutboxMessage { Topic = _eventTopic, Payload = json, Seq = seq, Ts = ts });
+    }
+
+    void DropOverflow(LiteDatabase db, long ts)
+    {
+        ILiteCollection<OutboxMessage> outbox = db.GetCollection<OutboxMessage>(Outbox);
+        int excess = outbox.Count() - _queueLimit;
+        if (excess <= 0) return;
+        List<OutboxMessage> oldest = [.. outbox.Query().Where(m => m.Seq != null).OrderBy(m => m.Id).Limit(excess + 1).ToEnumerable()];
+        if (oldest.Count == 0) return;
+        foreach (OutboxMessage m in oldest) outbox.Delete(m.Id);
+        Insert(db, "events_dropped", ts, new JsonObject { ["count"] = oldest.Count, ["fromSeq"] = oldest[0].Seq, ["toSeq"] = oldest[^1].Seq });
+    }
+}

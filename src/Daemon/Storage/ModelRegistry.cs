@@ -1,0 +1,166 @@
+using System.Security.Cryptography;
+using System.Text;
+using LiteDB;
+using SensorOdl.Learning.Anomaly;
+using SensorOdl.Learning.FineTuning;
+using SensorOdl.Learning.Models;
+
+namespace SensorOdl.Daemon.Storage;
+
+/// <summary>One model version: appended once, later only marked (active pointer, retired).</summary>
+public sealed class ModelVersionRecord
+{
+    [BsonId] public int Version { get; set; }
+    /// <summary>Content hash of the version's files (CONTRACT §3 model id).</summary>
+    public string Id { get; set; } = "";
+    public int? ParentVersion { get; set; }
+    public string Method { get; set; } = "base";
+    public long CreatedAt { get; set; }
+    public string BaseHash { get; set; } = "";
+    public string BaseFile { get; set; } = "";
+    public string? AdapterFile { get; set; }
+    public string? AdapterHash { get; set; }
+    public int TrainSamples { get; set; }
+    public Dictionary<string, double> Metrics { get; set; } = [];
+    public string Reason { get; set; } = "";
+    public string? Job { get; set; }
+    public float Threshold { get; set; }
+    public bool Retired { get; set; }
+}
+
+sealed class RegistryPointer
+{
+    [BsonId] public string Name { get; set; } = "active";
+    public int Version { get; set; }
+}
+
+/// <summary>
+/// The model registry: weights are files in the state directory, written atomically and hashed; the
+/// LiteDB records name them; the active pointer switches only after a version is fully on disk, and the
+/// switch is checkpointed so that it survives a power cut.
+/// </summary>
+public sealed class ModelRegistry(StateDatabase state, string stateDirectory, int keepVersions = 20)
+{
+    const string Versions = "models", Pointers = "registry";
+    readonly string _modelsDirectory = Path.Combine(stateDirectory, "models");
+
+    public IReadOnlyList<ModelVersionRecord> List() =>
+        [.. state.Database.GetCollection<ModelVersionRecord>(Versions).FindAll().OrderBy(v => v.Version)];
+
+    public ModelVersionRecord? Get(int version) => state.Database.GetCollection<ModelVersionRecord>(Versions).FindById(version);
+
+    public int? ActiveVersion => state.Database.GetCollection<RegistryPointer>(Pointers).FindById("active")?.Version;
+
+    public ModelVersionRecord? Active => ActiveVersion is int v ? Get(v) : null;
+
+    public ModelVersionRecord AddBase(AnomalyModel model, string reason, int trainSamples, Dictionary<string, double>? metrics = null, string? job = null)
+    {
+        string baseFile = WriteBaseFile(model);
+        return Append(new ModelVersionRecord
+        {
+            Id = model.BaseHash,
+            Method = "base",
+            BaseHash = model.BaseHash,
+            BaseFile = baseFile,
+            TrainSamples = trainSamples,
+            Metrics = metrics ?? [],
+            Reason = reason,
+            Job = job,
+            Threshold = model.Threshold,
+        }, activate: true);
+    }
+
+    public ModelVersionRecord AddAdapted(AnomalyModel candidate, int parentVersion, string reason, int trainSamples,
+        Dictionary<string, double>? metrics, string? job, bool activate)
+    {
+        string baseFile = WriteBaseFile(candidate);
+        Directory.CreateDirectory(_modelsDirectory);
+        int version = NextVersion();
+        string adapterFile = $"v{version}.sodla";
+        string adapterHash = ModelFile.Write(Path.Combine(_modelsDirectory, adapterFile), AnomalyModelDocuments.Version(candidate));
+        return Append(new ModelVersionRecord
+        {
+            Version = version,
+            Id = Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(candidate.BaseHash + adapterHash))),
+            ParentVersion = parentVersion,
+            Method = candidate.Method,
+            BaseHash = candidate.BaseHash,
+            BaseFile = baseFile,
+            AdapterFile = adapterFile,
+            AdapterHash = adapterHash,
+            TrainSamples = trainSamples,
+            Metrics = metrics ?? [],
+            Reason = reason,
+            Job = job,
+            Threshold = candidate.Threshold,
+        }, activate);
+    }
+
+    /// <summary>Switches the active version (rollback); refuses unknown or retired versions.</summary>
+    public ModelVersionRecord Activate(int version)
+    {
+        ModelVersionRecord record = Get(version) ?? throw new KeyNotFoundException($"There is no model version {version}.");
+        if (record.Retired) throw new KeyNotFoundException($"Model version {version} was retired (Storage:KeepVersions) and its weights removed.");
+        state.Write(db => db.GetCollection<RegistryPointer>(Pointers).Upsert(new RegistryPointer { Version = version }), checkpoint: true);
+        return record;
+    }
+
+    /// <summary>Loads a version's model, verifying every file against the hash the registry recorded.</summary>
+    public AnomalyModel Load(ModelVersionRecord record, FineTuneOptions options)
+    {
+        (ModelDocument baseDocument, string baseHash) = ModelFile.Read(Path.Combine(_modelsDirectory, record.BaseFile));
+        if (baseHash != record.BaseHash) throw new ModelFormatException($"model file {record.BaseFile} does not match the hash the registry recorded.");
+        AnomalyModel baseModel = AnomalyModelDocuments.ReadBase(baseDocument, baseHash);
+        if (record.AdapterFile is null) return baseModel;
+        (ModelDocument adapters, string adapterHash) = ModelFile.Read(Path.Combine(_modelsDirectory, record.AdapterFile));
+        if (adapterHash != record.AdapterHash) throw new ModelFormatException($"model file {record.AdapterFile} does not match the hash the registry recorded.");
+        return AnomalyModelDocuments.ReadVersion(baseModel, adapters, options);
+    }
+
+    /// <summary>Base hashes of versions still kept: their forward-cache entries stay useful.</summary>
+    public IReadOnlySet<string> LiveBaseHashes() => List().Where(v => !v.Retired).Select(v => v.BaseHash).ToHashSet();
+
+    string WriteBaseFile(AnomalyModel model)
+    {
+        string name = $"base-{model.BaseHash[..16]}.sodl";
+        string path = Path.Combine(_modelsDirectory, name);
+        if (!File.Exists(path) || ModelFile.Hash(File.ReadAllBytes(path)) != model.BaseHash)
+        {
+            string hash = ModelFile.Write(path, AnomalyModelDocuments.Base(model));
+            if (hash != model.BaseHash) throw new InvalidOperationException("The base model's bytes changed between hashing and writing.");
+        }
+        return name;
+    }
+
+    int NextVersion() => (List().LastOrDefault()?.Version ?? 0) + 1;
+
+    ModelVersionRecord Append(ModelVersionRecord record, bool activate)
+    {
+        if (record.Version == 0) record.Version = NextVersion();
+        record.CreatedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        int? active = ActiveVersion;
+        var retired = new List<ModelVersionRecord>();
+        state.Write(db =>
+        {
+            ILiteCollection<ModelVersionRecord> versions = db.GetCollection<ModelVersionRecord>(Versions);
+            versions.Insert(record);
+            if (activate) db.GetCollection<RegistryPointer>(Pointers).Upsert(new RegistryPointer { Version = record.Version });
+            int keepFrom = record.Version - keepVersions;
+            foreach (ModelVersionRecord old in versions.Find(v => !v.Retired && v.Version <= keepFrom).ToList())
+            {
+                if (old.Version == (activate ? record.Version : active) || old.AdapterFile is null) continue; // active and bases stay
+                old.Retired = true;
+                versions.Update(old);
+                retired.Add(old);
+            }
+        }, checkpoint: true);
+        foreach (ModelVersionRecord old in retired) TryDelete(Path.Combine(_modelsDirectory, old.AdapterFile!));
+        return record;
+    }
+
+    static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (IOException) { }
+    }
+}

@@ -1,0 +1,124 @@
+using System.Runtime.InteropServices;
+using LiteDB;
+
+namespace SensorOdl.Daemon.Storage;
+
+public sealed class SampleRecord
+{
+    [BsonId] public long Id { get; set; }
+    /// <summary>Data-clock time of the window, Unix ms.</summary>
+    public long Ts { get; set; }
+    public byte[] Features { get; set; } = [];
+    /// <summary>null, "fault" or "normal"; labelled windows are pinned.</summary>
+    public string? Label { get; set; }
+
+    public float[] Vector() => MemoryMarshal.Cast<byte, float>(Features).ToArray();
+}
+
+sealed class Counter
+{
+    [BsonId] public string Name { get; set; } = "";
+    public long Next { get; set; }
+}
+
+/// <summary>
+/// A bounded ring of recent windows' feature vectors with sample ids that are never reused (ids are
+/// reserved in blocks, the reservation committed before any id of it is used). Windows are written in
+/// batches to spare the SD card; labelled windows are pinned and never evicted.
+/// </summary>
+public sealed class SampleStore
+{
+    const string Samples = "samples", Counters = "counters";
+    const int IdBlock = 1000, FlushBatch = 64;
+    readonly StateDatabase _state;
+    readonly int _capacity;
+    readonly object _gate = new();
+    readonly List<SampleRecord> _pending = [];
+    long _nextId, _reservedUpTo;
+
+    public SampleStore(StateDatabase state, int capacity)
+    {
+        _state = state;
+        _capacity = capacity;
+        state.Database.GetCollection<SampleRecord>(Samples).EnsureIndex(s => s.Ts);
+        long stored = state.Database.GetCollection<Counter>(Counters).FindById("sample")?.Next ?? 1;
+        _nextId = _reservedUpTo = stored;
+    }
+
+    /// <summary>Adds a window; returns its sample id.</summary>
+    public long Add(ReadOnlySpan<float> features, long ts)
+    {
+        lock (_gate)
+        {
+            if (_nextId >= _reservedUpTo)
+            {
+                long reserve = _reservedUpTo = _nextId + IdBlock;
+                _state.WriteAsync(db => db.GetCollection<Counter>(Counters).Upsert(new Counter { Name = "sample", Next = reserve }));
+            }
+            long id = _nextId++;
+            _pending.Add(new SampleRecord { Id = id, Ts = ts, Features = MemoryMarshal.AsBytes(features).ToArray() });
+            if (_pending.Count >= FlushBatch) FlushLocked();
+            return id;
+        }
+    }
+
+    public Task FlushAsync()
+    {
+        lock (_gate) return FlushLocked();
+    }
+
+    Task FlushLocked()
+    {
+        if (_pending.Count == 0) return Task.CompletedTask;
+        SampleRecord[] batch = [.. _pending];
+        _pending.Clear();
+        int capacity = _capacity;
+        return _state.WriteAsync(db =>
+        {
+            ILiteCollection<SampleRecord> samples = db.GetCollection<SampleRecord>(Samples);
+            samples.Upsert(batch);
+            int excess = samples.Count(s => s.Label == null) - capacity;
+            if (excess > 0)
+                foreach (SampleRecord old in samples.Query().Where(s => s.Label == null).OrderBy(s => s.Id).Limit(excess).ToList())
+                    samples.Delete(old.Id);
+        });
+    }
+
+    /// <summary>Pins the windows of a time span under a label; returns how many were labelled.</summary>
+    public async Task<int> LabelAsync(long fromMs, long toMs, string label)
+    {
+        await FlushAsync();
+        int count = 0;
+        await _state.WriteAsync(db =>
+        {
+            ILiteCollection<SampleRecord> samples = db.GetCollection<SampleRecord>(Samples);
+            foreach (SampleRecord s in samples.Find(s => s.Ts >= fromMs && s.Ts <= toMs).ToList())
+            {
+                s.Label = label;
+                samples.Update(s);
+                count++;
+            }
+        });
+        return count;
+    }
+
+    /// <summary>The newest unlabelled (or normal-labelled) windows at or after a time, oldest first.</summary>
+    public async Task<IReadOnlyList<SampleRecord>> NewestAsync(int count, long sinceMs = long.MinValue)
+    {
+        await FlushAsync();
+        List<SampleRecord> newest = [.. _state.Database.GetCollection<SampleRecord>(Samples).Query()
+            .Where(s => s.Ts >= sinceMs && (s.Label == null || s.Label == "normal"))
+            .OrderByDescending(s => s.Id).Limit(count).ToEnumerable()];
+        newest.Reverse();
+        return newest;
+    }
+
+    public async Task<int> CountSinceAsync(long sinceMs)
+    {
+        await FlushAsync();
+        return _state.Database.GetCollection<SampleRecord>(Samples).Count(s => s.Ts >= sinceMs && (s.Label == null || s.Label == "normal"));
+    }
+
+    public IReadOnlyList<SampleRecord> Labelled(string label) =>
+        [.. _state.Database.GetCollection<SampleRecord>(Samples).Find(s => s.Label == label)];
+}
