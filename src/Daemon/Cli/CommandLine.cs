@@ -6,7 +6,11 @@ namespace SensorOdl.Daemon.Cli;
 /// </summary>
 public static class CommandLine
 {
-    static IVerb[] Verbs => [new RunVerb(Notifier), new BenchFinetuneVerb()];
+    static IVerb[] Verbs =>
+    [
+        new RunVerb(Notifier), new TrainVerb(), new EvaluateVerb(),
+        new ModelsVerb("list"), new ModelsVerb("show"), new ModelsVerb("rollback"), new BenchFinetuneVerb(),
+    ];
 
     /// <summary>Read before the host starts: Hosting 11 clears NOTIFY_SOCKET once it has read it.</summary>
     public static Host.Systemd.SystemdNotifier Notifier { get; set; } = Host.Systemd.SystemdNotifier.FromEnvironment();
@@ -40,7 +44,7 @@ public static class CommandLine
             try { return await verb.RunAsync(parsed, stdout, stderr, cancellation.Token); }
             finally { Console.CancelKeyPress -= onCancel; }
         }
-        catch (Exception e) when (e is UsageException or Configuration.ConfigurationException)
+        catch (Exception e) when (e is UsageException or Configuration.ConfigurationException or Drivers.Recordings.ManifestFilterException)
         {
             stderr.WriteLine($"sensorodl: {e.Message}");
             return 2;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace SensorOdl.Daemon.Cli;
 
@@ -9,7 +8,6 @@ public static class ReportOutput
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
     public static void Write<T>(T report, string table, ParsedArguments arguments, TextWriter stdout)

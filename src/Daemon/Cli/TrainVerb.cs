@@ -1,0 +1,74 @@
+using System.Globalization;
+using SensorOdl.Daemon.Configuration;
+using SensorOdl.Daemon.Pipeline;
+using SensorOdl.Daemon.Storage;
+using SensorOdl.Learning.Anomaly;
+using SensorOdl.Learning.Models;
+
+namespace SensorOdl.Daemon.Cli;
+
+/// <summary>`sensorodl train`: a base anomaly model from recordings, into the registry or a file.</summary>
+public sealed class TrainVerb : IVerb
+{
+    public string Name => "train";
+    public string Summary => "train a base model from recordings (into the registry, or --model-out FILE)";
+    public string Help => """
+        usage: sensorodl train --data DIR --filter FILTER [--exemplars FILTER] [--model-out FILE] [--epochs N]
+
+        Trains the autoencoder on the recordings the filter selects (full back-propagation), calibrates the
+        threshold on a held-back fifth of them to Anomaly:FalseAlarmBudget, and stores reference statistics
+        for drift. --exemplars stores labelled fault windows with the model: a later adaptation must keep
+        flagging them. Without --model-out the model becomes the active version of the state directory
+        (Storage:StateDir), which the daemon must not hold.
+
+        """;
+
+    public Task<int> RunAsync(ParsedArguments arguments, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        DaemonSettings settings = SettingsLoader.Load(SettingsLoader.Build(arguments));
+        string data = arguments.String("data") ?? throw new UsageException("--data DIR is required.");
+        string filter = arguments.String("filter") ?? throw new UsageException("--filter FILTER is required (e.g. env=silentA,state=normal).");
+        string? exemplarFilter = arguments.String("exemplars");
+        string? modelOut = arguments.String("model-out");
+        int epochs = arguments.Int("epochs", 60, 1, 10_000);
+        arguments.RejectUnknown();
+
+        AnomalyModel model = Train(data, filter, exemplarFilter, settings.Sensor.WindowSize, settings.Anomaly.FalseAlarmBudget, epochs, stderr, cancellation);
+        if (modelOut is not null)
+        {
+            ModelFile.Write(modelOut, AnomalyModelDocuments.Base(model));
+            stdout.WriteLine($"Wrote {modelOut} (id {model.BaseHash[..12]}, threshold {model.Threshold.ToString("G5", CultureInfo.InvariantCulture)}).");
+            return Task.FromResult(0);
+        }
+        using StateDatabase state = StateDatabase.Open(settings.StateDirectory);
+        var registry = new ModelRegistry(state, settings.StateDirectory, settings.Storage.KeepVersions);
+        ModelVersionRecord record = registry.AddBase(model, $"trained on {data} {filter}" + (exemplarFilter is null ? "" : $", exemplars {exemplarFilter}"),
+            model.Reference.Samples, new Dictionary<string, double> { ["threshold"] = model.Threshold, ["exemplars"] = model.ExemplarCount });
+        stdout.WriteLine($"Model version {record.Version} is active in {settings.StateDirectory} (threshold {model.Threshold.ToString("G5", CultureInfo.InvariantCulture)}, {model.ExemplarCount} exemplars).");
+        return Task.FromResult(0);
+    }
+
+    public static AnomalyModel Train(string data, string filter, string? exemplarFilter, int windowSize, double budget, int epochs,
+        TextWriter log, CancellationToken cancellation)
+    {
+        RecordingFeatures normal = RecordingFeatures.Read(data, filter, windowSize);
+        float[]? exemplars = null;
+        if (exemplarFilter is not null)
+        {
+            RecordingFeatures faults = RecordingFeatures.Read(data, exemplarFilter, windowSize);
+            if (faults.Config != normal.Config) throw new UsageException("--exemplars selects recordings of another kind than --filter.");
+            exemplars = ExcludeStandstill(faults);
+        }
+        log.WriteLine($"training on {normal.Count} windows ({normal.Size} features each){(exemplars is null ? "" : $", {exemplars.Length / normal.Size} fault exemplars")}");
+        var options = new AnomalyTrainingOptions
+        {
+            FalseAlarmBudget = budget,
+            Training = new AnomalyTrainingOptions().Training with { Epochs = epochs },
+        };
+        return AnomalyTrainer.TrainBase(normal.Features, normal.Count, normal.Config, options, cancellation: cancellation, exemplars: exemplars);
+    }
+
+    /// <summary>Fault frames where the machine stands still (speed o) look normal; they are not exemplars of the fault.</summary>
+    public static float[] ExcludeStandstill(RecordingFeatures frames) =>
+        [.. Enumerable.Range(0, frames.Count).Where(i => frames.Origins[i].Speed != "o").SelectMany(i => frames.Row(i).ToArray())];
+}
