@@ -37,6 +37,7 @@ public sealed class AdaptationCoordinator
     double _nextAllowedS = double.NegativeInfinity;
     bool _driftWaiting;
     int _jobCounter;
+    double? _episodeStartS;
 
     public AdaptationCoordinator(DaemonSettings settings, ModelRegistry registry, SampleStore samples, IEventSink events,
         DaemonStatus status, IForwardCacheStore cache, WindowMonitor monitor)
@@ -60,9 +61,23 @@ public sealed class AdaptationCoordinator
     public int Rejected { get; private set; }
     public double LastAdaptSeconds { get; private set; }
     public CandidateReport? LastReport { get; private set; }
+    /// <summary>Run jobs on the calling (pipeline) thread: deterministic replays for evaluation; never in the daemon.</summary>
+    public bool RunInline { get; init; }
+    /// <summary>The windows the last job adapted on: [n, d] features and their sample ids.</summary>
+    public (float[] Features, long[] Ids)? LastWindows { get; private set; }
 
-    sealed class Job(string id, string reason, double sinceS, int samplesWanted, string method, int epochs)
+    /// <summary>
+    /// Forgets the current drift episode (after a rollback): the next drift job trains only on windows from then on.
+    /// </summary>
+    public void ResetEpisode()
     {
+        lock (_gate) _episodeStartS = null;
+    }
+
+    sealed class Job(string id, string reason, double sinceS, int samplesWanted, string method, int epochs, double? episodeStartS = null)
+    {
+        /// <summary>Where the windows to train on start: the first drift of the episode, so that every new normal seen since is kept.</summary>
+        public double? EpisodeStartS { get; } = episodeStartS;
         public string Id { get; } = id;
         public string Reason { get; } = reason;
         public double SinceS { get; } = sinceS;
@@ -76,6 +91,7 @@ public sealed class AdaptationCoordinator
     /// <summary>Drift was declared at data time <paramref name="dataS"/> (pipeline thread).</summary>
     public void OnDrift(double dataS)
     {
+        lock (_gate) _episodeStartS ??= dataS;
         if (Mode != "auto") return;
         lock (_gate) _driftWaiting = true;
         TryStartDriftJob(dataS);
@@ -146,7 +162,7 @@ public sealed class AdaptationCoordinator
         lock (_gate)
         {
             var job = new Job($"job-{WallClockMs()}-{++_jobCounter}", reason, sinceS, wanted,
-                method ?? _settings.Adaptation.Method, epochs ?? _settings.Adaptation.Epochs);
+                method ?? _settings.Adaptation.Method, epochs ?? _settings.Adaptation.Epochs, reason == "drift" ? _episodeStartS : null);
             _job = job;
             return job;
         }
@@ -158,8 +174,14 @@ public sealed class AdaptationCoordinator
         {
             if (job.Task is not null) return;
             _nextAllowedS = dataS + _settings.Adaptation.MinIntervalMinutes * 60;
-            job.Task = Task.Factory.StartNew(() => Run(job), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            if (!RunInline)
+            {
+                job.Task = Task.Factory.StartNew(() => Run(job), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                return;
+            }
+            job.Task = Task.CompletedTask;
         }
+        Run(job);
     }
 
     void Run(Job job)
@@ -167,8 +189,9 @@ public sealed class AdaptationCoordinator
         var watch = Stopwatch.StartNew();
         try
         {
-            IReadOnlyList<SampleRecord> windows = _samples.NewestAsync(job.SamplesWanted,
-                double.IsNegativeInfinity(job.SinceS) ? long.MinValue : (long)Math.Round(job.SinceS * 1000)).GetAwaiter().GetResult();
+            IReadOnlyList<SampleRecord> windows = job.EpisodeStartS is double episode
+                ? _samples.NewestAsync(_settings.Storage.SampleCapacity, (long)Math.Round(episode * 1000)).GetAwaiter().GetResult()
+                : _samples.NewestAsync(job.SamplesWanted).GetAwaiter().GetResult();
             _status.SetActivity(States.Training);
             _events.Emit("training_started", WallClockMs(), new JsonObject
             {
@@ -178,6 +201,7 @@ public sealed class AdaptationCoordinator
             int d = current.InputSize;
             float[] newNormal = [.. windows.SelectMany(w => w.Vector())];
             long[] ids = [.. windows.Select(w => w.Id)];
+            LastWindows = (newNormal, ids);
             float[] faults = [.. current.Exemplars, .. _samples.Labelled("fault").SelectMany(w => w.Vector())];
             var options = new AdaptationOptions
             {

@@ -173,6 +173,7 @@ public sealed class CommandHandlers(
         var model = registry.Load(record, new FineTuneOptions());
         registry.Activate(version);
         monitor.SwapModel(model, new ModelInfo(record.Version, record.Id, record.Method, record.CreatedAt));
+        adaptation.ResetEpisode();
         status.SetModel(new ModelInfo(record.Version, record.Id, record.Method, record.CreatedAt), model.Threshold);
         events.Emit("model_rolled_back", WallClockMs(), new JsonObject { ["version"] = version, ["fromVersion"] = from, ["id"] = record.Id });
         return new JsonObject { ["version"] = version, ["fromVersion"] = from };

@@ -41,7 +41,6 @@ sealed class LiteDbForwardCache : IForwardCache
     readonly string _scope;
     readonly InMemoryForwardCache _memory;
     readonly List<CacheDocument> _pending = [];
-    Task _lastWrite = Task.CompletedTask;
 
     public LiteDbForwardCache(StateDatabase state, string scope, ForwardCacheCodec codec)
     {
@@ -66,18 +65,16 @@ sealed class LiteDbForwardCache : IForwardCache
         if (_pending.Count >= FlushEvery) WritePending();
     }
 
-    public void Flush()
-    {
-        WritePending();
-        _lastWrite.GetAwaiter().GetResult();
-    }
+    // The cache is rebuildable, so a fine-tune does not wait for its entries to reach the disk: the writer
+    // thread commits them behind it, and closing the state database drains the writer first.
+    public void Flush() => WritePending();
 
     void WritePending()
     {
         if (_pending.Count == 0) return;
         CacheDocument[] batch = [.. _pending];
         _pending.Clear();
-        _lastWrite = _state.WriteAsync(db => Entries(db).Upsert(batch));
+        _state.WriteAsync(db => Entries(db).Upsert(batch));
     }
 
     static ILiteCollection<CacheDocument> Entries(LiteDatabase db) => db.GetCollection<CacheDocument>(LiteDbForwardCacheStore.CollectionName);

@@ -40,6 +40,9 @@ public sealed record CandidateReport(
 /// </summary>
 public static class ModelAdapter
 {
+    /// <summary>Not a fine-tuning method: every weight of a copy of the base retrained (the comparison baseline; never promoted).</summary>
+    public const string FullRetrain = "full";
+
     /// <param name="newNormal">[n, d] raw features of the new normal, with their sample ids (the cache key).</param>
     /// <param name="faults">[m, d] raw features of windows known to be faulty; may be empty.</param>
     public static (AnomalyModel Candidate, CandidateReport Report) Adapt(AnomalyModel current, float[] newNormal, long[] ids,
@@ -55,17 +58,26 @@ public static class ModelAdapter
         int[] fit = [.. Enumerable.Range(0, n).Where(i => i % 4 > 1)];
 
         float[] z = current.NormalizeMany(newNormal, n);
-        Network baseCopy = current.Base;
-        FineTuner tuner = FineTuneMethods.Create(options.Method, baseCopy, new FineTuneOptions
+        TrainingOptions training = options.Training with { Objective = Objective.Reconstruction, Seed = options.Seed };
+        AnomalyModel scorer;
+        if (options.Method == FullRetrain)
         {
-            Rank = options.Rank,
-            BaseHash = current.BaseHash,
-            CacheStore = cacheStore,
-            Training = options.Training with { Objective = Objective.Reconstruction, Seed = options.Seed },
-        });
-        tuner.Fit(Subset(z, d, fit, ids), progress, cancellation);
-
-        var scorer = new AnomalyModel(baseCopy, current.BaseHash, current.Mean, current.Std, current.FeatureConfig, 0, current.Reference, tuner);
+            // The baseline: every weight retrained from the same starting weights, same epochs and optimiser.
+            new Trainer(current.Base, training).Train(Subset(z, d, fit, ids), progress, cancellation);
+            scorer = new AnomalyModel(current.Base, current.BaseHash, current.Mean, current.Std, current.FeatureConfig, 0, current.Reference);
+        }
+        else
+        {
+            FineTuner tuner = FineTuneMethods.Create(options.Method, current.Base, new FineTuneOptions
+            {
+                Rank = options.Rank,
+                BaseHash = current.BaseHash,
+                CacheStore = cacheStore,
+                Training = training,
+            });
+            tuner.Fit(Subset(z, d, fit, ids), progress, cancellation);
+            scorer = new AnomalyModel(current.Base, current.BaseHash, current.Mean, current.Std, current.FeatureConfig, 0, current.Reference, tuner);
+        }
         float[] calibrationZ = Gather(z, d, calibration);
         float threshold = Quantiles.Of(scorer.ScoreNormalized(calibrationZ, calibration.Length), 1 - options.FalseAlarmBudget);
 
@@ -83,7 +95,9 @@ public static class ModelAdapter
         float[] heldZ = [.. calibrationZ, .. validationZ];
         float[] heldScores = scorer.ScoreNormalized(heldZ, calibration.Length + validation.Length);
         ReferenceStatistics reference = ReferenceStatistics.Measure(heldZ, calibration.Length + validation.Length, heldScores, threshold);
-        AnomalyModel candidate = current.WithAdapters(tuner, threshold, reference);
+        AnomalyModel candidate = options.Method == FullRetrain
+            ? new AnomalyModel(scorer.Base, current.BaseHash, current.Mean, current.Std, current.FeatureConfig, threshold, reference, exemplars: current.Exemplars)
+            : current.WithAdapters(scorer.Adapted, threshold, reference);
 
         string reason;
         bool accepted;

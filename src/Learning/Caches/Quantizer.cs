@@ -49,22 +49,20 @@ public static class Quantizer
         int n = values.Length;
         if (bits == 8)
         {
-            TensorPrimitives.ConvertTruncating<byte, float>(codes[..n], values);
+            codes = codes[..n];
+            for (int i = 0; i < n; i++) values[i] = min + codes[i] * scale;
+            return;
         }
-        else
+        // Sixteen levels: look each nibble up instead of converting it.
+        Span<float> levels = stackalloc float[16];
+        for (int q = 0; q < 16; q++) levels[q] = min + q * scale;
+        int pairs = n >> 1;
+        for (int i = 0; i < pairs; i++)
         {
-            Span<byte> unpacked = n <= 4096 ? stackalloc byte[n] : new byte[n];
-            int pairs = n >> 1;
-            for (int i = 0; i < pairs; i++)
-            {
-                byte packed = codes[i];
-                unpacked[2 * i] = (byte)(packed & 0x0F);
-                unpacked[2 * i + 1] = (byte)(packed >> 4);
-            }
-            if ((n & 1) == 1) unpacked[n - 1] = (byte)(codes[pairs] & 0x0F);
-            TensorPrimitives.ConvertTruncating<byte, float>(unpacked, values);
+            byte packed = codes[i];
+            values[2 * i] = levels[packed & 0x0F];
+            values[2 * i + 1] = levels[packed >> 4];
         }
-        TensorPrimitives.Multiply(values, scale, values);
-        TensorPrimitives.Add(values, min, values);
+        if ((n & 1) == 1) values[n - 1] = levels[codes[pairs] & 0x0F];
     }
 }

@@ -8,7 +8,7 @@ namespace SensorOdl.Learning.FineTuning;
 
 /// <summary>
 /// Skip adapters: y = h_L + Σ_l B_l A_l x_l, one adapter per weighted layer l from its whole flattened
-/// input x_l: [d_l] straight to the output (A_l: [r, d_l], B_l: [out, r], B = 0 at start). The loss
+/// input x_l: [d_l] straight to the output (A_l: [r, d_l], B_l: [out, r] kept as Bᵀ, B = 0 at start). The loss
 /// gradient g = dLoss/dy reaches every adapter directly, so nothing is back-propagated through the base.
 /// A batch is worked from "entries": [batch, E] rows holding x_2..x_L, h_L and the label — exactly what
 /// the forward cache stores — while x_1 is the sample itself.
@@ -81,10 +81,10 @@ public abstract class SkipAdapters : FineTuner
         for (int l = 0; l < _adapters.Length; l++)
         {
             SkipAdapter a = _adapters[l];
-            // dB: [out, r] += dyᵀ: [out, batch] · u: [batch, r]
-            Gemm.MultiplyTransposedA(_dy, a.Projection, a.Up.Gradient, outputs, batch, Options.Rank, accumulate: true);
-            // v: [batch, r] = dy: [batch, out] · B: [out, r]
-            Gemm.Multiply(_dy, a.Up.Value, _v, batch, outputs, Options.Rank);
+            // dBᵀ: [r, out] += uᵀ: [r, batch] · dy: [batch, out]
+            Gemm.MultiplyTransposedA(a.Projection, _dy, a.Up.Gradient, Options.Rank, batch, outputs, accumulate: true);
+            // v: [batch, r] = dy: [batch, out] · B: [out, r]  (B is stored as Bᵀ: [r, out])
+            Gemm.MultiplyTransposedB(_dy, a.Up.Value, _v, batch, outputs, Options.Rank);
             // dA: [r, d] += vᵀ: [r, batch] · x_l: [batch, d]
             for (int s = 0; s < batch; s++)
             {
@@ -114,7 +114,8 @@ public abstract class SkipAdapters : FineTuner
                 for (int k = 0; k < Options.Rank; k++)
                     a.Projection[s * Options.Rank + k] = TensorPrimitives.Dot(a.Down.Value.AsSpan(k * a.InputSize, a.InputSize), input);
             }
-            Gemm.MultiplyTransposedB(a.Projection, a.Up.Value, _y, batch, Options.Rank, outputs, accumulate: true);
+            // y: [batch, out] += u: [batch, r] · Bᵀ: [r, out]
+            Gemm.Multiply(a.Projection, a.Up.Value, _y, batch, Options.Rank, outputs, accumulate: true);
         }
     }
 
@@ -144,7 +145,7 @@ public abstract class SkipAdapters : FineTuner
             LayerIndex = network.WeightedLayers[ordinal];
             InputSize = network.Layers[LayerIndex].InputSize;
             Down = new Parameter($"skip.{ordinal}.A", [rank, InputSize]);
-            Up = new Parameter($"skip.{ordinal}.B", [network.OutputSize, rank]);
+            Up = new Parameter($"skip.{ordinal}.B", [rank, network.OutputSize]);
             InitializeDown(Down, InputSize, random);
         }
 
@@ -152,7 +153,7 @@ public abstract class SkipAdapters : FineTuner
         public int InputSize { get; }
         /// <summary>A: [r, d_l]</summary>
         public Parameter Down { get; }
-        /// <summary>B: [out, r]</summary>
+        /// <summary>B stored transposed, Bᵀ: [r, out], so that its products run along the (long) output.</summary>
         public Parameter Up { get; }
         /// <summary>u = x_l Aᵀ: [batch, r]</summary>
         public float[] Projection { get; private set; } = [];

@@ -11,6 +11,9 @@ namespace SensorOdl.Learning.Tensors;
 /// </summary>
 public static class Gemm
 {
+    /// <summary>Below this inner length the plain loops beat vector library calls.</summary>
+    const int SmallInner = 16;
+
     /// <summary>c: [m, n] (+)= a: [m, k] · b: [k, n]</summary>
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
     {
@@ -28,6 +31,18 @@ public static class Gemm
     public static void MultiplyTransposedB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
     {
         CheckSizes(a, m * k, b, n * k, c, m * n);
+        if (k < SmallInner)
+        {
+            // Adapter ranks (k = 4): a library call per 4-term dot product costs more than the arithmetic.
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    float sum = accumulate ? c[i * n + j] : 0f;
+                    for (int p = 0; p < k; p++) sum += a[i * k + p] * b[j * k + p];
+                    c[i * n + j] = sum;
+                }
+            return;
+        }
         for (int i = 0; i < m; i++)
         {
             ReadOnlySpan<float> aRow = a.Slice(i * k, k);
@@ -45,6 +60,16 @@ public static class Gemm
     {
         CheckSizes(a, k * m, b, k * n, c, m * n);
         if (!accumulate) c[..(m * n)].Clear();
+        if (n < SmallInner)
+        {
+            for (int p = 0; p < k; p++)
+                for (int i = 0; i < m; i++)
+                {
+                    float scale = a[p * m + i];
+                    for (int j = 0; j < n; j++) c[i * n + j] += scale * b[p * n + j];
+                }
+            return;
+        }
         for (int p = 0; p < k; p++)
         {
             ReadOnlySpan<float> aRow = a.Slice(p * m, m);

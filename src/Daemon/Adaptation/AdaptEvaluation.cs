@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using SensorOdl.Daemon.Configuration;
+using SensorOdl.Daemon.Pipeline;
+using SensorOdl.Daemon.Storage;
+using SensorOdl.Drivers.Recordings;
+using SensorOdl.Drivers.Replay;
+using SensorOdl.Drivers.Sensors;
+using SensorOdl.Learning.Anomaly;
+using SensorOdl.Learning.FineTuning;
+
+namespace SensorOdl.Daemon.Adaptation;
+
+public sealed record CompareResult(double FalseAlarmRateAfter, double FaultRecallAfter, double AdaptSeconds);
+
+/// <summary>CONTRACT §6 JSON.</summary>
+public sealed record AdaptEvalReport(
+    string Source, string Target, double FalseAlarmRateBefore, double FalseAlarmRateAfter, double FaultRecallBefore, double FaultRecallAfter,
+    bool DriftDetected, long DriftDelayWindows, double AdaptSeconds, int ModelVersionAfter, bool Promoted, int Rejected,
+    Dictionary<string, CompareResult>? Compare, string Faults, int StreamedWindows, int HeldBackWindows, int FaultWindows,
+    IReadOnlyList<string> Events);
+
+public sealed record AdaptEvalOptions(string Data, string Train, string Target, string Faults, string? Exemplars, IReadOnlyList<string> Compare);
+
+/// <summary>
+/// `adapt-eval`: the source → target protocol of CONTRACT §6 through the daemon's own pipeline (window
+/// monitor, drift detector, sample store, adaptation coordinator, registry) on a temporary state directory,
+/// in accelerated time on the recordings' clock. Target-normal frames are cut per recording into blocks of 20
+/// from frame 0: even blocks stream, odd blocks are held back for the final false-alarm rate; fault frames
+/// stream last, with adaptation off, and count for recall only where the fan turns.
+/// </summary>
+public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions options, TextWriter log)
+{
+    const int Block = 20;
+
+    public AdaptEvalReport Run(CancellationToken cancellation)
+    {
+        string stateDirectory = Directory.CreateTempSubdirectory("sensorodl-adapt-eval-").FullName;
+        try { return Run(stateDirectory, cancellation); }
+        finally { Directory.Delete(stateDirectory, recursive: true); }
+    }
+
+    AdaptEvalReport Run(string stateDirectory, CancellationToken cancellation)
+    {
+        settings.Storage.SampleIntervalSeconds = 0;
+        AnomalyModel baseModel = Cli.TrainVerb.Train(options.Data, options.Train, options.Exemplars, settings.Sensor.WindowSize,
+            settings.Anomaly.FalseAlarmBudget, 60, log, cancellation);
+
+        using StateDatabase state = StateDatabase.Open(stateDirectory);
+        var registry = new ModelRegistry(state, stateDirectory, settings.Storage.KeepVersions);
+        ModelVersionRecord first = registry.AddBase(baseModel, $"adapt-eval source {options.Train}", baseModel.Reference.Samples);
+        var samples = new SampleStore(state, settings.Storage.SampleCapacity);
+        var events = new EventRecorder();
+        events.Emitted += (type, _, fields) => log.WriteLine($"  event {type} {fields?.ToJsonString()}");
+        (SensorFormat format, List<RecordedFrame> target) = Frames(options.Target);
+        (_, List<RecordedFrame> faults) = Frames(options.Faults);
+        var vectorizer = new FeatureVectorizer(format);
+        var status = new DaemonStatus("adapt-eval", "replay");
+        var monitor = new WindowMonitor(settings, vectorizer, baseModel, samples, events, status);
+        var coordinator = new AdaptationCoordinator(settings, registry, samples, events, status, new LiteDbForwardCacheStore(state), monitor) { RunInline = true };
+        status.SetModel(new ModelInfo(first.Version, first.Id, first.Method, first.CreatedAt), baseModel.Threshold);
+        status.Started();
+
+        List<RecordedFrame> streamed = [.. target.Where(f => f.FrameIndex / Block % 2 == 0)];
+        List<RecordedFrame> heldBack = [.. target.Where(f => f.FrameIndex / Block % 2 == 1)];
+        List<RecordedFrame> turning = [.. faults.Where(f => f.Speed != "o")];
+        log.WriteLine($"streaming {streamed.Count} target-normal windows (holding back {heldBack.Count}), then {faults.Count} fault windows ({turning.Count} with the fan turning)");
+
+        SensorFrame frame = new(format);
+        double clock = 0;
+        Stream(streamed, frame, monitor, ref clock, cancellation);
+        bool driftDetected = monitor.DriftDelayWindows >= 0;
+        coordinator.Mode = "off"; // fault frames never feed an adaptation
+        Stream(faults, frame, monitor, ref clock, cancellation);
+
+        AnomalyModel after = monitor.Model;
+        AnomalyModel before = baseModel;
+        double FalseAlarms(AnomalyModel m, float threshold) => Share(m, heldBack, vectorizer, frame, threshold);
+        double Recall(AnomalyModel m, float threshold) => Share(m, turning, vectorizer, frame, threshold);
+
+        Dictionary<string, CompareResult>? compare = null;
+        if (options.Compare.Count > 0)
+        {
+            compare = [];
+            if (options.Compare.Contains("full")) compare["full"] = FullRetrain(coordinator, before, FalseAlarms, Recall);
+            if (options.Compare.Contains("threshold")) compare["threshold"] = ThresholdOnly(before, streamed, vectorizer, frame, FalseAlarms, Recall);
+        }
+        return new AdaptEvalReport(options.Train, options.Target,
+            FalseAlarms(before, before.Threshold), FalseAlarms(after, after.Threshold),
+            Recall(before, before.Threshold), Recall(after, after.Threshold),
+            driftDetected, monitor.DriftDelayWindows, Math.Round(coordinator.LastAdaptSeconds, 3), registry.ActiveVersion ?? 1,
+            coordinator.Promoted > 0, coordinator.Rejected, compare, options.Faults, streamed.Count, heldBack.Count, turning.Count,
+            [.. events.Events.Where(e => e.Type is not ("anomaly" or "anomaly_cleared")).Select(e => e.Fields is null ? e.Type : $"{e.Type} {e.Fields.ToJsonString()}")]);
+    }
+
+    CompareResult FullRetrain(AdaptationCoordinator coordinator, AnomalyModel baseModel, Func<AnomalyModel, float, double> falseAlarms, Func<AnomalyModel, float, double> recall)
+    {
+        if (coordinator.LastWindows is not { } windows) return new CompareResult(double.NaN, double.NaN, 0);
+        var adaptation = new AdaptationOptions
+        {
+            Method = ModelAdapter.FullRetrain,
+            FalseAlarmBudget = settings.Anomaly.FalseAlarmBudget,
+            Training = new AdaptationOptions().Training with { Epochs = settings.Adaptation.Epochs },
+        };
+        (AnomalyModel full, CandidateReport report) = ModelAdapter.Adapt(baseModel, windows.Features, windows.Ids, baseModel.Exemplars, adaptation);
+        return new CompareResult(falseAlarms(full, full.Threshold), recall(full, full.Threshold), Math.Round(report.Seconds, 3));
+    }
+
+    CompareResult ThresholdOnly(AnomalyModel baseModel, List<RecordedFrame> streamed, FeatureVectorizer vectorizer, SensorFrame frame,
+        Func<AnomalyModel, float, double> falseAlarms, Func<AnomalyModel, float, double> recall)
+    {
+        var watch = Stopwatch.StartNew();
+        float[] scores = Scores(baseModel, streamed, vectorizer, frame);
+        float threshold = Quantiles.Of(scores, 1 - settings.Anomaly.FalseAlarmBudget);
+        double seconds = watch.Elapsed.TotalSeconds;
+        return new CompareResult(falseAlarms(baseModel, threshold), recall(baseModel, threshold), Math.Round(seconds, 3));
+    }
+
+    static void Stream(List<RecordedFrame> frames, SensorFrame frame, WindowMonitor monitor, ref double clock, CancellationToken cancellation)
+    {
+        foreach (RecordedFrame recorded in frames)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            Fill(frame, recorded);
+            clock += recorded.Entry.FramePeriodS > 0 ? recorded.Entry.FramePeriodS : frame.Format.FramePeriodS;
+            frame.TimestampS = clock;
+            monitor.Process(frame);
+        }
+    }
+
+    static void Fill(SensorFrame frame, RecordedFrame recorded)
+    {
+        for (int c = 0; c < recorded.Channels; c++) recorded.Channel(c).CopyTo(frame.ChannelBuffer(c));
+        frame.Count = recorded.Length;
+        frame.Flags = default;
+        frame.Recording = recorded.Entry;
+        frame.FrameIndex = recorded.FrameIndex;
+        frame.RecordingTimeS = recorded.RecordingTimeS;
+    }
+
+    static float[] Scores(AnomalyModel model, List<RecordedFrame> frames, FeatureVectorizer vectorizer, SensorFrame frame)
+    {
+        var features = new float[vectorizer.Size];
+        var scores = new float[frames.Count];
+        for (int i = 0; i < frames.Count; i++)
+        {
+            Fill(frame, frames[i]);
+            vectorizer.Extract(frame, features);
+            scores[i] = model.Score(features);
+        }
+        return scores;
+    }
+
+    static double Share(AnomalyModel model, List<RecordedFrame> frames, FeatureVectorizer vectorizer, SensorFrame frame, float threshold) =>
+        frames.Count == 0 ? 0 : Math.Round(Scores(model, frames, vectorizer, frame).Count(s => s > threshold) / (double)frames.Count, 4);
+
+    (SensorFormat, List<RecordedFrame>) Frames(string filter)
+    {
+        using var replay = new ReplaySensor(new ReplaySettings(options.Data, filter, Speed: 0, Loop: false, WindowSize: settings.Sensor.WindowSize));
+        return (replay.Format, [.. RecordingFrames.Enumerate(replay.Recordings, settings.Sensor.WindowSize)]);
+    }
+}
