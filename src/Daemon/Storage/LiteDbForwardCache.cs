@@ -47,6 +47,7 @@ sealed class LiteDbForwardCache : IForwardCache
         _state = state;
         _scope = scope;
         _memory = new InMemoryForwardCache(codec);
+        state.Write(_ => { }); // the writer runs in order: once this is through, earlier fine-tunes' entries are committed
         ILiteCollection<CacheDocument> entries = Entries(state.Database);
         entries.EnsureIndex(e => e.Scope);
         foreach (CacheDocument document in entries.Find(e => e.Scope == scope))
