@@ -69,6 +69,7 @@ public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions op
         double clock = 0;
         Stream(streamed, frame, monitor, ref clock, cancellation);
         bool driftDetected = monitor.DriftDelayWindows >= 0;
+        long driftDelay = monitor.DriftDelayWindows;
         coordinator.Mode = "off"; // fault frames never feed an adaptation
         Stream(faults, frame, monitor, ref clock, cancellation);
 
@@ -87,7 +88,7 @@ public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions op
         return new AdaptEvalReport(options.Train, options.Target,
             FalseAlarms(before, before.Threshold), FalseAlarms(after, after.Threshold),
             Recall(before, before.Threshold), Recall(after, after.Threshold),
-            driftDetected, monitor.DriftDelayWindows, Math.Round(coordinator.LastAdaptSeconds, 3), registry.ActiveVersion ?? 1,
+            driftDetected, driftDelay, Math.Round(coordinator.LastAdaptSeconds, 3), registry.ActiveVersion ?? 1,
             coordinator.Promoted > 0, coordinator.Rejected, compare, options.Faults, streamed.Count, heldBack.Count, turning.Count,
             [.. events.Events.Where(e => e.Type is not ("anomaly" or "anomaly_cleared")).Select(e => e.Fields is null ? e.Type : $"{e.Type} {e.Fields.ToJsonString()}")]);
     }
@@ -99,7 +100,12 @@ public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions op
         {
             Method = ModelAdapter.FullRetrain,
             FalseAlarmBudget = settings.Anomaly.FalseAlarmBudget,
-            Training = new AdaptationOptions().Training with { Epochs = settings.Adaptation.Epochs },
+            Training = new AdaptationOptions().Training with
+            {
+                Epochs = settings.Adaptation.Epochs,
+                LearningRate = (float)settings.Adaptation.LearningRate,
+                BatchSize = settings.Adaptation.BatchSize,
+            },
         };
         (AnomalyModel full, CandidateReport report) = ModelAdapter.Adapt(baseModel, windows.Features, windows.Ids, baseModel.Exemplars, adaptation);
         return new CompareResult(falseAlarms(full, full.Threshold), recall(full, full.Threshold), Math.Round(report.Seconds, 3));

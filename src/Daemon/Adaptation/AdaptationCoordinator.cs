@@ -209,7 +209,12 @@ public sealed class AdaptationCoordinator
                 Rank = _settings.Adaptation.Rank,
                 FalseAlarmBudget = _settings.Anomaly.FalseAlarmBudget,
                 MinFaultRecall = _settings.Adaptation.MinFaultRecall,
-                Training = new AdaptationOptions().Training with { Epochs = job.Epochs },
+                Training = new AdaptationOptions().Training with
+                {
+                    Epochs = job.Epochs,
+                    LearningRate = (float)_settings.Adaptation.LearningRate,
+                    BatchSize = _settings.Adaptation.BatchSize,
+                },
             };
             var progress = new TrainingProgressReporter(_status, watch);
             (AnomalyModel candidate, CandidateReport report) = ModelAdapter.Adapt(current, newNormal, ids, faults, options, _cache, progress);

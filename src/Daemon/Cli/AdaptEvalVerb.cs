@@ -49,7 +49,7 @@ public sealed class AdaptEvalVerb : IVerb
         text.AppendLine(CultureInfo.InvariantCulture, $"{$"after (version {r.ModelVersionAfter})",-22} {r.FalseAlarmRateAfter,12:P1} {r.FaultRecallAfter,12:P1} {r.AdaptSeconds,8:F3}");
         foreach ((string name, CompareResult c) in r.Compare ?? [])
             text.AppendLine(CultureInfo.InvariantCulture, $"{"compare " + name,-22} {c.FalseAlarmRateAfter,12:P1} {c.FaultRecallAfter,12:P1} {c.AdaptSeconds,8:F3}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"drift detected: {r.DriftDetected} (after {r.DriftDelayWindows} windows); promoted: {r.Promoted}; rejected: {r.Rejected}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"drift detected: {(r.DriftDetected ? $"yes, after {r.DriftDelayWindows} windows" : "no")}; promoted: {r.Promoted}; rejected: {r.Rejected}");
         return text.ToString();
     }
 }

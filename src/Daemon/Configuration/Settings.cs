@@ -77,8 +77,10 @@ public sealed class AdaptationSettings
 {
     public string Mode { get; set; } = "auto";
     public string Method { get; set; } = "skip2-lora-q4";
-    public int Rank { get; set; } = 4;
+    public int Rank { get; set; } = 8;
     public int Epochs { get; set; } = 30;
+    public double LearningRate { get; set; } = 0.002;
+    public int BatchSize { get; set; } = 16;
     public int MinSamples { get; set; } = 120;
     public double MinIntervalMinutes { get; set; } = 10;
     public double MinFaultRecall { get; set; } = 0.9;

@@ -80,6 +80,8 @@ public static partial class SettingsLoader
         Check(FineTuneMethods.IsKnown(s.Adaptation.Method), "Adaptation:Method", $"'{s.Adaptation.Method}' is not one of {string.Join(", ", FineTuneMethods.Names)}.");
         Check(s.Adaptation.Rank is >= 1 and <= 64, "Adaptation:Rank", "must be between 1 and 64.");
         Check(s.Adaptation.Epochs is >= 1 and <= 1000, "Adaptation:Epochs", "must be between 1 and 1000.");
+        Check(s.Adaptation.LearningRate > 0 && s.Adaptation.LearningRate < 1, "Adaptation:LearningRate", "must be between 0 and 1.");
+        Check(s.Adaptation.BatchSize is >= 1 and <= 1024, "Adaptation:BatchSize", "must be between 1 and 1024.");
         Check(s.Adaptation.MinSamples >= 16, "Adaptation:MinSamples", "must be at least 16.");
         Check(s.Adaptation.MinIntervalMinutes >= 0, "Adaptation:MinIntervalMinutes", "must be 0 or more.");
         Check(s.Storage.KeepVersions >= 2, "Storage:KeepVersions", "must be at least 2.");
