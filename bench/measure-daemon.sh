@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Start-to-online time, steady-state resident memory and CPU share of `sensorodl run` (simulated sensor,
+# real time, MQTT on) against a mosquitto on a private port. Usage: bench/measure-daemon.sh [seconds] [warm-up seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+warmup=${2:-60}
+port=18839
+work=$(mktemp -d)
+trap 'kill $broker $daemon 2>/dev/null || true; rm -rf "$work"' EXIT
+dotnet build src/Daemon -c Release -v q -nologo >/dev/null
+bin=src/Daemon/bin/Release/net10.0/sensorodl
+printf 'listener %s 127.0.0.1\nallow_anonymous true\n' $port > "$work/mosquitto.conf"
+"$(command -v mosquitto || echo /usr/sbin/mosquitto)" -c "$work/mosquitto.conf" >/dev/null 2>&1 & broker=$!
+sleep 0.5
+run() { "$bin" run --Mqtt:Uri=mqtt://127.0.0.1:$port --Device:Id=bench --Storage:StateDir="$work/state" >"$work/daemon.log" 2>&1 & daemon=$!; }
+
+# First start trains the base model; the second start is the steady case (model in the registry).
+for start in first second; do
+  mosquitto_sub -p $port -t sensorodl/bench/availability -C 1 -W 30 >/dev/null 2>&1 & sub=$!
+  sleep 0.3
+  t0=$(date +%s.%N); run
+  while kill -0 $sub 2>/dev/null; do sleep 0.005; done
+  t1=$(date +%s.%N)
+  echo "$start start: online after $(echo "$t1 - $t0" | bc) s"
+  if [ $start = first ]; then sleep 2; kill -TERM $daemon; wait $daemon || true; mosquitto_pub -p $port -t sensorodl/bench/availability -r -n; fi
+done
+
+sleep "$warmup" # tiered JIT recompiles hot code for the first half minute or so
+ticks=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' /proc/$daemon/stat; }
+c0=$(cpu); w0=$(date +%s.%N)
+sleep "$seconds"
+c1=$(cpu); w1=$(date +%s.%N)
+rss=$(awk '/VmRSS/ {print $2}' /proc/$daemon/status)
+hwm=$(awk '/VmHWM/ {print $2}' /proc/$daemon/status)
+echo "steady state over ${seconds} s: CPU $(echo "scale=2; 100 * ($c1 - $c0) / $ticks / ($w1 - $w0)" | bc) % of one core, RSS $((rss / 1024)) MB (peak $((hwm / 1024)) MB)"
+echo "state directory: $(du -sh "$work/state" | cut -f1) after $((seconds + warmup + 2)) s"
+kill -TERM $daemon; wait $daemon || true
