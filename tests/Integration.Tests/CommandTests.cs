@@ -1,0 +1,202 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using MQTTnet.Formatter;
+using SensorOdl.Integration.Tests.Infrastructure;
+using static SensorOdl.Integration.Tests.Infrastructure.JsonAssert;
+
+namespace SensorOdl.Integration.Tests;
+
+/// <summary>CONTRACT §3 commands: round trips over the response topic and the reply topic, every verb, the error codes.</summary>
+public sealed class CommandTests : DaemonTest
+{
+    [Fact]
+    public async Task A_command_with_an_MQTT5_response_topic_is_answered_there_with_its_correlation_data()
+    {
+        string device = NewDevice("resp");
+        (_, MqttProbe probe) = await StartMonitoringAsync(device, NewStateDir(device));
+        int mark = probe.Mark;
+
+        Received reply = await probe.RequestAsync(Topic(device, "cmd"), Command("c-status-1", "status"));
+        JsonObject r = reply.Json;
+        Assert.Equal("c-status-1", Str(r, "id"));
+        Assert.Equal(device, Str(r, "device"));
+        Assert.True(Bool(r, "ok"), reply.Text);
+        JsonObject result = Obj(r, "result");
+        Assert.Equal("monitoring", Str(result, "state"));
+        Assert.Equal(device, Str(result, "device"));
+        Assert.Equal(1, Int(Obj(result, "model"), "version"));
+        Assert.NotNull(reply.CorrelationData); // RequestAsync matched it byte for byte
+
+        // The fleet topic reaches the device too.
+        Received fleet = await probe.RequestAsync($"{Prefix}/all/cmd", Command("c-fleet-1", "status"));
+        Assert.Equal(device, Str(fleet.Json, "device"));
+        Assert.True(Bool(fleet.Json, "ok"), fleet.Text);
+
+        // With a response topic the reply does not also go to {p}/{id}/reply.
+        await Task.Delay(500);
+        Assert.Empty(probe.On(Topic(device, "reply"), mark));
+    }
+
+    [Fact]
+    public async Task A_command_without_response_topic_is_answered_on_the_reply_topic_for_MQTT311_and_MQTT5_clients()
+    {
+        string device = NewDevice("reply");
+        (_, MqttProbe watcher) = await StartMonitoringAsync(device, NewStateDir(device));
+        string replyTopic = Topic(device, "reply");
+
+        MqttProbe v311 = await ProbeAsync(MqttProtocolVersion.V311, replyTopic);
+        await v311.PublishAsync(Topic(device, "cmd"), Command("c-311", "status"));
+        Received reply = await v311.WaitForAsync(m => m.Topic == replyTopic && m.Json["id"]?.GetValue<string>() == "c-311", TimeSpan.FromSeconds(10), "reply to the 3.1.1 client");
+        Assert.True(Bool(reply.Json, "ok"), reply.Text);
+        Assert.Equal(device, Str(reply.Json, "device"));
+        Assert.Equal("monitoring", Str(Obj(reply.Json, "result"), "state"));
+
+        // MQTT 5 without a response topic.
+        MqttProbe v5 = await ProbeAsync(replyTopic);
+        await v5.PublishAsync(Topic(device, "cmd"), Command("c-5-plain", "pause"));
+        Received paused = await v5.WaitForAsync(m => m.Topic == replyTopic && m.Json["id"]?.GetValue<string>() == "c-5-plain", TimeSpan.FromSeconds(10), "reply to the plain MQTT 5 publish");
+        Assert.True(Bool(paused.Json, "ok"), paused.Text);
+        Assert.Equal("paused", Str(Obj(paused.Json, "result"), "state"));
+        Assert.NotNull(watcher);
+    }
+
+    [Fact]
+    public async Task Pause_resume_and_set_change_what_the_daemon_does()
+    {
+        string device = NewDevice("verbs");
+        (_, MqttProbe probe) = await StartMonitoringAsync(device, NewStateDir(device), "Mqtt:TelemetryIntervalSeconds=1");
+        string cmd = Topic(device, "cmd"), telemetry = Topic(device, "telemetry"), status = Topic(device, "status");
+        await probe.WaitForAsync(m => m.Topic == telemetry, TimeSpan.FromSeconds(5), "telemetry");
+
+        // pause: status becomes paused (published on the change), scoring and so telemetry stop.
+        int mark = probe.Mark;
+        JsonObject pause = (await probe.RequestAsync(cmd, Command("c-pause", "pause"))).Json;
+        Assert.True(Bool(pause, "ok"), pause.ToJsonString());
+        Assert.Equal("paused", Str(Obj(pause, "result"), "state"));
+        Received pausedStatus = await probe.WaitForAsync(m => m.Topic == status && m.Json["state"]?.GetValue<string>() == "paused", TimeSpan.FromSeconds(5), "status 'paused'", mark);
+        Assert.True(pausedStatus.Retain || probe.On(status, mark).Count > 0);
+        // The window scored just before the pause may still go out within one interval.
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        int pausedMark = probe.Mark;
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Check(probe.On(telemetry, pausedMark).Count == 0, $"telemetry kept flowing while paused: {probe.On(telemetry, pausedMark).Count} messages");
+        MqttProbe late = await ProbeAsync(status);
+        Received retained = await late.WaitForAsync(m => m.Topic == status, TimeSpan.FromSeconds(5), "retained status");
+        Assert.Equal("paused", Str(retained.Json, "state"));
+
+        // resume: monitoring again, telemetry again.
+        mark = probe.Mark;
+        JsonObject resume = (await probe.RequestAsync(cmd, Command("c-resume", "resume"))).Json;
+        Assert.True(Bool(resume, "ok"), resume.ToJsonString());
+        Assert.Equal("monitoring", Str(Obj(resume, "result"), "state"));
+        await probe.WaitForAsync(m => m.Topic == status && m.Json["state"]?.GetValue<string>() == "monitoring", TimeSpan.FromSeconds(5), "status 'monitoring' after resume", mark);
+        await probe.WaitForAsync(m => m.Topic == telemetry, TimeSpan.FromSeconds(5), "telemetry after resume", mark);
+
+        // set Mqtt:TelemetryIntervalSeconds: the rate follows.
+        JsonObject set = (await probe.RequestAsync(cmd, Command("c-set", "set", new JsonObject { ["key"] = "Mqtt:TelemetryIntervalSeconds", ["value"] = 0.25 }))).Json;
+        Assert.True(Bool(set, "ok"), set.ToJsonString());
+        Assert.Equal("Mqtt:TelemetryIntervalSeconds", Str(Obj(set, "result"), "key"));
+        await Task.Delay(500);
+        mark = probe.Mark;
+        DateTime from = DateTime.UtcNow;
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        int fast = probe.On(telemetry, mark).Count(m => m.At <= from.AddSeconds(2));
+        Check(fast is >= 4 and <= 9, $"{fast} telemetry messages in 2 s at TelemetryIntervalSeconds=0.25 (expected 4 to 9; ~12 windows/s are scored)");
+
+        JsonObject slow = (await probe.RequestAsync(cmd, Command("c-set-2", "set", new JsonObject { ["key"] = "Mqtt:TelemetryIntervalSeconds", ["value"] = "2" }))).Json;
+        Assert.True(Bool(slow, "ok"), slow.ToJsonString());
+        await Task.Delay(500);
+        mark = probe.Mark;
+        from = DateTime.UtcNow;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        int few = probe.On(telemetry, mark).Count(m => m.At <= from.AddSeconds(3));
+        Check(few is >= 1 and <= 2, $"{few} telemetry messages in 3 s at TelemetryIntervalSeconds=2 (expected 1 to 2)");
+
+        // The other settable keys, and refusals.
+        Assert.True(Bool((await probe.RequestAsync(cmd, Command("c-set-3", "set", new JsonObject { ["key"] = "Adaptation:Mode", ["value"] = "off" }))).Json, "ok"));
+        Assert.True(Bool((await probe.RequestAsync(cmd, Command("c-set-4", "set", new JsonObject { ["key"] = "Anomaly:FalseAlarmBudget", ["value"] = 0.02 }))).Json, "ok"));
+        await ExpectError(probe, device, Command("c-set-5", "set", new JsonObject { ["key"] = "Mqtt:Uri", ["value"] = "mqtt://x:1" }), "bad_args");
+        await ExpectError(probe, device, Command("c-set-6", "set", new JsonObject { ["key"] = "Adaptation:Mode", ["value"] = "sometimes" }), "bad_args");
+        await ExpectError(probe, device, Command("c-set-7", "set", new JsonObject { ["key"] = "Mqtt:TelemetryIntervalSeconds", ["value"] = -1 }), "bad_args");
+    }
+
+    [Fact]
+    public async Task Every_refusal_has_its_error_code_and_a_command_rejected_event()
+    {
+        string device = NewDevice("errors");
+        (_, MqttProbe probe) = await StartMonitoringAsync(device, NewStateDir(device), "Adaptation:Mode=off");
+        DateTime started = DateTime.UtcNow;
+
+        await ExpectError(probe, device, Command("e-unknown", "reboot"), "unknown_command");
+        await ExpectError(probe, device, "{\"id\":\"e-nocmd\"}", "bad_args");
+        await ExpectError(probe, device, "{\"id\":42,\"command\":\"status\"}", "bad_args");
+        await ExpectError(probe, device, "{\"id\":\"e-args\",\"command\":\"status\",\"args\":[1]}", "bad_args");
+        await ExpectError(probe, device, Command("e-rb-unknown", "rollback", new JsonObject { ["version"] = 99 }), "not_found");
+        await ExpectError(probe, device, Command("e-rb-noversion", "rollback"), "bad_args");
+        await ExpectError(probe, device, Command("e-rt-epochs", "retrain", new JsonObject { ["epochs"] = 0 }), "bad_args");
+        await ExpectError(probe, device, Command("e-rt-method", "retrain", new JsonObject { ["method"] = "magic" }), "bad_args");
+        await ExpectError(probe, device, Command("e-rt-extra", "retrain", new JsonObject { ["bogus"] = 1 }), "bad_args");
+        await ExpectError(probe, device, Command("e-label", "label", new JsonObject { ["from"] = 10, ["to"] = 5, ["label"] = "fault" }), "bad_args");
+        await ExpectError(probe, device, Command("e-label-2", "label", new JsonObject { ["from"] = 1, ["to"] = 5, ["label"] = "broken" }), "bad_args");
+
+        // rollback to the version that exists works (and says so in an event).
+        int mark = probe.Mark;
+        JsonObject rollback = (await probe.RequestAsync(Topic(device, "cmd"), Command("e-rb-1", "rollback", new JsonObject { ["version"] = 1 }))).Json;
+        Assert.True(Bool(rollback, "ok"), rollback.ToJsonString());
+        Assert.Equal(1, Int(Obj(rollback, "result"), "version"));
+        await WaitEventAsync(probe, device, e => Str(e, "type") == "model_rolled_back", "model_rolled_back event", mark);
+
+        // label: the windows of the span are pinned; the simulated machine's windows carry wall-clock time and
+        // one window per second enters the sample store, so a 5 s span holds about 5.
+        double sinceStart = (DateTime.UtcNow - started).TotalSeconds;
+        if (sinceStart < 7) await Task.Delay(TimeSpan.FromSeconds(7 - sinceStart));
+        long to = NowMs, from = to - 5_000;
+        JsonObject label = (await probe.RequestAsync(Topic(device, "cmd"), Command("e-label-ok", "label", new JsonObject { ["from"] = from, ["to"] = to, ["label"] = "fault" }))).Json;
+        Assert.True(Bool(label, "ok"), label.ToJsonString());
+        JsonObject labelled = Obj(label, "result");
+        Assert.Equal("fault", Str(labelled, "label"));
+        Check(Int(labelled, "labelled") >= 3, $"label over the last 5 s pinned {Int(labelled, "labelled")} windows (≥ 3 expected): {label.ToJsonString()}");
+
+        // busy: a retrain asking for more windows than are stored collects first; a second one is refused.
+        JsonObject retrain = (await probe.RequestAsync(Topic(device, "cmd"), Command("e-rt-1", "retrain", new JsonObject { ["samples"] = 2000 }))).Json;
+        Assert.True(Bool(retrain, "ok"), retrain.ToJsonString());
+        Assert.False(string.IsNullOrEmpty(Str(Obj(retrain, "result"), "job")));
+        await ExpectError(probe, device, Command("e-rt-2", "retrain"), "busy");
+    }
+
+    [Fact]
+    public async Task A_second_retrain_within_MinIntervalMinutes_is_rate_limited()
+    {
+        string device = NewDevice("ratelimit");
+        // Every window enters the sample store, so 16 are there within two seconds; one quick epoch.
+        (_, MqttProbe probe) = await StartMonitoringAsync(device, NewStateDir(device),
+            "Storage:SampleIntervalSeconds=0", "Adaptation:MinIntervalMinutes=10", "Adaptation:Mode=confirm");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        int mark = probe.Mark;
+        JsonObject retrain = (await probe.RequestAsync(Topic(device, "cmd"), Command("r-1", "retrain", new JsonObject { ["samples"] = 16, ["epochs"] = 1 }))).Json;
+        Assert.True(Bool(retrain, "ok"), retrain.ToJsonString());
+        string job = Str(Obj(retrain, "result"), "job");
+        await WaitEventAsync(probe, device, e => Str(e, "type") == "training_started" && e["job"]?.GetValue<string>() == job, $"training_started for {job}", mark, 20);
+        Received end = await WaitEventAsync(probe, device, e => Str(e, "type") is "training_finished" or "training_failed" && e["job"]?.GetValue<string>() == job,
+            $"training_finished/failed for {job}", mark, 120);
+        await probe.WaitForAsync(m => m.Topic == Topic(device, "status") && m.Json["state"]?.GetValue<string>() is "monitoring" or "drift", TimeSpan.FromSeconds(60), "status back to monitoring", probe.All().ToList().IndexOf(end));
+        await ExpectError(probe, device, Command("r-2", "retrain", new JsonObject { ["samples"] = 16, ["epochs"] = 1 }), "rate_limited");
+    }
+
+    /// <summary>Sends a command with a response topic; expects ok=false with the code, and a command_rejected event saying the same.</summary>
+    internal static async Task<JsonObject> ExpectError(MqttProbe probe, string device, string payload, string code)
+    {
+        int mark = probe.Mark;
+        Received reply = await probe.RequestAsync(Topic(device, "cmd"), Encoding.UTF8.GetBytes(payload));
+        JsonObject r = reply.Json;
+        Assert.False(Bool(r, "ok"), $"expected {code} for {payload}, got {reply.Text}");
+        Assert.Equal(device, Str(r, "device"));
+        JsonObject error = Obj(r, "error");
+        Assert.True(code == Str(error, "code"), $"expected {code} for {payload}, got {reply.Text}");
+        Assert.False(string.IsNullOrEmpty(Str(error, "message")));
+        string? id = r["id"]?.GetValue<string>();
+        await WaitEventAsync(probe, device, e => Str(e, "type") == "command_rejected" && e["code"]?.GetValue<string>() == code && (id is null || e["id"]?.GetValue<string>() == id),
+            $"command_rejected {code} for {payload}", mark);
+        return r;
+    }
+}

@@ -1,0 +1,150 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using MQTTnet.Formatter;
+
+namespace SensorOdl.Integration.Tests.Infrastructure;
+
+/// <summary>
+/// Base of every integration test: a broker of its own (xunit makes one instance per test), temp state
+/// directories, unique device ids, and the daemons and probes to clean up. All tests run one at a time
+/// (xunit.runner.json): the machine has 2 cores and each test runs real processes.
+/// </summary>
+public abstract class DaemonTest : IAsyncLifetime
+{
+    public const string Prefix = "sensorodl";
+    readonly List<DaemonProcess> _daemons = [];
+    readonly List<MqttProbe> _probes = [];
+
+    protected Broker Broker { get; private set; } = null!;
+    protected string Root { get; } = Path.Combine(Path.GetTempPath(), $"sensorodl-it-{Guid.NewGuid():N}");
+    protected static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(40);
+
+    /// <summary>Whether mosquitto keeps sessions across its own restart (the outage test's observer needs it).</summary>
+    protected virtual bool PersistentBroker => false;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Root);
+        Broker = await Broker.StartNewAsync(Path.Combine(Root, "broker"), PersistentBroker);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (MqttProbe probe in _probes) await probe.DisposeAsync();
+        foreach (DaemonProcess daemon in _daemons) await daemon.DisposeAsync();
+        await Broker.DisposeAsync();
+        if (Environment.GetEnvironmentVariable("SENSORODL_IT_KEEP") == "1") return; // keep state and broker logs for a post-mortem
+        try { Directory.Delete(Root, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    protected static string NewDevice(string tag) => $"it-{tag}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    protected string NewStateDir(string device) => Path.Combine(Root, $"state-{device}");
+
+    protected static string Topic(string device, string leaf) => $"{Prefix}/{device}/{leaf}";
+
+    /// <summary>
+    /// Starts `sensorodl run` against this test's broker: simulated machine in real time (Sensor:Speed=1, ~12
+    /// windows/s, a few % of a core). <paramref name="settings"/> are `Section:Key=value` and win over the defaults.
+    /// </summary>
+    protected DaemonProcess StartDaemon(string device, string stateDir, params string[] settings)
+    {
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Mqtt:Uri"] = Broker.Uri,
+            ["Device:Id"] = device,
+            ["Storage:StateDir"] = stateDir,
+            ["Sensor:Speed"] = "1",
+        };
+        foreach (string s in settings)
+        {
+            int eq = s.IndexOf('=');
+            values[s[..eq]] = s[(eq + 1)..];
+        }
+        var arguments = new List<string> { "run" };
+        arguments.AddRange(values.Select(kv => $"--{kv.Key}={kv.Value}"));
+        DaemonProcess daemon = DaemonProcess.Start(arguments);
+        lock (_daemons) _daemons.Add(daemon);
+        return daemon;
+    }
+
+    protected async Task<MqttProbe> ProbeAsync(params string[] filters) => await ProbeAsync(MqttProtocolVersion.V500, filters);
+
+    protected async Task<MqttProbe> ProbeAsync(MqttProtocolVersion version, params string[] filters)
+    {
+        MqttProbe probe = await MqttProbe.ConnectAsync(Broker.Port, Diagnostics, version);
+        _probes.Add(probe);
+        if (filters.Length > 0) await probe.SubscribeAsync(filters);
+        return probe;
+    }
+
+    protected async Task<MqttProbe> PersistentProbeAsync(string clientId, params string[] filters)
+    {
+        MqttProbe probe = await MqttProbe.ConnectAsync(Broker.Port, Diagnostics, MqttProtocolVersion.V500, clientId, persistentSession: true);
+        _probes.Add(probe);
+        if (filters.Length > 0) await probe.SubscribeAsync(filters);
+        return probe;
+    }
+
+    /// <summary>Waits for the daemon's status to leave `starting` (the model is loaded or trained and scoring runs).</summary>
+    protected static async Task<JsonObject> WaitMonitoringAsync(MqttProbe probe, string device, int from = 0)
+    {
+        Received status = await probe.WaitForAsync(m => m.Topic == Topic(device, "status") && m.Json["state"]?.GetValue<string>() == "monitoring",
+            StartTimeout, $"{device}: status 'monitoring'", from);
+        // The model goes out right after the first monitoring status (first start: once the base is trained).
+        await probe.WaitForAsync(m => m.Topic == Topic(device, "model"), TimeSpan.FromSeconds(10), $"{device}: model", from);
+        return status.Json;
+    }
+
+    /// <summary>Starts a daemon and waits until it is online and monitoring; the probe watches its whole tree.</summary>
+    protected async Task<(DaemonProcess Daemon, MqttProbe Probe)> StartMonitoringAsync(string device, string stateDir, params string[] settings)
+    {
+        MqttProbe probe = await ProbeAsync($"{Prefix}/{device}/#");
+        DaemonProcess daemon = StartDaemon(device, stateDir, settings);
+        await WaitMonitoringAsync(probe, device);
+        return (daemon, probe);
+    }
+
+    public static string Command(string id, string command, JsonObject? args = null, long? ts = null)
+    {
+        var o = new JsonObject { ["id"] = id, ["command"] = command };
+        if (args is not null) o["args"] = args;
+        o["ts"] = ts ?? NowMs;
+        return o.ToJsonString();
+    }
+
+    public static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    protected static IEnumerable<JsonObject> Events(MqttProbe probe, string device, int from = 0) =>
+        probe.On(Topic(device, "events"), from).Select(m => m.Json);
+
+    protected static Task<Received> WaitEventAsync(MqttProbe probe, string device, Func<JsonObject, bool> match, string what, int from = 0, double seconds = 10) =>
+        probe.WaitForAsync(m => m.Topic == Topic(device, "events") && match(m.Json), TimeSpan.FromSeconds(seconds), what, from);
+
+    protected string Diagnostics()
+    {
+        var text = new StringBuilder();
+        lock (_daemons)
+            foreach (DaemonProcess d in _daemons) text.AppendLine(d.Describe());
+        text.AppendLine($"--- broker ({(Broker?.IsMosquitto == true ? "mosquitto" : "in-process")}, port {Broker?.Port}) ---");
+        text.AppendLine(Broker?.Log is { } log && log.Length > 4000 ? log[^4000..] : Broker?.Log);
+        return text.ToString();
+    }
+
+    /// <summary>Assert with the daemon and broker output attached.</summary>
+    protected void Check(bool condition, string message)
+    {
+        if (!condition) Assert.Fail($"{message}\n{Diagnostics()}");
+    }
+}
+
+/// <summary>A fact that needs mosquitto itself (the in-process fallback does not publish wills the same way).</summary>
+public sealed class MosquittoFactAttribute : FactAttribute
+{
+    public MosquittoFactAttribute()
+    {
+        if (!Broker.UseMosquitto) Skip = "mosquitto is not installed; MQTTnet's in-process server does not honour the will the same way (ECOSYSTEM.md §1 pitfall 2)";
+    }
+}
