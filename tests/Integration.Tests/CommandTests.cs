@@ -1,13 +1,14 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using MQTTnet.Formatter;
+using Xunit.Abstractions;
 using SensorOdl.Integration.Tests.Infrastructure;
 using static SensorOdl.Integration.Tests.Infrastructure.JsonAssert;
 
 namespace SensorOdl.Integration.Tests;
 
 /// <summary>CONTRACT §3 commands: round trips over the response topic and the reply topic, every verb, the error codes.</summary>
-public sealed class CommandTests : DaemonTest
+public sealed class CommandTests(ITestOutputHelper output) : DaemonTest
 {
     [Fact]
     public async Task A_command_with_an_MQTT5_response_topic_is_answered_there_with_its_correlation_data()
@@ -165,7 +166,7 @@ public sealed class CommandTests : DaemonTest
     }
 
     [Fact]
-    public async Task A_second_retrain_within_MinIntervalMinutes_is_rate_limited()
+    public async Task A_retrain_trains_and_promotes_or_rejects_with_its_job_id_and_a_second_one_within_MinIntervalMinutes_is_rate_limited()
     {
         string device = NewDevice("ratelimit");
         // Every window enters the sample store, so 16 are there within two seconds; one quick epoch.
@@ -179,8 +180,33 @@ public sealed class CommandTests : DaemonTest
         await WaitEventAsync(probe, device, e => Str(e, "type") == "training_started" && e["job"]?.GetValue<string>() == job, $"training_started for {job}", mark, 20);
         Received end = await WaitEventAsync(probe, device, e => Str(e, "type") is "training_finished" or "training_failed" && e["job"]?.GetValue<string>() == job,
             $"training_finished/failed for {job}", mark, 120);
+        Check(Str(end.Json, "type") == "training_finished", $"the retrain failed: {end.Text}");
+        // The verdict carries the job too; a promoted version is the next registry integer, child of version 1.
+        Received verdict = await WaitEventAsync(probe, device, e => Str(e, "type") is "model_promoted" or "model_rejected" && e["job"]?.GetValue<string>() == job,
+            $"model_promoted/rejected for {job}", mark, 30);
+        output.WriteLine($"verdict: {verdict.Text}");
         await probe.WaitForAsync(m => m.Topic == Topic(device, "status") && m.Json["state"]?.GetValue<string>() is "monitoring" or "drift", TimeSpan.FromSeconds(60), "status back to monitoring", probe.All().ToList().IndexOf(end));
         await ExpectError(probe, device, Command("r-2", "retrain", new JsonObject { ["samples"] = 16, ["epochs"] = 1 }), "rate_limited");
+
+        if (Str(verdict.Json, "type") == "model_promoted")
+        {
+            Assert.Equal(2, Int(verdict.Json, "version"));
+            Assert.Equal(1, Int(verdict.Json, "parentVersion"));
+            JsonObject model = (await probe.WaitForAsync(m => m.Topic == Topic(device, "model") && m.Json["version"]?.GetValue<int>() == 2, TimeSpan.FromSeconds(15), "model version 2 retained", mark)).Json;
+            Assert.Equal(1, Int(model, "parentVersion"));
+            Assert.Equal(Str(verdict.Json, "id"), Str(model, "id"));
+            Assert.InRange(Int(model, "trainSamples"), 1, 16); // the windows fitted on (some may be held back for calibration)
+            AssertUnixMs(Num(model, "createdAt"), "model.createdAt");
+
+            // Roll back to 1: the retained model and the status follow.
+            int before = probe.Mark;
+            JsonObject rollback = (await probe.RequestAsync(Topic(device, "cmd"), Command("r-rb", "rollback", new JsonObject { ["version"] = 1 }))).Json;
+            Assert.True(Bool(rollback, "ok"), rollback.ToJsonString());
+            Assert.Equal(2, Int(Obj(rollback, "result"), "fromVersion"));
+            await WaitEventAsync(probe, device, e => Str(e, "type") == "model_rolled_back" && e["version"]?.GetValue<int>() == 1, "model_rolled_back to 1", before);
+            await probe.WaitForAsync(m => m.Topic == Topic(device, "model") && m.Json["version"]?.GetValue<int>() == 1, TimeSpan.FromSeconds(15), "model version 1 retained again", before);
+            await probe.WaitForAsync(m => m.Topic == Topic(device, "status") && m.Json["model"]?["version"]?.GetValue<int>() == 1, TimeSpan.FromSeconds(15), "status with model version 1", before);
+        }
     }
 
     /// <summary>Sends a command with a response topic; expects ok=false with the code, and a command_rejected event saying the same.</summary>
