@@ -1,0 +1,80 @@
+using System.Text.Json.Nodes;
+using SensorOdl.Daemon.Cli;
+
+namespace SensorOdl.Daemon.Tests;
+
+public sealed class RecordTrainEvaluateTests : IDisposable
+{
+    readonly string _directory = Directory.CreateTempSubdirectory("sensorodl-commissioning-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = await CommandLine.RunAsync(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public async Task A_technician_records_the_machine_trains_on_it_and_evaluates_it()
+    {
+        string recordings = Path.Combine(_directory, "rec"), state = Path.Combine(_directory, "state");
+        (int code, _, string err) = await Run("record", "--out", recordings, "--windows", "300", "--set", "state=normal,site=pump7", "--Sensor:Speed=0");
+        Assert.True(code == 0, err);
+        JsonObject manifest = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(recordings, "manifest.json")))!;
+        JsonObject entry = (JsonObject)manifest["recordings"]![0]!;
+        Assert.Equal("pump7", (string)entry["site"]!);
+        Assert.Equal("waveform", (string)entry["kind"]!);
+
+        (code, string output, err) = await Run("train", "--data", recordings, "--filter", "state=normal", "--epochs", "20", $"--Storage:StateDir={state}");
+        Assert.True(code == 0, err);
+        Assert.Contains("Model version 1 is active", output);
+
+        (code, output, err) = await Run("evaluate", "--data", recordings, "--filter", "site=pump7", "--json", $"--Storage:StateDir={state}");
+        Assert.True(code == 0, err);
+        JsonObject report = (JsonObject)JsonNode.Parse(output)!;
+        Assert.Equal(300, (int)report["windows"]!);
+        Assert.True((double)report["flagged"]! < 0.05, output);
+
+        (code, output, _) = await Run("models", "list", "--json", $"--Storage:StateDir={state}");
+        Assert.Equal(0, code);
+        JsonArray versions = (JsonArray)JsonNode.Parse(output)!;
+        Assert.Single(versions);
+        Assert.True((bool)versions[0]!["active"]!);
+        Assert.Null(versions[0]!["parentVersion"]);
+    }
+
+    [Fact]
+    public async Task Train_on_real_fan_recordings_refuses_an_unknown_filter_key_as_a_usage_error()
+    {
+        string data = Path.Combine(FindRepoRoot(), "data", "cooling-fan");
+        (int code, _, string err) = await Run("train", "--data", data, "--filter", "colour=red", $"--Storage:StateDir={_directory}");
+        Assert.Equal(2, code);
+        Assert.Contains("colour", err);
+    }
+
+    [Fact]
+    public async Task Models_rollback_switches_the_active_version_and_refuses_unknown_ones()
+    {
+        string state = Path.Combine(_directory, "state");
+        string data = Path.Combine(FindRepoRoot(), "data", "cooling-fan");
+        Assert.Equal(0, (await Run("train", "--data", data, "--filter", "env=silentA,state=normal,speed=h", "--epochs", "5", $"--Storage:StateDir={state}")).Code);
+        Assert.Equal(0, (await Run("train", "--data", data, "--filter", "env=noisy,state=normal,speed=h", "--epochs", "5", $"--Storage:StateDir={state}")).Code);
+        (int code, string output, _) = await Run("models", "rollback", "1", $"--Storage:StateDir={state}");
+        Assert.Equal(0, code);
+        Assert.Contains("version 1", output);
+        (_, output, _) = await Run("models", "show", "1", "--json", $"--Storage:StateDir={state}");
+        Assert.True((bool)JsonNode.Parse(output)!["active"]!);
+        Assert.Equal(1, (await Run("models", "rollback", "9", $"--Storage:StateDir={state}")).Code);
+        Assert.Equal(2, (await Run("models", "rollback", "one", $"--Storage:StateDir={state}")).Code);
+    }
+
+    internal static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "SensorOdl.sln"))) return dir.FullName;
+        throw new InvalidOperationException("SensorOdl.sln not found above the test folder.");
+    }
+}
