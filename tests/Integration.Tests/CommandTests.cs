@@ -209,6 +209,39 @@ public sealed class CommandTests(ITestOutputHelper output) : DaemonTest
         }
     }
 
+    [Fact]
+    public async Task While_training_the_status_carries_progress_at_least_once_a_second()
+    {
+        string device = NewDevice("training");
+        (_, MqttProbe probe) = await StartMonitoringAsync(device, NewStateDir(device),
+            "Sensor:Speed=20", "Storage:SampleIntervalSeconds=0", "Adaptation:Mode=confirm", "Storage:SampleCapacity=2000");
+        await Task.Delay(TimeSpan.FromSeconds(3.5)); // ~800 windows stored
+        int mark = probe.Mark;
+        JsonObject retrain = (await probe.RequestAsync(Topic(device, "cmd"), Command("t-1", "retrain", new JsonObject { ["samples"] = 600, ["epochs"] = 1000 }))).Json;
+        Assert.True(Bool(retrain, "ok"), retrain.ToJsonString());
+        string job = Str(Obj(retrain, "result"), "job");
+        Received end = await WaitEventAsync(probe, device, e => Str(e, "type") is "training_finished" or "training_failed" && e["job"]?.GetValue<string>() == job, $"end of {job}", mark, 120);
+        Received started = probe.On(Topic(device, "events"), mark).First(m => Str(m.Json, "type") == "training_started");
+        double seconds = Num(end.Json, "seconds");
+        output.WriteLine($"training took {seconds} s: {end.Text}");
+        List<Received> training = [.. probe.On(Topic(device, "status"), mark).Where(m => Str(m.Json, "state") == "training")];
+        if (seconds >= 2.5)
+        {
+            Check(training.Count >= (int)seconds - 1, $"{training.Count} 'training' status messages during {seconds:F1} s of training (≥ 1 per second expected)");
+            for (int i = 1; i < training.Count; i++)
+                Check((training[i].At - training[i - 1].At).TotalSeconds < 1.6, $"'training' status {i} came {(training[i].At - training[i - 1].At).TotalSeconds:F2} s after the previous one");
+        }
+        foreach (Received m in training.Skip(1))
+        {
+            JsonObject t = Obj(m.Json, "training");
+            Assert.InRange(Num(t, "progress"), 0, 1);
+            Assert.InRange(Int(t, "epoch"), 0, 1000);
+            Assert.Equal(1000, Int(t, "epochs"));
+            Assert.True(t.ContainsKey("etaSeconds"));
+        }
+        Assert.Equal(job, Str(started.Json, "job"));
+    }
+
     /// <summary>Sends a command with a response topic; expects ok=false with the code, and a command_rejected event saying the same.</summary>
     internal static async Task<JsonObject> ExpectError(MqttProbe probe, string device, string payload, string code)
     {

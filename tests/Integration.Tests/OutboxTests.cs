@@ -55,6 +55,9 @@ public sealed class OutboxTests : DaemonTest
         int duringOutage = afterOutage.Count(e => Num(e, "ts") > outageStart + 200 && Num(e, "ts") < outageEnd - 200);
         Check(duringOutage >= 3, $"only {duringOutage} events made during the 4 s outage were delivered afterwards");
         AssertContiguousInOrder(afterOutage, "after the broker outage");
+        // Telemetry is not queued: nothing scored during the outage shows up afterwards.
+        List<long> staleTelemetry = [.. observer.On(Topic(device, "telemetry")).Select(m => (long)Num(m.Json, "ts")).Where(ts => ts > outageStart + 1000 && ts < outageEnd - 1000)];
+        Check(staleTelemetry.Count == 0, $"{staleTelemetry.Count} telemetry messages scored during the outage were delivered after it");
         Check(!first.HasExited, "the daemon exited during the broker outage");
 
         // 2. kill -9 and restart on the same state directory.

@@ -59,6 +59,7 @@ public sealed class SignedCommandTests : DaemonTest
         // Right signature but ts outside ±5 min: unauthorized.
         AssertCode(await SendSigned(probe, device, Command("s-stale", "status", ts: NowMs - 6 * 60_000)), "unauthorized");
         AssertCode(await SendSigned(probe, device, Command("s-future", "status", ts: NowMs + 6 * 60_000)), "unauthorized");
+        AssertCode(await SendSigned(probe, device, "{\"id\":\"s-no-ts\",\"command\":\"status\"}"), "unauthorized");
         // Within the window: accepted.
         Received nearEdge = await SendSigned(probe, device, Command("s-4min", "status", ts: NowMs - 4 * 60_000));
         Assert.True(Bool(nearEdge.Json, "ok"), nearEdge.Text);
