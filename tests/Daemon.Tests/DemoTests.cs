@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using SensorOdl.Daemon.Cli;
 
 namespace SensorOdl.Daemon.Tests;
 
@@ -8,11 +7,9 @@ public class DemoTests
     [Fact]
     public async Task The_demo_tells_drift_adaptation_promotion_and_a_detected_fault_as_contract_events()
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = await CommandLine.RunAsync(["demo", "--json"], stdout, stderr);
-        Assert.True(code == 0, stderr.ToString());
-        List<JsonObject> events = [.. stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => (JsonObject)JsonNode.Parse(l)!)];
+        (int code, string stdout, string stderr) = await CliRunner.Run("demo", "--json");
+        Assert.True(code == 0, stderr);
+        List<JsonObject> events = [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => (JsonObject)JsonNode.Parse(l)!)];
         List<string> types = [.. events.Select(e => (string)e["type"]!)];
         int drift = types.IndexOf("drift_detected"), started = types.IndexOf("training_started");
         int promotedV2 = events.FindIndex(e => (string)e["type"]! == "model_promoted" && (int)e["version"]! == 2);

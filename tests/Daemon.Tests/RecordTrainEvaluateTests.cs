@@ -9,13 +9,7 @@ public sealed class RecordTrainEvaluateTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = await CommandLine.RunAsync(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    static Task<(int Code, string Out, string Err)> Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public async Task A_technician_records_the_machine_trains_on_it_and_evaluates_it()
