@@ -1,0 +1,57 @@
+using System.Text.Json.Nodes;
+using SensorOdl.Integration.Tests.Infrastructure;
+
+namespace SensorOdl.Integration.Tests;
+
+/// <summary>
+/// Issue 5, the daemon itself: a base trained on the quiet room (sensorodl train), the daemon replaying a
+/// room the base never saw, against a real broker: drift → training (with progress in status) → promotion
+/// of a higher version; restarted on that state with a damaged fan in the same room, it raises an anomaly.
+/// </summary>
+public sealed class AdaptationLoopTests : DaemonTest
+{
+    static string FanData()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "SensorOdl.sln"))) return Path.Combine(dir.FullName, "data", "cooling-fan");
+        throw new InvalidOperationException("repository root not found");
+    }
+
+    [Fact]
+    public async Task A_daemon_adapts_to_an_unseen_room_and_still_flags_a_damaged_fan_after_a_restart()
+    {
+        string data = FanData(), device = NewDevice("adapt"), state = NewStateDir(device);
+        DaemonProcess train = DaemonProcess.Start(["train", "--data", data, "--filter", "env=silentA,state=normal", "--epochs", "40", $"--Storage:StateDir={state}"]);
+        Check(await train.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, "sensorodl train failed");
+
+        string[] replay =
+        [
+            "Sensor:Kind=replay", $"Sensor:Replay:Data={data}", "Sensor:Replay:Speed=50", "Sensor:Replay:Loop=true",
+            "Adaptation:Epochs=1000", // long enough (a few seconds) for status to show the progress
+        ];
+        (DaemonProcess daemon, MqttProbe probe) = await StartMonitoringAsync(device, state, [.. replay, "Sensor:Replay:Filter=env=noisy,state=normal"]);
+        Received drift = await WaitEventAsync(probe, device, e => (string?)e["type"] == "drift_detected", "drift_detected", seconds: 60);
+        Received started = await WaitEventAsync(probe, device, e => (string?)e["type"] == "training_started", "training_started", seconds: 60);
+        string job = (string)started.Json["job"]!;
+        Received progress = await probe.WaitForAsync(m => m.Topic == Topic(device, "status") && m.Json["state"]?.GetValue<string>() == "training"
+            && m.Json["training"] is JsonObject t && (double)t["progress"]! > 0, TimeSpan.FromSeconds(30), "status with training progress");
+        Received promoted = await WaitEventAsync(probe, device, e => (string?)e["type"] == "model_promoted", "model_promoted", seconds: 90);
+        Check((string?)promoted.Json["job"] == job, "model_promoted carries the job of training_started");
+        int version = (int)promoted.Json["version"]!;
+        Check(version >= 2, $"a higher version is promoted (got {version})");
+        Check((long)drift.Json["seq"]! < (long)started.Json["seq"]! && (long)started.Json["seq"]! < (long)promoted.Json["seq"]!, "events in order");
+        JsonObject training = (JsonObject)progress.Json["training"]!;
+        Check((int)training["epochs"]! == 1000 && (int)training["epoch"]! >= 1, "training progress shows epoch of epochs");
+        await probe.WaitForAsync(m => m.Topic == Topic(device, "model") && (int?)m.Json["version"] == version, TimeSpan.FromSeconds(15), "retained model version");
+
+        daemon.Terminate();
+        Check(await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30)) == 0, "SIGTERM exits 0");
+
+        int mark = probe.Mark;
+        StartDaemon(device, state, [.. replay, "Sensor:Replay:Filter=env=noisy,state=damage1"]);
+        Received restarted = await probe.WaitForAsync(m => m.Topic == Topic(device, "status") && m.Json["state"]?.GetValue<string>() == "monitoring",
+            StartTimeout, "monitoring after restart", mark);
+        Check((int)restarted.Json["model"]!["version"]! == version, "the restart keeps the promoted version");
+        await WaitEventAsync(probe, device, e => (string?)e["type"] == "anomaly", "anomaly on the damaged fan", mark, seconds: 30);
+    }
+}
