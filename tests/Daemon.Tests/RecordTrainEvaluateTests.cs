@@ -72,3 +72,22 @@ public sealed class RecordTrainEvaluateTests : IDisposable
         throw new InvalidOperationException("SensorOdl.sln not found above the test folder.");
     }
 }
+
+public sealed class ModelSensorMismatchTests : IDisposable
+{
+    readonly string _state = Directory.CreateTempSubdirectory("sensorodl-mismatch-").FullName;
+
+    public void Dispose() => Directory.Delete(_state, recursive: true);
+
+    [Fact]
+    public async Task A_model_trained_on_other_features_than_the_sensor_gives_is_refused_at_start_with_one_line()
+    {
+        string data = Path.Combine(RecordTrainEvaluateTests.FindRepoRoot(), "data", "cooling-fan");
+        Assert.Equal(0, (await CliRunner.Run("train", "--data", data, "--filter", "env=silentA,state=normal,speed=h", "--epochs", "5", $"--Storage:StateDir={_state}")).Code);
+        // The spectrum model meets the simulated machine's waveform windows.
+        (int code, _, string err) = await CliRunner.Run("run", $"--Storage:StateDir={_state}", "--Mqtt:Uri=mqtt://127.0.0.1:9", "--Device:Id=mismatch");
+        Assert.Equal(2, code);
+        Assert.Contains("was trained on features", err);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("sensorodl:"));
+    }
+}

@@ -35,6 +35,8 @@ public sealed class RunVerb(SystemdNotifier notifier) : IVerb
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         builder.Logging.SetMinimumLevel(arguments.Has("verbose") ? LogLevel.Debug : LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // A start-up failure is reported as one sentence by the command line; the host's own stack trace only with --verbose.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", arguments.Has("verbose") ? LogLevel.Debug : LogLevel.None);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(state);
