@@ -44,4 +44,17 @@ public sealed class AvailabilityTests : DaemonTest
         Assert.True(retained.Retain);
         Assert.Equal("offline", retained.Text);
     }
+
+    [Fact]
+    public async Task SIGTERM_without_a_broker_still_exits_0_promptly()
+    {
+        string device = NewDevice("sigterm-nobroker");
+        (DaemonProcess daemon, MqttProbe _) = await StartMonitoringAsync(device, NewStateDir(device));
+        await Broker.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2)); // the daemon is in its reconnect back-off now
+        daemon.Terminate();
+        int? exit = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(25));
+        Check(exit is not null, "the daemon did not exit within 25 s of SIGTERM while the broker was away");
+        Check(exit == 0, $"exit code {exit} after SIGTERM without a broker (0 expected)");
+    }
 }

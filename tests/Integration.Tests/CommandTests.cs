@@ -28,10 +28,18 @@ public sealed class CommandTests(ITestOutputHelper output) : DaemonTest
         Assert.Equal(1, Int(Obj(result, "model"), "version"));
         Assert.NotNull(reply.CorrelationData); // RequestAsync matched it byte for byte
 
-        // The fleet topic reaches the device too.
-        Received fleet = await probe.RequestAsync($"{Prefix}/all/cmd", Command("c-fleet-1", "status"));
-        Assert.Equal(device, Str(fleet.Json, "device"));
-        Assert.True(Bool(fleet.Json, "ok"), fleet.Text);
+        // The fleet topic reaches every device; each answers with its own id and the same correlation data.
+        string other = NewDevice("resp2");
+        StartDaemon(other, NewStateDir(other));
+        await WaitMonitoringAsync(await ProbeAsync($"{Prefix}/{other}/#"), other);
+        byte[] correlation = Guid.NewGuid().ToByteArray();
+        int fleetMark = probe.Mark;
+        await probe.PublishAsync($"{Prefix}/all/cmd", Encoding.UTF8.GetBytes(Command("c-fleet-1", "status")), responseTopic: probe.ResponseTopic, correlation: correlation);
+        IReadOnlyList<Received> fleet = await probe.WaitForCountAsync(m => m.Topic == probe.ResponseTopic && m.CorrelationData is { } c && c.AsSpan().SequenceEqual(correlation),
+            2, TimeSpan.FromSeconds(10), "a reply from each of the two devices to the fleet command", fleetMark);
+        Assert.Equal(new[] { device, other }.Order(), fleet.Select(m => Str(m.Json, "device")).Order());
+        Assert.All(fleet, m => Assert.True(Bool(m.Json, "ok"), m.Text));
+        Assert.All(fleet, m => Assert.Equal("c-fleet-1", Str(m.Json, "id")));
 
         // With a response topic the reply does not also go to {p}/{id}/reply.
         await Task.Delay(500);
