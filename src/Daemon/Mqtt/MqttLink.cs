@@ -109,13 +109,21 @@ public sealed class MqttLink : IAsyncDisposable
             }
             catch (Exception e) when (!cancellation.IsCancellationRequested)
             {
-                _log.LogWarning("MQTT: {Message}; retrying in {Delay:F1} s.", e.Message, delay.TotalSeconds);
+                _log.LogWarning("MQTT: {Message}; retrying in {Delay:F1} s.", Describe(e), delay.TotalSeconds);
                 ConnectedChanged?.Invoke();
                 // Full jitter, so a fleet that lost the broker together does not come back in step.
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * delay.TotalMilliseconds + 100), cancellation).ContinueWith(_ => { });
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 30_000));
             }
         }
+    }
+
+    /// <summary>MQTTnet wraps the cause (refused, TLS, authentication) in "Error while connecting": show both.</summary>
+    static string Describe(Exception e)
+    {
+        Exception inner = e;
+        while (inner.InnerException is not null) inner = inner.InnerException;
+        return ReferenceEquals(inner, e) ? e.Message : $"{e.Message.TrimEnd('.')} ({inner.Message.TrimEnd('.')})";
     }
 
     async Task SubscribeAsync(CancellationToken cancellation)
