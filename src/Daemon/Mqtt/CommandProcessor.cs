@@ -44,9 +44,9 @@ public sealed partial class CommandProcessor(
         try
         {
             long length = message.Payload.Length;
+            id = RecoverId(message.Payload.Slice(0, Math.Min(length, MaxPayloadBytes)).ToArray());
             if (length > MaxPayloadBytes) throw new CommandError("bad_json", $"command payload of {length} bytes is over the {MaxPayloadBytes}-byte limit");
             byte[] payload = message.Payload.ToArray();
-            id = RecoverId(payload);
             bool button = settings.Security.AllowUnsignedButton && payload.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(HomeAssistantDiscovery.ButtonPayload));
             if (commandKey is not null && !button) CheckSignature(message, payload);
 
@@ -111,9 +111,9 @@ public sealed partial class CommandProcessor(
         if (!seen.TryRecord(id, now)) throw new CommandError("replayed", $"command id '{id}' was already used");
     }
 
+    /// <summary>The id of a command that cannot be parsed (or is too long to parse), so that it can still be answered.</summary>
     static string? RecoverId(byte[] payload)
     {
-        if (payload.Length > MaxPayloadBytes) return null;
         Match match = IdPattern().Match(Encoding.UTF8.GetString(payload));
         return match.Success ? match.Groups[1].Value : null;
     }

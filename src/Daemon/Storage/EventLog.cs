@@ -11,6 +11,8 @@ public sealed class OutboxMessage
     public string Topic { get; set; } = "";
     public string Payload { get; set; } = "";
     public long? Seq { get; set; }
+    /// <summary>The event type (null for replies).</summary>
+    public string? Type { get; set; }
     public byte[]? CorrelationData { get; set; }
     public long Ts { get; set; }
 }
@@ -102,17 +104,39 @@ public sealed class EventLog
             foreach ((string key, JsonNode? value) in fields) payload[key] = value?.DeepClone();
         string json = payload.ToJsonString();
         db.GetCollection<EventRecord>(Events).Insert(new EventRecord { Seq = seq, Ts = ts, Type = type, Json = json });
-        db.GetCollection<OutboxMessage>(Outbox).Insert(new OutboxMessage { Topic = _eventTopic, Payload = json, Seq = seq, Ts = ts });
+        db.GetCollection<OutboxMessage>(Outbox).Insert(new OutboxMessage { Topic = _eventTopic, Payload = json, Seq = seq, Type = type, Ts = ts });
     }
 
+    // One undelivered `events_dropped` notice covers every drop until it is delivered: later overflows widen it
+    // instead of queueing notices that would themselves be dropped.
     void DropOverflow(LiteDatabase db, long ts)
     {
         ILiteCollection<OutboxMessage> outbox = db.GetCollection<OutboxMessage>(Outbox);
-        int excess = outbox.Count() - _queueLimit;
+        OutboxMessage? notice = outbox.FindOne(m => m.Type == DroppedType);
+        int excess = outbox.Count() - _queueLimit + (notice is null ? 1 : 0);
         if (excess <= 0) return;
-        List<OutboxMessage> oldest = [.. outbox.Query().Where(m => m.Seq != null).OrderBy(m => m.Id).Limit(excess + 1).ToEnumerable()];
+        List<OutboxMessage> oldest = [.. outbox.Query().Where(m => m.Seq != null && m.Type != DroppedType).OrderBy(m => m.Id).Limit(excess).ToEnumerable()];
         if (oldest.Count == 0) return;
         foreach (OutboxMessage m in oldest) outbox.Delete(m.Id);
-        Insert(db, "events_dropped", ts, new JsonObject { ["count"] = oldest.Count, ["fromSeq"] = oldest[0].Seq, ["toSeq"] = oldest[^1].Seq });
+        long count = oldest.Count, fromSeq = oldest[0].Seq!.Value, toSeq = oldest[^1].Seq!.Value;
+        if (notice is null)
+        {
+            Insert(db, DroppedType, ts, new JsonObject { ["count"] = count, ["fromSeq"] = fromSeq, ["toSeq"] = toSeq });
+            return;
+        }
+        JsonObject payload = (JsonObject)JsonNode.Parse(notice.Payload)!;
+        payload["count"] = (long)payload["count"]! + count;
+        payload["fromSeq"] = Math.Min((long)payload["fromSeq"]!, fromSeq);
+        payload["toSeq"] = Math.Max((long)payload["toSeq"]!, toSeq);
+        notice.Payload = payload.ToJsonString();
+        outbox.Update(notice);
+        ILiteCollection<EventRecord> events = db.GetCollection<EventRecord>(Events);
+        if (events.FindById(notice.Seq!.Value) is { } record)
+        {
+            record.Json = notice.Payload;
+            events.Update(record);
+        }
     }
+
+    const string DroppedType = "events_dropped";
 }
