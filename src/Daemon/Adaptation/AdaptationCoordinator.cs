@@ -98,7 +98,7 @@ public sealed class AdaptationCoordinator
     }
 
     /// <summary>A window entered the sample store.</summary>
-    public void OnSample(double dataS, bool driftDetected)
+    public void OnSample(double dataS)
     {
         Job? ready = null;
         lock (_gate)

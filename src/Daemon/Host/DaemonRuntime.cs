@@ -29,6 +29,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
     SampleStore? _samples;
     Thread? _sensorThread;
     long _loopIterations;
+    double _lastDataS;
 
     public WindowMonitor? Monitor { get; private set; }
 
@@ -54,7 +55,9 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
 
         (AnomalyModel model, ModelVersionRecord record) = ModelSelection.Select(settings, registry, vectorizer, m => log.LogInformation("{Message}", m));
         Monitor = new WindowMonitor(settings, vectorizer, model, _samples, sink, status);
-        var adaptation = new AdaptationCoordinator(settings, registry, _samples, sink, status, new LiteDbForwardCacheStore(state), Monitor);
+        var cache = new LiteDbForwardCacheStore(state);
+        _ = cache.PruneAsync(registry.LiveBaseHashes()); // entries of bases no kept version uses are dead weight
+        var adaptation = new AdaptationCoordinator(settings, registry, _samples, sink, status, cache, Monitor);
         var handlers = new CommandHandlers(settings, status, registry, _samples, sink, Monitor, adaptation, () => _lastDataS);
         var commands = new CommandProcessor(settings, topics, events, sink, handlers, seen, CommandKey());
         Monitor.Scored += _publisher.OnScored;
@@ -73,8 +76,6 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         notifier.Status($"monitoring with model version {record.Version}");
         log.LogInformation("Monitoring {Kind} with model version {Version} ({Method}); state in {State}.", _sensor.Kind, record.Version, record.Method, settings.StateDirectory);
     }
-
-    double _lastDataS;
 
     void SensorLoop(IEventSink sink, DaemonStatus status)
     {

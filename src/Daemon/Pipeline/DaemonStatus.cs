@@ -30,6 +30,8 @@ public sealed class DaemonStatus(string device, string sensorKind)
     long? _driftSince;
     string? _sensorError;
     TrainingInfo? _training;
+    long _skipped;
+    string? _lastBadWindow;
 
     public event Action? Changed;
 
@@ -43,6 +45,8 @@ public sealed class DaemonStatus(string device, string sensorKind)
     public void SetDrift(bool detected, double statistic, double level, long? sinceMs) => Update(() => { _drift = detected; _driftStatistic = statistic; _driftLevel = level; _driftSince = sinceMs; });
     public void SetDriftStatistic(double statistic) { lock (_gate) _driftStatistic = statistic; }
     public void SetSensor(bool healthy, string? error) => Update(() => { _sensorHealthy = healthy; _sensorError = error; });
+    /// <summary>Windows not scored because they were unusable (NaN, clipped, short, flat…), and the last reason.</summary>
+    public void SetSkipped(long count, string flags) { lock (_gate) { _skipped = count; _lastBadWindow = flags; } }
     public void SetPaused(bool paused) => Update(() => _paused = paused);
     /// <summary>monitoring, collecting, training or validating: what the adaptation side is doing.</summary>
     public void SetActivity(string activity) => Update(() => { _activity = activity; if (activity == States.Monitoring) _training = null; });
@@ -88,7 +92,11 @@ public sealed class DaemonStatus(string device, string sensorKind)
                     ["epochs"] = _training.Epochs,
                     ["etaSeconds"] = _training.EtaSeconds is double eta ? Math.Round(eta, 1) : null,
                 },
-                ["sensor"] = new JsonObject { ["kind"] = sensorKind, ["healthy"] = _sensorHealthy, ["error"] = _sensorError },
+                ["sensor"] = new JsonObject
+                {
+                    ["kind"] = sensorKind, ["healthy"] = _sensorHealthy, ["error"] = _sensorError,
+                    ["skippedWindows"] = _skipped, ["lastSkipReason"] = _lastBadWindow,
+                },
                 ["ts"] = ts,
             };
         }

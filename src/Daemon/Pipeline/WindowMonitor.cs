@@ -50,7 +50,6 @@ public sealed class WindowMonitor
     public AdaptationCoordinator? Adaptation { get; set; }
     public AnomalyModel Model => Volatile.Read(ref _model);
     public long WindowsScored => Interlocked.Read(ref _scored);
-    public long WindowsSkipped => Interlocked.Read(ref _skipped);
     public bool DriftDetected => _drift.Detected;
     /// <summary>Windows from the start of streaming to the drift declaration (−1 before).</summary>
     public long DriftDelayWindows { get; private set; } = -1;
@@ -71,7 +70,7 @@ public sealed class WindowMonitor
         WindowFlags flags = _vectorizer.Extract(frame, _features);
         if (!flags.IsUsable())
         {
-            Interlocked.Increment(ref _skipped);
+            _status.SetSkipped(Interlocked.Increment(ref _skipped), flags.ToString());
             return new WindowResult(false, float.NaN, _model.Threshold, false, flags, -1);
         }
 
@@ -113,7 +112,7 @@ public sealed class WindowMonitor
         {
             _lastSampleS = dataS;
             sampleId = _samples.Add(_features, (long)Math.Round(dataS * 1000));
-            Adaptation?.OnSample(dataS, _drift.Detected);
+            Adaptation?.OnSample(dataS);
         }
         Adaptation?.OnWindow(dataS, _drift.Detected);
         Interlocked.Increment(ref _scored);

@@ -79,14 +79,7 @@ public sealed class EventLog
     public IReadOnlyList<OutboxMessage> Pending(int limit) =>
         [.. _state.Database.GetCollection<OutboxMessage>(Outbox).Query().OrderBy(m => m.Id).Limit(limit).ToEnumerable()];
 
-    public int PendingCount => _state.Database.GetCollection<OutboxMessage>(Outbox).Count();
-
     public Task MarkDeliveredAsync(long id) => _state.WriteAsync(db => db.GetCollection<OutboxMessage>(Outbox).Delete(id));
-
-    public IReadOnlyList<EventRecord> Recent(int limit) =>
-        [.. _state.Database.GetCollection<EventRecord>(Events).Query().OrderByDescending(e => e.Seq).Limit(limit).ToEnumerable().Reverse()];
-
-    public long LastSeq => _state.Database.GetCollection<EventRecord>(Events).Count() == 0 ? 0 : _state.Database.GetCollection<EventRecord>(Events).Max(e => e.Seq);
 
     public Task PruneAsync(int retentionDays, long nowMs) => _state.WriteAsync(db =>
     {
