@@ -8,8 +8,11 @@ warmup=${2:-60}
 port=18839
 work=$(mktemp -d)
 trap 'kill $broker $daemon 2>/dev/null || true; rm -rf "$work"' EXIT
-dotnet build src/Daemon -c Release -v q -nologo >/dev/null
-bin=src/Daemon/bin/Release/net10.0/sensorodl
+# SENSORODL_BIN measures another build, e.g. a ReadyToRun publish (see docs/BENCHMARKS.md)
+if [ -n "${SENSORODL_BIN:-}" ]; then bin=$SENSORODL_BIN; else
+  dotnet build src/Daemon -c Release -v q -nologo >/dev/null
+  bin=src/Daemon/bin/Release/net10.0/sensorodl
+fi
 printf 'listener %s 127.0.0.1\nallow_anonymous true\n' $port > "$work/mosquitto.conf"
 "$(command -v mosquitto || echo /usr/sbin/mosquitto)" -c "$work/mosquitto.conf" >/dev/null 2>&1 & broker=$!
 sleep 0.5
