@@ -29,7 +29,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
     SampleStore? _samples;
     Thread? _sensorThread;
     long _loopIterations;
-    double _lastDataS;
+    long _lastDataBits; // the last window's data-clock time, as double bits: read by the command thread, torn-free on 32-bit ARM
 
     public WindowMonitor? Monitor { get; private set; }
 
@@ -58,7 +58,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         var cache = new LiteDbForwardCacheStore(state);
         _ = cache.PruneAsync(registry.LiveBaseHashes()); // entries of bases no kept version uses are dead weight
         var adaptation = new AdaptationCoordinator(settings, registry, _samples, sink, status, cache, Monitor);
-        var handlers = new CommandHandlers(settings, status, registry, _samples, sink, Monitor, adaptation, () => _lastDataS);
+        var handlers = new CommandHandlers(settings, status, registry, _samples, sink, Monitor, adaptation, () => BitConverter.Int64BitsToDouble(Interlocked.Read(ref _lastDataBits)));
         var commands = new CommandProcessor(settings, topics, events, sink, handlers, seen, CommandKey());
         Monitor.Scored += _publisher.OnScored;
         status.SetModel(new ModelInfo(record.Version, record.Id, record.Method, record.CreatedAt), model.Threshold);
@@ -102,7 +102,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
                 sink.Emit(healthy ? "sensor_recovered" : "sensor_fault", now, new JsonObject { ["kind"] = _sensor.Kind, ["error"] = _sensor.Health.Reason });
             }
             if (!nowHealthy) continue;
-            _lastDataS = frame.TimestampS;
+            Interlocked.Exchange(ref _lastDataBits, BitConverter.DoubleToInt64Bits(frame.TimestampS));
             try { Monitor!.Process(frame); }
             catch (Exception e) { log.LogError(e, "Window {Sequence} could not be processed.", frame.Sequence); }
         }
