@@ -9,6 +9,7 @@ using SensorOdl.Daemon.Mqtt;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
 using SensorOdl.Drivers.Sensors;
+using SensorOdl.Drivers.Sensors.Bme280;
 using SensorOdl.Learning.Anomaly;
 
 namespace SensorOdl.Daemon.Host;
@@ -70,6 +71,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         _loops.Add(HandleInboundAsync(commands, _stopping.Token));
         _loops.Add(new PipelineWatchdog(notifier, () => Interlocked.Read(ref _loopIterations)).RunAsync(_stopping.Token));
         _loops.Add(HousekeepingAsync(events, _stopping.Token));
+        if (settings.Sensor.Ambient.Kind is { Length: > 0 }) _loops.Add(AmbientLoopAsync(status, _stopping.Token));
         _sensorThread = new Thread(() => SensorLoop(sink, status)) { IsBackground = true, Name = "sensor-loop" };
         _sensorThread.Start();
         notifier.Ready();
@@ -133,6 +135,27 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
             await _samples!.FlushAsync();
             await events.PruneAsync(settings.Storage.EventRetentionDays, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         }
+    }
+
+    /// <summary>Reads the ambient side channel every Sensor:Ambient:IntervalSeconds into status; its faults never stop scoring.</summary>
+    async Task AmbientLoopAsync(DaemonStatus status, CancellationToken cancellation)
+    {
+        AmbientSection section = settings.Sensor.Ambient;
+        using IAmbientSensor? ambient = SensorFactory.CreateAmbient(new AmbientSettings(section.Kind!, section.Bus,
+            section.Address is { Length: > 0 } a ? SensorSettings.ParseAddress(a) : 0x76, section.IntervalSeconds));
+        if (ambient is null) return;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, section.IntervalSeconds)));
+        do
+        {
+            status.SetAmbient(ambient.TryRead(out AmbientReading r)
+                ? new JsonObject
+                {
+                    ["temperatureC"] = Math.Round(r.TemperatureC, 2), ["humidityPercent"] = Math.Round(r.HumidityPercent, 1),
+                    ["pressureHpa"] = Math.Round(r.PressureHpa, 1), ["ts"] = r.Time.ToUnixTimeMilliseconds(),
+                }
+                : new JsonObject { ["kind"] = ambient.Kind, ["error"] = ambient.Health.Reason });
+        }
+        while (await timer.WaitForNextTickAsync(cancellation));
     }
 
     async Task<(string Host, int Port, bool Tls)> BrokerAsync(CancellationToken cancellation)

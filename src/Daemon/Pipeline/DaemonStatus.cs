@@ -31,6 +31,7 @@ public sealed class DaemonStatus(string device, string sensorKind)
     string? _sensorError;
     TrainingInfo? _training;
     long _skipped;
+    JsonObject? _ambient;
     string? _lastBadWindow;
 
     public event Action? Changed;
@@ -45,6 +46,9 @@ public sealed class DaemonStatus(string device, string sensorKind)
     public void SetDrift(bool detected, double statistic, double level, long? sinceMs) => Update(() => { _drift = detected; _driftStatistic = statistic; _driftLevel = level; _driftSince = sinceMs; });
     public void SetDriftStatistic(double statistic) { lock (_gate) _driftStatistic = statistic; }
     public void SetSensor(bool healthy, string? error) => Update(() => { _sensorHealthy = healthy; _sensorError = error; });
+    /// <summary>The latest reading of the Sensor:Ambient side channel (temperature, humidity: classic drift causes).</summary>
+    public void SetAmbient(JsonObject reading) { lock (_gate) _ambient = reading; }
+
     /// <summary>Windows not scored because they were unusable (NaN, clipped, short, flat…), and the last reason.</summary>
     public void SetSkipped(long count, string flags) { lock (_gate) { _skipped = count; _lastBadWindow = flags; } }
     public void SetPaused(bool paused) => Update(() => _paused = paused);
@@ -97,6 +101,7 @@ public sealed class DaemonStatus(string device, string sensorKind)
                     ["kind"] = sensorKind, ["healthy"] = _sensorHealthy, ["error"] = _sensorError,
                     ["skippedWindows"] = _skipped, ["lastSkipReason"] = _lastBadWindow,
                 },
+                ["ambient"] = _ambient?.DeepClone(),
                 ["ts"] = ts,
             };
         }
