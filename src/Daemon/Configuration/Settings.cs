@@ -77,7 +77,7 @@ public sealed class AdaptationSettings
 {
     public string Mode { get; set; } = "auto";
     public string Method { get; set; } = "skip2-lora-q4";
-    public int Rank { get; set; } = 8;
+    public int Rank { get; set; } = 4;
     public int Epochs { get; set; } = 30;
     public double LearningRate { get; set; } = 0.002;
     public int BatchSize { get; set; } = 16;
