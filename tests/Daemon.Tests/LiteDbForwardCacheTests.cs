@@ -78,8 +78,14 @@ public sealed class LiteDbForwardCacheTests : IDisposable
         Tuner(state, "old-base").Fit(Windows(10, 0));
         Tuner(state, "live-base").Fit(Windows(10, 0));
         await new LiteDbForwardCacheStore(state).PruneAsync(new HashSet<string> { "live-base" });
-        Assert.Equal(10, Tuner(state, "old-base").Let(t => { t.Fit(Windows(10, 0)); return t.BaseForwardSamples; }));
-        Assert.Equal(0, Tuner(state, "live-base").Let(t => { t.Fit(Windows(10, 0)); return t.BaseForwardSamples; }));
+        long ForwardsOfARefit(string baseHash)
+        {
+            FineTuner tuner = Tuner(state, baseHash);
+            tuner.Fit(Windows(10, 0));
+            return tuner.BaseForwardSamples;
+        }
+        Assert.Equal(10, ForwardsOfARefit("old-base"));
+        Assert.Equal(0, ForwardsOfARefit("live-base"));
     }
 
     [Fact]
@@ -95,9 +101,4 @@ public sealed class LiteDbForwardCacheTests : IDisposable
         state.Write(db => db.GetCollection("things").Insert(new LiteDB.BsonDocument { ["_id"] = 2 }));
         Assert.Equal([2], state.Database.GetCollection("things").FindAll().Select(d => d["_id"].AsInt32).ToArray());
     }
-}
-
-internal static class Functional
-{
-    public static TResult Let<T, TResult>(this T value, Func<T, TResult> f) => f(value);
 }

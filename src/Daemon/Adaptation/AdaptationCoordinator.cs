@@ -55,12 +55,9 @@ public sealed class AdaptationCoordinator
 
     public string Mode { get; set; }
     public Func<long> WallClockMs { get; init; } = () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-    /// <summary>The running job's task, for callers that wait (adapt-eval, tests).</summary>
-    public Task Completion { get { lock (_gate) return _job?.Task ?? Task.CompletedTask; } }
     public int Promoted { get; private set; }
     public int Rejected { get; private set; }
     public double LastAdaptSeconds { get; private set; }
-    public CandidateReport? LastReport { get; private set; }
     /// <summary>Run jobs on the calling (pipeline) thread: deterministic replays for evaluation; never in the daemon.</summary>
     public bool RunInline { get; init; }
     /// <summary>The windows the last job adapted on: [n, d] features and their sample ids.</summary>
@@ -219,7 +216,6 @@ public sealed class AdaptationCoordinator
             var progress = new TrainingProgressReporter(_status, watch);
             (AnomalyModel candidate, CandidateReport report) = ModelAdapter.Adapt(current, newNormal, ids, faults, options, _cache, progress);
             _status.SetActivity(States.Validating);
-            LastReport = report;
             LastAdaptSeconds = report.Seconds;
             var metrics = new Dictionary<string, double>
             {

@@ -50,7 +50,6 @@ public sealed class WindowMonitor
     public AdaptationCoordinator? Adaptation { get; set; }
     public AnomalyModel Model => Volatile.Read(ref _model);
     public long WindowsScored => Interlocked.Read(ref _scored);
-    public bool DriftDetected => _drift.Detected;
     /// <summary>Windows from the start of streaming to the drift declaration (−1 before).</summary>
     public long DriftDelayWindows { get; private set; } = -1;
     public Func<long> WallClockMs { get; init; } = () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
