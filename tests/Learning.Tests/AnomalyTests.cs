@@ -91,6 +91,44 @@ public class AnomalyTests
         Assert.Contains("known faults", report.Reason);
     }
 
+    static AnomalyModel Classifier()
+    {
+        float[] normal = Rooms.Windows(300, 21), faults = Rooms.Windows(100, 22, fault: true);
+        int[] labels = [.. Enumerable.Repeat(0, 300), .. Enumerable.Repeat(1, 100)];
+        return AnomalyTrainer.TrainClassifier([.. normal, .. faults], 400, labels, ModelHead.Classifier(["normal", "fault"], 0),
+            "{\"kind\":\"test\"}", new AnomalyTrainingOptions());
+    }
+
+    [Fact]
+    public void A_classifier_head_scores_one_minus_the_normal_probability_and_round_trips()
+    {
+        AnomalyModel classifier = Classifier();
+        Assert.True(Rooms.Flagged(classifier, Rooms.Windows(200, 23)) < 0.05);
+        Assert.True(Rooms.Flagged(classifier, Rooms.Windows(100, 24, fault: true)) > 0.95);
+        Assert.Equal(100, classifier.ExemplarCount);
+        Assert.All(classifier.ExemplarLabels, l => Assert.Equal(1, l));
+
+        byte[] bytes = ModelFile.Serialize(AnomalyModelDocuments.Base(classifier));
+        AnomalyModel read = AnomalyModelDocuments.ReadBase(ModelFile.Deserialize(bytes), ModelFile.Hash(bytes));
+        Assert.True(read.Head.IsClassifier);
+        Assert.Equal(["normal", "fault"], read.Head.Classes);
+        float[] x = Rooms.Windows(5, 25, fault: true);
+        for (int s = 0; s < 5; s++) Assert.Equal(classifier.Score(x.AsSpan(s * Rooms.D, Rooms.D)), read.Score(x.AsSpan(s * Rooms.D, Rooms.D)));
+    }
+
+    [Fact]
+    public void A_classifier_adapted_to_a_new_room_learns_it_as_normal_and_keeps_naming_the_fault()
+    {
+        AnomalyModel classifier = Classifier();
+        float[] roomB = Rooms.Windows(160, 26, roomB: true);
+        (AnomalyModel candidate, CandidateReport report) = ModelAdapter.Adapt(classifier, roomB, [.. Enumerable.Range(0, 160).Select(i => (long)i)],
+            classifier.Exemplars, new AdaptationOptions(), new InMemoryForwardCacheStore());
+        Assert.True(report.Accepted, report.Reason);
+        Assert.True(Rooms.Flagged(candidate, Rooms.Windows(200, 27, roomB: true)) < 0.1);
+        Assert.True(Rooms.Flagged(candidate, Rooms.Windows(100, 28, fault: true)) > 0.9);
+        Assert.True(candidate.Head.IsClassifier);
+    }
+
     [Fact]
     public void The_anomaly_rule_raises_on_k_of_n_and_clears_after_a_normal_run()
     {

@@ -14,12 +14,18 @@ public sealed class TrainVerb : IVerb
     public string Summary => "train a base model from recordings (into the registry, or --model-out FILE)";
     public string Help => """
         usage: sensorodl train --data DIR --filter FILTER [--exemplars FILTER] [--model-out FILE] [--epochs N]
+               sensorodl train --data DIR --filter FILTER --classes FIELD [--normal VALUE] [--model-out FILE]
 
         Trains the autoencoder on the recordings the filter selects (full back-propagation), calibrates the
         threshold on a held-back fifth of them to Anomaly:FalseAlarmBudget, and stores reference statistics
         for drift. --exemplars stores labelled fault windows with the model: a later adaptation must keep
         flagging them. Without --model-out the model becomes the active version of the state directory
         (Storage:StateDir), which the daemon must not hold.
+
+        --classes FIELD trains the classifier head instead: every selected window is labelled with its
+        recording's FIELD (e.g. state: normal, damage1, damage2), the score is 1 − P(normal) and the fault
+        windows (where the machine turns) become the exemplars adaptation must keep flagging. --normal names
+        the normal value (default normal).
 
         """;
 
@@ -31,9 +37,15 @@ public sealed class TrainVerb : IVerb
         string? exemplarFilter = arguments.String("exemplars");
         string? modelOut = arguments.String("model-out");
         int epochs = arguments.Int("epochs", 60, 1, 10_000);
+        string? classField = arguments.String("classes");
+        string normalValue = arguments.String("normal") ?? "normal";
         arguments.RejectUnknown();
+        if (classField is not null && exemplarFilter is not null)
+            throw new UsageException("--classes takes its exemplars from the labelled fault windows; leave out --exemplars.");
 
-        AnomalyModel model = Train(data, filter, exemplarFilter, settings.Sensor.WindowSize, settings.Anomaly.FalseAlarmBudget, epochs, stderr, cancellation);
+        AnomalyModel model = classField is null
+            ? Train(data, filter, exemplarFilter, settings.Sensor.WindowSize, settings.Anomaly.FalseAlarmBudget, epochs, stderr, cancellation)
+            : TrainClassifier(data, filter, classField, normalValue, settings.Sensor.WindowSize, settings.Anomaly.FalseAlarmBudget, epochs, stderr, cancellation);
         if (modelOut is not null)
         {
             ModelFile.Write(modelOut, AnomalyModelDocuments.Base(model));
@@ -66,6 +78,28 @@ public sealed class TrainVerb : IVerb
             Training = new AnomalyTrainingOptions().Training with { Epochs = epochs },
         };
         return AnomalyTrainer.TrainBase(normal.Features, normal.Count, normal.Config, options, cancellation: cancellation, exemplars: exemplars);
+    }
+
+    public static AnomalyModel TrainClassifier(string data, string filter, string field, string normalValue, int windowSize, double budget,
+        int epochs, TextWriter log, CancellationToken cancellation)
+    {
+        RecordingFeatures frames = RecordingFeatures.Read(data, filter, windowSize);
+        string Class(int i) => frames.Origins[i].Recording.Text(field) ?? throw new UsageException($"recording {frames.Origins[i].Recording.File} has no '{field}'.");
+        string[] classes = [.. Enumerable.Range(0, frames.Count).Select(Class).Distinct().Order(StringComparer.Ordinal)];
+        int normal = Array.IndexOf(classes, normalValue);
+        if (normal < 0 || classes.Length < 2)
+            throw new UsageException($"--classes {field} needs '{normalValue}' and at least one other value among the selected recordings (found {string.Join(", ", classes)}).");
+        // A faulty machine standing still looks normal: such frames teach the classifier nothing about the fault.
+        int[] rows = [.. Enumerable.Range(0, frames.Count).Where(i => Class(i) == normalValue || frames.Origins[i].Speed != "o")];
+        float[] features = [.. rows.SelectMany(i => frames.Row(i).ToArray())];
+        int[] labels = [.. rows.Select(i => Array.IndexOf(classes, Class(i)))];
+        log.WriteLine($"training a classifier on {rows.Length} windows of {classes.Length} classes ({string.Join(", ", classes)})");
+        var options = new AnomalyTrainingOptions
+        {
+            FalseAlarmBudget = budget,
+            Training = new AnomalyTrainingOptions().Training with { Epochs = epochs },
+        };
+        return AnomalyTrainer.TrainClassifier(features, rows.Length, labels, ModelHead.Classifier(classes, normal), frames.Config, options, cancellation: cancellation);
     }
 
     /// <summary>Fault frames where the machine stands still (speed o) look normal; they are not exemplars of the fault.</summary>

@@ -5,21 +5,43 @@ using SensorOdl.Learning.Training;
 namespace SensorOdl.Learning.Anomaly;
 
 /// <summary>
-/// An autoencoder anomaly detector: features are normalised with the base's statistics, reconstructed by the
-/// frozen base (plus adapters, when this version has them), and scored by the mean squared reconstruction
-/// error; a window is anomalous above the calibrated threshold. Not thread-safe: one scorer per thread.
+/// What the network's output means. An autoencoder reconstructs its input and scores the mean squared error;
+/// a classifier names a class (normal or a labelled fault type) and scores 1 − P(normal).
+/// </summary>
+public sealed record ModelHead(string Kind, string[] Classes, int NormalClass)
+{
+    public const string AutoencoderKind = "autoencoder", ClassifierKind = "classifier";
+    public static readonly ModelHead Autoencoder = new(AutoencoderKind, [], -1);
+
+    public bool IsClassifier => Kind == ClassifierKind;
+    public Objective Objective => IsClassifier ? Objective.Classification : Objective.Reconstruction;
+
+    public static ModelHead Classifier(string[] classes, int normalClass) =>
+        (uint)normalClass < (uint)classes.Length && classes.Length >= 2
+            ? new(ClassifierKind, classes, normalClass)
+            : throw new ArgumentException("A classifier head needs at least two classes, one of them normal.");
+}
+
+/// <summary>
+/// An anomaly detector over window features: features are normalised with the base's statistics and run
+/// through the frozen base (plus adapters, when this version has them). The default head is an autoencoder
+/// scored by its mean squared reconstruction error; a classifier head scores 1 − P(normal). A window is
+/// anomalous above the calibrated threshold. Not thread-safe: one scorer per thread.
 /// </summary>
 public sealed class AnomalyModel
 {
     const int Chunk = 64;
-    readonly float[] _z, _reconstruction;
+    readonly float[] _z, _output;
     readonly Network.Activations _activations;
 
     public AnomalyModel(Network baseNetwork, string baseHash, float[] mean, float[] std, string featureConfig,
-        float threshold, ReferenceStatistics reference, FineTuner? adapted = null, float[]? exemplars = null)
+        float threshold, ReferenceStatistics reference, FineTuner? adapted = null, float[]? exemplars = null,
+        ModelHead? head = null, int[]? exemplarLabels = null)
     {
-        if (mean.Length != baseNetwork.InputSize || std.Length != baseNetwork.InputSize || baseNetwork.OutputSize != baseNetwork.InputSize)
-            throw new ArgumentException("An anomaly model needs an autoencoder and one mean and std per input.");
+        Head = head ?? ModelHead.Autoencoder;
+        int outputs = Head.IsClassifier ? Head.Classes.Length : baseNetwork.InputSize;
+        if (mean.Length != baseNetwork.InputSize || std.Length != baseNetwork.InputSize || baseNetwork.OutputSize != outputs)
+            throw new ArgumentException($"The network's {baseNetwork.OutputSize} outputs do not fit a {Head.Kind} head, or the normaliser does not fit its inputs.");
         Base = baseNetwork;
         BaseHash = baseHash;
         Mean = mean;
@@ -30,8 +52,10 @@ public sealed class AnomalyModel
         Adapted = adapted;
         Exemplars = exemplars ?? [];
         if (Exemplars.Length % InputSize != 0) throw new ArgumentException("Exemplars must be whole feature vectors.");
+        ExemplarLabels = exemplarLabels ?? [];
+        if (Head.IsClassifier && ExemplarLabels.Length != ExemplarCount) throw new ArgumentException("A classifier's exemplars need one class each.");
         _z = new float[Chunk * InputSize];
-        _reconstruction = new float[Chunk * InputSize];
+        _output = new float[Chunk * outputs];
         _activations = baseNetwork.CreateActivations(Chunk);
     }
 
@@ -47,6 +71,9 @@ public sealed class AnomalyModel
     /// <summary>[m, d] raw features of known fault windows stored with the base (train --exemplars): a candidate must still flag them.</summary>
     public float[] Exemplars { get; }
     public int ExemplarCount => Exemplars.Length / InputSize;
+    /// <summary>The class of each exemplar (classifier heads only).</summary>
+    public int[] ExemplarLabels { get; }
+    public ModelHead Head { get; }
     public string Method => Adapted?.Name ?? "base";
     public int InputSize => Base.InputSize;
 
@@ -55,11 +82,11 @@ public sealed class AnomalyModel
     {
         Network copy = Base.Clone();
         FineTuner? adapted = Adapted is null ? null : FineTuneMethods.Restore(copy, Adapted.Export(), Adapted.Options);
-        return new AnomalyModel(copy, BaseHash, Mean, Std, FeatureConfig, Threshold, Reference, adapted, Exemplars);
+        return new AnomalyModel(copy, BaseHash, Mean, Std, FeatureConfig, Threshold, Reference, adapted, Exemplars, Head, ExemplarLabels);
     }
 
     public AnomalyModel WithAdapters(FineTuner? adapted, float threshold, ReferenceStatistics reference) =>
-        new(Base, BaseHash, Mean, Std, FeatureConfig, threshold, reference, adapted, Exemplars);
+        new(Base, BaseHash, Mean, Std, FeatureConfig, threshold, reference, adapted, Exemplars, Head, ExemplarLabels);
 
     /// <summary>features: [d] → z: [d] = (features − mean) / std, clamped to ±1e4 so one wild value cannot overflow.</summary>
     public void Normalize(ReadOnlySpan<float> features, Span<float> z)
@@ -82,12 +109,23 @@ public sealed class AnomalyModel
         {
             int n = Math.Min(Chunk, count - start);
             ReadOnlySpan<float> rows = z.Slice(start * InputSize, n * InputSize);
-            if (Adapted is null) Predictions.Run(Base, _activations, rows, _reconstruction, n);
-            else Adapted.Predict(rows, _reconstruction, n);
+            if (Adapted is null) Predictions.Run(Base, _activations, rows, _output, n);
+            else Adapted.Predict(rows, _output, n);
+            int outputs = Base.OutputSize;
             for (int s = 0; s < n; s++)
-                scores[start + s] = MeanSquaredError.PerSample(_reconstruction.AsSpan(s * InputSize, InputSize), rows.Slice(s * InputSize, InputSize));
+                scores[start + s] = Head.IsClassifier
+                    ? 1f - NormalProbability(_output.AsSpan(s * outputs, outputs))
+                    : MeanSquaredError.PerSample(_output.AsSpan(s * InputSize, InputSize), rows.Slice(s * InputSize, InputSize));
         }
         return scores;
+    }
+
+    /// <summary>logits: [classes] → softmax probability of the normal class.</summary>
+    float NormalProbability(ReadOnlySpan<float> logits)
+    {
+        float max = System.Numerics.Tensors.TensorPrimitives.Max(logits), sum = 0;
+        foreach (float l in logits) sum += MathF.Exp(l - max);
+        return MathF.Exp(logits[Head.NormalClass] - max) / sum;
     }
 
     /// <summary>features: [count, d] raw → z: [count, d] normalised.</summary>

@@ -12,16 +12,21 @@ namespace SensorOdl.Learning.Anomaly;
 /// </summary>
 public static class AnomalyModelDocuments
 {
-    const string Threshold = "threshold", FeatureConfig = "featureConfig", Kind = "model", AnomalyKind = "autoencoder";
+    const string Threshold = "threshold", FeatureConfig = "featureConfig", Kind = "model", Classes = "classes", NormalClass = "normalClass";
 
     public static ModelDocument Base(AnomalyModel model, IReadOnlyDictionary<string, string>? extraMetadata = null, IEnumerable<NamedTensor>? extraTensors = null)
     {
         var metadata = new Dictionary<string, string>(extraMetadata ?? new Dictionary<string, string>())
         {
-            [Kind] = AnomalyKind,
+            [Kind] = model.Head.Kind,
             [FeatureConfig] = model.FeatureConfig,
             [Threshold] = model.Threshold.ToString("R", CultureInfo.InvariantCulture),
         };
+        if (model.Head.IsClassifier)
+        {
+            metadata[Classes] = string.Join('\n', model.Head.Classes);
+            metadata[NormalClass] = model.Head.NormalClass.ToString(CultureInfo.InvariantCulture);
+        }
         Add(metadata, model.Reference);
         return ModelDocument.FromNetwork(model.Base, metadata,
         [
@@ -29,6 +34,7 @@ public static class AnomalyModelDocuments
             new NamedTensor("norm.std", [model.Std.Length], model.Std),
             new NamedTensor("ref.centroid", [model.Reference.Centroid.Length], model.Reference.Centroid),
             new NamedTensor("exemplars", [model.ExemplarCount, model.InputSize], model.Exemplars),
+            new NamedTensor("exemplars.labels", [model.ExemplarLabels.Length], [.. model.ExemplarLabels.Select(l => (float)l)]),
             .. extraTensors ?? [],
         ]);
     }
@@ -48,12 +54,18 @@ public static class AnomalyModelDocuments
     /// <summary>The base model of a base file.</summary>
     public static AnomalyModel ReadBase(ModelDocument document, string hash)
     {
-        if (!document.Metadata.TryGetValue(Kind, out string? kind) || kind != AnomalyKind)
-            throw new ModelFormatException("the file is not an anomaly model (no autoencoder metadata).");
+        ModelHead head = document.Metadata.GetValueOrDefault(Kind) switch
+        {
+            ModelHead.AutoencoderKind => ModelHead.Autoencoder,
+            ModelHead.ClassifierKind => ModelHead.Classifier(document.Metadata.GetValueOrDefault(Classes, "").Split('\n'), (int)Float(document, NormalClass)),
+            _ => throw new ModelFormatException("the file is not an anomaly model (no autoencoder or classifier metadata)."),
+        };
         Network network = document.ToNetwork();
         float[] mean = Required(document, "norm.mean").Values, std = Required(document, "norm.std").Values;
+        int[]? labels = document.Find("exemplars.labels")?.Values.Select(v => (int)v).ToArray();
         return new AnomalyModel(network, hash, mean, std, document.Metadata.GetValueOrDefault(FeatureConfig, ""),
-            Float(document, Threshold), ReadReference(document), exemplars: document.Find("exemplars")?.Values);
+            Float(document, Threshold), ReadReference(document), exemplars: document.Find("exemplars")?.Values, head: head,
+            exemplarLabels: head.IsClassifier ? labels : null);
     }
 
     /// <summary>A version: its base plus the adapters, threshold and reference of an adapter file.</summary>
@@ -62,7 +74,7 @@ public static class AnomalyModelDocuments
         if (adapters.Metadata.GetValueOrDefault(ModelDocument.BaseHashKey) != baseModel.BaseHash)
             throw new ModelFormatException("the adapters belong to another base model.");
         FineTuner tuner = FineTuneMethods.Restore(baseModel.Base, adapters.ToAdapters(),
-            options with { BaseHash = baseModel.BaseHash, Training = options.Training with { Objective = Training.Objective.Reconstruction } });
+            options with { BaseHash = baseModel.BaseHash, Training = options.Training with { Objective = baseModel.Head.Objective } });
         return baseModel.WithAdapters(tuner, Float(adapters, Threshold), ReadReference(adapters));
     }
 

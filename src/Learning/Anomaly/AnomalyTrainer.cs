@@ -32,6 +32,42 @@ public static class AnomalyTrainer
         return new AnomalyModel(network, hash, mean, std, featureConfig, threshold, reference, exemplars: exemplars);
     }
 
+    /// <summary>
+    /// The classifier head: features: [count, d] of windows labelled with their class (normal or a fault type).
+    /// The threshold on 1 − P(normal) is calibrated on held-back normal windows; the fault windows become the
+    /// exemplars (with their classes) that every adapted version must still flag.
+    /// </summary>
+    public static AnomalyModel TrainClassifier(float[] features, int count, int[] labels, ModelHead head, string featureConfig,
+        AnomalyTrainingOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        if (!head.IsClassifier) throw new ArgumentException("TrainClassifier needs a classifier head.");
+        int d = features.Length / count;
+        if (labels.Count(l => l == head.NormalClass) < 10 || labels.All(l => l == head.NormalClass))
+            throw new ArgumentException("A classifier needs at least 10 normal windows and some fault windows.");
+        (int[] fit, int[] held) = Split(count, options.HoldOut, options.Seed);
+        (float[] mean, float[] std) = FitNormaliser(features, d, fit);
+        Network network = NetworkFactory.Classifier(d, [Math.Clamp(d / 4, 16, 128), Math.Clamp(d / 16, 8, 32)], head.Classes.Length, options.Seed);
+        var provisional = new AnomalyModel(network, "", mean, std, featureConfig, 0, Empty(d), head: head);
+        new Trainer(network, options.Training with { Objective = Objective.Classification, Seed = options.Seed })
+            .Train(new SampleSet(d, Rows(provisional, features, d, fit), [.. fit.Select(r => labels[r])]), progress, cancellation);
+
+        int[] heldNormal = [.. held.Where(r => labels[r] == head.NormalClass)];
+        float[] zHeld = Rows(provisional, features, d, heldNormal);
+        float[] heldScores = provisional.ScoreNormalized(zHeld, heldNormal.Length);
+        float threshold = Quantiles.Of(heldScores, 1 - options.FalseAlarmBudget);
+        ReferenceStatistics reference = ReferenceStatistics.Measure(zHeld, heldNormal.Length, heldScores, threshold);
+        int[] faults = [.. Enumerable.Range(0, count).Where(r => labels[r] != head.NormalClass)];
+        int stride = Math.Max(1, faults.Length / MaxExemplars);
+        int[] kept = [.. faults.Where((_, i) => i % stride == 0).Take(MaxExemplars)];
+        float[] exemplars = [.. kept.SelectMany(r => features.AsSpan(r * d, d).ToArray())];
+        int[] exemplarLabels = [.. kept.Select(r => labels[r])];
+        var unhashed = new AnomalyModel(network, "", mean, std, featureConfig, threshold, reference, exemplars: exemplars, head: head, exemplarLabels: exemplarLabels);
+        string hash = ModelFile.Hash(ModelFile.Serialize(AnomalyModelDocuments.Base(unhashed)));
+        return new AnomalyModel(network, hash, mean, std, featureConfig, threshold, reference, exemplars: exemplars, head: head, exemplarLabels: exemplarLabels);
+    }
+
+    const int MaxExemplars = 1000;
+
     /// <summary>A deterministic split of 0..count−1 into fitting and held-back positions (every k-th held back).</summary>
     public static (int[] Fit, int[] Held) Split(int count, double holdOut, int seed)
     {

@@ -58,13 +58,15 @@ public static class ModelAdapter
         int[] fit = [.. Enumerable.Range(0, n).Where(i => i % 4 > 1)];
 
         float[] z = current.NormalizeMany(newNormal, n);
-        TrainingOptions training = options.Training with { Objective = Objective.Reconstruction, Seed = options.Seed };
+        TrainingOptions training = options.Training with { Objective = current.Head.Objective, Seed = options.Seed };
+        SampleSet fitSet = FitSet(current, z, d, fit, ids);
         AnomalyModel scorer;
         if (options.Method == FullRetrain)
         {
             // The baseline: every weight retrained from the same starting weights, same epochs and optimiser.
-            new Trainer(current.Base, training).Train(Subset(z, d, fit, ids), progress, cancellation);
-            scorer = new AnomalyModel(current.Base, current.BaseHash, current.Mean, current.Std, current.FeatureConfig, 0, current.Reference);
+            new Trainer(current.Base, training).Train(fitSet, progress, cancellation);
+            scorer = new AnomalyModel(current.Base, current.BaseHash, current.Mean, current.Std, current.FeatureConfig, 0, current.Reference,
+                exemplars: current.Exemplars, head: current.Head, exemplarLabels: current.ExemplarLabels);
         }
         else
         {
@@ -75,8 +77,8 @@ public static class ModelAdapter
                 CacheStore = cacheStore,
                 Training = training,
             });
-            tuner.Fit(Subset(z, d, fit, ids), progress, cancellation);
-            scorer = new AnomalyModel(current.Base, current.BaseHash, current.Mean, current.Std, current.FeatureConfig, 0, current.Reference, tuner);
+            tuner.Fit(fitSet, progress, cancellation);
+            scorer = current.WithAdapters(tuner, 0, current.Reference);
         }
         float[] calibrationZ = Gather(z, d, calibration);
         float threshold = Quantiles.Of(scorer.ScoreNormalized(calibrationZ, calibration.Length), 1 - options.FalseAlarmBudget);
@@ -96,7 +98,8 @@ public static class ModelAdapter
         float[] heldScores = scorer.ScoreNormalized(heldZ, calibration.Length + validation.Length);
         ReferenceStatistics reference = ReferenceStatistics.Measure(heldZ, calibration.Length + validation.Length, heldScores, threshold);
         AnomalyModel candidate = options.Method == FullRetrain
-            ? new AnomalyModel(scorer.Base, current.BaseHash, current.Mean, current.Std, current.FeatureConfig, threshold, reference, exemplars: current.Exemplars)
+            ? new AnomalyModel(scorer.Base, current.BaseHash, current.Mean, current.Std, current.FeatureConfig, threshold, reference,
+                exemplars: current.Exemplars, head: current.Head, exemplarLabels: current.ExemplarLabels)
             : current.WithAdapters(scorer.Adapted, threshold, reference);
 
         string reason;
@@ -111,8 +114,20 @@ public static class ModelAdapter
             fit.Length, calibration.Length, validation.Length, watch.Elapsed.TotalSeconds));
     }
 
-    static SampleSet Subset(float[] z, int d, int[] rows, long[] ids) =>
-        new(d, Gather(z, d, rows), ids: [.. rows.Select(r => ids[r])]);
+    /// <summary>
+    /// What the adapters fit: the new-normal windows, plus — for a classifier — the base's exemplars with their
+    /// classes, so that "normal" is not the only answer left. Exemplars get negative ids: their cache entries
+    /// belong to the base and never meet the sample store's ids.
+    /// </summary>
+    static SampleSet FitSet(AnomalyModel model, float[] z, int d, int[] rows, long[] ids)
+    {
+        float[] inputs = Gather(z, d, rows);
+        long[] fitIds = [.. rows.Select(r => ids[r])];
+        if (!model.Head.IsClassifier) return new SampleSet(d, inputs, ids: fitIds);
+        float[] exemplars = model.NormalizeMany(model.Exemplars, model.ExemplarCount);
+        int[] labels = [.. Enumerable.Repeat(model.Head.NormalClass, rows.Length), .. model.ExemplarLabels];
+        return new SampleSet(d, [.. inputs, .. exemplars], labels, [.. fitIds, .. Enumerable.Range(0, model.ExemplarCount).Select(i => -1L - i)]);
+    }
 
     static float[] Gather(float[] z, int d, int[] rows)
     {

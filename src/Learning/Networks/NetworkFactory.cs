@@ -42,6 +42,23 @@ public static class NetworkFactory
         return network;
     }
 
+    /// <summary>A dense classifier inputs → hidden… → classes (logits) with ReLU between.</summary>
+    public static Network Classifier(int inputs, IReadOnlyList<int> hidden, int classes, int seed = 1)
+    {
+        var layers = new List<Layer>();
+        int width = inputs;
+        foreach (int size in hidden)
+        {
+            layers.Add(new Dense(width, size));
+            layers.Add(new Relu(size));
+            width = size;
+        }
+        layers.Add(new Dense(width, classes));
+        var network = new Network(layers);
+        Initialize(network, seed);
+        return network;
+    }
+
     /// <summary>He-uniform weights (bound √(6 / fan-in)), zero biases.</summary>
     public static void Initialize(Network network, int seed)
     {
