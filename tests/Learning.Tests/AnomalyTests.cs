@@ -162,3 +162,20 @@ public class AnomalyTests
         Assert.False(detector.Detected);
     }
 }
+
+public class FullRetrainBaselineTests
+{
+    [Fact]
+    public void The_full_retrain_baseline_changes_a_copy_and_judges_it_against_the_untouched_model()
+    {
+        AnomalyModel model = Rooms.Base();
+        float[] before = [.. model.Base.Parameters.SelectMany(p => p.Value)];
+        float[] roomB = Rooms.Windows(80, 31, roomB: true);
+        (AnomalyModel full, CandidateReport report) = ModelAdapter.Adapt(model, roomB, [.. Enumerable.Range(0, 80).Select(i => (long)i)], [],
+            new AdaptationOptions { Method = ModelAdapter.FullRetrain });
+        Assert.Equal(before, model.Base.Parameters.SelectMany(p => p.Value).ToArray());
+        Assert.True(report.FalseAlarmsBefore > 0.9, $"before is the unadapted model: {report.FalseAlarmsBefore:P0}");
+        Assert.True(report.FalseAlarmsAfter < 0.2, report.Reason);
+        Assert.NotEqual(before, full.Base.Parameters.SelectMany(p => p.Value).ToArray());
+    }
+}

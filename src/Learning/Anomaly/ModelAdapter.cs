@@ -63,9 +63,11 @@ public static class ModelAdapter
         AnomalyModel scorer;
         if (options.Method == FullRetrain)
         {
-            // The baseline: every weight retrained from the same starting weights, same epochs and optimiser.
-            new Trainer(current.Base, training).Train(fitSet, progress, cancellation);
-            scorer = new AnomalyModel(current.Base, current.BaseHash, current.Mean, current.Std, current.FeatureConfig, 0, current.Reference,
+            // The baseline: every weight of a copy retrained from the same starting weights, same epochs and
+            // optimiser; `current` keeps its weights for the before-and-after comparison below.
+            Network retrained = current.Base.Clone();
+            new Trainer(retrained, training).Train(fitSet, progress, cancellation);
+            scorer = new AnomalyModel(retrained, current.BaseHash, current.Mean, current.Std, current.FeatureConfig, 0, current.Reference,
                 exemplars: current.Exemplars, head: current.Head, exemplarLabels: current.ExemplarLabels);
         }
         else
