@@ -26,24 +26,12 @@ public static class NetworkFactory
     }
 
     /// <summary>A dense autoencoder inputs → hidden… → inputs with ReLU between, linear output.</summary>
-    public static Network Autoencoder(int inputs, IReadOnlyList<int> hidden, int seed = 1)
-    {
-        var layers = new List<Layer>();
-        int width = inputs;
-        foreach (int size in hidden)
-        {
-            layers.Add(new Dense(width, size));
-            layers.Add(new Relu(size));
-            width = size;
-        }
-        layers.Add(new Dense(width, inputs));
-        var network = new Network(layers);
-        Initialize(network, seed);
-        return network;
-    }
+    public static Network Autoencoder(int inputs, IReadOnlyList<int> hidden, int seed = 1) => Mlp(inputs, hidden, inputs, seed);
 
     /// <summary>A dense classifier inputs → hidden… → classes (logits) with ReLU between.</summary>
-    public static Network Classifier(int inputs, IReadOnlyList<int> hidden, int classes, int seed = 1)
+    public static Network Classifier(int inputs, IReadOnlyList<int> hidden, int classes, int seed = 1) => Mlp(inputs, hidden, classes, seed);
+
+    static Network Mlp(int inputs, IReadOnlyList<int> hidden, int outputs, int seed)
     {
         var layers = new List<Layer>();
         int width = inputs;
@@ -53,7 +41,7 @@ public static class NetworkFactory
             layers.Add(new Relu(size));
             width = size;
         }
-        layers.Add(new Dense(width, classes));
+        layers.Add(new Dense(width, outputs));
         var network = new Network(layers);
         Initialize(network, seed);
         return network;
