@@ -43,7 +43,7 @@ public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions op
     {
         settings.Storage.SampleIntervalSeconds = 0;
         AnomalyModel baseModel = Cli.TrainVerb.Train(options.Data, options.Train, options.Exemplars, settings.Sensor.WindowSize,
-            settings.Anomaly.FalseAlarmBudget, 60, log, cancellation);
+            settings.Anomaly.FalseAlarmBudget, new AnomalyTrainingOptions().Training.Epochs, log, cancellation);
 
         using StateDatabase state = StateDatabase.Open(stateDirectory);
         var registry = new ModelRegistry(state, stateDirectory, settings.Storage.KeepVersions);

@@ -126,13 +126,9 @@ public sealed class AdaptationCoordinator
     /// <summary>The retrain command: trains on the newest windows when there are enough, else collects first.</summary>
     public (string? Job, RetrainRefusal Refusal) RequestRetrain(string? method, int? epochs, int? samples, double dataS)
     {
-        lock (_gate)
-        {
-            if (_job is not null) return (null, RetrainRefusal.Busy);
-            if (dataS < _nextAllowedS) return (null, RetrainRefusal.RateLimited);
-        }
         int wanted = Math.Max(samples ?? _settings.Adaptation.MinSamples, 16);
-        Job job = NewJob("retrain command", double.NegativeInfinity, wanted, method, epochs);
+        (Job? job, RetrainRefusal refusal) = TryClaim("retrain command", dataS, double.NegativeInfinity, wanted, method, epochs, episodeStartS: null);
+        if (job is null) return (null, refusal);
         int stored = _samples.CountSinceAsync(long.MinValue).GetAwaiter().GetResult();
         if (stored >= wanted) StartTraining(job, dataS);
         else
@@ -145,23 +141,24 @@ public sealed class AdaptationCoordinator
 
     void TryStartDriftJob(double dataS)
     {
-        lock (_gate)
-        {
-            if (_job is not null || dataS < _nextAllowedS) return;
-            _driftWaiting = false;
-        }
-        NewJob("drift", dataS, _settings.Adaptation.MinSamples, null, null);
+        double? episode;
+        lock (_gate) episode = _episodeStartS;
+        (Job? job, _) = TryClaim("drift", dataS, dataS, _settings.Adaptation.MinSamples, null, null, episode);
+        if (job is null) return;
+        lock (_gate) _driftWaiting = false;
         _status.SetActivity(States.Collecting);
     }
 
-    Job NewJob(string reason, double sinceS, int wanted, string? method, int? epochs)
+    /// <summary>Checks that no job runs and the rate limit allows one, and creates it, in one step (two threads ask).</summary>
+    (Job?, RetrainRefusal) TryClaim(string reason, double dataS, double sinceS, int wanted, string? method, int? epochs, double? episodeStartS)
     {
         lock (_gate)
         {
-            var job = new Job($"job-{WallClockMs()}-{++_jobCounter}", reason, sinceS, wanted,
-                method ?? _settings.Adaptation.Method, epochs ?? _settings.Adaptation.Epochs, reason == "drift" ? _episodeStartS : null);
-            _job = job;
-            return job;
+            if (_job is not null) return (null, RetrainRefusal.Busy);
+            if (dataS < _nextAllowedS) return (null, RetrainRefusal.RateLimited);
+            _job = new Job($"job-{WallClockMs()}-{++_jobCounter}", reason, sinceS, wanted,
+                method ?? _settings.Adaptation.Method, epochs ?? _settings.Adaptation.Epochs, episodeStartS);
+            return (_job, RetrainRefusal.None);
         }
     }
 
