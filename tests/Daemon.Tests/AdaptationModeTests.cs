@@ -1,11 +1,5 @@
 using SensorOdl.Daemon.Adaptation;
 using SensorOdl.Daemon.Configuration;
-using SensorOdl.Daemon.Host;
-using SensorOdl.Daemon.Pipeline;
-using SensorOdl.Daemon.Storage;
-using SensorOdl.Drivers.Sensors;
-using SensorOdl.Drivers.Simulation;
-using SensorOdl.Learning.Anomaly;
 
 namespace SensorOdl.Daemon.Tests;
 
@@ -16,79 +10,49 @@ public sealed class AdaptationModeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_state, recursive: true);
 
-    sealed record Rig(SimulatedMachineSensor Machine, WindowMonitor Monitor, AdaptationCoordinator Coordinator, EventRecorder Events, StateDatabase State) : IDisposable
+    SimulatedPipeline Build(AdaptationMode mode)
     {
-        public void Stream(int windows)
-        {
-            SensorFrame frame = Machine.CreateFrame();
-            for (int i = 0; i < windows; i++)
-            {
-                Machine.Read(frame);
-                Monitor.Process(frame);
-            }
-        }
-
-        public IReadOnlyList<string> Types => [.. Events.Events.Select(e => e.Type)];
-
-        public void Dispose()
-        {
-            State.Dispose();
-            Machine.Dispose();
-        }
-    }
-
-    Rig Build(string mode)
-    {
-        var settings = new DaemonSettings();
-        settings.Adaptation.Mode = mode;
-        settings.Storage.SampleIntervalSeconds = 0;
-        var machine = new SimulatedMachineSensor(new SimulationSettings(12_000, 1024, Seed: 5, Speed: 0));
-        var vectorizer = new FeatureVectorizer(machine.Format);
-        StateDatabase state = StateDatabase.Open(Path.Combine(_state, mode));
-        var registry = new ModelRegistry(state, Path.Combine(_state, mode));
-        AnomalyModel model = ModelSelection.TrainForSimulation(settings, vectorizer, windows: 300);
-        registry.AddBase(model, "test", 300);
-        var samples = new SampleStore(state, settings.Storage.SampleCapacity);
-        var events = new EventRecorder();
-        var status = new DaemonStatus("t", "simulated");
-        var monitor = new WindowMonitor(settings, vectorizer, model, samples, events, status);
-        var coordinator = new AdaptationCoordinator(settings, registry, samples, events, status, new LiteDbForwardCacheStore(state), monitor) { RunInline = true };
-        machine.Machine.SetCondition(machine.Machine.Condition with { MountingGain = 1.8, ResonanceHz = 2200, NoiseG = 0.04 });
-        return new Rig(machine, monitor, coordinator, events, state);
+        var settings = new DaemonSettings { Adaptation = new() { Mode = mode }, Storage = new() { SampleIntervalSeconds = 0 } };
+        SimulatedPipeline rig = SimulatedPipeline.Start(Path.Combine(_state, mode.ToString()), settings, seed: 5, trainingWindows: 300);
+        rig.Remount();
+        return rig;
     }
 
     [Fact]
     public void Auto_adapts_on_drift_by_itself()
     {
-        using Rig rig = Build("auto");
+        using SimulatedPipeline rig = Build(AdaptationMode.Auto);
         rig.Stream(400);
         Assert.Contains("drift_detected", rig.Types);
         Assert.Contains("model_promoted", rig.Types);
+        Assert.Equal(2, rig.Pipeline.Model.Current.Info.Version);
     }
 
     [Fact]
     public void Confirm_reports_drift_and_waits_for_a_retrain_command()
     {
-        using Rig rig = Build("confirm");
+        using SimulatedPipeline rig = Build(AdaptationMode.Confirm);
         rig.Stream(400);
         Assert.Contains("drift_detected", rig.Types);
         Assert.DoesNotContain("training_started", rig.Types);
 
-        (string? job, RetrainRefusal refusal) = rig.Coordinator.RequestRetrain(null, null, null, dataS: 1e6);
+        (string? job, RetrainRefusal refusal) = rig.Pipeline.Adaptation.RequestRetrain(null, null, null, dataS: 1e6);
         Assert.Equal(RetrainRefusal.None, refusal);
         Assert.NotNull(job);
         Assert.Contains("training_started", rig.Types);
-        Assert.Contains(rig.Types, t => t is "model_promoted" or "model_rejected");
+        Assert.Contains("model_promoted", rig.Types);
+        Assert.Equal(2, rig.Pipeline.Model.Current.Info.Version);
         // At most one retrain per Adaptation:MinIntervalMinutes of the data's clock.
-        Assert.Equal(RetrainRefusal.RateLimited, rig.Coordinator.RequestRetrain(null, null, null, dataS: 1e6 + 60).Refusal);
+        Assert.Equal(RetrainRefusal.RateLimited, rig.Pipeline.Adaptation.RequestRetrain(null, null, null, dataS: 1e6 + 60).Refusal);
     }
 
     [Fact]
     public void Off_never_adapts()
     {
-        using Rig rig = Build("off");
+        using SimulatedPipeline rig = Build(AdaptationMode.Off);
         rig.Stream(400);
         Assert.Contains("drift_detected", rig.Types);
         Assert.DoesNotContain("training_started", rig.Types);
+        Assert.Equal(1, rig.Pipeline.Model.Current.Info.Version);
     }
 }

@@ -1,9 +1,5 @@
 using SensorOdl.Daemon.Configuration;
-using SensorOdl.Daemon.Host;
 using SensorOdl.Daemon.Pipeline;
-using SensorOdl.Daemon.Storage;
-using SensorOdl.Drivers.Sensors;
-using SensorOdl.Drivers.Simulation;
 
 namespace SensorOdl.Daemon.Tests;
 
@@ -16,24 +12,13 @@ public sealed class WindowMonitorTests : IDisposable
     [Fact]
     public void A_window_holding_NaN_is_not_scored_and_status_says_so_while_good_windows_are_scored()
     {
-        var settings = new DaemonSettings();
-        using var machine = new SimulatedMachineSensor(new SimulationSettings(12_000, 1024, Seed: 3, Speed: 0));
-        var vectorizer = new FeatureVectorizer(machine.Format);
-        using StateDatabase state = StateDatabase.Open(_state);
-        var status = new DaemonStatus("t", "simulated");
-        var events = new EventRecorder();
-        var monitor = new WindowMonitor(settings, vectorizer, ModelSelection.TrainForSimulation(settings, vectorizer, windows: 200),
-            new SampleStore(state, 100), events, status);
-        SensorFrame frame = machine.CreateFrame();
+        using SimulatedPipeline rig = SimulatedPipeline.Start(_state, new DaemonSettings(), seed: 3, trainingWindows: 200);
 
-        machine.Read(frame);
-        Assert.True(monitor.Process(frame).Scored);
-        machine.Read(frame);
-        frame.ChannelBuffer(0)[10] = float.NaN;
-        WindowResult bad = monitor.Process(frame);
+        Assert.True(rig.Next().Scored);
+        WindowResult bad = rig.Next(frame => frame.ChannelBuffer(0)[10] = float.NaN);
         Assert.False(bad.Scored);
-        Assert.Equal(1, monitor.WindowsScored);
-        var sensor = status.ToJson(0)["sensor"]!;
+        Assert.Equal(1, rig.Pipeline.Monitor.WindowsScored);
+        var sensor = rig.Pipeline.Status.ToJson(0)["sensor"]!;
         Assert.Equal(1, (long)sensor["skippedWindows"]!);
         Assert.Contains("NonFinite", (string)sensor["lastSkipReason"]!);
     }

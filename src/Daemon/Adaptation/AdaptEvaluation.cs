@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
+using SensorOdl.Daemon.Training;
 using SensorOdl.Drivers.Recordings;
 using SensorOdl.Drivers.Replay;
 using SensorOdl.Drivers.Sensors;
@@ -12,7 +13,7 @@ namespace SensorOdl.Daemon.Adaptation;
 
 public sealed record CompareResult(double FalseAlarmRateAfter, double FaultRecallAfter, double AdaptSeconds);
 
-/// <summary>CONTRACT §6 JSON.</summary>
+/// <summary>docs/CONTRACT.md §6 JSON.</summary>
 public sealed record AdaptEvalReport(
     string Source, string Target, double FalseAlarmRateBefore, double FalseAlarmRateAfter, double FaultRecallBefore, double FaultRecallAfter,
     bool DriftDetected, long DriftDelayWindows, double AdaptSeconds, int ModelVersionAfter, bool Promoted, int Rejected,
@@ -22,7 +23,7 @@ public sealed record AdaptEvalReport(
 public sealed record AdaptEvalOptions(string Data, string Train, string Target, string Faults, string? Exemplars, IReadOnlyList<string> Compare);
 
 /// <summary>
-/// `adapt-eval`: the source → target protocol of CONTRACT §6 through the daemon's own pipeline (window
+/// `adapt-eval`: the source → target protocol of docs/CONTRACT.md §6 through the daemon's own pipeline (window
 /// monitor, drift detector, sample store, adaptation coordinator, registry) on a temporary state directory,
 /// in accelerated time on the recordings' clock. Target-normal frames are cut per recording into blocks of 20
 /// from frame 0: even blocks stream, odd blocks are held back for the final false-alarm rate; fault frames
@@ -41,23 +42,24 @@ public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions op
 
     AdaptEvalReport Run(string stateDirectory, CancellationToken cancellation)
     {
-        settings.Storage.SampleIntervalSeconds = 0;
-        AnomalyModel baseModel = Cli.TrainVerb.Train(options.Data, options.Train, options.Exemplars, settings.Sensor.WindowSize,
-            settings.Anomaly.FalseAlarmBudget, new AnomalyTrainingOptions().Training.Epochs, log, cancellation);
+        var live = new LiveSettings(settings with { Storage = settings.Storage with { SampleIntervalSeconds = 0 } });
+        AnomalyModel baseModel = BaseModelTraining.Autoencoder(
+            new BaseTrainingRequest(options.Data, options.Train, settings.Sensor.WindowSize, settings.Anomaly.FalseAlarmBudget, new AnomalyTrainingOptions().Training.Epochs),
+            options.Exemplars, log, cancellation);
 
         using StateDatabase state = StateDatabase.Open(stateDirectory);
-        var registry = new ModelRegistry(state, stateDirectory, settings.Storage.KeepVersions);
-        ModelVersionRecord first = registry.AddBase(baseModel, $"adapt-eval source {options.Train}", baseModel.Reference.Samples);
-        var samples = new SampleStore(state, settings.Storage.SampleCapacity);
+        PipelineStores stores = PipelineStores.Open(state, stateDirectory, live.Current.Storage);
+        ModelVersionRecord first = stores.Registry.AddBase(baseModel, $"adapt-eval source {options.Train}", baseModel.Reference.Samples);
         var events = new EventRecorder();
         events.Emitted += (type, _, fields) => log.WriteLine($"  event {type} {fields?.ToJsonString()}");
         (SensorFormat format, List<RecordedFrame> target) = Frames(options.Target);
         (_, List<RecordedFrame> faults) = Frames(options.Faults);
         var vectorizer = new FeatureVectorizer(format);
-        var status = new DaemonStatus("adapt-eval", "replay");
-        var monitor = new WindowMonitor(settings, vectorizer, baseModel, samples, events, status);
-        var coordinator = new AdaptationCoordinator(settings, registry, samples, events, status, new LiteDbForwardCacheStore(state), monitor) { RunInline = true };
-        status.SetModel(new ModelInfo(first.Version, first.Id, first.Method, first.CreatedAt), baseModel.Threshold);
+        var clock = new DataClock(DateTimeOffset.UtcNow);
+        var status = new DaemonStatus("adapt-eval", "replay", clock);
+        var pipeline = new MonitoringPipeline(live, stores, vectorizer, status, events, clock, baseModel, first, runJobsInline: true);
+        AdaptationCoordinator coordinator = pipeline.Adaptation;
+        ModelRegistry registry = stores.Registry;
         status.Started();
 
         List<RecordedFrame> streamed = [.. target.Where(f => f.FrameIndex / Block % 2 == 0)];
@@ -66,14 +68,13 @@ public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions op
         log.WriteLine($"streaming {streamed.Count} target-normal windows (holding back {heldBack.Count}), then {faults.Count} fault windows ({turning.Count} with the fan turning)");
 
         SensorFrame frame = new(format);
-        double clock = 0;
-        Stream(streamed, frame, monitor, ref clock, cancellation);
-        bool driftDetected = monitor.DriftDelayWindows >= 0;
-        long driftDelay = monitor.DriftDelayWindows;
-        coordinator.Mode = "off"; // fault frames never feed an adaptation
-        Stream(faults, frame, monitor, ref clock, cancellation);
+        Stream(streamed, frame, pipeline, clock, cancellation);
+        bool driftDetected = pipeline.Monitor.DriftDelayWindows >= 0;
+        long driftDelay = pipeline.Monitor.DriftDelayWindows;
+        live.Update(s => s with { Adaptation = s.Adaptation with { Mode = AdaptationMode.Off } }); // fault frames never feed an adaptation
+        Stream(faults, frame, pipeline, clock, cancellation);
 
-        AnomalyModel after = monitor.Model;
+        AnomalyModel after = pipeline.Model.Current.Model;
         AnomalyModel before = baseModel;
         double FalseAlarms(AnomalyModel m, float threshold) => Share(m, heldBack, vectorizer, frame, threshold);
         double Recall(AnomalyModel m, float threshold) => Share(m, turning, vectorizer, frame, threshold);
@@ -121,15 +122,17 @@ public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions op
         return new CompareResult(falseAlarms(baseModel, threshold), recall(baseModel, threshold), Math.Round(seconds, 3));
     }
 
-    static void Stream(List<RecordedFrame> frames, SensorFrame frame, WindowMonitor monitor, ref double clock, CancellationToken cancellation)
+    static void Stream(List<RecordedFrame> frames, SensorFrame frame, MonitoringPipeline pipeline, DataClock clock, CancellationToken cancellation)
     {
+        double seconds = clock.Seconds;
         foreach (RecordedFrame recorded in frames)
         {
             cancellation.ThrowIfCancellationRequested();
             Fill(frame, recorded);
-            clock += recorded.Entry.FramePeriodS > 0 ? recorded.Entry.FramePeriodS : frame.Format.FramePeriodS;
-            frame.TimestampS = clock;
-            monitor.Process(frame);
+            seconds += recorded.Entry.FramePeriodS > 0 ? recorded.Entry.FramePeriodS : frame.Format.FramePeriodS;
+            frame.TimestampS = seconds;
+            clock.Seconds = seconds;
+            pipeline.Process(frame);
         }
     }
 

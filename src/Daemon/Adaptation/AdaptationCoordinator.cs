@@ -23,15 +23,16 @@ public enum RetrainRefusal
 /// frozen base from the forward cache, and promotes the candidate only if it passes validation. Intervals
 /// (rate limit, back-off after a rejection) are measured on the data's clock.
 /// </summary>
-public sealed class AdaptationCoordinator
+public sealed class AdaptationCoordinator : IWindowObserver
 {
-    readonly DaemonSettings _settings;
+    readonly LiveSettings _live;
     readonly ModelRegistry _registry;
     readonly SampleStore _samples;
     readonly IEventSink _events;
     readonly DaemonStatus _status;
     readonly IForwardCacheStore _cache;
-    readonly WindowMonitor _monitor;
+    readonly ActiveModel _active;
+    readonly TimeProvider _time;
     readonly object _gate = new();
     Job? _job;
     double _nextAllowedS = double.NegativeInfinity;
@@ -39,22 +40,22 @@ public sealed class AdaptationCoordinator
     int _jobCounter;
     double? _episodeStartS;
 
-    public AdaptationCoordinator(DaemonSettings settings, ModelRegistry registry, SampleStore samples, IEventSink events,
-        DaemonStatus status, IForwardCacheStore cache, WindowMonitor monitor)
+    public AdaptationCoordinator(LiveSettings settings, ModelRegistry registry, SampleStore samples, IEventSink events,
+        DaemonStatus status, IForwardCacheStore cache, ActiveModel active, TimeProvider time)
     {
-        _settings = settings;
+        _live = settings;
         _registry = registry;
         _samples = samples;
         _events = events;
         _status = status;
         _cache = cache;
-        _monitor = monitor;
-        Mode = settings.Adaptation.Mode;
-        monitor.Adaptation = this;
+        _active = active;
+        _time = time;
     }
 
-    public string Mode { get; set; }
-    public Func<long> WallClockMs { get; init; } = () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    DaemonSettings Settings => _live.Current;
+    AdaptationMode Mode => Settings.Adaptation.Mode;
+    long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
     public int Promoted { get; private set; }
     public int Rejected { get; private set; }
     public double LastAdaptSeconds { get; private set; }
@@ -86,16 +87,16 @@ public sealed class AdaptationCoordinator
     }
 
     /// <summary>Drift was declared at data time <paramref name="dataS"/> (pipeline thread).</summary>
-    public void OnDrift(double dataS)
+    public void OnDriftDetected(double dataS)
     {
         lock (_gate) _episodeStartS ??= dataS;
-        if (Mode != "auto") return;
+        if (Mode != AdaptationMode.Auto) return;
         lock (_gate) _driftWaiting = true;
         TryStartDriftJob(dataS);
     }
 
     /// <summary>A window entered the sample store.</summary>
-    public void OnSample(double dataS)
+    public void OnSampleStored(double dataS)
     {
         Job? ready = null;
         lock (_gate)
@@ -110,12 +111,12 @@ public sealed class AdaptationCoordinator
     }
 
     /// <summary>Every scored window: a drift that waited for the back-off may start now.</summary>
-    public void OnWindow(double dataS, bool driftDetected)
+    public void OnWindowScored(double dataS, bool driftDetected)
     {
         bool waiting;
         lock (_gate) waiting = _driftWaiting && _job is null && dataS >= _nextAllowedS;
         if (!waiting) return;
-        if (!driftDetected || Mode != "auto")
+        if (!driftDetected || Mode != AdaptationMode.Auto)
         {
             lock (_gate) _driftWaiting = false;
             return;
@@ -126,15 +127,15 @@ public sealed class AdaptationCoordinator
     /// <summary>The retrain command: trains on the newest windows when there are enough, else collects first.</summary>
     public (string? Job, RetrainRefusal Refusal) RequestRetrain(string? method, int? epochs, int? samples, double dataS)
     {
-        int wanted = Math.Max(samples ?? _settings.Adaptation.MinSamples, 16);
+        int wanted = Math.Max(samples ?? Settings.Adaptation.MinSamples, 16);
         (Job? job, RetrainRefusal refusal) = TryClaim("retrain command", dataS, double.NegativeInfinity, wanted, method, epochs, episodeStartS: null);
         if (job is null) return (null, refusal);
-        int stored = _samples.CountSinceAsync(long.MinValue).GetAwaiter().GetResult();
+        int stored = _samples.CountSince(long.MinValue);
         if (stored >= wanted) StartTraining(job, dataS);
         else
         {
             lock (_gate) job.Collected = stored;
-            _status.SetActivity(States.Collecting);
+            _status.SetActivity(DaemonState.Collecting);
         }
         return (job.Id, RetrainRefusal.None);
     }
@@ -143,10 +144,10 @@ public sealed class AdaptationCoordinator
     {
         double? episode;
         lock (_gate) episode = _episodeStartS;
-        (Job? job, _) = TryClaim("drift", dataS, dataS, _settings.Adaptation.MinSamples, null, null, episode);
+        (Job? job, _) = TryClaim("drift", dataS, dataS, Settings.Adaptation.MinSamples, null, null, episode);
         if (job is null) return;
         lock (_gate) _driftWaiting = false;
-        _status.SetActivity(States.Collecting);
+        _status.SetActivity(DaemonState.Collecting);
     }
 
     /// <summary>Checks that no job runs and the rate limit allows one, and creates it, in one step (two threads ask).</summary>
@@ -156,8 +157,8 @@ public sealed class AdaptationCoordinator
         {
             if (_job is not null) return (null, RetrainRefusal.Busy);
             if (dataS < _nextAllowedS) return (null, RetrainRefusal.RateLimited);
-            _job = new Job($"job-{WallClockMs()}-{++_jobCounter}", reason, sinceS, wanted,
-                method ?? _settings.Adaptation.Method, epochs ?? _settings.Adaptation.Epochs, episodeStartS);
+            _job = new Job($"job-{NowMs}-{++_jobCounter}", reason, sinceS, wanted,
+                method ?? Settings.Adaptation.Method, epochs ?? Settings.Adaptation.Epochs, episodeStartS);
             return (_job, RetrainRefusal.None);
         }
     }
@@ -167,7 +168,7 @@ public sealed class AdaptationCoordinator
         lock (_gate)
         {
             if (job.Task is not null) return;
-            _nextAllowedS = dataS + _settings.Adaptation.MinIntervalMinutes * 60;
+            _nextAllowedS = dataS + Settings.Adaptation.MinIntervalMinutes * 60;
             if (!RunInline)
             {
                 job.Task = Task.Factory.StartNew(() => Run(job), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -181,17 +182,19 @@ public sealed class AdaptationCoordinator
     void Run(Job job)
     {
         var watch = Stopwatch.StartNew();
+        DaemonSettings settings = Settings; // one snapshot for the whole job
         try
         {
             IReadOnlyList<SampleRecord> windows = job.EpisodeStartS is double episode
-                ? _samples.NewestAsync(_settings.Storage.SampleCapacity, (long)Math.Round(episode * 1000)).GetAwaiter().GetResult()
-                : _samples.NewestAsync(job.SamplesWanted).GetAwaiter().GetResult();
-            _status.SetActivity(States.Training);
-            _events.Emit("training_started", WallClockMs(), new JsonObject
+                ? _samples.Newest(settings.Storage.SampleCapacity, (long)Math.Round(episode * 1000))
+                : _samples.Newest(job.SamplesWanted);
+            _status.SetActivity(DaemonState.Training);
+            _events.Emit("training_started", NowMs, new JsonObject
             {
                 ["job"] = job.Id, ["method"] = job.Method, ["epochs"] = job.Epochs, ["samples"] = windows.Count, ["reason"] = job.Reason,
             });
-            AnomalyModel current = _monitor.Model;
+            ModelInUse active = _active.Current;
+            AnomalyModel current = active.Model;
             int d = current.InputSize;
             float[] newNormal = [.. windows.SelectMany(w => w.Vector())];
             long[] ids = [.. windows.Select(w => w.Id)];
@@ -200,19 +203,19 @@ public sealed class AdaptationCoordinator
             var options = new AdaptationOptions
             {
                 Method = job.Method,
-                Rank = _settings.Adaptation.Rank,
-                FalseAlarmBudget = _settings.Anomaly.FalseAlarmBudget,
-                MinFaultRecall = _settings.Adaptation.MinFaultRecall,
+                Rank = settings.Adaptation.Rank,
+                FalseAlarmBudget = settings.Anomaly.FalseAlarmBudget,
+                MinFaultRecall = settings.Adaptation.MinFaultRecall,
                 Training = new AdaptationOptions().Training with
                 {
                     Epochs = job.Epochs,
-                    LearningRate = (float)_settings.Adaptation.LearningRate,
-                    BatchSize = _settings.Adaptation.BatchSize,
+                    LearningRate = (float)settings.Adaptation.LearningRate,
+                    BatchSize = settings.Adaptation.BatchSize,
                 },
             };
             var progress = new TrainingProgressReporter(_status, watch);
             (AnomalyModel candidate, CandidateReport report) = ModelAdapter.Adapt(current, newNormal, ids, faults, options, _cache, progress);
-            _status.SetActivity(States.Validating);
+            _status.SetActivity(DaemonState.Validating);
             LastAdaptSeconds = report.Seconds;
             var metrics = new Dictionary<string, double>
             {
@@ -222,17 +225,17 @@ public sealed class AdaptationCoordinator
                 ["seconds"] = Math.Round(report.Seconds, 3),
             };
             if (report.FaultRecallAfter is double recall) metrics["faultRecallAfter"] = recall;
-            _events.Emit("training_finished", WallClockMs(), new JsonObject
+            _events.Emit("training_finished", NowMs, new JsonObject
             {
                 ["job"] = job.Id, ["seconds"] = Math.Round(watch.Elapsed.TotalSeconds, 3), ["samples"] = windows.Count,
             });
             if (report.Accepted)
             {
-                int parent = _status.Model?.Version ?? 0;
+                int parent = active.Info.Version;
                 ModelVersionRecord record = _registry.AddAdapted(candidate, parent, $"{job.Reason}: {report.Reason}", report.Fitted, metrics, job.Id, activate: true);
-                _monitor.SwapModel(candidate, new ModelInfo(record.Version, record.Id, record.Method, record.CreatedAt));
+                _active.Activate(candidate, ModelInfo.Of(record));
                 Promoted++;
-                _events.Emit("model_promoted", WallClockMs(), new JsonObject
+                _events.Emit("model_promoted", NowMs, new JsonObject
                 {
                     ["job"] = job.Id, ["version"] = record.Version, ["id"] = record.Id, ["parentVersion"] = parent,
                     ["method"] = record.Method, ["reason"] = report.Reason, ["metrics"] = Metrics(metrics),
@@ -241,22 +244,22 @@ public sealed class AdaptationCoordinator
             else
             {
                 Rejected++;
-                _events.Emit("model_rejected", WallClockMs(), new JsonObject
+                _events.Emit("model_rejected", NowMs, new JsonObject
                 {
                     ["job"] = job.Id, ["reason"] = report.Reason, ["metrics"] = Metrics(metrics),
-                    ["retryAfterMinutes"] = _settings.Adaptation.MinIntervalMinutes,
+                    ["retryAfterMinutes"] = settings.Adaptation.MinIntervalMinutes,
                 });
-                lock (_gate) _driftWaiting = Mode == "auto";
+                lock (_gate) _driftWaiting = Mode == AdaptationMode.Auto;
             }
         }
         catch (Exception e)
         {
-            _events.Emit("training_failed", WallClockMs(), new JsonObject { ["job"] = job.Id, ["error"] = e.Message });
+            _events.Emit("training_failed", NowMs, new JsonObject { ["job"] = job.Id, ["error"] = e.Message });
         }
         finally
         {
             lock (_gate) _job = null;
-            _status.SetActivity(States.Monitoring);
+            _status.SetActivity(DaemonState.Monitoring);
         }
     }
 

@@ -25,7 +25,7 @@ public sealed class AdaptEvalVerb : IVerb
 
     public Task<int> RunAsync(ParsedArguments arguments, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        DaemonSettings settings = SettingsLoader.Load(SettingsLoader.Build(arguments));
+        DaemonSettings settings = arguments.LoadSettings();
         string Required(string name) => arguments.String(name) ?? throw new UsageException($"--{name} is required.");
         var options = new AdaptEvalOptions(Required("data"), Required("train"), Required("target"), Required("faults"),
             arguments.String("exemplars"), arguments.List("compare", []));

@@ -44,7 +44,7 @@ public static class CommandLine
             try { return await verb.RunAsync(parsed, stdout, stderr, cancellation.Token); }
             finally { Console.CancelKeyPress -= onCancel; }
         }
-        catch (Exception e) when (e is UsageException or Configuration.ConfigurationException or Drivers.Recordings.ManifestFilterException)
+        catch (Exception e) when (e is UsageException or Configuration.ConfigurationException or Training.TrainingDataException or Drivers.Recordings.ManifestFilterException)
         {
             stderr.WriteLine($"sensorodl: {e.Message}");
             return 2;
@@ -76,7 +76,7 @@ public static class CommandLine
     static string Usage() =>
         "usage: sensorodl <verb> [options]   (every verb takes --help)\n\n" +
         string.Concat(Verbs.Select(v => $"  {v.Name,-16} {v.Summary}\n")) +
-        "\nConfiguration: --Section:Key=value on any verb (see CONTRACT §2). --verbose prints stack traces.\n";
+        "\nConfiguration: --Section:Key=value on any verb (see docs/CONTRACT.md §2). --verbose prints stack traces.\n";
 }
 
 /// <summary>One verb of the command line.</summary>

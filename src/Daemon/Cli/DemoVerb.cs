@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using SensorOdl.Daemon.Adaptation;
 using SensorOdl.Daemon.Configuration;
-using SensorOdl.Daemon.Host;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
+using SensorOdl.Daemon.Training;
 using SensorOdl.Drivers.Sensors;
 using SensorOdl.Drivers.Simulation;
 using SensorOdl.Learning.Anomaly;
@@ -27,16 +27,16 @@ public sealed class DemoVerb : IVerb
         usage: sensorodl demo [--json] [--Adaptation:Method=NAME] [--Sensor:Seed=N]
 
         Prints a timeline on the simulated machine's clock; --json prints one event object per line
-        (CONTRACT §3 shape: seq, ts, type, …). Nothing is kept: the state lives in a temporary directory.
+        (docs/CONTRACT.md §3 shape: seq, ts, type, …). Nothing is kept: the state lives in a temporary directory.
 
         """;
 
     public Task<int> RunAsync(ParsedArguments arguments, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        DaemonSettings settings = SettingsLoader.Load(SettingsLoader.Build(arguments));
+        DaemonSettings settings = arguments.LoadSettings();
         bool json = arguments.Has("json");
         arguments.RejectUnknown();
-        settings.Storage.SampleIntervalSeconds = 0.25;
+        settings = settings with { Storage = settings.Storage with { SampleIntervalSeconds = 0.25 } };
         string stateDirectory = Directory.CreateTempSubdirectory("sensorodl-demo-").FullName;
         try { return Task.FromResult(Run(settings, stateDirectory, json, stdout, cancellation)); }
         finally { Directory.Delete(stateDirectory, recursive: true); }
@@ -47,32 +47,25 @@ public sealed class DemoVerb : IVerb
         using var machine = new SimulatedMachineSensor(new SimulationSettings(12_000, settings.Sensor.WindowSize, settings.Sensor.Seed, Speed: 0));
         var vectorizer = new FeatureVectorizer(machine.Format);
         using StateDatabase state = StateDatabase.Open(stateDirectory);
-        var registry = new ModelRegistry(state, stateDirectory, settings.Storage.KeepVersions);
-        var samples = new SampleStore(state, settings.Storage.SampleCapacity);
-        var status = new DaemonStatus("demo", machine.Kind);
+        PipelineStores stores = PipelineStores.Open(state, stateDirectory, settings.Storage);
+        var clock = new DataClock(DateTimeOffset.UtcNow); // event times: now plus the simulated clock
+        var status = new DaemonStatus("demo", machine.Kind, clock);
         var events = new EventRecorder();
         long seq = 0;
-        double clock = 0;
-        long startMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(); // event times: now plus the simulated clock
         void Say(string type, JsonObject? fields)
         {
-            var line = new JsonObject { ["seq"] = ++seq, ["ts"] = startMs + (long)(clock * 1000), ["type"] = type };
+            var line = new JsonObject { ["seq"] = ++seq, ["ts"] = clock.GetUtcNow().ToUnixTimeMilliseconds(), ["type"] = type };
             foreach ((string key, JsonNode? value) in fields ?? []) line[key] = value?.DeepClone();
-            stdout.WriteLine(json ? line.ToJsonString() : $"{clock,8:F1} s  {type,-16} {Describe(type, fields)}");
+            stdout.WriteLine(json ? line.ToJsonString() : $"{clock.Seconds,8:F1} s  {type,-16} {Describe(type, fields)}");
         }
         events.Emitted += (type, _, fields) => Say(type, fields);
-        void Narrate(string text) { if (!json) stdout.WriteLine($"{clock,8:F1} s  {"--",-16} {text}"); }
+        void Narrate(string text) { if (!json) stdout.WriteLine($"{clock.Seconds,8:F1} s  {"--",-16} {text}"); }
 
         Narrate("training a base model on the healthy machine, as mounted in the lab");
-        AnomalyModel baseModel = ModelSelection.TrainForSimulation(settings, vectorizer);
-        ModelVersionRecord first = registry.AddBase(baseModel, "demo: trained on the lab mounting", ModelSelection.BootstrapWindows);
-        var monitor = new WindowMonitor(settings, vectorizer, baseModel, samples, events, status) { WallClockMs = () => startMs + (long)(clock * 1000) };
-        var coordinator = new AdaptationCoordinator(settings, registry, samples, events, status, new LiteDbForwardCacheStore(state), monitor)
-        {
-            RunInline = true,
-            WallClockMs = () => startMs + (long)(clock * 1000),
-        };
-        status.SetModel(new ModelInfo(first.Version, first.Id, first.Method, first.CreatedAt), baseModel.Threshold);
+        AnomalyModel baseModel = BaseModelTraining.ForSimulatedMachine(vectorizer, settings.Sensor.Seed, settings.Anomaly.FalseAlarmBudget);
+        ModelVersionRecord first = stores.Registry.AddBase(baseModel, "demo: trained on the lab mounting", BaseModelTraining.SimulatedMachineWindows);
+        var pipeline = new MonitoringPipeline(new LiveSettings(settings), stores, vectorizer, status, events, clock, baseModel, first, runJobsInline: true);
+        AdaptationCoordinator coordinator = pipeline.Adaptation;
         Say("model_promoted", new JsonObject { ["version"] = first.Version, ["method"] = "base", ["reason"] = "trained on the lab mounting" });
 
         SensorFrame frame = machine.CreateFrame();
@@ -83,8 +76,8 @@ public sealed class DemoVerb : IVerb
             {
                 cancellation.ThrowIfCancellationRequested();
                 machine.Read(frame);
-                clock = frame.RecordingTimeS;
-                if (monitor.Process(frame).Anomalous) flagged++;
+                clock.Seconds = frame.RecordingTimeS;
+                if (pipeline.Process(frame).Anomalous) flagged++;
             }
             return flagged;
         }
@@ -100,7 +93,7 @@ public sealed class DemoVerb : IVerb
             return 1;
         }
         int afterFlagged = Stream(600);
-        Narrate($"new normal with model version {registry.ActiveVersion}: {afterFlagged} of 600 windows above the threshold");
+        Narrate($"new normal with model version {stores.Registry.ActiveVersion}: {afterFlagged} of 600 windows above the threshold");
         machine.Machine.InjectFaults(new MachineFaults(OuterRace: 0.6));
         Narrate("an outer-race bearing defect appears");
         int faultFlagged = Stream(300);

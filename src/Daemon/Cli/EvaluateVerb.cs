@@ -3,6 +3,7 @@ using System.Text;
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
+using SensorOdl.Daemon.Training;
 using SensorOdl.Learning.Anomaly;
 using SensorOdl.Learning.FineTuning;
 using SensorOdl.Learning.Models;
@@ -32,7 +33,7 @@ public sealed class EvaluateVerb : IVerb
 
     public Task<int> RunAsync(ParsedArguments arguments, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        DaemonSettings settings = SettingsLoader.Load(SettingsLoader.Build(arguments));
+        DaemonSettings settings = arguments.LoadSettings();
         string data = arguments.String("data") ?? throw new UsageException("--data DIR is required.");
         string filter = arguments.String("filter") ?? throw new UsageException("--filter FILTER is required.");
         string? modelFile = arguments.String("model");

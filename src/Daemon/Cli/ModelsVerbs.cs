@@ -25,7 +25,7 @@ public sealed class ModelsVerb(string sub) : IVerb
 
     public Task<int> RunAsync(ParsedArguments arguments, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        DaemonSettings settings = SettingsLoader.Load(SettingsLoader.Build(arguments));
+        DaemonSettings settings = arguments.LoadSettings();
         int? version = sub == "list" ? null : Version(arguments);
         arguments.String("out");
         arguments.Has("json");

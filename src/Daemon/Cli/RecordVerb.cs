@@ -22,7 +22,7 @@ public sealed class RecordVerb : IVerb
 
     public Task<int> RunAsync(ParsedArguments arguments, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        DaemonSettings settings = SettingsLoader.Load(SettingsLoader.Build(arguments));
+        DaemonSettings settings = arguments.LoadSettings();
         string folder = arguments.String("out") ?? throw new UsageException("--out DIR is required.");
         int windows = arguments.Int("windows", 600, 1, 10_000_000);
         Dictionary<string, object?> fields;

@@ -18,14 +18,14 @@ public sealed class RunVerb(SystemdNotifier notifier) : IVerb
 
         Runs until SIGTERM/SIGINT. With no configuration: the simulated machine, an embedded MQTT broker on
         127.0.0.1:1883 (or the broker already listening there), state under ./state (or $STATE_DIRECTORY),
-        and a base model trained for the simulated machine on first start. Configuration: CONTRACT §2;
+        and a base model trained for the simulated machine on first start. Configuration: docs/CONTRACT.md §2;
         an invalid setting stops start-up with one line naming the key.
 
         """;
 
     public async Task<int> RunAsync(ParsedArguments arguments, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        var configuration = SettingsLoader.Build(arguments);
+        var configuration = arguments.Configuration();
         arguments.RejectUnknown();
         DaemonSettings settings = SettingsLoader.Load(configuration);
         using StateDatabase state = StateDatabase.Open(settings.StateDirectory);
@@ -41,6 +41,8 @@ public sealed class RunVerb(SystemdNotifier notifier) : IVerb
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(notifier);
+        builder.Services.AddSingleton(SystemdLifecycle.Detect());
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<DaemonRuntime>();
         using IHost host = builder.Build();
         await host.RunAsync(cancellation);

@@ -1,6 +1,6 @@
 using System.Globalization;
 using SensorOdl.Daemon.Configuration;
-using SensorOdl.Daemon.Pipeline;
+using SensorOdl.Daemon.Training;
 using SensorOdl.Daemon.Storage;
 using SensorOdl.Learning.Anomaly;
 using SensorOdl.Learning.Models;
@@ -31,7 +31,7 @@ public sealed class TrainVerb : IVerb
 
     public Task<int> RunAsync(ParsedArguments arguments, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        DaemonSettings settings = SettingsLoader.Load(SettingsLoader.Build(arguments));
+        DaemonSettings settings = arguments.LoadSettings();
         string data = arguments.String("data") ?? throw new UsageException("--data DIR is required.");
         string filter = arguments.String("filter") ?? throw new UsageException("--filter FILTER is required (e.g. env=silentA,state=normal).");
         string? exemplarFilter = arguments.String("exemplars");
@@ -43,9 +43,10 @@ public sealed class TrainVerb : IVerb
         if (classField is not null && exemplarFilter is not null)
             throw new UsageException("--classes takes its exemplars from the labelled fault windows; leave out --exemplars.");
 
+        var request = new BaseTrainingRequest(data, filter, settings.Sensor.WindowSize, settings.Anomaly.FalseAlarmBudget, epochs);
         AnomalyModel model = classField is null
-            ? Train(data, filter, exemplarFilter, settings.Sensor.WindowSize, settings.Anomaly.FalseAlarmBudget, epochs, stderr, cancellation)
-            : TrainClassifier(data, filter, classField, normalValue, settings.Sensor.WindowSize, settings.Anomaly.FalseAlarmBudget, epochs, stderr, cancellation);
+            ? BaseModelTraining.Autoencoder(request, exemplarFilter, stderr, cancellation)
+            : BaseModelTraining.Classifier(request, classField, normalValue, stderr, cancellation);
         if (modelOut is not null)
         {
             ModelFile.Write(modelOut, AnomalyModelDocuments.Base(model));
@@ -59,50 +60,4 @@ public sealed class TrainVerb : IVerb
         stdout.WriteLine($"Model version {record.Version} is active in {settings.StateDirectory} (threshold {model.Threshold.ToString("G5", CultureInfo.InvariantCulture)}, {model.ExemplarCount} exemplars).");
         return Task.FromResult(0);
     }
-
-    public static AnomalyModel Train(string data, string filter, string? exemplarFilter, int windowSize, double budget, int epochs,
-        TextWriter log, CancellationToken cancellation)
-    {
-        RecordingFeatures normal = RecordingFeatures.Read(data, filter, windowSize);
-        float[]? exemplars = null;
-        if (exemplarFilter is not null)
-        {
-            RecordingFeatures faults = RecordingFeatures.Read(data, exemplarFilter, windowSize);
-            if (faults.Config != normal.Config) throw new UsageException("--exemplars selects recordings of another kind than --filter.");
-            exemplars = ExcludeStandstill(faults);
-        }
-        log.WriteLine($"training on {normal.Count} windows ({normal.Size} features each){(exemplars is null ? "" : $", {exemplars.Length / normal.Size} fault exemplars")}");
-        var options = new AnomalyTrainingOptions
-        {
-            FalseAlarmBudget = budget,
-            Training = new AnomalyTrainingOptions().Training with { Epochs = epochs },
-        };
-        return AnomalyTrainer.TrainBase(normal.Features, normal.Count, normal.Config, options, cancellation: cancellation, exemplars: exemplars);
-    }
-
-    public static AnomalyModel TrainClassifier(string data, string filter, string field, string normalValue, int windowSize, double budget,
-        int epochs, TextWriter log, CancellationToken cancellation)
-    {
-        RecordingFeatures frames = RecordingFeatures.Read(data, filter, windowSize);
-        string Class(int i) => frames.Origins[i].Recording.Text(field) ?? throw new UsageException($"recording {frames.Origins[i].Recording.File} has no '{field}'.");
-        string[] classes = [.. Enumerable.Range(0, frames.Count).Select(Class).Distinct().Order(StringComparer.Ordinal)];
-        int normal = Array.IndexOf(classes, normalValue);
-        if (normal < 0 || classes.Length < 2)
-            throw new UsageException($"--classes {field} needs '{normalValue}' and at least one other value among the selected recordings (found {string.Join(", ", classes)}).");
-        // A faulty machine standing still looks normal: such frames teach the classifier nothing about the fault.
-        int[] rows = [.. Enumerable.Range(0, frames.Count).Where(i => Class(i) == normalValue || frames.Origins[i].Speed != "o")];
-        float[] features = [.. rows.SelectMany(i => frames.Row(i).ToArray())];
-        int[] labels = [.. rows.Select(i => Array.IndexOf(classes, Class(i)))];
-        log.WriteLine($"training a classifier on {rows.Length} windows of {classes.Length} classes ({string.Join(", ", classes)})");
-        var options = new AnomalyTrainingOptions
-        {
-            FalseAlarmBudget = budget,
-            Training = new AnomalyTrainingOptions().Training with { Epochs = epochs },
-        };
-        return AnomalyTrainer.TrainClassifier(features, rows.Length, labels, ModelHead.Classifier(classes, normal), frames.Config, options, cancellation: cancellation);
-    }
-
-    /// <summary>Fault frames where the machine stands still (speed o) look normal; they are not exemplars of the fault.</summary>
-    public static float[] ExcludeStandstill(RecordingFeatures frames) =>
-        [.. Enumerable.Range(0, frames.Count).Where(i => frames.Origins[i].Speed != "o").SelectMany(i => frames.Row(i).ToArray())];
 }

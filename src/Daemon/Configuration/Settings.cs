@@ -1,120 +1,129 @@
 namespace SensorOdl.Daemon.Configuration;
 
-// The configuration sections of CONTRACT §2, bound from appsettings.json, /etc/sensorodl/sensorodl.json,
+// The configuration sections of docs/CONTRACT.md §2, bound from appsettings.json, /etc/sensorodl/sensorodl.json,
 // --config FILE, SENSORODL_Section__Key variables and --Section:Key=value, later sources winning.
 
-public sealed class DeviceSettings
+public sealed record DeviceSettings
 {
-    public string Id { get; set; } = "";
+    public string Id { get; init; } = "";
 }
 
-public sealed class MqttSettings
+public sealed record MqttSettings
 {
-    public string Uri { get; set; } = "";
-    public string? Username { get; set; }
-    public string? PasswordFile { get; set; }
-    public string? CaFile { get; set; }
-    public string? ClientCertFile { get; set; }
-    public string? ClientKeyFile { get; set; }
-    public string TopicPrefix { get; set; } = "sensorodl";
-    public double TelemetryIntervalSeconds { get; set; } = 1;
+    public string Uri { get; init; } = "";
+    public string? Username { get; init; }
+    public string? PasswordFile { get; init; }
+    public string? CaFile { get; init; }
+    public string? ClientCertFile { get; init; }
+    public string? ClientKeyFile { get; init; }
+    public string TopicPrefix { get; init; } = "sensorodl";
+    public double TelemetryIntervalSeconds { get; init; } = 1;
     /// <summary>Outbound queue bound (events and replies held while the broker is away).</summary>
-    public int QueueLimit { get; set; } = 10_000;
+    public int QueueLimit { get; init; } = 10_000;
 }
 
-public sealed class ReplaySection
+public sealed record ReplaySection
 {
-    public string? Data { get; set; }
-    public string? Filter { get; set; }
-    public double Speed { get; set; } = 1;
-    public bool Loop { get; set; }
+    public string? Data { get; init; }
+    public string? Filter { get; init; }
+    public double Speed { get; init; } = 1;
+    public bool Loop { get; init; }
 }
 
-public sealed class AmbientSection
+public sealed record AmbientSection
 {
-    public string? Kind { get; set; }
-    public int Bus { get; set; } = 1;
-    public string? Address { get; set; }
-    public double IntervalSeconds { get; set; } = 60;
+    public string? Kind { get; init; }
+    public int Bus { get; init; } = 1;
+    public string? Address { get; init; }
+    public double IntervalSeconds { get; init; } = 60;
 }
 
-public sealed class SensorSection
+public sealed record SensorSection
 {
-    public string Kind { get; set; } = "simulated";
-    public int Bus { get; set; } = 1;
-    public string? Address { get; set; }
-    public int ChipSelect { get; set; }
-    public double SampleRateHz { get; set; }
-    public int WindowSize { get; set; } = 1024;
-    public ReplaySection Replay { get; set; } = new();
-    public AmbientSection Ambient { get; set; } = new();
+    public string Kind { get; init; } = "simulated";
+    public int Bus { get; init; } = 1;
+    public string? Address { get; init; }
+    public int ChipSelect { get; init; }
+    public double SampleRateHz { get; init; }
+    public int WindowSize { get; init; } = 1024;
+    public ReplaySection Replay { get; init; } = new();
+    public AmbientSection Ambient { get; init; } = new();
     /// <summary>Simulated machine: seed, and time factor (1 = real time, 0 = as fast as possible).</summary>
-    public int Seed { get; set; } = 1;
-    public double Speed { get; set; } = 1;
+    public int Seed { get; init; } = 1;
+    public double Speed { get; init; } = 1;
 }
 
-public sealed class ModelSection
+public sealed record ModelSection
 {
-    public string? Path { get; set; }
+    public string? Path { get; init; }
 }
 
-public sealed class AnomalySettings
+public sealed record AnomalySettings
 {
-    public double FalseAlarmBudget { get; set; } = 0.01;
-    public int RaiseAfter { get; set; } = 3;
-    public int Window { get; set; } = 5;
-    public int ClearAfter { get; set; } = 5;
+    public double FalseAlarmBudget { get; init; } = 0.01;
+    public int RaiseAfter { get; init; } = 3;
+    public int Window { get; init; } = 5;
+    public int ClearAfter { get; init; } = 5;
 }
 
-public sealed class DriftSection
+public sealed record DriftSection
 {
-    public int Window { get; set; } = 60;
-    public double Level { get; set; } = 0.5;
-    public int Persistence { get; set; } = 30;
+    public int Window { get; init; } = 60;
+    public double Level { get; init; } = 0.5;
+    public int Persistence { get; init; } = 30;
 }
 
-public sealed class AdaptationSettings
+/// <summary>What drift does: adapt on its own, wait for an operator's retrain, or nothing.</summary>
+public enum AdaptationMode
 {
-    public string Mode { get; set; } = "auto";
-    public string Method { get; set; } = "skip2-lora-q4";
-    public int Rank { get; set; } = 4;
-    public int Epochs { get; set; } = 30;
-    public double LearningRate { get; set; } = 0.002;
-    public int BatchSize { get; set; } = 16;
-    public int MinSamples { get; set; } = 120;
-    public double MinIntervalMinutes { get; set; } = 10;
-    public double MinFaultRecall { get; set; } = 0.9;
+    Auto,
+    Confirm,
+    Off,
 }
 
-public sealed class StorageSettings
+/// <summary>Defaults come from <see cref="AdaptationDefaults"/> in Learning: one source for the daemon and the library.</summary>
+public sealed record AdaptationSettings
 {
-    public string? StateDir { get; set; }
-    public int KeepVersions { get; set; } = 20;
-    public int EventRetentionDays { get; set; } = 30;
+    public AdaptationMode Mode { get; init; } = AdaptationMode.Auto;
+    public string Method { get; init; } = "skip2-lora-q4";
+    public int Rank { get; init; } = 4;
+    public int Epochs { get; init; } = 30;
+    public double LearningRate { get; init; } = 0.002;
+    public int BatchSize { get; init; } = 16;
+    public int MinSamples { get; init; } = 120;
+    public double MinIntervalMinutes { get; init; } = 10;
+    public double MinFaultRecall { get; init; } = 0.9;
+}
+
+public sealed record StorageSettings
+{
+    public string? StateDir { get; init; }
+    public int KeepVersions { get; init; } = 20;
+    public int EventRetentionDays { get; init; } = 30;
     /// <summary>Windows kept in the sample store (labelled ones are pinned and not counted).</summary>
-    public int SampleCapacity { get; set; } = 2000;
+    public int SampleCapacity { get; init; } = 2000;
     /// <summary>At most one window per this many seconds of data enters the sample store (SD-card wear).</summary>
-    public double SampleIntervalSeconds { get; set; } = 1;
+    public double SampleIntervalSeconds { get; init; } = 1;
 }
 
-public sealed class SecuritySettings
+public sealed record SecuritySettings
 {
-    public string? CommandKeyFile { get; set; }
-    public bool AllowUnsignedButton { get; set; }
+    public string? CommandKeyFile { get; init; }
+    public bool AllowUnsignedButton { get; init; }
 }
 
-/// <summary>Every section, validated once at start.</summary>
-public sealed class DaemonSettings
+/// <summary>Every section, validated once at start; immutable (a runtime change swaps a new snapshot in <see cref="LiveSettings"/>).</summary>
+public sealed record DaemonSettings
 {
-    public DeviceSettings Device { get; set; } = new();
-    public MqttSettings Mqtt { get; set; } = new();
-    public SensorSection Sensor { get; set; } = new();
-    public ModelSection Model { get; set; } = new();
-    public AnomalySettings Anomaly { get; set; } = new();
-    public DriftSection Drift { get; set; } = new();
-    public AdaptationSettings Adaptation { get; set; } = new();
-    public StorageSettings Storage { get; set; } = new();
-    public SecuritySettings Security { get; set; } = new();
+    public DeviceSettings Device { get; init; } = new();
+    public MqttSettings Mqtt { get; init; } = new();
+    public SensorSection Sensor { get; init; } = new();
+    public ModelSection Model { get; init; } = new();
+    public AnomalySettings Anomaly { get; init; } = new();
+    public DriftSection Drift { get; init; } = new();
+    public AdaptationSettings Adaptation { get; init; } = new();
+    public StorageSettings Storage { get; init; } = new();
+    public SecuritySettings Security { get; init; } = new();
 
     public string DeviceId => string.IsNullOrWhiteSpace(Device.Id) ? System.Net.Dns.GetHostName() : Device.Id;
 

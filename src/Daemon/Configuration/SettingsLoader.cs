@@ -1,6 +1,6 @@
+using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
-using SensorOdl.Daemon.Cli;
 using SensorOdl.Learning.FineTuning;
 
 namespace SensorOdl.Daemon.Configuration;
@@ -8,23 +8,27 @@ namespace SensorOdl.Daemon.Configuration;
 /// <summary>A setting that cannot work: one line naming the key and the problem.</summary>
 public sealed class ConfigurationException(string message) : Exception(message);
 
-/// <summary>Builds the layered configuration of CONTRACT §2 and validates it.</summary>
+/// <summary>
+/// Builds the layered configuration of docs/CONTRACT.md §2 — appsettings.json beside the binary,
+/// /etc/sensorodl/sensorodl.json, a configuration file, SENSORODL_Section__Key variables, then
+/// Section:Key overrides, later sources winning — and validates it into <see cref="DaemonSettings"/>.
+/// </summary>
 public static partial class SettingsLoader
 {
     public const string EtcFile = "/etc/sensorodl/sensorodl.json";
 
-    public static IConfigurationRoot Build(ParsedArguments arguments, string? etcFile = EtcFile)
+    public static IConfigurationRoot Build(IEnumerable<KeyValuePair<string, string>> overrides, string? configFile = null, string? etcFile = EtcFile)
     {
         var builder = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
         if (etcFile is not null) builder.AddJsonFile(etcFile, optional: true, reloadOnChange: false);
-        if (arguments.String("config") is { } configFile)
+        if (configFile is not null)
         {
-            if (!File.Exists(configFile)) throw new UsageException($"--config {configFile}: no such file.");
+            if (!File.Exists(configFile)) throw new ConfigurationException($"configuration file {configFile}: no such file.");
             builder.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
         }
         builder.AddEnvironmentVariables("SENSORODL_");
-        builder.AddInMemoryCollection(arguments.ConfigurationOverrides.Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
+        builder.AddInMemoryCollection(overrides.Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
         return builder.Build();
     }
 
@@ -38,7 +42,10 @@ public static partial class SettingsLoader
         catch (InvalidOperationException e)
         {
             Match key = ConfigKey().Match(e.Message);
-            throw new ConfigurationException(key.Success ? $"{key.Groups[1].Value}: '{configuration[key.Groups[1].Value]}' is not a valid value." : e.Message);
+            if (!key.Success) throw new ConfigurationException(e.Message);
+            string path = key.Groups[1].Value;
+            string allowed = EnumAt(path) is { } names ? $" is not one of {string.Join(", ", names)}" : " is not a valid value";
+            throw new ConfigurationException($"{path}: '{configuration[path]}'{allowed}.");
         }
         catch (InvalidDataException e) { throw new ConfigurationException($"configuration file: {e.Message}"); }
         Validate(settings);
@@ -47,6 +54,19 @@ public static partial class SettingsLoader
 
     [GeneratedRegex("value at '([^']+)'")]
     private static partial Regex ConfigKey();
+
+    /// <summary>The lower-case names of the enum a configuration key binds to, or null when it is not an enum.</summary>
+    static IEnumerable<string>? EnumAt(string path)
+    {
+        Type type = typeof(DaemonSettings);
+        foreach (string segment in path.Split(':'))
+        {
+            PropertyInfo? property = type.GetProperty(segment, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            if (property is null) return null;
+            type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        }
+        return type.IsEnum ? Enum.GetNames(type).Select(n => n.ToLowerInvariant()) : null;
+    }
 
     static void Validate(DaemonSettings s)
     {
@@ -76,7 +96,7 @@ public static partial class SettingsLoader
         Check(s.Drift.Window >= 5, "Drift:Window", "must be at least 5.");
         Check(s.Drift.Level > 0 && s.Drift.Level < 1, "Drift:Level", "must be between 0 and 1.");
         Check(s.Drift.Persistence >= 1, "Drift:Persistence", "must be at least 1.");
-        Check(s.Adaptation.Mode is "auto" or "confirm" or "off", "Adaptation:Mode", $"'{s.Adaptation.Mode}' is not auto, confirm or off.");
+        Check(Enum.IsDefined(s.Adaptation.Mode), "Adaptation:Mode", $"'{s.Adaptation.Mode}' is not auto, confirm or off.");
         Check(FineTuneMethods.IsKnown(s.Adaptation.Method), "Adaptation:Method", $"'{s.Adaptation.Method}' is not one of {string.Join(", ", FineTuneMethods.Names)}.");
         Check(s.Adaptation.Rank is >= 1 and <= 64, "Adaptation:Rank", "must be between 1 and 64.");
         Check(s.Adaptation.Epochs is >= 1 and <= 1000, "Adaptation:Epochs", "must be between 1 and 1000.");

@@ -17,9 +17,10 @@ namespace SensorOdl.Daemon.Host;
 /// <summary>
 /// `sensorodl run`: opens the state, the sensor and the broker link, publishes `online` and `starting`,
 /// selects the model, then runs the sensor loop on its own thread and the MQTT loops beside it. Ready for
-/// systemd means all of that is up; the watchdog is petted only while windows keep flowing.
+/// systemd means all of that is up; the watchdog is petted while the sensor loop keeps turning (every read counts, a failed one too).
 /// </summary>
-public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, SystemdNotifier notifier, ILogger<DaemonRuntime> log) : IHostedService
+public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, SystemdNotifier notifier, SystemdLifecycle lifecycle, TimeProvider time,
+    ILogger<DaemonRuntime> log) : IHostedService
 {
     readonly CancellationTokenSource _stopping = new();
     readonly List<Task> _loops = [];
@@ -32,37 +33,37 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
     long _loopIterations;
     long _lastDataBits; // the last window's data-clock time, as double bits: read by the command thread, torn-free on 32-bit ARM
 
-    public WindowMonitor? Monitor { get; private set; }
+    MonitoringPipeline? _pipeline;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var live = new LiveSettings(settings);
         string device = settings.DeviceId;
         var topics = new Topics(settings.Mqtt.TopicPrefix, device);
-        var registry = new ModelRegistry(state, settings.StateDirectory, settings.Storage.KeepVersions);
+        state.WriteFailed += e => log.LogError(e, "A state database write failed.");
+        PipelineStores stores = PipelineStores.Open(state, settings.StateDirectory, settings.Storage);
+        _samples = stores.Samples;
         var events = new EventLog(state, topics.Events, settings.Mqtt.QueueLimit);
-        _samples = new SampleStore(state, settings.Storage.SampleCapacity);
-        var seen = new SeenCommands(state, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var seen = new SeenCommands(state, time.GetUtcNow().ToUnixTimeMilliseconds());
         var sink = new EventLogSink(events, (type, fields) => log.LogInformation("event {Type} {Fields}", type, fields?.ToJsonString()));
 
         _sensor = SensorFactory.Create(ModelSelection.SensorSettingsFrom(settings));
         var vectorizer = new FeatureVectorizer(_sensor.Format);
-        var status = new DaemonStatus(device, _sensor.Kind);
+        var status = new DaemonStatus(device, _sensor.Kind, time);
 
         (string host, int port, bool tls) = await BrokerAsync(cancellationToken);
         _link = new MqttLink(settings.Mqtt, topics, host, port, tls, log);
-        _publisher = new MqttPublisher(_link, topics, status, events, registry, settings, Version);
+        _publisher = new MqttPublisher(_link, topics, status, events, stores.Registry, live, Version, time);
         _loops.Add(_link.RunAsync(_stopping.Token));
         await WaitConnectedAsync(TimeSpan.FromSeconds(3), cancellationToken); // `online` + `starting` before a first-start training
 
-        (AnomalyModel model, ModelVersionRecord record) = ModelSelection.Select(settings, registry, vectorizer, m => log.LogInformation("{Message}", m));
-        Monitor = new WindowMonitor(settings, vectorizer, model, _samples, sink, status);
-        var cache = new LiteDbForwardCacheStore(state);
-        _ = cache.PruneAsync(registry.LiveBaseHashes()); // entries of bases no kept version uses are dead weight
-        var adaptation = new AdaptationCoordinator(settings, registry, _samples, sink, status, cache, Monitor);
-        var handlers = new CommandHandlers(settings, status, registry, _samples, sink, Monitor, adaptation, () => BitConverter.Int64BitsToDouble(Interlocked.Read(ref _lastDataBits)));
-        var commands = new CommandProcessor(settings, topics, events, sink, handlers, seen, CommandKey());
-        Monitor.Scored += _publisher.OnScored;
-        status.SetModel(new ModelInfo(record.Version, record.Id, record.Method, record.CreatedAt), model.Threshold);
+        (AnomalyModel model, ModelVersionRecord record) = ModelSelection.Select(settings, stores.Registry, vectorizer, m => log.LogInformation("{Message}", m));
+        _pipeline = new MonitoringPipeline(live, stores, vectorizer, status, sink, time, model, record);
+        _loops.Add(Logged("pruning the forward cache", stores.ForwardCache.PruneAsync(stores.Registry.LiveBaseHashes()))); // entries of bases no kept version uses are dead weight
+        var handlers = new CommandHandlers(live, status, stores.Registry, stores.Samples, sink, _pipeline.Model, _pipeline.Adaptation,
+            () => BitConverter.Int64BitsToDouble(Interlocked.Read(ref _lastDataBits)), time);
+        var commands = new CommandProcessor(settings.Security, topics, events, sink, handlers, seen, CommandKey(), time);
+        _pipeline.Monitor.Scored += _publisher.OnScored;
         status.Started();
 
         _loops.Add(_publisher.RunStatusLoopAsync(_stopping.Token));
@@ -74,7 +75,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         if (settings.Sensor.Ambient.Kind is { Length: > 0 }) _loops.Add(AmbientLoopAsync(status, _stopping.Token));
         _sensorThread = new Thread(() => SensorLoop(sink, status)) { IsBackground = true, Name = "sensor-loop" };
         _sensorThread.Start();
-        notifier.Ready();
+        if (!lifecycle.HostNotifies) notifier.Ready();
         notifier.Status($"monitoring with model version {record.Version}");
         log.LogInformation("Monitoring {Kind} with model version {Version} ({Method}); state in {State}.", _sensor.Kind, record.Version, record.Method, settings.StateDirectory);
     }
@@ -89,7 +90,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
             try { result = _sensor.Read(frame, _stopping.Token); }
             catch (OperationCanceledException) { break; }
             Interlocked.Increment(ref _loopIterations);
-            long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            long now = time.GetUtcNow().ToUnixTimeMilliseconds();
             if (result == SensorReadResult.EndOfData)
             {
                 log.LogInformation("The replay has ended; scoring stops, the daemon keeps answering commands.");
@@ -105,7 +106,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
             }
             if (!nowHealthy) continue;
             Interlocked.Exchange(ref _lastDataBits, BitConverter.DoubleToInt64Bits(frame.TimestampS));
-            try { Monitor!.Process(frame); }
+            try { _pipeline!.Process(frame); }
             catch (Exception e) { log.LogError(e, "Window {Sequence} could not be processed.", frame.Sequence); }
         }
     }
@@ -133,7 +134,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         while (await timer.WaitForNextTickAsync(cancellation))
         {
             await _samples!.FlushAsync();
-            await events.PruneAsync(settings.Storage.EventRetentionDays, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            await events.PruneAsync(settings.Storage.EventRetentionDays, time.GetUtcNow().ToUnixTimeMilliseconds());
         }
     }
 
@@ -156,6 +157,13 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
                 : new JsonObject { ["kind"] = ambient.Kind, ["error"] = ambient.Health.Reason });
         }
         while (await timer.WaitForNextTickAsync(cancellation));
+    }
+
+    /// <summary>A one-off background task whose failure is logged rather than lost.</summary>
+    async Task Logged(string what, Task task)
+    {
+        try { await task; }
+        catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "Failed {What}.", what); }
     }
 
     async Task<(string Host, int Port, bool Tls)> BrokerAsync(CancellationToken cancellation)
@@ -187,7 +195,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        notifier.Stopping();
+        if (!lifecycle.HostNotifies) notifier.Stopping();
         _stopping.Cancel();
         _sensorThread?.Join(TimeSpan.FromSeconds(5));
         if (_samples is not null) await _samples.FlushAsync();

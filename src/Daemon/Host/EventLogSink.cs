@@ -10,6 +10,6 @@ public sealed class EventLogSink(EventLog log, Action<string, JsonObject?>? echo
     public void Emit(string type, long ts, JsonObject? fields = null)
     {
         echo?.Invoke(type, fields);
-        log.AppendAsync(type, ts, fields);
+        log.Append(type, ts, fields);
     }
 }

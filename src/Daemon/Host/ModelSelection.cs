@@ -1,8 +1,8 @@
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
+using SensorOdl.Daemon.Training;
 using SensorOdl.Drivers.Sensors;
-using SensorOdl.Drivers.Simulation;
 using SensorOdl.Learning.Anomaly;
 using SensorOdl.Learning.FineTuning;
 using SensorOdl.Learning.Models;
@@ -10,14 +10,12 @@ using SensorOdl.Learning.Models;
 namespace SensorOdl.Daemon.Host;
 
 /// <summary>
-/// Which model runs (CONTRACT §1): the registry's active version, else Model:Path (imported as a version),
+/// Which model runs (docs/CONTRACT.md §1): the registry's active version, else Model:Path (imported as a version),
 /// else — simulated sensor only — a base trained for the simulated machine on first start. A model trained on
 /// another feature transform than the sensor gives is refused with one line.
 /// </summary>
 public static class ModelSelection
 {
-    public const int BootstrapWindows = 600;
-
     public static (AnomalyModel Model, ModelVersionRecord Record) Select(DaemonSettings settings, ModelRegistry registry,
         FeatureVectorizer vectorizer, Action<string> log)
     {
@@ -40,25 +38,9 @@ public static class ModelSelection
         }
         if (settings.Sensor.Kind != "simulated")
             throw new ConfigurationException("no model: the registry is empty and Model:Path is not set; train one with 'sensorodl train' first.");
-        log($"No model yet: training a base for the simulated machine on {BootstrapWindows} windows.");
-        AnomalyModel trained = TrainForSimulation(settings, vectorizer);
-        return (trained, registry.AddBase(trained, "trained for the simulated machine on first start", BootstrapWindows));
-    }
-
-    /// <summary>A base fitted to the default (stationary) simulated machine, on windows from its own noise seed.</summary>
-    public static AnomalyModel TrainForSimulation(DaemonSettings settings, FeatureVectorizer vectorizer, int windows = BootstrapWindows)
-    {
-        using var machine = new SimulatedMachineSensor(new SimulationSettings(
-            vectorizer.Format.SampleRateHz, vectorizer.Format.Length, Seed: settings.Sensor.Seed + 1000, Speed: 0));
-        SensorFrame frame = machine.CreateFrame();
-        var features = new float[windows * vectorizer.Size];
-        for (int w = 0; w < windows; w++)
-        {
-            machine.Read(frame);
-            vectorizer.Extract(frame, features.AsSpan(w * vectorizer.Size, vectorizer.Size));
-        }
-        return AnomalyTrainer.TrainBase(features, windows, vectorizer.Config,
-            new AnomalyTrainingOptions { FalseAlarmBudget = settings.Anomaly.FalseAlarmBudget });
+        log($"No model yet: training a base for the simulated machine on {BaseModelTraining.SimulatedMachineWindows} windows.");
+        AnomalyModel trained = BaseModelTraining.ForSimulatedMachine(vectorizer, settings.Sensor.Seed, settings.Anomaly.FalseAlarmBudget);
+        return (trained, registry.AddBase(trained, "trained for the simulated machine on first start", BaseModelTraining.SimulatedMachineWindows));
     }
 
     public static SensorSettings SensorSettingsFrom(DaemonSettings settings) => new()

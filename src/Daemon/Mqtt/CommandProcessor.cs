@@ -16,27 +16,26 @@ using SensorOdl.Learning.FineTuning;
 namespace SensorOdl.Daemon.Mqtt;
 
 /// <summary>
-/// Operator commands (CONTRACT §3): parse, authenticate (HMAC-SHA256 in the user property `sig`, ±5 min,
+/// Operator commands (docs/CONTRACT.md §3): parse, authenticate (HMAC-SHA256 in the user property `sig`, ±5 min,
 /// ids not seen in 24 h), execute, and reply — on the MQTT 5 response topic with its correlation data, else on
 /// {p}/{id}/reply — through the durable outbound queue. Every refusal also raises `command_rejected`.
 /// </summary>
 public sealed partial class CommandProcessor(
-    DaemonSettings settings,
+    SecuritySettings security,
     Topics topics,
     EventLog events,
     IEventSink eventSink,
     CommandHandlers handlers,
     SeenCommands seen,
-    byte[]? commandKey)
+    byte[]? commandKey,
+    TimeProvider time)
 {
     public const int MaxPayloadBytes = 64 * 1024;
     static readonly TimeSpan ClockWindow = TimeSpan.FromMinutes(5);
 
-    public Func<long> WallClockMs { get; init; } = () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-
     public async Task HandleAsync(MqttApplicationMessage message)
     {
-        long now = WallClockMs();
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         string replyTopic = string.IsNullOrEmpty(message.ResponseTopic) ? topics.Reply : message.ResponseTopic;
         byte[]? correlation = message.CorrelationData is { Length: > 0 } c ? c : null;
         string? id = null;
@@ -47,7 +46,7 @@ public sealed partial class CommandProcessor(
             id = RecoverId(message.Payload.Slice(0, Math.Min(length, MaxPayloadBytes)).ToArray());
             if (length > MaxPayloadBytes) throw new CommandError("bad_json", $"command payload of {length} bytes is over the {MaxPayloadBytes}-byte limit");
             byte[] payload = message.Payload.ToArray();
-            bool button = settings.Security.AllowUnsignedButton && payload.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(HomeAssistantDiscovery.ButtonPayload));
+            bool button = security.AllowUnsignedButton && payload.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(HomeAssistantDiscovery.ButtonPayload));
             if (commandKey is not null && !button) CheckSignature(message, payload);
 
             JsonObject request = Parse(payload);
@@ -120,142 +119,4 @@ public sealed partial class CommandProcessor(
 
     [GeneratedRegex("\"id\"\\s*:\\s*\"([^\"\\\\]{1,128})\"")]
     private static partial Regex IdPattern();
-}
-
-/// <summary>The command verbs themselves.</summary>
-public sealed class CommandHandlers(
-    DaemonSettings settings,
-    DaemonStatus status,
-    ModelRegistry registry,
-    SampleStore samples,
-    IEventSink events,
-    WindowMonitor monitor,
-    AdaptationCoordinator adaptation,
-    Func<double> dataClockS)
-{
-    public Func<long> WallClockMs { get; init; } = () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-
-    public async Task<JsonNode> ExecuteAsync(string command, JsonObject args) => command switch
-    {
-        "status" => status.ToJson(WallClockMs()),
-        "retrain" => Retrain(args),
-        "rollback" => Rollback(args),
-        "label" => await Label(args),
-        "pause" => Pause(true),
-        "resume" => Pause(false),
-        "set" => Set(args),
-        _ => throw new CommandError("unknown_command", $"unknown command '{command}'; use status, retrain, rollback, label, pause, resume or set"),
-    };
-
-    JsonNode Retrain(JsonObject args)
-    {
-        Only(args, "method", "epochs", "samples");
-        string? method = OptionalString(args, "method");
-        if (method is not null && !FineTuneMethods.IsKnown(method)) throw CommandError.BadArgs($"'method' must be one of {string.Join(", ", FineTuneMethods.Names)}");
-        int? epochs = OptionalInt(args, "epochs", 1, 1000);
-        int? count = OptionalInt(args, "samples", 16, settings.Storage.SampleCapacity);
-        (string? job, RetrainRefusal refusal) = adaptation.RequestRetrain(method, epochs, count, dataClockS());
-        return refusal switch
-        {
-            RetrainRefusal.Busy => throw new CommandError("busy", "a retrain is already running"),
-            RetrainRefusal.RateLimited => throw new CommandError("rate_limited", $"at most one retrain per {settings.Adaptation.MinIntervalMinutes} minutes (Adaptation:MinIntervalMinutes)"),
-            _ => new JsonObject { ["job"] = job },
-        };
-    }
-
-    JsonNode Rollback(JsonObject args)
-    {
-        Only(args, "version");
-        int version = OptionalInt(args, "version", 1, int.MaxValue) ?? throw CommandError.BadArgs("'version' is required");
-        ModelVersionRecord record = registry.Get(version) is { Retired: false } r ? r : throw new CommandError("not_found", $"there is no model version {version}");
-        if (status.State is States.Training or States.Validating) throw new CommandError("busy", "a retrain is running; roll back when it ends");
-        int from = status.Model?.Version ?? 0;
-        var model = registry.Load(record, new FineTuneOptions());
-        registry.Activate(version);
-        monitor.SwapModel(model, new ModelInfo(record.Version, record.Id, record.Method, record.CreatedAt));
-        adaptation.ResetEpisode();
-        status.SetModel(new ModelInfo(record.Version, record.Id, record.Method, record.CreatedAt), model.Threshold);
-        events.Emit("model_rolled_back", WallClockMs(), new JsonObject { ["version"] = version, ["fromVersion"] = from, ["id"] = record.Id });
-        return new JsonObject { ["version"] = version, ["fromVersion"] = from };
-    }
-
-    async Task<JsonNode> Label(JsonObject args)
-    {
-        Only(args, "from", "to", "label");
-        long from = OptionalLong(args, "from") ?? throw CommandError.BadArgs("'from' (ms) is required");
-        long to = OptionalLong(args, "to") ?? throw CommandError.BadArgs("'to' (ms) is required");
-        if (to < from) throw CommandError.BadArgs("'to' is before 'from'");
-        string label = OptionalString(args, "label") ?? throw CommandError.BadArgs("'label' is required");
-        if (label is not ("fault" or "normal")) throw CommandError.BadArgs("'label' must be fault or normal");
-        int count = await samples.LabelAsync(from, to, label);
-        return new JsonObject { ["labelled"] = count, ["label"] = label, ["from"] = from, ["to"] = to };
-    }
-
-    JsonNode Pause(bool paused)
-    {
-        status.SetPaused(paused);
-        return new JsonObject { ["state"] = status.State };
-    }
-
-    JsonNode Set(JsonObject args)
-    {
-        Only(args, "key", "value");
-        string key = OptionalString(args, "key") ?? throw CommandError.BadArgs("'key' is required");
-        JsonNode value = args["value"] ?? throw CommandError.BadArgs("'value' is required");
-        switch (key)
-        {
-            case "Adaptation:Mode":
-                string mode = value is JsonValue v && v.TryGetValue(out string? m) ? m : "";
-                if (mode is not ("auto" or "confirm" or "off")) throw CommandError.BadArgs("Adaptation:Mode must be auto, confirm or off");
-                adaptation.Mode = settings.Adaptation.Mode = mode;
-                break;
-            case "Anomaly:FalseAlarmBudget":
-                double budget = Number(value, key);
-                if (!(budget > 0 && budget < 0.5)) throw CommandError.BadArgs("Anomaly:FalseAlarmBudget must be between 0 and 0.5");
-                settings.Anomaly.FalseAlarmBudget = budget;
-                break;
-            case "Mqtt:TelemetryIntervalSeconds":
-                double interval = Number(value, key);
-                if (!(interval >= 0) || double.IsInfinity(interval)) throw CommandError.BadArgs("Mqtt:TelemetryIntervalSeconds must be 0 or more");
-                settings.Mqtt.TelemetryIntervalSeconds = interval;
-                break;
-            default:
-                throw CommandError.BadArgs($"'{key}' cannot be set; use Adaptation:Mode, Anomaly:FalseAlarmBudget or Mqtt:TelemetryIntervalSeconds");
-        }
-        return new JsonObject { ["key"] = key, ["value"] = value.DeepClone() };
-    }
-
-    static void Only(JsonObject args, params string[] allowed)
-    {
-        string? extra = args.Select(kv => kv.Key).FirstOrDefault(k => !allowed.Contains(k));
-        if (extra is not null) throw CommandError.BadArgs($"unknown argument '{extra}'");
-    }
-
-    static string? OptionalString(JsonObject args, string key) => args[key] switch
-    {
-        null => null,
-        JsonValue v when v.TryGetValue(out string? s) => s,
-        _ => throw CommandError.BadArgs($"'{key}' must be a string"),
-    };
-
-    static long? OptionalLong(JsonObject args, string key) => args[key] switch
-    {
-        null => null,
-        JsonValue v when v.TryGetValue(out long l) => l,
-        JsonValue v when v.TryGetValue(out double d) && d == Math.Floor(d) && Math.Abs(d) < 9e15 => (long)d,
-        _ => throw CommandError.BadArgs($"'{key}' must be a whole number"),
-    };
-
-    static int? OptionalInt(JsonObject args, string key, int min, int max)
-    {
-        long? value = OptionalLong(args, key);
-        if (value is null) return null;
-        if (value < min || value > max) throw CommandError.BadArgs($"'{key}' must be from {min} to {max}");
-        return (int)value;
-    }
-
-    static double Number(JsonNode value, string key) =>
-        value is JsonValue v && v.TryGetValue(out double d) ? d
-        : value is JsonValue s && s.TryGetValue(out string? text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed) ? parsed
-        : throw CommandError.BadArgs($"{key} needs a number");
 }

@@ -59,7 +59,6 @@ public sealed class MqttLink : IAsyncDisposable
     public ChannelReader<MqttApplicationMessage> Inbound => _inbound.Reader;
     /// <summary>Runs after every (re)connect: republish retained topics and discovery, flush the queue.</summary>
     public Func<CancellationToken, Task>? OnConnected { get; set; }
-    public event Action? ConnectedChanged;
 
     static void ConfigureTls(MqttClientTlsOptionsBuilder tls, MqttSettings settings)
     {
@@ -101,7 +100,6 @@ public sealed class MqttLink : IAsyncDisposable
                         throw new InvalidOperationException($"broker refused the connection: {result.ResultCode} {result.ReasonString}");
                     await SubscribeAsync(cancellation);
                     _log.LogInformation("Connected to the MQTT broker.");
-                    ConnectedChanged?.Invoke();
                     if (OnConnected is { } connected) await connected(cancellation);
                     delay = TimeSpan.FromMilliseconds(250);
                 }
@@ -110,7 +108,6 @@ public sealed class MqttLink : IAsyncDisposable
             catch (Exception e) when (!cancellation.IsCancellationRequested)
             {
                 _log.LogWarning("MQTT: {Message}; retrying in {Delay:F1} s.", Describe(e), delay.TotalSeconds);
-                ConnectedChanged?.Invoke();
                 // Full jitter, so a fleet that lost the broker together does not come back in step.
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * delay.TotalMilliseconds + 100), cancellation).ContinueWith(_ => { });
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 30_000));

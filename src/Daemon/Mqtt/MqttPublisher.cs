@@ -19,14 +19,16 @@ public sealed class MqttPublisher
     readonly DaemonStatus _status;
     readonly EventLog _events;
     readonly ModelRegistry _registry;
-    readonly DaemonSettings _settings;
+    readonly LiveSettings _settings;
+    readonly TimeProvider _time;
     readonly string _version;
     readonly SemaphoreSlim _outboxSignal = new(0);
     readonly SemaphoreSlim _statusSignal = new(0);
-    (WindowResult Result, long Ts)? _latest;
+    TelemetrySample? _latest; // written by the pipeline thread, read by the telemetry loop: one immutable reference
     long _lastTelemetryMs;
 
-    public MqttPublisher(MqttLink link, Topics topics, DaemonStatus status, EventLog events, ModelRegistry registry, DaemonSettings settings, string version)
+    public MqttPublisher(MqttLink link, Topics topics, DaemonStatus status, EventLog events, ModelRegistry registry, LiveSettings settings,
+        string version, TimeProvider time)
     {
         _link = link;
         _topics = topics;
@@ -34,13 +36,14 @@ public sealed class MqttPublisher
         _events = events;
         _registry = registry;
         _settings = settings;
+        _time = time;
         _version = version;
         events.Queued += () => Release(_outboxSignal);
         status.Changed += () => Release(_statusSignal);
         link.OnConnected = OnConnectedAsync;
     }
 
-    public Func<long> WallClockMs { get; init; } = () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     static void Release(SemaphoreSlim signal)
     {
@@ -57,7 +60,7 @@ public sealed class MqttPublisher
     }
 
     public Task PublishStatusAsync(CancellationToken cancellation) =>
-        _link.PublishAsync(Messages.Retained(_topics.Status, _status.ToJson(WallClockMs()).ToJsonString()), cancellation);
+        _link.PublishAsync(Messages.Retained(_topics.Status, _status.ToJson(NowMs).ToJsonString()), cancellation);
 
     public async Task PublishModelAsync(CancellationToken cancellation)
     {
@@ -83,14 +86,15 @@ public sealed class MqttPublisher
     }
 
     /// <summary>From the pipeline thread: remember the newest score; the telemetry loop sends it.</summary>
-    public void OnScored(WindowResult result, long ts) => _latest = (result, ts);
+    public void OnScored(WindowResult result, long ts) =>
+        Volatile.Write(ref _latest, new TelemetrySample(ts, result.Score, result.Threshold, result.Anomalous));
 
     public async Task RunStatusLoopAsync(CancellationToken cancellation)
     {
         int lastModel = -1;
         while (!cancellation.IsCancellationRequested)
         {
-            TimeSpan period = _status.State is States.Training or States.Validating ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(10);
+            TimeSpan period = _status.State is DaemonState.Training or DaemonState.Validating ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(10);
             await _statusSignal.WaitAsync(period, cancellation);
             await PublishStatusAsync(cancellation);
             int model = _status.Model?.Version ?? -1;
@@ -108,22 +112,16 @@ public sealed class MqttPublisher
     public async Task RunTelemetryLoopAsync(CancellationToken cancellation)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        (WindowResult Result, long Ts)? sent = null;
+        TelemetrySample? sent = null;
         while (await timer.WaitForNextTickAsync(cancellation))
         {
-            if (_latest is not { } latest || latest == sent || !_link.Connected) continue;
-            long now = WallClockMs();
-            if (now - _lastTelemetryMs < _settings.Mqtt.TelemetryIntervalSeconds * 1000) continue;
+            TelemetrySample? latest = Volatile.Read(ref _latest);
+            if (latest is null || ReferenceEquals(latest, sent) || !_link.Connected) continue;
+            long now = NowMs;
+            if (now - _lastTelemetryMs < _settings.Current.Mqtt.TelemetryIntervalSeconds * 1000) continue;
             _lastTelemetryMs = now;
             sent = latest;
-            var payload = new JsonObject
-            {
-                ["ts"] = latest.Ts,
-                ["score"] = Math.Round(latest.Result.Score, 6),
-                ["threshold"] = Math.Round(latest.Result.Threshold, 6),
-                ["anomaly"] = latest.Result.Anomalous,
-            };
-            await _link.PublishAsync(Messages.Telemetry(_topics.Telemetry, payload.ToJsonString()), cancellation);
+            await _link.PublishAsync(Messages.Telemetry(_topics.Telemetry, latest.ToJson()), cancellation);
         }
     }
 
@@ -151,4 +149,16 @@ public sealed class MqttPublisher
             }
         }
     }
+}
+
+/// <summary>One scored window as telemetry sends it (docs/CONTRACT.md §3); immutable, so a message never mixes two windows.</summary>
+public sealed record TelemetrySample(long Ts, float Score, float Threshold, bool Anomalous)
+{
+    public string ToJson() => new JsonObject
+    {
+        ["ts"] = Ts,
+        ["score"] = Math.Round(Score, 6),
+        ["threshold"] = Math.Round(Threshold, 6),
+        ["anomaly"] = Anomalous,
+    }.ToJsonString();
 }

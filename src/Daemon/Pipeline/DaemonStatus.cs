@@ -2,14 +2,28 @@ using System.Text.Json.Nodes;
 
 namespace SensorOdl.Daemon.Pipeline;
 
-/// <summary>The states of CONTRACT §3 status.</summary>
-public static class States
+/// <summary>The states of docs/CONTRACT.md §3 status; on the wire in lower case.</summary>
+public enum DaemonState
 {
-    public const string Starting = "starting", Monitoring = "monitoring", Drift = "drift", Collecting = "collecting",
-        Training = "training", Validating = "validating", Degraded = "degraded", Paused = "paused";
+    Starting,
+    Monitoring,
+    Drift,
+    Collecting,
+    Training,
+    Validating,
+    Degraded,
+    Paused,
 }
 
-public sealed record ModelInfo(int Version, string Id, string Method, long CreatedAt);
+public static class DaemonStateNames
+{
+    public static string ToWire(this DaemonState state) => state.ToString().ToLowerInvariant();
+}
+
+public sealed record ModelInfo(int Version, string Id, string Method, long CreatedAt)
+{
+    public static ModelInfo Of(Storage.ModelVersionRecord record) => new(record.Version, record.Id, record.Method, record.CreatedAt);
+}
 
 public sealed record TrainingInfo(double Progress, int Epoch, int Epochs, double? EtaSeconds);
 
@@ -17,12 +31,13 @@ public sealed record TrainingInfo(double Progress, int Epoch, int Epochs, double
 /// What the daemon is doing, shared between the pipeline, the adaptation job and the publisher. Writers
 /// change it under a lock; <see cref="Changed"/> fires on state changes (not on every score).
 /// </summary>
-public sealed class DaemonStatus(string device, string sensorKind)
+public sealed class DaemonStatus(string device, string sensorKind, TimeProvider? time = null)
 {
     readonly object _gate = new();
-    readonly long _startedMs = Environment.TickCount64;
-    string _state = States.Starting;
-    string _activity = States.Monitoring;
+    readonly TimeProvider _time = time ?? TimeProvider.System;
+    readonly long _started = (time ?? TimeProvider.System).GetTimestamp();
+    DaemonState _state = DaemonState.Starting;
+    DaemonState _activity = DaemonState.Monitoring;
     ModelInfo? _model;
     float _score, _threshold;
     bool _anomaly, _drift, _paused, _sensorHealthy = true;
@@ -36,7 +51,7 @@ public sealed class DaemonStatus(string device, string sensorKind)
 
     public event Action? Changed;
 
-    public string State { get { lock (_gate) return _state; } }
+    public DaemonState State { get { lock (_gate) return _state; } }
     public bool Paused { get { lock (_gate) return _paused; } }
     public ModelInfo? Model { get { lock (_gate) return _model; } }
 
@@ -53,29 +68,34 @@ public sealed class DaemonStatus(string device, string sensorKind)
     public void SetSkipped(long count, string flags) { lock (_gate) { _skipped = count; _lastBadWindow = flags; } }
     public void SetPaused(bool paused) => Update(() => _paused = paused);
     /// <summary>monitoring, collecting, training or validating: what the adaptation side is doing.</summary>
-    public void SetActivity(string activity) => Update(() => { _activity = activity; if (activity == States.Monitoring) _training = null; });
+    public void SetActivity(DaemonState activity)
+    {
+        if (activity is not (DaemonState.Monitoring or DaemonState.Collecting or DaemonState.Training or DaemonState.Validating))
+            throw new ArgumentOutOfRangeException(nameof(activity), activity, "an adaptation activity is monitoring, collecting, training or validating");
+        Update(() => { _activity = activity; if (activity == DaemonState.Monitoring) _training = null; });
+    }
     public void SetTraining(TrainingInfo? training) { lock (_gate) _training = training; }
-    public void Started() => Update(() => _state = States.Monitoring);
+    public void Started() => Update(() => _state = DaemonState.Monitoring);
 
     void Update(Action change)
     {
-        string before, after;
+        DaemonState before, after;
         lock (_gate)
         {
             before = _state;
             change();
-            if (_state != States.Starting) _state = Derive();
+            if (_state != DaemonState.Starting) _state = Derive();
             after = _state;
         }
         if (before != after) Changed?.Invoke();
     }
 
-    string Derive() =>
-        _paused ? States.Paused
-        : !_sensorHealthy ? States.Degraded
-        : _activity != States.Monitoring ? _activity
-        : _drift ? States.Drift
-        : States.Monitoring;
+    DaemonState Derive() =>
+        _paused ? DaemonState.Paused
+        : !_sensorHealthy ? DaemonState.Degraded
+        : _activity != DaemonState.Monitoring ? _activity
+        : _drift ? DaemonState.Drift
+        : DaemonState.Monitoring;
 
     public JsonObject ToJson(long ts)
     {
@@ -84,8 +104,8 @@ public sealed class DaemonStatus(string device, string sensorKind)
             return new JsonObject
             {
                 ["device"] = device,
-                ["state"] = _state,
-                ["uptimeSeconds"] = (Environment.TickCount64 - _startedMs) / 1000,
+                ["state"] = _state.ToWire(),
+                ["uptimeSeconds"] = (long)_time.GetElapsedTime(_started).TotalSeconds,
                 ["model"] = _model is null ? null : new JsonObject { ["version"] = _model.Version, ["id"] = _model.Id, ["method"] = _model.Method, ["createdAt"] = _model.CreatedAt },
                 ["anomaly"] = new JsonObject { ["score"] = Finite(_score), ["threshold"] = Finite(_threshold), ["active"] = _anomaly },
                 ["drift"] = new JsonObject { ["detected"] = _drift, ["statistic"] = Math.Round(_driftStatistic, 4), ["threshold"] = _driftLevel, ["since"] = _driftSince },

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using SensorOdl.Daemon.Adaptation;
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Storage;
 using SensorOdl.Drivers.Features;
@@ -14,77 +13,93 @@ public readonly record struct WindowResult(bool Scored, float Score, float Thres
 
 /// <summary>
 /// The per-window pipeline: features → score with the active model → k-of-n anomaly state → drift detector →
-/// sample store → status and events. Runs on one thread (the sensor loop); a new model from the adaptation
-/// job or a rollback is handed over through <see cref="SwapModel"/> and takes effect at the next window.
+/// sample store → status and events, then the observers. Runs on one thread (the sensor loop); a model
+/// activated elsewhere (promotion, rollback) is picked up at the next window.
 /// </summary>
 public sealed class WindowMonitor
 {
-    readonly DaemonSettings _settings;
+    readonly LiveSettings _settings;
     readonly FeatureVectorizer _vectorizer;
+    readonly ActiveModel _active;
     readonly SampleStore _samples;
     readonly IEventSink _events;
     readonly DaemonStatus _status;
+    readonly TimeProvider _time;
     readonly float[] _features;
     readonly AnomalyRule _rule;
     readonly DriftDetector _drift;
-    AnomalyModel _model;
-    (AnomalyModel Model, ModelInfo Info)? _pendingSwap;
+    readonly List<IWindowObserver> _observers = [];
+    ModelInUse _scoring;
     double _lastSampleS = double.NegativeInfinity;
     long _scored, _skipped;
 
-    public WindowMonitor(DaemonSettings settings, FeatureVectorizer vectorizer, AnomalyModel model, SampleStore samples,
-        IEventSink events, DaemonStatus status)
+    public WindowMonitor(LiveSettings settings, FeatureVectorizer vectorizer, ActiveModel active, SampleStore samples,
+        IEventSink events, DaemonStatus status, TimeProvider time)
     {
         _settings = settings;
         _vectorizer = vectorizer;
-        _model = model;
+        _active = active;
         _samples = samples;
         _events = events;
         _status = status;
+        _time = time;
         _features = new float[vectorizer.Size];
-        _rule = new AnomalyRule(settings.Anomaly.RaiseAfter, settings.Anomaly.Window, settings.Anomaly.ClearAfter);
-        _drift = new DriftDetector(new DriftSettings { Window = settings.Drift.Window, Level = settings.Drift.Level, Persistence = settings.Drift.Persistence }, model.Threshold);
+        DaemonSettings s = settings.Current;
+        _rule = new AnomalyRule(s.Anomaly.RaiseAfter, s.Anomaly.Window, s.Anomaly.ClearAfter);
+        _scoring = active.Current;
+        _drift = new DriftDetector(new DriftSettings { Window = s.Drift.Window, Level = s.Drift.Level, Persistence = s.Drift.Persistence }, _scoring.Model.Threshold);
     }
 
-    /// <summary>Set once wiring is done: drift and collected windows drive adaptation.</summary>
-    public AdaptationCoordinator? Adaptation { get; set; }
-    public AnomalyModel Model => Volatile.Read(ref _model);
     public long WindowsScored => Interlocked.Read(ref _scored);
     /// <summary>Windows from the start of streaming to the drift declaration (−1 before).</summary>
     public long DriftDelayWindows { get; private set; } = -1;
-    public Func<long> WallClockMs { get; init; } = () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    /// <summary>Raised after every scored window (telemetry).</summary>
+    /// <summary>Raised after every scored window (telemetry), with the wall-clock time in Unix ms.</summary>
     public event Action<WindowResult, long>? Scored;
 
-    public void SwapModel(AnomalyModel model, ModelInfo info)
-    {
-        lock (_features) _pendingSwap = (model, info);
-    }
+    public void Observe(IWindowObserver observer) => _observers.Add(observer);
 
     public WindowResult Process(SensorFrame frame)
     {
-        ApplyPendingSwap();
+        PickUpActivatedModel();
         if (_status.Paused) return default;
+        AnomalyModel model = _scoring.Model;
         WindowFlags flags = _vectorizer.Extract(frame, _features);
         if (!flags.IsUsable())
         {
             _status.SetSkipped(Interlocked.Increment(ref _skipped), flags.ToString());
-            return new WindowResult(false, float.NaN, _model.Threshold, false, flags, -1);
+            return new WindowResult(false, float.NaN, model.Threshold, false, flags, -1);
         }
 
-        long now = WallClockMs();
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         double dataS = frame.TimestampS;
-        float score = _model.Score(_features);
+        float score = model.Score(_features);
         if (!float.IsFinite(score)) score = float.MaxValue; // a window the model cannot reconstruct at all is anomalous
-        bool anomalous = score > _model.Threshold;
+        bool anomalous = score > model.Threshold;
         if (_rule.Observe(anomalous))
         {
             _status.SetAnomaly(_rule.Active);
-            _events.Emit(_rule.Active ? "anomaly" : "anomaly_cleared", now, new JsonObject { ["score"] = Round(score), ["threshold"] = Round(_model.Threshold) });
+            _events.Emit(_rule.Active ? "anomaly" : "anomaly_cleared", now, new JsonObject { ["score"] = Round(score), ["threshold"] = Round(model.Threshold) });
         }
         else _status.SetScore(score, _rule.Active);
 
+        bool driftDeclared = ObserveDrift(score, dataS, now);
+        bool stored = Store(dataS, out long sampleId);
+        foreach (IWindowObserver observer in _observers)
+        {
+            if (driftDeclared) observer.OnDriftDetected(dataS);
+            if (stored) observer.OnSampleStored(dataS);
+            observer.OnWindowScored(dataS, _drift.Detected);
+        }
+        Interlocked.Increment(ref _scored);
+        var result = new WindowResult(true, score, model.Threshold, anomalous, flags, sampleId);
+        Scored?.Invoke(result, now);
+        return result;
+    }
+
+    /// <summary>Feeds the drift detector; true when drift is declared at this window.</summary>
+    bool ObserveDrift(float score, double dataS, long now)
+    {
         DriftChange change = _drift.Observe(score, dataS);
         _status.SetDriftStatistic(_drift.Statistic);
         if (change == DriftChange.Detected)
@@ -96,45 +111,37 @@ public sealed class WindowMonitor
                 ["statistic"] = Math.Round(_drift.Statistic, 4),
                 ["threshold"] = _drift.Level,
                 ["since"] = now,
-                ["mode"] = Adaptation?.Mode ?? _settings.Adaptation.Mode,
+                ["mode"] = _settings.Current.Adaptation.Mode.ToString().ToLowerInvariant(),
             });
-            Adaptation?.OnDrift(dataS);
+            return true;
         }
-        else if (change == DriftChange.Cleared)
+        if (change == DriftChange.Cleared)
         {
             _status.SetDrift(false, _drift.Statistic, _drift.Level, null);
             _events.Emit("drift_cleared", now, new JsonObject { ["statistic"] = Math.Round(_drift.Statistic, 4), ["reason"] = "the data returned to the reference" });
         }
-
-        long sampleId = -1;
-        if (dataS - _lastSampleS >= _settings.Storage.SampleIntervalSeconds)
-        {
-            _lastSampleS = dataS;
-            sampleId = _samples.Add(_features, (long)Math.Round(dataS * 1000));
-            Adaptation?.OnSample(dataS);
-        }
-        Adaptation?.OnWindow(dataS, _drift.Detected);
-        Interlocked.Increment(ref _scored);
-        var result = new WindowResult(true, score, _model.Threshold, anomalous, flags, sampleId);
-        Scored?.Invoke(result, now);
-        return result;
+        return false;
     }
 
-    void ApplyPendingSwap()
+    /// <summary>At most one window per Storage:SampleIntervalSeconds of data enters the sample store.</summary>
+    bool Store(double dataS, out long sampleId)
     {
-        (AnomalyModel Model, ModelInfo Info)? swap;
-        lock (_features)
-        {
-            swap = _pendingSwap;
-            _pendingSwap = null;
-        }
-        if (swap is not { } s) return;
-        Volatile.Write(ref _model, s.Model);
-        _status.SetModel(s.Info, s.Model.Threshold);
-        if (_drift.Reset(s.Model.Threshold))
+        sampleId = -1;
+        if (dataS - _lastSampleS < _settings.Current.Storage.SampleIntervalSeconds) return false;
+        _lastSampleS = dataS;
+        sampleId = _samples.Add(_features, (long)Math.Round(dataS * 1000));
+        return true;
+    }
+
+    void PickUpActivatedModel()
+    {
+        ModelInUse current = _active.Current;
+        if (ReferenceEquals(current, _scoring)) return;
+        _scoring = current;
+        if (_drift.Reset(current.Model.Threshold))
         {
             _status.SetDrift(false, 0, _drift.Level, null);
-            _events.Emit("drift_cleared", WallClockMs(), new JsonObject { ["reason"] = $"model version {s.Info.Version} is active", ["version"] = s.Info.Version });
+            _events.Emit("drift_cleared", _time.GetUtcNow().ToUnixTimeMilliseconds(), new JsonObject { ["reason"] = $"model version {current.Info.Version} is active", ["version"] = current.Info.Version });
         }
     }
 

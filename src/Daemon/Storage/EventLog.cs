@@ -52,28 +52,31 @@ public sealed class EventLog
     /// <summary>Raised (on the writer thread) after messages were queued.</summary>
     public event Action? Queued;
 
-    /// <summary>Appends an event {seq, ts, type, …fields}; completes when it is committed.</summary>
-    public Task AppendAsync(string type, long ts, JsonObject? fields = null)
-    {
-        Task write = _state.WriteAsync(db =>
+    /// <summary>
+    /// Appends an event {seq, ts, type, …fields} without waiting (the pipeline thread never blocks on the disk);
+    /// <see cref="Queued"/> follows its commit, a failure goes to <see cref="StateDatabase.WriteFailed"/>.
+    /// </summary>
+    public void Append(string type, long ts, JsonObject? fields = null) =>
+        _state.Post(db =>
         {
             Insert(db, type, ts, fields);
             DropOverflow(db, ts);
-        });
-        return write.ContinueWith(t => { if (t.IsCompletedSuccessfully) Queued?.Invoke(); return t; }, TaskScheduler.Default).Unwrap();
-    }
+        }, RaiseQueued);
 
-    public Task EnqueueReplyAsync(string topic, string payload, byte[]? correlationData, long ts)
+    /// <summary>Queues a command reply; completes when it is committed.</summary>
+    public async Task EnqueueReplyAsync(string topic, string payload, byte[]? correlationData, long ts)
     {
-        Task write = _state.WriteAsync(db => db.GetCollection<OutboxMessage>(Outbox).Insert(new OutboxMessage
+        await _state.WriteAsync(db => db.GetCollection<OutboxMessage>(Outbox).Insert(new OutboxMessage
         {
             Topic = topic,
             Payload = payload,
             CorrelationData = correlationData,
             Ts = ts,
         }));
-        return write.ContinueWith(t => { if (t.IsCompletedSuccessfully) Queued?.Invoke(); return t; }, TaskScheduler.Default).Unwrap();
+        RaiseQueued();
     }
+
+    void RaiseQueued() => Queued?.Invoke();
 
     /// <summary>The oldest queued messages, in queue (and so seq) order.</summary>
     public IReadOnlyList<OutboxMessage> Pending(int limit) =>

@@ -75,7 +75,7 @@ sealed class LiteDbForwardCache : IForwardCache
         if (_pending.Count == 0) return;
         CacheDocument[] batch = [.. _pending];
         _pending.Clear();
-        _state.WriteAsync(db => Entries(db).Upsert(batch));
+        _state.Post(db => Entries(db).Upsert(batch));
     }
 
     static ILiteCollection<CacheDocument> Entries(LiteDatabase db) => db.GetCollection<CacheDocument>(LiteDbForwardCacheStore.CollectionName);

@@ -53,35 +53,45 @@ public sealed class SampleStore
             if (_nextId >= _reservedUpTo)
             {
                 long reserve = _reservedUpTo = _nextId + IdBlock;
-                _state.WriteAsync(db => db.GetCollection<Counter>(Counters).Upsert(new Counter { Name = "sample", Next = reserve }));
+                // The writer runs in order: the reservation commits before any batch that uses its ids.
+                _state.Post(db => db.GetCollection<Counter>(Counters).Upsert(new Counter { Name = "sample", Next = reserve }));
             }
             long id = _nextId++;
             _pending.Add(new SampleRecord { Id = id, Ts = ts, Features = MemoryMarshal.AsBytes(features).ToArray() });
-            if (_pending.Count >= FlushBatch) FlushLocked();
+            if (_pending.Count >= FlushBatch) _state.Post(TakeBatchLocked());
             return id;
         }
     }
 
+    /// <summary>Commits the windows not yet written; completes when they are.</summary>
     public Task FlushAsync()
     {
-        lock (_gate) return FlushLocked();
+        lock (_gate) return _state.WriteAsync(TakeBatchLocked());
     }
 
-    Task FlushLocked()
+    /// <summary>The same, blocking (the adaptation job's thread).</summary>
+    public void Flush()
     {
-        if (_pending.Count == 0) return Task.CompletedTask;
+        Action<LiteDatabase> batch;
+        lock (_gate) batch = TakeBatchLocked();
+        _state.Write(batch);
+    }
+
+    Action<LiteDatabase> TakeBatchLocked()
+    {
         SampleRecord[] batch = [.. _pending];
         _pending.Clear();
         int capacity = _capacity;
-        return _state.WriteAsync(db =>
+        return db =>
         {
+            if (batch.Length == 0) return;
             ILiteCollection<SampleRecord> samples = db.GetCollection<SampleRecord>(Samples);
             samples.Upsert(batch);
             int excess = samples.Count(s => s.Label == null) - capacity;
             if (excess > 0)
                 foreach (SampleRecord old in samples.Query().Where(s => s.Label == null).OrderBy(s => s.Id).Limit(excess).ToList())
                     samples.Delete(old.Id);
-        });
+        };
     }
 
     /// <summary>Pins the windows of a time span under a label; returns how many were labelled.</summary>
@@ -103,9 +113,9 @@ public sealed class SampleStore
     }
 
     /// <summary>The newest unlabelled (or normal-labelled) windows at or after a time, oldest first.</summary>
-    public async Task<IReadOnlyList<SampleRecord>> NewestAsync(int count, long sinceMs = long.MinValue)
+    public IReadOnlyList<SampleRecord> Newest(int count, long sinceMs = long.MinValue)
     {
-        await FlushAsync();
+        Flush();
         List<SampleRecord> newest = [.. _state.Database.GetCollection<SampleRecord>(Samples).Query()
             .Where(s => s.Ts >= sinceMs && (s.Label == null || s.Label == "normal"))
             .OrderByDescending(s => s.Id).Limit(count).ToEnumerable()];
@@ -113,9 +123,9 @@ public sealed class SampleStore
         return newest;
     }
 
-    public async Task<int> CountSinceAsync(long sinceMs)
+    public int CountSince(long sinceMs)
     {
-        await FlushAsync();
+        Flush();
         return _state.Database.GetCollection<SampleRecord>(Samples).Count(s => s.Ts >= sinceMs && (s.Label == null || s.Label == "normal"));
     }
 

@@ -5,7 +5,7 @@ namespace SensorOdl.Daemon.Storage;
 
 /// <summary>
 /// The one LiteDB file of a state directory. LiteDB 5 binds transactions to a thread and never fsyncs a
-/// commit (ECOSYSTEM.md §4), so every write runs on one dedicated writer thread inside its own transaction,
+/// commit (docs/PLATFORM-NOTES.md §4), so every write runs on one dedicated writer thread inside its own transaction,
 /// and writes that must survive a power cut ask for a checkpoint. Reads may come from any thread.
 /// </summary>
 public sealed class StateDatabase : IDisposable
@@ -74,21 +74,57 @@ public sealed class StateDatabase : IDisposable
 
     void Prepare<T>() where T : new() => Database.Mapper.ToObject<T>(Database.Mapper.ToDocument(new T()));
 
-    /// <summary>Runs <paramref name="write"/> in one transaction on the writer thread; checkpoints after it when asked.</summary>
+    /// <summary>
+    /// A write that nobody waits for failed (the disk is full, the file is damaged). The writer thread raises
+    /// it; the daemon logs it. Writes that are waited for report their failure to the caller instead.
+    /// </summary>
+    public event Action<Exception>? WriteFailed;
+
+    /// <summary>Runs <paramref name="write"/> in one transaction on the writer thread; completes when it is committed (and checkpointed, when asked).</summary>
     public Task WriteAsync(Action<LiteDatabase> write, bool checkpoint = false)
     {
-        var request = new WriteRequest(write, checkpoint, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        try { _writes.Add(request); }
-        catch (InvalidOperationException) { throw new ObjectDisposedException(nameof(StateDatabase)); }
-        return request.Done.Task;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(new WriteRequest(write, checkpoint, error =>
+        {
+            if (error is null) done.SetResult();
+            else done.SetException(error);
+        }));
+        return done.Task;
     }
 
-    public void Write(Action<LiteDatabase> write, bool checkpoint = false) => WriteAsync(write, checkpoint).GetAwaiter().GetResult();
+    /// <summary>The same for a synchronous caller: hands the write to the writer thread and blocks until it is committed; rethrows its failure.</summary>
+    public void Write(Action<LiteDatabase> write, bool checkpoint = false)
+    {
+        using var committed = new ManualResetEventSlim();
+        Exception? failure = null;
+        Enqueue(new WriteRequest(write, checkpoint, error =>
+        {
+            failure = error;
+            committed.Set();
+        }));
+        committed.Wait();
+        if (failure is not null) throw new IOException($"writing the state database failed: {failure.Message}", failure);
+    }
+
+    /// <summary>Queues a write nobody waits for (sample batches, forward-cache entries, events); a failure raises <see cref="WriteFailed"/>.</summary>
+    public void Post(Action<LiteDatabase> write, Action? committed = null) =>
+        Enqueue(new WriteRequest(write, Checkpoint: false, error =>
+        {
+            if (error is not null) WriteFailed?.Invoke(error);
+            else committed?.Invoke();
+        }));
+
+    void Enqueue(WriteRequest request)
+    {
+        try { _writes.Add(request); }
+        catch (InvalidOperationException) { throw new ObjectDisposedException(nameof(StateDatabase)); }
+    }
 
     void WriteLoop()
     {
         foreach (WriteRequest request in _writes.GetConsumingEnumerable())
         {
+            Exception? failure = null;
             try
             {
                 Database.BeginTrans();
@@ -103,12 +139,12 @@ public sealed class StateDatabase : IDisposable
                     throw;
                 }
                 if (request.Checkpoint) Database.Checkpoint();
-                request.Done.SetResult();
             }
             catch (Exception e)
             {
-                request.Done.SetException(e);
+                failure = e;
             }
+            request.Completed(failure);
         }
     }
 
@@ -121,5 +157,5 @@ public sealed class StateDatabase : IDisposable
         _lock.Dispose();
     }
 
-    sealed record WriteRequest(Action<LiteDatabase> Write, bool Checkpoint, TaskCompletionSource Done);
+    sealed record WriteRequest(Action<LiteDatabase> Write, bool Checkpoint, Action<Exception?> Completed);
 }

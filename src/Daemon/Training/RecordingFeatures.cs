@@ -1,9 +1,10 @@
+using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Drivers.Features;
 using SensorOdl.Drivers.Recordings;
 using SensorOdl.Drivers.Replay;
 using SensorOdl.Drivers.Sensors;
 
-namespace SensorOdl.Daemon.Pipeline;
+namespace SensorOdl.Daemon.Training;
 
 /// <summary>Where a feature vector came from: recording, frame, and the fan speed at that frame (segments of hmlo recordings).</summary>
 public readonly record struct FrameOrigin(RecordingEntry Recording, int FrameIndex, string? Speed);

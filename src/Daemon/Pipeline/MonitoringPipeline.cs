@@ -1,0 +1,51 @@
+using SensorOdl.Daemon.Adaptation;
+using SensorOdl.Daemon.Configuration;
+using SensorOdl.Daemon.Storage;
+using SensorOdl.Drivers.Sensors;
+using SensorOdl.Learning.Anomaly;
+
+namespace SensorOdl.Daemon.Pipeline;
+
+/// <summary>The stores of a state directory that the pipeline writes: model versions, recent windows, the forward cache.</summary>
+public sealed record PipelineStores(ModelRegistry Registry, SampleStore Samples, LiteDbForwardCacheStore ForwardCache)
+{
+    public static PipelineStores Open(StateDatabase state, string stateDirectory, StorageSettings storage) => new(
+        new ModelRegistry(state, stateDirectory, storage.KeepVersions),
+        new SampleStore(state, storage.SampleCapacity),
+        new LiteDbForwardCacheStore(state));
+}
+
+/// <summary>
+/// The monitoring pipeline, assembled in one place for `run`, `demo` and `adapt-eval`: features → the active
+/// model → anomaly and drift → sample store, with the adaptation coordinator listening. The caller feeds it
+/// frames (the daemon's sensor thread, or a replay loop) and owns the state database.
+/// </summary>
+public sealed class MonitoringPipeline
+{
+    public MonitoringPipeline(LiveSettings settings, PipelineStores stores, FeatureVectorizer features, DaemonStatus status,
+        IEventSink events, TimeProvider time, AnomalyModel model, ModelVersionRecord version, bool runJobsInline = false)
+    {
+        Settings = settings;
+        Stores = stores;
+        Features = features;
+        Status = status;
+        Model = new ActiveModel(status, new ModelInUse(model, ModelInfo.Of(version)));
+        Monitor = new WindowMonitor(settings, features, Model, stores.Samples, events, status, time);
+        Adaptation = new AdaptationCoordinator(settings, stores.Registry, stores.Samples, events, status, stores.ForwardCache, Model, time)
+        {
+            RunInline = runJobsInline,
+        };
+        Monitor.Observe(Adaptation);
+    }
+
+    public LiveSettings Settings { get; }
+    public PipelineStores Stores { get; }
+    public FeatureVectorizer Features { get; }
+    public DaemonStatus Status { get; }
+    public ActiveModel Model { get; }
+    public WindowMonitor Monitor { get; }
+    public AdaptationCoordinator Adaptation { get; }
+
+    /// <summary>One window, on the pipeline thread.</summary>
+    public WindowResult Process(SensorFrame frame) => Monitor.Process(frame);
+}

@@ -1,0 +1,76 @@
+using SensorOdl.Daemon.Pipeline;
+using SensorOdl.Drivers.Sensors;
+using SensorOdl.Drivers.Simulation;
+using SensorOdl.Learning.Anomaly;
+
+namespace SensorOdl.Daemon.Training;
+
+/// <summary>What a base model is trained on and how: the recordings, the window size, the false-alarm budget, the epochs.</summary>
+public sealed record BaseTrainingRequest(string Data, string Filter, int WindowSize, double FalseAlarmBudget, int Epochs);
+
+/// <summary>
+/// Trains base models (full back-propagation, then threshold calibration and reference statistics): from
+/// recordings for `train` and `adapt-eval`, and for the simulated machine on a first start and in `demo`.
+/// </summary>
+public static class BaseModelTraining
+{
+    /// <summary>Windows of the simulated machine a first-start base is trained on.</summary>
+    public const int SimulatedMachineWindows = 600;
+
+    /// <summary>The autoencoder on the windows <see cref="BaseTrainingRequest.Filter"/> selects; <paramref name="exemplarFilter"/> adds fault exemplars it must keep flagging.</summary>
+    public static AnomalyModel Autoencoder(BaseTrainingRequest request, string? exemplarFilter, TextWriter log, CancellationToken cancellation)
+    {
+        RecordingFeatures normal = RecordingFeatures.Read(request.Data, request.Filter, request.WindowSize);
+        float[]? exemplars = null;
+        if (exemplarFilter is not null)
+        {
+            RecordingFeatures faults = RecordingFeatures.Read(request.Data, exemplarFilter, request.WindowSize);
+            if (faults.Config != normal.Config) throw new TrainingDataException("the exemplar filter selects recordings of another kind than the training filter.");
+            exemplars = ExcludeStandstill(faults);
+        }
+        log.WriteLine($"training on {normal.Count} windows ({normal.Size} features each){(exemplars is null ? "" : $", {exemplars.Length / normal.Size} fault exemplars")}");
+        return AnomalyTrainer.TrainBase(normal.Features, normal.Count, normal.Config, Options(request), cancellation: cancellation, exemplars: exemplars);
+    }
+
+    /// <summary>The classifier head: each window labelled with its recording's <paramref name="field"/>; the score is 1 − P(<paramref name="normalValue"/>).</summary>
+    public static AnomalyModel Classifier(BaseTrainingRequest request, string field, string normalValue, TextWriter log, CancellationToken cancellation)
+    {
+        RecordingFeatures frames = RecordingFeatures.Read(request.Data, request.Filter, request.WindowSize);
+        string Class(int i) => frames.Origins[i].Recording.Text(field) ?? throw new TrainingDataException($"recording {frames.Origins[i].Recording.File} has no '{field}'.");
+        string[] classes = [.. Enumerable.Range(0, frames.Count).Select(Class).Distinct().Order(StringComparer.Ordinal)];
+        int normal = Array.IndexOf(classes, normalValue);
+        if (normal < 0 || classes.Length < 2)
+            throw new TrainingDataException($"classes from '{field}' need '{normalValue}' and at least one other value among the selected recordings (found {string.Join(", ", classes)}).");
+        // A faulty machine standing still looks normal: such frames teach the classifier nothing about the fault.
+        int[] rows = [.. Enumerable.Range(0, frames.Count).Where(i => Class(i) == normalValue || frames.Origins[i].Speed != "o")];
+        float[] features = [.. rows.SelectMany(i => frames.Row(i).ToArray())];
+        int[] labels = [.. rows.Select(i => Array.IndexOf(classes, Class(i)))];
+        log.WriteLine($"training a classifier on {rows.Length} windows of {classes.Length} classes ({string.Join(", ", classes)})");
+        return AnomalyTrainer.TrainClassifier(features, rows.Length, labels, ModelHead.Classifier(classes, normal), frames.Config, Options(request), cancellation: cancellation);
+    }
+
+    /// <summary>A base fitted to the default (stationary) simulated machine, on windows from its own noise seed.</summary>
+    public static AnomalyModel ForSimulatedMachine(FeatureVectorizer features, int seed, double falseAlarmBudget, int windows = SimulatedMachineWindows)
+    {
+        using var machine = new SimulatedMachineSensor(new SimulationSettings(
+            features.Format.SampleRateHz, features.Format.Length, Seed: seed + 1000, Speed: 0));
+        SensorFrame frame = machine.CreateFrame();
+        var rows = new float[windows * features.Size]; // [windows, features]
+        for (int w = 0; w < windows; w++)
+        {
+            machine.Read(frame);
+            features.Extract(frame, rows.AsSpan(w * features.Size, features.Size));
+        }
+        return AnomalyTrainer.TrainBase(rows, windows, features.Config, new AnomalyTrainingOptions { FalseAlarmBudget = falseAlarmBudget });
+    }
+
+    /// <summary>Fault frames where the machine stands still (speed o) look normal; they are not exemplars of the fault.</summary>
+    public static float[] ExcludeStandstill(RecordingFeatures frames) =>
+        [.. Enumerable.Range(0, frames.Count).Where(i => frames.Origins[i].Speed != "o").SelectMany(i => frames.Row(i).ToArray())];
+
+    static AnomalyTrainingOptions Options(BaseTrainingRequest request) => new()
+    {
+        FalseAlarmBudget = request.FalseAlarmBudget,
+        Training = new AnomalyTrainingOptions().Training with { Epochs = request.Epochs },
+    };
+}

@@ -1,0 +1,70 @@
+using SensorOdl.Daemon.Configuration;
+using SensorOdl.Daemon.Pipeline;
+using SensorOdl.Daemon.Storage;
+using SensorOdl.Daemon.Training;
+using SensorOdl.Drivers.Sensors;
+using SensorOdl.Drivers.Simulation;
+using SensorOdl.Learning.Anomaly;
+
+namespace SensorOdl.Daemon.Tests;
+
+/// <summary>The daemon's own pipeline on the simulated machine, a real state directory and a data clock; jobs run inline.</summary>
+sealed class SimulatedPipeline : IDisposable
+{
+    SimulatedPipeline(SimulatedMachineSensor machine, StateDatabase state, MonitoringPipeline pipeline, EventRecorder events, DataClock clock)
+    {
+        Machine = machine;
+        State = state;
+        Pipeline = pipeline;
+        Events = events;
+        Clock = clock;
+    }
+
+    public SimulatedMachineSensor Machine { get; }
+    public StateDatabase State { get; }
+    public MonitoringPipeline Pipeline { get; }
+    public EventRecorder Events { get; }
+    public DataClock Clock { get; }
+    public IReadOnlyList<string> Types => [.. Events.Events.Select(e => e.Type)];
+
+    public static SimulatedPipeline Start(string stateDirectory, DaemonSettings settings, int seed, int trainingWindows)
+    {
+        var machine = new SimulatedMachineSensor(new SimulationSettings(12_000, 1024, Seed: seed, Speed: 0));
+        var features = new FeatureVectorizer(machine.Format);
+        StateDatabase state = StateDatabase.Open(stateDirectory);
+        PipelineStores stores = PipelineStores.Open(state, stateDirectory, settings.Storage);
+        AnomalyModel model = BaseModelTraining.ForSimulatedMachine(features, seed, settings.Anomaly.FalseAlarmBudget, trainingWindows);
+        ModelVersionRecord first = stores.Registry.AddBase(model, "test", trainingWindows);
+        var events = new EventRecorder();
+        var clock = new DataClock(DateTimeOffset.UnixEpoch.AddYears(56));
+        var status = new DaemonStatus("t", machine.Kind, clock);
+        var pipeline = new MonitoringPipeline(new LiveSettings(settings), stores, features, status, events, clock, model, first, runJobsInline: true);
+        return new SimulatedPipeline(machine, state, pipeline, events, clock);
+    }
+
+    /// <summary>Moves the sensor to a magnet base elsewhere on the housing: the environment drifts.</summary>
+    public void Remount() =>
+        Machine.Machine.SetCondition(Machine.Machine.Condition with { MountingGain = 1.8, ResonanceHz = 2200, NoiseG = 0.04 });
+
+    public WindowResult Next(Action<SensorFrame>? tamper = null)
+    {
+        SensorFrame frame = _frame ??= Machine.CreateFrame();
+        Machine.Read(frame);
+        tamper?.Invoke(frame);
+        Clock.Seconds = frame.TimestampS;
+        return Pipeline.Process(frame);
+    }
+
+    SensorFrame? _frame;
+
+    public void Stream(int windows)
+    {
+        for (int i = 0; i < windows; i++) Next();
+    }
+
+    public void Dispose()
+    {
+        State.Dispose();
+        Machine.Dispose();
+    }
+}
