@@ -25,7 +25,7 @@ public sealed record FinetuneBenchmarkOptions
 
 public sealed record FinetuneMethodResult(string Name, double Accuracy, double Seconds, long TrainableParams, long CacheBytes);
 
-/// <summary>The JSON of CONTRACT §5, with the protocol's settings alongside.</summary>
+/// <summary>The JSON of docs/CONTRACT.md §5, with the protocol's settings alongside.</summary>
 public sealed record FinetuneReport(
     string Dataset, int Samples, int Epochs, int Threads, IReadOnlyList<FinetuneMethodResult> Methods,
     int Rank, int BatchSize, float LearningRate, double Degrees, int TestSamples, double BaseAccuracyUnrotated, int Repeats, string Machine);

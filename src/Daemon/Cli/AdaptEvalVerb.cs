@@ -5,7 +5,7 @@ using SensorOdl.Daemon.Configuration;
 
 namespace SensorOdl.Daemon.Cli;
 
-/// <summary>`sensorodl adapt-eval` (CONTRACT §6).</summary>
+/// <summary>`sensorodl adapt-eval` (docs/CONTRACT.md §6).</summary>
 public sealed class AdaptEvalVerb : IVerb
 {
     public string Name => "adapt-eval";

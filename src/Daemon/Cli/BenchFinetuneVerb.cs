@@ -5,7 +5,7 @@ using SensorOdl.Learning.FineTuning;
 
 namespace SensorOdl.Daemon.Cli;
 
-/// <summary>`sensorodl bench finetune`: the Skip2-LoRA comparison table (CONTRACT §5).</summary>
+/// <summary>`sensorodl bench finetune`: the Skip2-LoRA comparison table (docs/CONTRACT.md §5).</summary>
 public sealed class BenchFinetuneVerb : IVerb
 {
     public string Name => "bench finetune";

@@ -5,7 +5,7 @@ using SensorOdl.Drivers.Sensors;
 
 namespace SensorOdl.Daemon.Cli;
 
-/// <summary>`sensorodl record`: capture windows from the configured sensor into a recording folder (CONTRACT §4).</summary>
+/// <summary>`sensorodl record`: capture windows from the configured sensor into a recording folder (docs/CONTRACT.md §4).</summary>
 public sealed class RecordVerb : IVerb
 {
     public string Name => "record";

@@ -1,6 +1,6 @@
 namespace SensorOdl.Daemon.Mqtt;
 
-/// <summary>A command that fails with one of CONTRACT §3's error codes.</summary>
+/// <summary>A command that fails with one of docs/CONTRACT.md §3's error codes.</summary>
 public sealed class CommandError(string code, string message) : Exception(message)
 {
     public string Code { get; } = code;

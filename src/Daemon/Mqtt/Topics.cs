@@ -1,6 +1,6 @@
 namespace SensorOdl.Daemon.Mqtt;
 
-/// <summary>Every topic of CONTRACT §3, in one place.</summary>
+/// <summary>Every topic of docs/CONTRACT.md §3, in one place.</summary>
 public sealed record Topics(string Prefix, string Device)
 {
     public string Base => $"{Prefix}/{Device}";

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace SensorOdl.Daemon.Pipeline;
 
-/// <summary>Where the pipeline and the adaptation job report events (CONTRACT §3 types).</summary>
+/// <summary>Where the pipeline and the adaptation job report events (docs/CONTRACT.md §3 types).</summary>
 public interface IEventSink
 {
     void Emit(string type, long ts, JsonObject? fields = null);

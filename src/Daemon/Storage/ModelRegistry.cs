@@ -11,7 +11,7 @@ namespace SensorOdl.Daemon.Storage;
 public sealed class ModelVersionRecord
 {
     [BsonId] public int Version { get; set; }
-    /// <summary>Content hash of the version's files (CONTRACT §3 model id).</summary>
+    /// <summary>Content hash of the version's files (docs/CONTRACT.md §3 model id).</summary>
     public string Id { get; set; } = "";
     public int? ParentVersion { get; set; }
     public string Method { get; set; } = "base";

@@ -3,7 +3,7 @@ using SensorOdl.Learning.Networks;
 
 namespace SensorOdl.Learning.FineTuning;
 
-/// <summary>Every fine-tuning method by its contract name (CONTRACT §5).</summary>
+/// <summary>Every fine-tuning method by its contract name (docs/CONTRACT.md §5).</summary>
 public static class FineTuneMethods
 {
     public static readonly IReadOnlyList<string> Names =
