@@ -41,7 +41,7 @@ public sealed class RunVerb(SystemdNotifier notifier) : IVerb
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(notifier);
-        builder.Services.AddSingleton(SystemdLifecycle.Detect());
+        builder.Services.AddSingleton(SystemdLifecycle.Of);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<DaemonRuntime>();
         using IHost host = builder.Build();

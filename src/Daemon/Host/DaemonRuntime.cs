@@ -75,8 +75,8 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         if (settings.Sensor.Ambient.Kind is { Length: > 0 }) _loops.Add(AmbientLoopAsync(status, _stopping.Token));
         _sensorThread = new Thread(() => SensorLoop(sink, status)) { IsBackground = true, Name = "sensor-loop" };
         _sensorThread.Start();
-        if (!lifecycle.HostNotifies) notifier.Ready();
         notifier.Status($"monitoring with model version {record.Version}");
+        if (!lifecycle.HostNotifies) notifier.Ready();
         log.LogInformation("Monitoring {Kind} with model version {Version} ({Method}); state in {State}.", _sensor.Kind, record.Version, record.Method, settings.StateDirectory);
     }
 
