@@ -30,18 +30,22 @@ public enum DriftChange
 /// level for a persistence period: a persistent move of the data away from what the model calls normal. A
 /// short anomaly burst fills part of the sliding window for a short time and is not drift. Drift is declared
 /// once, and cleared when the statistic falls below half the level for the persistence period or when a
-/// new model version resets the detector.
+/// new model version resets the detector. Beside it a <see cref="ChangeOnset"/> estimates where the change
+/// began, so that the windows between the onset and the declaration count as the new normal too.
 /// </summary>
 public sealed class DriftDetector
 {
     readonly DriftSettings _settings;
     readonly Queue<bool> _recent = new();
+    readonly ChangeOnset _onset;
     int _above, _run;
 
-    public DriftDetector(DriftSettings settings, float threshold)
+    /// <param name="normalRate">The share of normal windows the model flags by design (its false-alarm budget).</param>
+    public DriftDetector(DriftSettings settings, float threshold, double normalRate = 0.01)
     {
         settings.Validate();
         _settings = settings;
+        _onset = new ChangeOnset(Math.Min(normalRate, settings.Level / 2), settings.Level);
         Threshold = threshold;
     }
 
@@ -52,6 +56,8 @@ public sealed class DriftDetector
     public double Level => _settings.Level;
     /// <summary>Data-clock time (seconds) when drift was declared.</summary>
     public double? SinceS { get; private set; }
+    /// <summary>Data-clock time (seconds) where the change began, by the CUSUM estimate; set with <see cref="SinceS"/>.</summary>
+    public double? OnsetS { get; private set; }
     /// <summary>Windows observed since the last reset.</summary>
     public long Observed { get; private set; }
 
@@ -59,6 +65,7 @@ public sealed class DriftDetector
     {
         Observed++;
         bool above = score > Threshold;
+        _onset.Observe(above, timeS);
         _recent.Enqueue(above);
         if (above) _above++;
         if (_recent.Count > _settings.Window && _recent.Dequeue()) _above--;
@@ -70,6 +77,7 @@ public sealed class DriftDetector
         _run = 0;
         Detected = !Detected;
         SinceS = Detected ? timeS : null;
+        OnsetS = Detected ? Math.Min(_onset.OnsetS ?? timeS, timeS) : null;
         return Detected ? DriftChange.Detected : DriftChange.Cleared;
     }
 
@@ -83,6 +91,8 @@ public sealed class DriftDetector
         _run = 0;
         Detected = false;
         SinceS = null;
+        OnsetS = null;
+        _onset.Reset();
         Observed = 0;
         return was;
     }
