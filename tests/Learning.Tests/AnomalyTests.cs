@@ -32,6 +32,9 @@ internal static class Rooms
     public static double Flagged(AnomalyModel model, float[] x) =>
         Enumerable.Range(0, x.Length / D).Count(s => model.Score(x.AsSpan(s * D, D)) > model.Threshold) / (double)(x.Length / D);
 
+    /// <summary>The adaptation these tests were written with: the defaults, at learning rate 5e-3.</summary>
+    public static readonly AdaptationOptions Adaptation = new() { Training = AdaptationOptions.Defaults.Training with { LearningRate = 5e-3f } };
+
     public static AnomalyModel Base() => AnomalyTrainer.TrainBase(Windows(400, 1), 400, "{\"kind\":\"test\"}", new AnomalyTrainingOptions());
 }
 
@@ -66,7 +69,7 @@ public class AnomalyTests
         float[] roomB = Rooms.Windows(160, 6, roomB: true);
         float[] faultsInB = Rooms.Windows(40, 7, roomB: true, fault: true);
         (AnomalyModel candidate, CandidateReport report) = ModelAdapter.Adapt(Base, roomB, [.. Enumerable.Range(0, 160).Select(i => (long)i)],
-            faultsInB, new AdaptationOptions(), new InMemoryForwardCacheStore());
+            faultsInB, Rooms.Adaptation, new InMemoryForwardCacheStore());
         Assert.True(report.Accepted, report.Reason);
         Assert.True(report.FalseAlarmsBefore > 0.9 && report.FalseAlarmsAfter < 0.1, report.Reason);
         Assert.True(Rooms.Flagged(candidate, Rooms.Windows(200, 8, roomB: true)) < 0.08);
@@ -86,7 +89,7 @@ public class AnomalyTests
         float[] damagedAsNormal = Rooms.Windows(160, 11, fault: true);
         float[] exemplars = Rooms.Windows(40, 12, fault: true);
         (_, CandidateReport report) = ModelAdapter.Adapt(Base, damagedAsNormal, [.. Enumerable.Range(0, 160).Select(i => (long)i)],
-            exemplars, new AdaptationOptions());
+            exemplars, Rooms.Adaptation);
         Assert.False(report.Accepted);
         Assert.Contains("known faults", report.Reason);
     }
@@ -122,11 +125,21 @@ public class AnomalyTests
         AnomalyModel classifier = Classifier();
         float[] roomB = Rooms.Windows(160, 26, roomB: true);
         (AnomalyModel candidate, CandidateReport report) = ModelAdapter.Adapt(classifier, roomB, [.. Enumerable.Range(0, 160).Select(i => (long)i)],
-            classifier.Exemplars, new AdaptationOptions(), new InMemoryForwardCacheStore());
+            classifier.Exemplars, Rooms.Adaptation, new InMemoryForwardCacheStore());
         Assert.True(report.Accepted, report.Reason);
         Assert.True(Rooms.Flagged(candidate, Rooms.Windows(200, 27, roomB: true)) < 0.1);
         Assert.True(Rooms.Flagged(candidate, Rooms.Windows(100, 28, fault: true)) > 0.9);
         Assert.True(candidate.Head.IsClassifier);
+    }
+
+    [Fact]
+    public void The_adaptation_defaults_are_the_daemons()
+    {
+        AdaptationOptions d = AdaptationOptions.Defaults;
+        Assert.Equal(("skip2-lora-q4", 4, 30, 16, 0.9), (d.Method, d.Rank, d.Training.Epochs, d.Training.BatchSize, d.MinFaultRecall));
+        Assert.Equal(0.002f, d.Training.LearningRate);
+        Assert.Equal((float)AdaptationOptions.DefaultLearningRate, d.Training.LearningRate);
+        Assert.True(FineTuneMethods.IsKnown(AdaptationOptions.DefaultMethod));
     }
 
     [Fact]
@@ -172,7 +185,7 @@ public class FullRetrainBaselineTests
         float[] before = [.. model.Base.Parameters.SelectMany(p => p.Value)];
         float[] roomB = Rooms.Windows(80, 31, roomB: true);
         (AnomalyModel full, CandidateReport report) = ModelAdapter.Adapt(model, roomB, [.. Enumerable.Range(0, 80).Select(i => (long)i)], [],
-            new AdaptationOptions { Method = ModelAdapter.FullRetrain });
+            Rooms.Adaptation with { Method = ModelAdapter.FullRetrain });
         Assert.Equal(before, model.Base.Parameters.SelectMany(p => p.Value).ToArray());
         Assert.True(report.FalseAlarmsBefore > 0.9, $"before is the unadapted model: {report.FalseAlarmsBefore:P0}");
         Assert.True(report.FalseAlarmsAfter < 0.2, report.Reason);

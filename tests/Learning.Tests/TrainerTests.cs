@@ -1,3 +1,4 @@
+using SensorOdl.Learning.FineTuning;
 using SensorOdl.Learning.Networks;
 using SensorOdl.Learning.Training;
 
@@ -42,6 +43,21 @@ public class TrainerTests
     {
         Assert.Throws<ArgumentException>(() => new TrainingOptions { Epochs = 0 }.Validate());
         Assert.Throws<ArgumentException>(() => new TrainingOptions { LearningRate = float.NaN }.Validate());
+    }
+
+    [Fact]
+    public void Full_training_and_fine_tuning_refuse_the_same_unfit_data()
+    {
+        // One epoch loop checks for both: classification needs labels, samples must fit the network's input.
+        Network network = TinyNetworks.Classifier();
+        var unlabelled = new SampleSet(36, new float[36 * 4]);
+        var tooWide = new SampleSet(37, new float[37 * 4], labels: new int[4]);
+        var trainer = new Trainer(network, new TrainingOptions());
+        FineTuner tuner = FineTuneMethods.Create("skip2-lora", network, new FineTuneOptions());
+        Assert.Throws<InvalidOperationException>(() => trainer.Train(unlabelled));
+        Assert.Throws<InvalidOperationException>(() => tuner.Fit(unlabelled));
+        Assert.Throws<ArgumentException>(() => trainer.Train(tooWide));
+        Assert.Throws<ArgumentException>(() => tuner.Fit(tooWide));
     }
 
     static double Accuracy(Network network, SampleSet data) => TinyNetworks.Accuracy((x, n) =>

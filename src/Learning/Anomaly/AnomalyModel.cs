@@ -94,14 +94,17 @@ public sealed class AnomalyModel
         for (int i = 0; i < InputSize; i++) z[i] = Math.Clamp((features[i] - Mean[i]) / Std[i], -1e4f, 1e4f);
     }
 
-    /// <summary>One window's score: mean squared reconstruction error of its normalised features.</summary>
+    /// <summary>
+    /// One window's score from its raw features: the mean squared reconstruction error of the normalised features
+    /// (autoencoder head) or 1 − P(normal) (classifier head).
+    /// </summary>
     public float Score(ReadOnlySpan<float> features)
     {
         Normalize(features, _z);
         return ScoreNormalized(_z.AsSpan(0, InputSize), 1)[0];
     }
 
-    /// <summary>z: [count, d] normalised features → one score per row.</summary>
+    /// <summary>z: [count, d] normalised features → one score per row (see <see cref="Score"/>).</summary>
     public float[] ScoreNormalized(ReadOnlySpan<float> z, int count)
     {
         var scores = new float[count];

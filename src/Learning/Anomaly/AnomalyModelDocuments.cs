@@ -6,9 +6,9 @@ using SensorOdl.Learning.Networks;
 namespace SensorOdl.Learning.Anomaly;
 
 /// <summary>
-/// Anomaly models as model files: the base file holds the autoencoder, normaliser, threshold, reference and
-/// feature configuration; a later version's adapter file holds its adapters, threshold and reference and names
-/// the base by hash.
+/// Anomaly models as model files: the base file holds the network and its head (autoencoder, or classifier with
+/// its classes), normaliser, threshold, reference, exemplars and feature configuration; a later version's adapter
+/// file holds its adapters, threshold and reference and names the base by hash.
 /// </summary>
 public static class AnomalyModelDocuments
 {

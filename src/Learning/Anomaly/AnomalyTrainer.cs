@@ -4,7 +4,10 @@ using SensorOdl.Learning.Training;
 
 namespace SensorOdl.Learning.Anomaly;
 
-/// <summary>Trains a base anomaly model from normal windows: normaliser, autoencoder, threshold, reference.</summary>
+/// <summary>
+/// Trains base anomaly models, an autoencoder from normal windows or a classifier from labelled ones: normaliser,
+/// network, threshold calibrated on held-back normal windows, reference statistics.
+/// </summary>
 public static class AnomalyTrainer
 {
     /// <summary>features: [count, d] raw feature vectors of normal windows.</summary>
@@ -23,13 +26,8 @@ public static class AnomalyTrainer
         new Trainer(network, options.Training with { Objective = Objective.Reconstruction, Seed = options.Seed })
             .Train(new SampleSet(d, zFit), progress, cancellation);
 
-        float[] zHeld = Rows(provisional, features, d, held);
-        float[] heldScores = provisional.ScoreNormalized(zHeld, held.Length);
-        float threshold = Quantiles.Of(heldScores, 1 - options.FalseAlarmBudget);
-        ReferenceStatistics reference = ReferenceStatistics.Measure(zHeld, held.Length, heldScores, threshold);
-        var unhashed = new AnomalyModel(network, "", mean, std, featureConfig, threshold, reference, exemplars: exemplars);
-        string hash = ModelFile.Hash(ModelFile.Serialize(AnomalyModelDocuments.Base(unhashed)));
-        return new AnomalyModel(network, hash, mean, std, featureConfig, threshold, reference, exemplars: exemplars);
+        (float threshold, ReferenceStatistics reference) = Calibrate(provisional, features, d, held, options.FalseAlarmBudget);
+        return Hashed(hash => new AnomalyModel(network, hash, mean, std, featureConfig, threshold, reference, exemplars: exemplars));
     }
 
     /// <summary>
@@ -52,21 +50,30 @@ public static class AnomalyTrainer
             .Train(new SampleSet(d, Rows(provisional, features, d, fit), [.. fit.Select(r => labels[r])]), progress, cancellation);
 
         int[] heldNormal = [.. held.Where(r => labels[r] == head.NormalClass)];
-        float[] zHeld = Rows(provisional, features, d, heldNormal);
-        float[] heldScores = provisional.ScoreNormalized(zHeld, heldNormal.Length);
-        float threshold = Quantiles.Of(heldScores, 1 - options.FalseAlarmBudget);
-        ReferenceStatistics reference = ReferenceStatistics.Measure(zHeld, heldNormal.Length, heldScores, threshold);
+        (float threshold, ReferenceStatistics reference) = Calibrate(provisional, features, d, heldNormal, options.FalseAlarmBudget);
         int[] faults = [.. Enumerable.Range(0, count).Where(r => labels[r] != head.NormalClass)];
         int stride = Math.Max(1, faults.Length / MaxExemplars);
         int[] kept = [.. faults.Where((_, i) => i % stride == 0).Take(MaxExemplars)];
         float[] exemplars = [.. kept.SelectMany(r => features.AsSpan(r * d, d).ToArray())];
         int[] exemplarLabels = [.. kept.Select(r => labels[r])];
-        var unhashed = new AnomalyModel(network, "", mean, std, featureConfig, threshold, reference, exemplars: exemplars, head: head, exemplarLabels: exemplarLabels);
-        string hash = ModelFile.Hash(ModelFile.Serialize(AnomalyModelDocuments.Base(unhashed)));
-        return new AnomalyModel(network, hash, mean, std, featureConfig, threshold, reference, exemplars: exemplars, head: head, exemplarLabels: exemplarLabels);
+        return Hashed(hash => new AnomalyModel(network, hash, mean, std, featureConfig, threshold, reference,
+            exemplars: exemplars, head: head, exemplarLabels: exemplarLabels));
     }
 
     const int MaxExemplars = 1000;
+
+    /// <summary>The threshold (the 1 − budget quantile of the held-back normal windows' scores) and the reference statistics.</summary>
+    static (float Threshold, ReferenceStatistics Reference) Calibrate(AnomalyModel provisional, float[] features, int d, int[] held, double falseAlarmBudget)
+    {
+        float[] zHeld = Rows(provisional, features, d, held);
+        float[] heldScores = provisional.ScoreNormalized(zHeld, held.Length);
+        float threshold = Quantiles.Of(heldScores, 1 - falseAlarmBudget);
+        return (threshold, ReferenceStatistics.Measure(zHeld, held.Length, heldScores, threshold));
+    }
+
+    /// <summary>The model <paramref name="create"/> makes, named by the hash of its own base file.</summary>
+    static AnomalyModel Hashed(Func<string, AnomalyModel> create) =>
+        create(ModelFile.Hash(ModelFile.Serialize(AnomalyModelDocuments.Base(create("")))));
 
     /// <summary>A deterministic split of 0..count−1 into fitting and held-back positions (every k-th held back).</summary>
     public static (int[] Fit, int[] Held) Split(int count, double holdOut, int seed)

@@ -6,15 +6,38 @@ using SensorOdl.Learning.Training;
 
 namespace SensorOdl.Learning.Anomaly;
 
-/// <summary>How a candidate is fitted to a new normal and judged.</summary>
+/// <summary>
+/// How a candidate is fitted to a new normal and judged. The <c>Default…</c> constants are the one source of the
+/// adaptation defaults: the daemon's <c>Adaptation</c> settings start from them, and the figures in
+/// docs/BENCHMARKS.md were measured with them.
+/// </summary>
 public sealed record AdaptationOptions
 {
-    public string Method { get; init; } = "skip2-lora-q4";
-    public int Rank { get; init; } = 4;
-    public TrainingOptions Training { get; init; } = new() { Epochs = 30, BatchSize = 16, LearningRate = 5e-3f, Objective = Objective.Reconstruction };
+    public const string DefaultMethod = "skip2-lora-q4";
+    public const int DefaultRank = 4;
+    public const int DefaultEpochs = 30;
+    /// <summary>Adam's learning rate; a double so that a configuration value can take it as it is (trained as <c>(float)</c> of it).</summary>
+    public const double DefaultLearningRate = 0.002;
+    public const int DefaultBatchSize = 16;
+    public const double DefaultMinFaultRecall = 0.9;
+
+    /// <summary>Every setting at its default.</summary>
+    public static AdaptationOptions Defaults { get; } = new();
+
+    public string Method { get; init; } = DefaultMethod;
+    public int Rank { get; init; } = DefaultRank;
+    /// <summary>Epochs, mini-batch and learning rate of the fit; its objective and seed are replaced by the head's and <see cref="Seed"/>.</summary>
+    public TrainingOptions Training { get; init; } = new()
+    {
+        Epochs = DefaultEpochs,
+        BatchSize = DefaultBatchSize,
+        LearningRate = (float)DefaultLearningRate,
+        Objective = Objective.Reconstruction,
+    };
+    /// <summary>The share of held-back new-normal windows the recalibrated threshold lets through.</summary>
     public double FalseAlarmBudget { get; init; } = 0.01;
     /// <summary>Share of known fault windows (exemplars, operator labels) the candidate must still flag.</summary>
-    public double MinFaultRecall { get; init; } = 0.9;
+    public double MinFaultRecall { get; init; } = DefaultMinFaultRecall;
     public int Seed { get; init; } = 1;
 }
 
@@ -33,10 +56,10 @@ public sealed record CandidateReport(
     double Seconds);
 
 /// <summary>
-/// Fits fresh adapters on the frozen base to windows of a new normal, recalibrates the threshold, and judges
-/// the candidate: false alarms on held-back new-normal windows must fall, and known fault windows must stay
-/// above the new threshold. New-normal windows are split by position: every 4th validates, the next one
-/// calibrates, the rest fit.
+/// Fits fresh adapters on the frozen base to windows of a new normal (or, as the comparison baseline
+/// <see cref="FullRetrain"/>, retrains a copy of the base), recalibrates the threshold, and judges the candidate:
+/// false alarms on held-back new-normal windows must fall, and known fault windows must stay above the new
+/// threshold. New-normal windows are split by position: every 4th validates, the next one calibrates, the rest fit.
 /// </summary>
 public static class ModelAdapter
 {
@@ -99,10 +122,7 @@ public static class ModelAdapter
         float[] heldZ = [.. calibrationZ, .. validationZ];
         float[] heldScores = scorer.ScoreNormalized(heldZ, calibration.Length + validation.Length);
         ReferenceStatistics reference = ReferenceStatistics.Measure(heldZ, calibration.Length + validation.Length, heldScores, threshold);
-        AnomalyModel candidate = options.Method == FullRetrain
-            ? new AnomalyModel(scorer.Base, current.BaseHash, current.Mean, current.Std, current.FeatureConfig, threshold, reference,
-                exemplars: current.Exemplars, head: current.Head, exemplarLabels: current.ExemplarLabels)
-            : current.WithAdapters(scorer.Adapted, threshold, reference);
+        AnomalyModel candidate = scorer.WithAdapters(scorer.Adapted, threshold, reference);
 
         string reason;
         bool accepted;

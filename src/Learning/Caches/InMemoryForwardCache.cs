@@ -16,34 +16,31 @@ public sealed class InMemoryForwardCache(ForwardCacheCodec codec) : IForwardCach
         return true;
     }
 
-    public void Put(long sampleId, ReadOnlySpan<float> entry)
-    {
-        if (!_slots.TryGetValue(sampleId, out int slot))
-        {
-            slot = _slots.Count;
-            EnsureCapacity(slot + 1);
-            _slots[sampleId] = slot;
-        }
-        Codec.Encode(entry, _arena.AsSpan(slot * Codec.EncodedSize, Codec.EncodedSize));
-    }
+    public void Put(long sampleId, ReadOnlySpan<float> entry) => Codec.Encode(entry, Slot(sampleId));
 
     /// <summary>Stores an entry that is already encoded (loaded from a persistent store).</summary>
     public void PutEncoded(long sampleId, ReadOnlySpan<byte> encoded)
     {
         if (encoded.Length != Codec.EncodedSize) throw new ArgumentException($"Encoded entry of {encoded.Length} bytes, expected {Codec.EncodedSize}.");
-        if (!_slots.TryGetValue(sampleId, out int slot))
-        {
-            slot = _slots.Count;
-            EnsureCapacity(slot + 1);
-            _slots[sampleId] = slot;
-        }
-        encoded.CopyTo(_arena.AsSpan(slot * Codec.EncodedSize));
+        encoded.CopyTo(Slot(sampleId));
     }
 
     public ReadOnlySpan<byte> Encoded(long sampleId) =>
         _slots.TryGetValue(sampleId, out int slot) ? _arena.AsSpan(slot * Codec.EncodedSize, Codec.EncodedSize) : [];
 
     public void Flush() { }
+
+    /// <summary>The bytes of the sample's entry, a new slot at the end of the arena for a new sample.</summary>
+    Span<byte> Slot(long sampleId)
+    {
+        if (!_slots.TryGetValue(sampleId, out int slot))
+        {
+            slot = _slots.Count;
+            EnsureCapacity(slot + 1);
+            _slots[sampleId] = slot;
+        }
+        return _arena.AsSpan(slot * Codec.EncodedSize, Codec.EncodedSize);
+    }
 
     void EnsureCapacity(int entries)
     {

@@ -25,39 +25,20 @@ public abstract class FineTuner
     public long TrainableParameters => Trainable.Sum(p => (long)p.Size);
     /// <summary>Bytes held by the forward cache; zero for methods without one.</summary>
     public virtual long CacheBytes => 0;
-    /// <summary>Samples pushed through the frozen base while fitting and predicting.</summary>
+    /// <summary>
+    /// Samples pushed through the frozen base while fitting; ft-last and the LoRA methods, which predict through
+    /// that same network, count their predictions too.
+    /// </summary>
     public abstract long BaseForwardSamples { get; }
 
     /// <summary>Trains the adapters on <paramref name="data"/>; returns the mean loss of the last epoch.</summary>
     public float Fit(SampleSet data, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
-        TrainingOptions training = Options.Training;
-        if (training.Objective == Objective.Classification) data.RequireLabels();
-        if (data.InputSize != Base.InputSize) throw new ArgumentException($"Samples have {data.InputSize} values, the base takes {Base.InputSize}.");
-        IOptimizer optimizer = Optimizers.Create(training.Optimizer, Trainable, training.LearningRate);
-        int batchSize = Math.Min(training.BatchSize, data.Count);
-        var order = new EpochOrder(data.Count, training.Seed);
-        BeginFit(data, batchSize);
-        float epochLoss = 0;
-        for (int epoch = 1; epoch <= training.Epochs; epoch++)
-        {
-            ReadOnlySpan<int> positions = order.Next();
-            double lossSum = 0;
-            for (int start = 0; start < data.Count; start += batchSize)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                int batch = Math.Min(batchSize, data.Count - start);
-                foreach (Parameter p in Trainable) p.ZeroGradient();
-                float loss = TrainBatch(data, positions.Slice(start, batch));
-                optimizer.Step();
-                AfterStep();
-                lossSum += loss * batch;
-                progress?.Report(new TrainingProgress(epoch, training.Epochs, start + batch, data.Count, loss));
-            }
-            epochLoss = (float)(lossSum / data.Count);
-        }
+        var loop = new EpochLoop(data, Options.Training, Base.InputSize);
+        BeginFit(data, loop.BatchSize);
+        float loss = loop.Run(Trainable, positions => TrainBatch(data, positions), AfterStep, progress, cancellation);
         EndFit();
-        return epochLoss;
+        return loss;
     }
 
     /// <summary>x: [batch, Base.InputSize] → y: [batch, Base.OutputSize] through the base and the adapters.</summary>

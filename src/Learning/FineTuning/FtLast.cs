@@ -11,9 +11,8 @@ public sealed class FtLast : FineTuner
     readonly Network _network;
     readonly int _lastLayer;
     readonly IWeightedLayer _last;
-    Network.Activations? _activations, _predictActivations;
-    float[] _x = [];
-    int[] _labels = [];
+    BatchForward? _forward;
+    Network.Activations? _predictActivations;
 
     public FtLast(Network baseNetwork, FineTuneOptions options) : base(baseNetwork, options)
     {
@@ -26,20 +25,12 @@ public sealed class FtLast : FineTuner
     public override IReadOnlyList<Parameter> Trainable => [_last.Weight, _last.Bias];
     public override long BaseForwardSamples => _network.ForwardSamples;
 
-    protected override void BeginFit(SampleSet data, int batchSize)
-    {
-        _activations = _network.CreateActivations(batchSize);
-        _x = new float[batchSize * _network.InputSize];
-        _labels = new int[batchSize];
-    }
+    protected override void BeginFit(SampleSet data, int batchSize) => _forward = new BatchForward(_network, batchSize);
 
     protected override float TrainBatch(SampleSet data, ReadOnlySpan<int> positions)
     {
-        int batch = positions.Length;
-        data.Gather(positions, _x, _labels);
-        _network.Forward(_x, _activations!, batch);
-        float loss = LossFunctions.Compute(Options.Training.Objective, _activations!.Output, _x, _labels, _activations.OutputGradient, batch, _network.OutputSize);
-        _network.Backward(_activations, batch, i => i == _lastLayer, lowestLayer: _lastLayer);
+        float loss = _forward!.Run(data, positions, Options.Training.Objective);
+        _network.Backward(_forward.Activations, positions.Length, i => i == _lastLayer, lowestLayer: _lastLayer);
         return loss;
     }
 

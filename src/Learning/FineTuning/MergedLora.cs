@@ -17,9 +17,8 @@ public abstract class MergedLora : FineTuner
     readonly AdaptedLayer[] _adapted;
     readonly int _lowestLayer;
     readonly HashSet<int> _adaptedLayers;
-    Network.Activations? _activations, _predictActivations;
-    float[] _x = [];
-    int[] _labels = [];
+    BatchForward? _forward;
+    Network.Activations? _predictActivations;
 
     protected MergedLora(Network baseNetwork, FineTuneOptions options, IEnumerable<int> weightedOrdinals) : base(baseNetwork, options)
     {
@@ -35,20 +34,15 @@ public abstract class MergedLora : FineTuner
 
     protected override void BeginFit(SampleSet data, int batchSize)
     {
-        _activations = _network.CreateActivations(batchSize);
-        _x = new float[batchSize * _network.InputSize];
-        _labels = new int[batchSize];
+        _forward = new BatchForward(_network, batchSize);
         AfterStep();
     }
 
     protected override float TrainBatch(SampleSet data, ReadOnlySpan<int> positions)
     {
-        int batch = positions.Length;
-        data.Gather(positions, _x, _labels);
-        _network.Forward(_x, _activations!, batch);
-        float loss = LossFunctions.Compute(Options.Training.Objective, _activations!.Output, _x, _labels, _activations.OutputGradient, batch, _network.OutputSize);
+        float loss = _forward!.Run(data, positions, Options.Training.Objective);
         foreach (AdaptedLayer a in _adapted) a.Layer.Weight.ZeroGradient();
-        _network.Backward(_activations, batch, _adaptedLayers.Contains, _lowestLayer);
+        _network.Backward(_forward.Activations, positions.Length, _adaptedLayers.Contains, _lowestLayer);
         foreach (AdaptedLayer a in _adapted) a.ProjectGradient();
         return loss;
     }

@@ -14,7 +14,6 @@ public sealed class Skip2Lora : SkipAdapters
     readonly IForwardCache _cache;
     readonly List<int> _misses = [];
     float[] _missX = [];
-    long _forwardSamples;
 
     public Skip2Lora(Network baseNetwork, FineTuneOptions options, CacheEncoding encoding = CacheEncoding.Float32)
         : base(baseNetwork, options)
@@ -31,14 +30,12 @@ public sealed class Skip2Lora : SkipAdapters
         CacheEncoding.Int4 => "skip2-lora-q4",
         _ => "skip2-lora",
     };
-    public override long BaseForwardSamples => _forwardSamples;
     public override long CacheBytes => _cache.EncodedBytes;
     public IForwardCache Cache => _cache;
 
-    protected override void FillEntries(SampleSet data, ReadOnlySpan<int> positions, Span<float> x, Span<int> labels, Span<float> entries)
+    protected override void FillEntries(SampleSet data, ReadOnlySpan<int> positions, ReadOnlySpan<float> x, ReadOnlySpan<int> labels, Span<float> entries)
     {
         int batch = positions.Length;
-        data.Gather(positions, x, labels);
         _misses.Clear();
         for (int s = 0; s < batch; s++)
             if (!_cache.TryGet(data.Ids[positions[s]], entries.Slice(s * EntrySize, EntrySize)))
@@ -49,8 +46,7 @@ public sealed class Skip2Lora : SkipAdapters
         int inputs = Base.InputSize;
         if (_missX.Length < batch * inputs) _missX = new float[batch * inputs];
         for (int m = 0; m < _misses.Count; m++) x.Slice(_misses[m] * inputs, inputs).CopyTo(_missX.AsSpan(m * inputs));
-        Base.Forward(_missX, BaseActivations, _misses.Count);
-        _forwardSamples += _misses.Count;
+        ForwardBase(_missX, _misses.Count);
         for (int m = 0; m < _misses.Count; m++)
         {
             int s = _misses[m];

@@ -22,6 +22,7 @@ public abstract class SkipAdapters : FineTuner
     Network.Activations? _activations;
     float[] _x = [], _entries = [], _y = [], _dy = [], _v = [];
     int[] _labels = [];
+    long _forwardSamples;
 
     protected SkipAdapters(Network baseNetwork, FineTuneOptions options) : base(baseNetwork, options)
     {
@@ -38,11 +39,18 @@ public abstract class SkipAdapters : FineTuner
     /// <summary>What one cached entry holds: x_2..x_L quantisable, then h_L (and the label) exact.</summary>
     public CacheLayout Layout { get; }
     public override IReadOnlyList<Parameter> Trainable => [.. _adapters.SelectMany(a => new[] { a.Down, a.Up })];
+    public override long BaseForwardSamples => _forwardSamples;
     protected int EntrySize => Layout.Length;
-    protected Network.Activations BaseActivations => _activations!;
 
-    /// <summary>Fills x: [batch, in], labels and entries: [batch, E] for the samples at these positions.</summary>
-    protected abstract void FillEntries(SampleSet data, ReadOnlySpan<int> positions, Span<float> x, Span<int> labels, Span<float> entries);
+    /// <summary>Fills entries: [batch, E] for the samples at these positions, whose x: [batch, in] and labels are gathered already.</summary>
+    protected abstract void FillEntries(SampleSet data, ReadOnlySpan<int> positions, ReadOnlySpan<float> x, ReadOnlySpan<int> labels, Span<float> entries);
+
+    /// <summary>x: [count, in] through the frozen base while fitting, counted; <see cref="CopyEntry"/> then reads its rows.</summary>
+    protected void ForwardBase(ReadOnlySpan<float> x, int count)
+    {
+        Base.Forward(x, _activations!, count);
+        _forwardSamples += count;
+    }
 
     protected override void BeginFit(SampleSet data, int batchSize) => Allocate(batchSize);
 
@@ -75,6 +83,7 @@ public abstract class SkipAdapters : FineTuner
     protected override float TrainBatch(SampleSet data, ReadOnlySpan<int> positions)
     {
         int batch = positions.Length, outputs = Base.OutputSize;
+        data.Gather(positions, _x, _labels);
         FillEntries(data, positions, _x, _labels, _entries);
         Output(batch);
         float loss = LossFunctions.Compute(Options.Training.Objective, _y, _x, _labels, _dy, batch, outputs);
@@ -131,7 +140,7 @@ public abstract class SkipAdapters : FineTuner
         {
             int count = Math.Min(chunk, batch - start);
             x.Slice(start * Base.InputSize, count * Base.InputSize).CopyTo(_x);
-            Base.Forward(_x, _activations, count);
+            Base.Forward(_x, _activations, count); // not counted: BaseForwardSamples counts fitting's passes
             for (int s = 0; s < count; s++) CopyEntry(s, _entries.AsSpan(s * EntrySize, EntrySize), 0);
             Output(count);
             _y.AsSpan(0, count * outputs).CopyTo(y.Slice(start * outputs));
@@ -165,17 +174,12 @@ public abstract class SkipAdapters : FineTuner
 /// <summary>Skip-LoRA: skip adapters, the base forward pass recomputed for every sample in every epoch.</summary>
 public sealed class SkipLora(Network baseNetwork, FineTuneOptions options) : SkipAdapters(baseNetwork, options)
 {
-    long _forwardSamples;
-
     public override string Name => "skip-lora";
-    public override long BaseForwardSamples => _forwardSamples;
 
-    protected override void FillEntries(SampleSet data, ReadOnlySpan<int> positions, Span<float> x, Span<int> labels, Span<float> entries)
+    protected override void FillEntries(SampleSet data, ReadOnlySpan<int> positions, ReadOnlySpan<float> x, ReadOnlySpan<int> labels, Span<float> entries)
     {
         int batch = positions.Length;
-        data.Gather(positions, x, labels);
-        Base.Forward(x, BaseActivations, batch);
-        _forwardSamples += batch;
+        ForwardBase(x, batch);
         for (int s = 0; s < batch; s++) CopyEntry(s, entries.Slice(s * EntrySize, EntrySize), labels[s]);
     }
 }

@@ -40,7 +40,7 @@ public static class MeanSquaredError
         return loss;
     }
 
-    /// <summary>The anomaly score of one sample: mean squared reconstruction error.</summary>
+    /// <summary>One sample's mean squared error: the autoencoder head's anomaly score (reconstruction against input).</summary>
     public static float PerSample(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
     {
         float sum = 0;

@@ -23,16 +23,3 @@ public readonly record struct TrainingProgress(int Epoch, int Epochs, int Sample
 {
     public double Fraction => ((Epoch - 1) + (double)SamplesDone / SamplesPerEpoch) / Epochs;
 }
-
-/// <summary>A deterministic shuffle of sample positions per epoch.</summary>
-public sealed class EpochOrder(int count, int seed)
-{
-    readonly Random _random = new(seed);
-    readonly int[] _order = [.. Enumerable.Range(0, count)];
-
-    public ReadOnlySpan<int> Next()
-    {
-        _random.Shuffle(_order);
-        return _order;
-    }
-}
