@@ -1,3 +1,5 @@
+using SensorOdl.Learning.Anomaly;
+
 namespace SensorOdl.Daemon.Configuration;
 
 // The configuration sections of docs/CONTRACT.md §2, bound from appsettings.json, /etc/sensorodl/sensorodl.json,
@@ -81,18 +83,18 @@ public enum AdaptationMode
     Off,
 }
 
-/// <summary>Defaults come from <see cref="AdaptationDefaults"/> in Learning: one source for the daemon and the library.</summary>
+/// <summary>The fitting defaults come from <see cref="AdaptationOptions"/> in Learning: one source for the daemon and the library.</summary>
 public sealed record AdaptationSettings
 {
     public AdaptationMode Mode { get; init; } = AdaptationMode.Auto;
-    public string Method { get; init; } = "skip2-lora-q4";
-    public int Rank { get; init; } = 4;
-    public int Epochs { get; init; } = 30;
-    public double LearningRate { get; init; } = 0.002;
-    public int BatchSize { get; init; } = 16;
+    public string Method { get; init; } = AdaptationOptions.DefaultMethod;
+    public int Rank { get; init; } = AdaptationOptions.DefaultRank;
+    public int Epochs { get; init; } = AdaptationOptions.DefaultEpochs;
+    public double LearningRate { get; init; } = AdaptationOptions.DefaultLearningRate;
+    public int BatchSize { get; init; } = AdaptationOptions.DefaultBatchSize;
     public int MinSamples { get; init; } = 120;
     public double MinIntervalMinutes { get; init; } = 10;
-    public double MinFaultRecall { get; init; } = 0.9;
+    public double MinFaultRecall { get; init; } = AdaptationOptions.DefaultMinFaultRecall;
 }
 
 public sealed record StorageSettings
