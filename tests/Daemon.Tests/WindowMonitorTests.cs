@@ -2,6 +2,7 @@ using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Host;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
+using SensorOdl.Drivers.Features;
 using SensorOdl.Drivers.Sensors;
 using SensorOdl.Drivers.Simulation;
 
@@ -18,11 +19,11 @@ public sealed class WindowMonitorTests : IDisposable
     {
         var settings = new DaemonSettings();
         using var machine = new SimulatedMachineSensor(new SimulationSettings(12_000, 1024, Seed: 3, Speed: 0));
-        var vectorizer = new FeatureVectorizer(machine.Format);
+        var transform = new FeatureTransform(machine.Format);
         using StateDatabase state = StateDatabase.Open(_state);
         var status = new DaemonStatus("t", "simulated");
         var events = new EventRecorder();
-        var monitor = new WindowMonitor(settings, vectorizer, ModelSelection.TrainForSimulation(settings, vectorizer, windows: 200),
+        var monitor = new WindowMonitor(settings, transform, ModelSelection.TrainForSimulation(settings, transform, windows: 200),
             new SampleStore(state, 100), events, status);
         SensorFrame frame = machine.CreateFrame();
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
+using SensorOdl.Drivers.Features;
 using SensorOdl.Drivers.Recordings;
 using SensorOdl.Drivers.Replay;
 using SensorOdl.Drivers.Sensors;
@@ -53,9 +54,9 @@ public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions op
         events.Emitted += (type, _, fields) => log.WriteLine($"  event {type} {fields?.ToJsonString()}");
         (SensorFormat format, List<RecordedFrame> target) = Frames(options.Target);
         (_, List<RecordedFrame> faults) = Frames(options.Faults);
-        var vectorizer = new FeatureVectorizer(format);
+        var transform = new FeatureTransform(format);
         var status = new DaemonStatus("adapt-eval", "replay");
-        var monitor = new WindowMonitor(settings, vectorizer, baseModel, samples, events, status);
+        var monitor = new WindowMonitor(settings, transform, baseModel, samples, events, status);
         var coordinator = new AdaptationCoordinator(settings, registry, samples, events, status, new LiteDbForwardCacheStore(state), monitor) { RunInline = true };
         status.SetModel(new ModelInfo(first.Version, first.Id, first.Method, first.CreatedAt), baseModel.Threshold);
         status.Started();
@@ -75,15 +76,15 @@ public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions op
 
         AnomalyModel after = monitor.Model;
         AnomalyModel before = baseModel;
-        double FalseAlarms(AnomalyModel m, float threshold) => Share(m, heldBack, vectorizer, frame, threshold);
-        double Recall(AnomalyModel m, float threshold) => Share(m, turning, vectorizer, frame, threshold);
+        double FalseAlarms(AnomalyModel m, float threshold) => Share(m, heldBack, transform, frame, threshold);
+        double Recall(AnomalyModel m, float threshold) => Share(m, turning, transform, frame, threshold);
 
         Dictionary<string, CompareResult>? compare = null;
         if (options.Compare.Count > 0)
         {
             compare = [];
             if (options.Compare.Contains("full")) compare["full"] = FullRetrain(coordinator, before, FalseAlarms, Recall);
-            if (options.Compare.Contains("threshold")) compare["threshold"] = ThresholdOnly(before, streamed, vectorizer, frame, FalseAlarms, Recall);
+            if (options.Compare.Contains("threshold")) compare["threshold"] = ThresholdOnly(before, streamed, transform, frame, FalseAlarms, Recall);
         }
         return new AdaptEvalReport(options.Train, options.Target,
             FalseAlarms(before, before.Threshold), FalseAlarms(after, after.Threshold),
@@ -111,11 +112,11 @@ public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions op
         return new CompareResult(falseAlarms(full, full.Threshold), recall(full, full.Threshold), Math.Round(report.Seconds, 3));
     }
 
-    CompareResult ThresholdOnly(AnomalyModel baseModel, List<RecordedFrame> streamed, FeatureVectorizer vectorizer, SensorFrame frame,
+    CompareResult ThresholdOnly(AnomalyModel baseModel, List<RecordedFrame> streamed, FeatureTransform transform, SensorFrame frame,
         Func<AnomalyModel, float, double> falseAlarms, Func<AnomalyModel, float, double> recall)
     {
         var watch = Stopwatch.StartNew();
-        float[] scores = Scores(baseModel, streamed, vectorizer, frame);
+        float[] scores = Scores(baseModel, streamed, transform, frame);
         float threshold = Quantiles.Of(scores, 1 - settings.Anomaly.FalseAlarmBudget);
         double seconds = watch.Elapsed.TotalSeconds;
         return new CompareResult(falseAlarms(baseModel, threshold), recall(baseModel, threshold), Math.Round(seconds, 3));
@@ -143,21 +144,21 @@ public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions op
         frame.RecordingTimeS = recorded.RecordingTimeS;
     }
 
-    static float[] Scores(AnomalyModel model, List<RecordedFrame> frames, FeatureVectorizer vectorizer, SensorFrame frame)
+    static float[] Scores(AnomalyModel model, List<RecordedFrame> frames, FeatureTransform transform, SensorFrame frame)
     {
-        var features = new float[vectorizer.Size];
+        var features = new float[transform.Size];
         var scores = new float[frames.Count];
         for (int i = 0; i < frames.Count; i++)
         {
             Fill(frame, frames[i]);
-            vectorizer.Extract(frame, features);
+            transform.Extract(frame, features);
             scores[i] = model.Score(features);
         }
         return scores;
     }
 
-    static double Share(AnomalyModel model, List<RecordedFrame> frames, FeatureVectorizer vectorizer, SensorFrame frame, float threshold) =>
-        frames.Count == 0 ? 0 : Math.Round(Scores(model, frames, vectorizer, frame).Count(s => s > threshold) / (double)frames.Count, 4);
+    static double Share(AnomalyModel model, List<RecordedFrame> frames, FeatureTransform transform, SensorFrame frame, float threshold) =>
+        frames.Count == 0 ? 0 : Math.Round(Scores(model, frames, transform, frame).Count(s => s > threshold) / (double)frames.Count, 4);
 
     (SensorFormat, List<RecordedFrame>) Frames(string filter)
     {

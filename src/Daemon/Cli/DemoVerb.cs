@@ -5,6 +5,7 @@ using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Host;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
+using SensorOdl.Drivers.Features;
 using SensorOdl.Drivers.Sensors;
 using SensorOdl.Drivers.Simulation;
 using SensorOdl.Learning.Anomaly;
@@ -45,7 +46,7 @@ public sealed class DemoVerb : IVerb
     static int Run(DaemonSettings settings, string stateDirectory, bool json, TextWriter stdout, CancellationToken cancellation)
     {
         using var machine = new SimulatedMachineSensor(new SimulationSettings(12_000, settings.Sensor.WindowSize, settings.Sensor.Seed, Speed: 0));
-        var vectorizer = new FeatureVectorizer(machine.Format);
+        var transform = new FeatureTransform(machine.Format);
         using StateDatabase state = StateDatabase.Open(stateDirectory);
         var registry = new ModelRegistry(state, stateDirectory, settings.Storage.KeepVersions);
         var samples = new SampleStore(state, settings.Storage.SampleCapacity);
@@ -64,9 +65,9 @@ public sealed class DemoVerb : IVerb
         void Narrate(string text) { if (!json) stdout.WriteLine($"{clock,8:F1} s  {"--",-16} {text}"); }
 
         Narrate("training a base model on the healthy machine, as mounted in the lab");
-        AnomalyModel baseModel = ModelSelection.TrainForSimulation(settings, vectorizer);
+        AnomalyModel baseModel = ModelSelection.TrainForSimulation(settings, transform);
         ModelVersionRecord first = registry.AddBase(baseModel, "demo: trained on the lab mounting", ModelSelection.BootstrapWindows);
-        var monitor = new WindowMonitor(settings, vectorizer, baseModel, samples, events, status) { WallClockMs = () => startMs + (long)(clock * 1000) };
+        var monitor = new WindowMonitor(settings, transform, baseModel, samples, events, status) { WallClockMs = () => startMs + (long)(clock * 1000) };
         var coordinator = new AdaptationCoordinator(settings, registry, samples, events, status, new LiteDbForwardCacheStore(state), monitor)
         {
             RunInline = true,

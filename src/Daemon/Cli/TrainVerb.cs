@@ -77,7 +77,7 @@ public sealed class TrainVerb : IVerb
             FalseAlarmBudget = budget,
             Training = new AnomalyTrainingOptions().Training with { Epochs = epochs },
         };
-        return AnomalyTrainer.TrainBase(normal.Features, normal.Count, normal.Config, options, cancellation: cancellation, exemplars: exemplars);
+        return AnomalyTrainer.TrainBase(normal.Features, normal.Count, normal.Config.ToJson(), options, cancellation: cancellation, exemplars: exemplars);
     }
 
     public static AnomalyModel TrainClassifier(string data, string filter, string field, string normalValue, int windowSize, double budget,
@@ -99,7 +99,7 @@ public sealed class TrainVerb : IVerb
             FalseAlarmBudget = budget,
             Training = new AnomalyTrainingOptions().Training with { Epochs = epochs },
         };
-        return AnomalyTrainer.TrainClassifier(features, rows.Length, labels, ModelHead.Classifier(classes, normal), frames.Config, options, cancellation: cancellation);
+        return AnomalyTrainer.TrainClassifier(features, rows.Length, labels, ModelHead.Classifier(classes, normal), frames.Config.ToJson(), options, cancellation: cancellation);
     }
 
     /// <summary>Fault frames where the machine stands still (speed o) look normal; they are not exemplars of the fault.</summary>

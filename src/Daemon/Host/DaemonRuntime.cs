@@ -8,6 +8,7 @@ using SensorOdl.Daemon.Host.Systemd;
 using SensorOdl.Daemon.Mqtt;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
+using SensorOdl.Drivers.Features;
 using SensorOdl.Drivers.Sensors;
 using SensorOdl.Drivers.Sensors.Bme280;
 using SensorOdl.Learning.Anomaly;
@@ -45,7 +46,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         var sink = new EventLogSink(events, (type, fields) => log.LogInformation("event {Type} {Fields}", type, fields?.ToJsonString()));
 
         _sensor = SensorFactory.Create(ModelSelection.SensorSettingsFrom(settings));
-        var vectorizer = new FeatureVectorizer(_sensor.Format);
+        var transform = new FeatureTransform(_sensor.Format);
         var status = new DaemonStatus(device, _sensor.Kind);
 
         (string host, int port, bool tls) = await BrokerAsync(cancellationToken);
@@ -54,8 +55,8 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         _loops.Add(_link.RunAsync(_stopping.Token));
         await WaitConnectedAsync(TimeSpan.FromSeconds(3), cancellationToken); // `online` + `starting` before a first-start training
 
-        (AnomalyModel model, ModelVersionRecord record) = ModelSelection.Select(settings, registry, vectorizer, m => log.LogInformation("{Message}", m));
-        Monitor = new WindowMonitor(settings, vectorizer, model, _samples, sink, status);
+        (AnomalyModel model, ModelVersionRecord record) = ModelSelection.Select(settings, registry, transform, m => log.LogInformation("{Message}", m));
+        Monitor = new WindowMonitor(settings, transform, model, _samples, sink, status);
         var cache = new LiteDbForwardCacheStore(state);
         _ = cache.PruneAsync(registry.LiveBaseHashes()); // entries of bases no kept version uses are dead weight
         var adaptation = new AdaptationCoordinator(settings, registry, _samples, sink, status, cache, Monitor);

@@ -1,6 +1,7 @@
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
+using SensorOdl.Drivers.Features;
 using SensorOdl.Drivers.Sensors;
 using SensorOdl.Drivers.Simulation;
 using SensorOdl.Learning.Anomaly;
@@ -19,16 +20,16 @@ public static class ModelSelection
     public const int BootstrapWindows = 600;
 
     public static (AnomalyModel Model, ModelVersionRecord Record) Select(DaemonSettings settings, ModelRegistry registry,
-        FeatureVectorizer vectorizer, Action<string> log)
+        FeatureTransform transform, Action<string> log)
     {
-        (AnomalyModel model, ModelVersionRecord record) = Pick(settings, registry, vectorizer, log);
-        if (model.FeatureConfig != vectorizer.Config)
+        (AnomalyModel model, ModelVersionRecord record) = Pick(settings, registry, transform, log);
+        if (transform.Configuration.MismatchWith(model.FeatureConfig) is { } mismatch)
             throw new ConfigurationException(
-                $"model version {record.Version} was trained on features {model.FeatureConfig}, but Sensor:Kind={settings.Sensor.Kind} gives {vectorizer.Config}; train a model for this sensor (sensorodl train) or fix the Sensor settings.");
+                $"model version {record.Version} was trained on features {model.FeatureConfig}, but Sensor:Kind={settings.Sensor.Kind} gives {transform.Configuration}; train a model for this sensor (sensorodl train) or fix the Sensor settings. {mismatch}");
         return (model, record);
     }
 
-    static (AnomalyModel, ModelVersionRecord) Pick(DaemonSettings settings, ModelRegistry registry, FeatureVectorizer vectorizer, Action<string> log)
+    static (AnomalyModel, ModelVersionRecord) Pick(DaemonSettings settings, ModelRegistry registry, FeatureTransform transform, Action<string> log)
     {
         if (registry.Active is { } active) return (registry.Load(active, new FineTuneOptions()), active);
         if (settings.Model.Path is { } path)
@@ -41,23 +42,23 @@ public static class ModelSelection
         if (settings.Sensor.Kind != "simulated")
             throw new ConfigurationException("no model: the registry is empty and Model:Path is not set; train one with 'sensorodl train' first.");
         log($"No model yet: training a base for the simulated machine on {BootstrapWindows} windows.");
-        AnomalyModel trained = TrainForSimulation(settings, vectorizer);
+        AnomalyModel trained = TrainForSimulation(settings, transform);
         return (trained, registry.AddBase(trained, "trained for the simulated machine on first start", BootstrapWindows));
     }
 
     /// <summary>A base fitted to the default (stationary) simulated machine, on windows from its own noise seed.</summary>
-    public static AnomalyModel TrainForSimulation(DaemonSettings settings, FeatureVectorizer vectorizer, int windows = BootstrapWindows)
+    public static AnomalyModel TrainForSimulation(DaemonSettings settings, FeatureTransform transform, int windows = BootstrapWindows)
     {
         using var machine = new SimulatedMachineSensor(new SimulationSettings(
-            vectorizer.Format.SampleRateHz, vectorizer.Format.Length, Seed: settings.Sensor.Seed + 1000, Speed: 0));
+            transform.Format.SampleRateHz, transform.Format.Length, Seed: settings.Sensor.Seed + 1000, Speed: 0));
         SensorFrame frame = machine.CreateFrame();
-        var features = new float[windows * vectorizer.Size];
+        var features = new float[windows * transform.Size];
         for (int w = 0; w < windows; w++)
         {
             machine.Read(frame);
-            vectorizer.Extract(frame, features.AsSpan(w * vectorizer.Size, vectorizer.Size));
+            transform.Extract(frame, features.AsSpan(w * transform.Size, transform.Size));
         }
-        return AnomalyTrainer.TrainBase(features, windows, vectorizer.Config,
+        return AnomalyTrainer.TrainBase(features, windows, transform.Configuration.ToJson(),
             new AnomalyTrainingOptions { FalseAlarmBudget = settings.Anomaly.FalseAlarmBudget });
     }
 

@@ -20,7 +20,7 @@ public readonly record struct WindowResult(bool Scored, float Score, float Thres
 public sealed class WindowMonitor
 {
     readonly DaemonSettings _settings;
-    readonly FeatureVectorizer _vectorizer;
+    readonly FeatureTransform _transform;
     readonly SampleStore _samples;
     readonly IEventSink _events;
     readonly DaemonStatus _status;
@@ -32,16 +32,16 @@ public sealed class WindowMonitor
     double _lastSampleS = double.NegativeInfinity;
     long _scored, _skipped;
 
-    public WindowMonitor(DaemonSettings settings, FeatureVectorizer vectorizer, AnomalyModel model, SampleStore samples,
+    public WindowMonitor(DaemonSettings settings, FeatureTransform transform, AnomalyModel model, SampleStore samples,
         IEventSink events, DaemonStatus status)
     {
         _settings = settings;
-        _vectorizer = vectorizer;
+        _transform = transform;
         _model = model;
         _samples = samples;
         _events = events;
         _status = status;
-        _features = new float[vectorizer.Size];
+        _features = new float[transform.Size];
         _rule = new AnomalyRule(settings.Anomaly.RaiseAfter, settings.Anomaly.Window, settings.Anomaly.ClearAfter);
         _drift = new DriftDetector(new DriftSettings { Window = settings.Drift.Window, Level = settings.Drift.Level, Persistence = settings.Drift.Persistence }, model.Threshold);
     }
@@ -66,7 +66,7 @@ public sealed class WindowMonitor
     {
         ApplyPendingSwap();
         if (_status.Paused) return default;
-        WindowFlags flags = _vectorizer.Extract(frame, _features);
+        WindowFlags flags = _transform.Extract(frame, _features);
         if (!flags.IsUsable())
         {
             _status.SetSkipped(Interlocked.Increment(ref _skipped), flags.ToString());
