@@ -162,7 +162,7 @@ public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions op
 
     (SensorFormat, List<RecordedFrame>) Frames(string filter)
     {
-        using var replay = new ReplaySensor(new ReplaySettings(options.Data, filter, Speed: 0, Loop: false, WindowSize: settings.Sensor.WindowSize));
+        using var replay = new ReplaySensor(new ReplaySettings(options.Data, filter, Speed: 0, Loop: false), settings.Sensor.WindowSize);
         return (replay.Format, [.. RecordingFrames.Enumerate(replay.Recordings, settings.Sensor.WindowSize)]);
     }
 }

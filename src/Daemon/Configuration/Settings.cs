@@ -1,3 +1,5 @@
+using SensorOdl.Drivers.Sensors;
+
 namespace SensorOdl.Daemon.Configuration;
 
 // The configuration sections of CONTRACT §2, bound from appsettings.json, /etc/sensorodl/sensorodl.json,
@@ -20,37 +22,6 @@ public sealed class MqttSettings
     public double TelemetryIntervalSeconds { get; set; } = 1;
     /// <summary>Outbound queue bound (events and replies held while the broker is away).</summary>
     public int QueueLimit { get; set; } = 10_000;
-}
-
-public sealed class ReplaySection
-{
-    public string? Data { get; set; }
-    public string? Filter { get; set; }
-    public double Speed { get; set; } = 1;
-    public bool Loop { get; set; }
-}
-
-public sealed class AmbientSection
-{
-    public string? Kind { get; set; }
-    public int Bus { get; set; } = 1;
-    public string? Address { get; set; }
-    public double IntervalSeconds { get; set; } = 60;
-}
-
-public sealed class SensorSection
-{
-    public string Kind { get; set; } = "simulated";
-    public int Bus { get; set; } = 1;
-    public string? Address { get; set; }
-    public int ChipSelect { get; set; }
-    public double SampleRateHz { get; set; }
-    public int WindowSize { get; set; } = 1024;
-    public ReplaySection Replay { get; set; } = new();
-    public AmbientSection Ambient { get; set; } = new();
-    /// <summary>Simulated machine: seed, and time factor (1 = real time, 0 = as fast as possible).</summary>
-    public int Seed { get; set; } = 1;
-    public double Speed { get; set; } = 1;
 }
 
 public sealed class ModelSection
@@ -108,7 +79,7 @@ public sealed class DaemonSettings
 {
     public DeviceSettings Device { get; set; } = new();
     public MqttSettings Mqtt { get; set; } = new();
-    public SensorSection Sensor { get; set; } = new();
+    public SensorSettings Sensor { get; set; } = new();
     public ModelSection Model { get; set; } = new();
     public AnomalySettings Anomaly { get; set; } = new();
     public DriftSection Drift { get; set; } = new();

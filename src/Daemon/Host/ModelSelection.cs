@@ -25,7 +25,7 @@ public static class ModelSelection
         (AnomalyModel model, ModelVersionRecord record) = Pick(settings, registry, transform, log);
         if (transform.Configuration.MismatchWith(model.FeatureConfig) is { } mismatch)
             throw new ConfigurationException(
-                $"model version {record.Version} was trained on features {model.FeatureConfig}, but Sensor:Kind={settings.Sensor.Kind} gives {transform.Configuration}; train a model for this sensor (sensorodl train) or fix the Sensor settings. {mismatch}");
+                $"model version {record.Version} was trained on features {model.FeatureConfig}, but Sensor:Kind={settings.Sensor.Kind.ToConfigValue()} gives {transform.Configuration}; train a model for this sensor (sensorodl train) or fix the Sensor settings. {mismatch}");
         return (model, record);
     }
 
@@ -39,7 +39,7 @@ public static class ModelSelection
             log($"Importing {path} as the first model version.");
             return (imported, registry.AddBase(imported, $"imported from {path}", 0));
         }
-        if (settings.Sensor.Kind != "simulated")
+        if (settings.Sensor.Kind != SensorKind.Simulated)
             throw new ConfigurationException("no model: the registry is empty and Model:Path is not set; train one with 'sensorodl train' first.");
         log($"No model yet: training a base for the simulated machine on {BootstrapWindows} windows.");
         AnomalyModel trained = TrainForSimulation(settings, transform);
@@ -61,19 +61,4 @@ public static class ModelSelection
         return AnomalyTrainer.TrainBase(features, windows, transform.Configuration.ToJson(),
             new AnomalyTrainingOptions { FalseAlarmBudget = settings.Anomaly.FalseAlarmBudget });
     }
-
-    public static SensorSettings SensorSettingsFrom(DaemonSettings settings) => new()
-    {
-        Kind = settings.Sensor.Kind,
-        Bus = settings.Sensor.Bus,
-        Address = settings.Sensor.Address is { Length: > 0 } a ? SensorSettings.ParseAddress(a) : null,
-        ChipSelect = settings.Sensor.ChipSelect,
-        SampleRateHz = settings.Sensor.SampleRateHz,
-        WindowSize = settings.Sensor.WindowSize,
-        Seed = settings.Sensor.Seed,
-        Speed = settings.Sensor.Speed,
-        Replay = settings.Sensor.Kind == "replay"
-            ? new SensorOdl.Drivers.Replay.ReplaySettings(settings.Sensor.Replay.Data!, settings.Sensor.Replay.Filter, settings.Sensor.Replay.Speed, settings.Sensor.Replay.Loop, settings.Sensor.WindowSize)
-            : null,
-    };
 }

@@ -33,7 +33,7 @@ public sealed class RecordingFeatures
 
     public static RecordingFeatures Read(string data, string filter, int windowSize = 1024)
     {
-        using var replay = new ReplaySensor(new ReplaySettings(data, filter, Speed: 0, Loop: false, WindowSize: windowSize));
+        using var replay = new ReplaySensor(new ReplaySettings(data, filter, Speed: 0, Loop: false), windowSize);
         var transform = new FeatureTransform(replay.Format);
         SensorFrame frame = replay.CreateFrame();
         var features = new List<float>();
