@@ -1,3 +1,4 @@
+using SensorOdl.Drivers.Features;
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
@@ -30,7 +31,7 @@ sealed class SimulatedPipeline : IDisposable
     public static SimulatedPipeline Start(string stateDirectory, DaemonSettings settings, int seed, int trainingWindows)
     {
         var machine = new SimulatedMachineSensor(new SimulationSettings(12_000, 1024, Seed: seed, Speed: 0));
-        var features = new FeatureVectorizer(machine.Format);
+        var features = new FeatureTransform(machine.Format);
         StateDatabase state = StateDatabase.Open(stateDirectory);
         PipelineStores stores = PipelineStores.Open(state, stateDirectory, settings.Storage);
         AnomalyModel model = BaseModelTraining.ForSimulatedMachine(features, seed, settings.Anomaly.FalseAlarmBudget, trainingWindows);

@@ -1,3 +1,4 @@
+using SensorOdl.Drivers.Features;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using SensorOdl.Daemon.Configuration;
@@ -138,8 +139,8 @@ public sealed class UpgradeFixtureTests : IDisposable
 
         // The daemon's own start-up choice: the registry's active version, and its features fit the simulated sensor.
         var settings = new DaemonSettings();
-        using ISensor sensor = SensorFactory.Create(ModelSelection.SensorSettingsFrom(settings));
-        (AnomalyModel selected, ModelVersionRecord record) = ModelSelection.Select(settings, registry, new FeatureVectorizer(sensor.Format), _ => { });
+        using ISensor sensor = SensorFactory.Create(settings.Sensor);
+        (AnomalyModel selected, ModelVersionRecord record) = ModelSelection.Select(settings, registry, new FeatureTransform(sensor.Format), _ => { });
         Assert.Equal(2, record.Version);
         Assert.Equal("skip2-lora-q4", selected.Method);
     }

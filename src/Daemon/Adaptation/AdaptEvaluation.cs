@@ -1,3 +1,4 @@
+using SensorOdl.Drivers.Features;
 using System.Diagnostics;
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Pipeline;
@@ -54,7 +55,7 @@ public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions op
         events.Emitted += (type, _, fields) => log.WriteLine($"  event {type} {fields?.ToJsonString()}");
         (SensorFormat format, List<RecordedFrame> target) = Frames(options.Target);
         (_, List<RecordedFrame> faults) = Frames(options.Faults);
-        var vectorizer = new FeatureVectorizer(format);
+        var vectorizer = new FeatureTransform(format);
         var clock = new DataClock(DateTimeOffset.UtcNow);
         var status = new DaemonStatus("adapt-eval", "replay", clock);
         var pipeline = new MonitoringPipeline(live, stores, vectorizer, status, events, clock, baseModel, first, runJobsInline: true);
@@ -112,7 +113,7 @@ public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions op
         return new CompareResult(falseAlarms(full, full.Threshold), recall(full, full.Threshold), Math.Round(report.Seconds, 3));
     }
 
-    CompareResult ThresholdOnly(AnomalyModel baseModel, List<RecordedFrame> streamed, FeatureVectorizer vectorizer, SensorFrame frame,
+    CompareResult ThresholdOnly(AnomalyModel baseModel, List<RecordedFrame> streamed, FeatureTransform vectorizer, SensorFrame frame,
         Func<AnomalyModel, float, double> falseAlarms, Func<AnomalyModel, float, double> recall)
     {
         var watch = Stopwatch.StartNew();
@@ -146,7 +147,7 @@ public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions op
         frame.RecordingTimeS = recorded.RecordingTimeS;
     }
 
-    static float[] Scores(AnomalyModel model, List<RecordedFrame> frames, FeatureVectorizer vectorizer, SensorFrame frame)
+    static float[] Scores(AnomalyModel model, List<RecordedFrame> frames, FeatureTransform vectorizer, SensorFrame frame)
     {
         var features = new float[vectorizer.Size];
         var scores = new float[frames.Count];
@@ -159,12 +160,12 @@ public sealed class AdaptEvaluation(DaemonSettings settings, AdaptEvalOptions op
         return scores;
     }
 
-    static double Share(AnomalyModel model, List<RecordedFrame> frames, FeatureVectorizer vectorizer, SensorFrame frame, float threshold) =>
+    static double Share(AnomalyModel model, List<RecordedFrame> frames, FeatureTransform vectorizer, SensorFrame frame, float threshold) =>
         frames.Count == 0 ? 0 : Math.Round(Scores(model, frames, vectorizer, frame).Count(s => s > threshold) / (double)frames.Count, 4);
 
     (SensorFormat, List<RecordedFrame>) Frames(string filter)
     {
-        using var replay = new ReplaySensor(new ReplaySettings(options.Data, filter, Speed: 0, Loop: false, WindowSize: settings.Sensor.WindowSize));
+        using var replay = new ReplaySensor(new ReplaySettings(options.Data, filter, Speed: 0, Loop: false), settings.Sensor.WindowSize);
         return (replay.Format, [.. RecordingFrames.Enumerate(replay.Recordings, settings.Sensor.WindowSize)]);
     }
 }

@@ -1,3 +1,4 @@
+using SensorOdl.Drivers.Features;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using SensorOdl.Daemon.Adaptation;
@@ -45,7 +46,7 @@ public sealed class DemoVerb : IVerb
     static int Run(DaemonSettings settings, string stateDirectory, bool json, TextWriter stdout, CancellationToken cancellation)
     {
         using var machine = new SimulatedMachineSensor(new SimulationSettings(12_000, settings.Sensor.WindowSize, settings.Sensor.Seed, Speed: 0));
-        var vectorizer = new FeatureVectorizer(machine.Format);
+        var vectorizer = new FeatureTransform(machine.Format);
         using StateDatabase state = StateDatabase.Open(stateDirectory);
         PipelineStores stores = PipelineStores.Open(state, stateDirectory, settings.Storage);
         var clock = new DataClock(DateTimeOffset.UtcNow); // event times: now plus the simulated clock

@@ -43,8 +43,8 @@ public sealed class EvaluateVerb : IVerb
 
         (AnomalyModel model, string name) = Load(settings, modelFile);
         RecordingFeatures frames = RecordingFeatures.Read(data, filter, settings.Sensor.WindowSize);
-        if (frames.Config != model.FeatureConfig)
-            throw new UsageException($"the model was trained on features {model.FeatureConfig}, these recordings give {frames.Config}.");
+        if (frames.Config.MismatchWith(model.FeatureConfig) is { } mismatch)
+            throw new UsageException($"the model was trained on features {model.FeatureConfig}, these recordings give {frames.Config}. {mismatch}");
         float[] scores = model.ScoreNormalized(model.NormalizeMany(frames.Features, frames.Count), frames.Count);
         var perRecording = frames.Origins.Select((o, i) => (o.Recording.File, Flagged: scores[i] > model.Threshold))
             .GroupBy(x => x.File)

@@ -1,5 +1,4 @@
 using SensorOdl.Daemon.Configuration;
-using SensorOdl.Daemon.Host;
 using SensorOdl.Drivers.Recordings;
 using SensorOdl.Drivers.Sensors;
 
@@ -30,7 +29,7 @@ public sealed class RecordVerb : IVerb
         catch (ArgumentException e) { throw new UsageException($"--set: {e.Message}"); }
         arguments.RejectUnknown();
 
-        using ISensor sensor = SensorFactory.Create(ModelSelection.SensorSettingsFrom(settings));
+        using ISensor sensor = SensorFactory.Create(settings.Sensor);
         using RecordingWriter writer = RecordingWriter.Create(folder, RecordingWriter.DefaultFileName(DateTimeOffset.UtcNow), sensor.Format, fields);
         SensorFrame frame = sensor.CreateFrame();
         int faults = 0;

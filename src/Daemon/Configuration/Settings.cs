@@ -1,3 +1,4 @@
+using SensorOdl.Drivers.Sensors;
 using SensorOdl.Learning.Anomaly;
 
 namespace SensorOdl.Daemon.Configuration;
@@ -22,37 +23,6 @@ public sealed record MqttSettings
     public double TelemetryIntervalSeconds { get; init; } = 1;
     /// <summary>Outbound queue bound (events and replies held while the broker is away).</summary>
     public int QueueLimit { get; init; } = 10_000;
-}
-
-public sealed record ReplaySection
-{
-    public string? Data { get; init; }
-    public string? Filter { get; init; }
-    public double Speed { get; init; } = 1;
-    public bool Loop { get; init; }
-}
-
-public sealed record AmbientSection
-{
-    public string? Kind { get; init; }
-    public int Bus { get; init; } = 1;
-    public string? Address { get; init; }
-    public double IntervalSeconds { get; init; } = 60;
-}
-
-public sealed record SensorSection
-{
-    public string Kind { get; init; } = "simulated";
-    public int Bus { get; init; } = 1;
-    public string? Address { get; init; }
-    public int ChipSelect { get; init; }
-    public double SampleRateHz { get; init; }
-    public int WindowSize { get; init; } = 1024;
-    public ReplaySection Replay { get; init; } = new();
-    public AmbientSection Ambient { get; init; } = new();
-    /// <summary>Simulated machine: seed, and time factor (1 = real time, 0 = as fast as possible).</summary>
-    public int Seed { get; init; } = 1;
-    public double Speed { get; init; } = 1;
 }
 
 public sealed record ModelSection
@@ -119,7 +89,7 @@ public sealed record DaemonSettings
 {
     public DeviceSettings Device { get; init; } = new();
     public MqttSettings Mqtt { get; init; } = new();
-    public SensorSection Sensor { get; init; } = new();
+    public SensorSettings Sensor { get; init; } = new();
     public ModelSection Model { get; init; } = new();
     public AnomalySettings Anomaly { get; init; } = new();
     public DriftSection Drift { get; init; } = new();

@@ -52,7 +52,8 @@ public static partial class SettingsLoader
         return settings;
     }
 
-    [GeneratedRegex("value at '([^']+)'")]
+    // the binder's "Failed to convert configuration value 'x' at 'Sensor:Kind' to type 'SensorOdl.Drivers.Sensors.SensorKind'."
+    [GeneratedRegex("value (?:'[^']*' )?at '([^']+)'")]
     private static partial Regex ConfigKey();
 
     /// <summary>The lower-case names of the enum a configuration key binds to, or null when it is not an enum.</summary>
@@ -82,13 +83,7 @@ public static partial class SettingsLoader
         Check(s.Mqtt.QueueLimit >= 10, "Mqtt:QueueLimit", "must be at least 10.");
         foreach ((string key, string? file) in new[] { ("Mqtt:PasswordFile", s.Mqtt.PasswordFile), ("Mqtt:CaFile", s.Mqtt.CaFile), ("Mqtt:ClientCertFile", s.Mqtt.ClientCertFile), ("Mqtt:ClientKeyFile", s.Mqtt.ClientKeyFile), ("Security:CommandKeyFile", s.Security.CommandKeyFile) })
             Check(string.IsNullOrEmpty(file) || File.Exists(file), key, $"file '{file}' does not exist.");
-        Check(s.Sensor.Kind is "simulated" or "replay" or "adxl345" or "mpu6050" or "ads1115" or "mcp3008", "Sensor:Kind", $"'{s.Sensor.Kind}' is not one of simulated, replay, adxl345, mpu6050, ads1115, mcp3008.");
-        Check(s.Sensor.WindowSize >= 8 && (s.Sensor.WindowSize & (s.Sensor.WindowSize - 1)) == 0, "Sensor:WindowSize", "must be a power of two of at least 8.");
-        Check(s.Sensor.SampleRateHz >= 0, "Sensor:SampleRateHz", "must be positive (0 = the chip's default).");
-        Check(s.Sensor.Kind != "replay" || !string.IsNullOrEmpty(s.Sensor.Replay.Data), "Sensor:Replay:Data", "is required when Sensor:Kind is replay.");
-        Check(s.Sensor.Replay.Speed >= 0, "Sensor:Replay:Speed", "must be 0 (as fast as possible) or positive.");
-        Check(s.Sensor.Speed >= 0, "Sensor:Speed", "must be 0 (as fast as possible) or positive.");
-        Check(string.IsNullOrEmpty(s.Sensor.Ambient.Kind) || s.Sensor.Ambient.Kind == "bme280", "Sensor:Ambient:Kind", "only bme280 is supported.");
+        foreach (string problem in s.Sensor.Problems()) throw new ConfigurationException(problem);
         Check(s.Model.Path is null || File.Exists(s.Model.Path), "Model:Path", $"file '{s.Model.Path}' does not exist.");
         Check(s.Anomaly.FalseAlarmBudget > 0 && s.Anomaly.FalseAlarmBudget < 0.5, "Anomaly:FalseAlarmBudget", "must be between 0 and 0.5.");
         Check(s.Anomaly.RaiseAfter >= 1 && s.Anomaly.RaiseAfter <= s.Anomaly.Window, "Anomaly:RaiseAfter", "must be between 1 and Anomaly:Window.");

@@ -1,3 +1,4 @@
+using SensorOdl.Drivers.Features;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Hosting;
@@ -47,8 +48,8 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         var seen = new SeenCommands(state, time.GetUtcNow().ToUnixTimeMilliseconds());
         var sink = new EventLogSink(events, (type, fields) => log.LogInformation("event {Type} {Fields}", type, fields?.ToJsonString()));
 
-        _sensor = SensorFactory.Create(ModelSelection.SensorSettingsFrom(settings));
-        var vectorizer = new FeatureVectorizer(_sensor.Format);
+        _sensor = SensorFactory.Create(settings.Sensor);
+        var vectorizer = new FeatureTransform(_sensor.Format);
         var status = new DaemonStatus(device, _sensor.Kind, time);
 
         (string host, int port, bool tls) = await BrokerAsync(cancellationToken);
@@ -72,7 +73,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         _loops.Add(HandleInboundAsync(commands, _stopping.Token));
         _loops.Add(new PipelineWatchdog(notifier, () => Interlocked.Read(ref _loopIterations)).RunAsync(_stopping.Token));
         _loops.Add(HousekeepingAsync(events, _stopping.Token));
-        if (settings.Sensor.Ambient.Kind is { Length: > 0 }) _loops.Add(AmbientLoopAsync(status, _stopping.Token));
+        if (settings.Sensor.Ambient.Kind is not null) _loops.Add(AmbientLoopAsync(status, _stopping.Token));
         _sensorThread = new Thread(() => SensorLoop(sink, status)) { IsBackground = true, Name = "sensor-loop" };
         _sensorThread.Start();
         notifier.Status($"monitoring with model version {record.Version}");
@@ -141,9 +142,8 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
     /// <summary>Reads the ambient side channel every Sensor:Ambient:IntervalSeconds into status; its faults never stop scoring.</summary>
     async Task AmbientLoopAsync(DaemonStatus status, CancellationToken cancellation)
     {
-        AmbientSection section = settings.Sensor.Ambient;
-        using IAmbientSensor? ambient = SensorFactory.CreateAmbient(new AmbientSettings(section.Kind!, section.Bus,
-            section.Address is { Length: > 0 } a ? SensorSettings.ParseAddress(a) : 0x76, section.IntervalSeconds));
+        AmbientSettings section = settings.Sensor.Ambient;
+        using IAmbientSensor? ambient = SensorFactory.CreateAmbient(section);
         if (ambient is null) return;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, section.IntervalSeconds)));
         do

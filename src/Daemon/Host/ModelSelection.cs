@@ -1,3 +1,4 @@
+using SensorOdl.Drivers.Features;
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
@@ -17,16 +18,16 @@ namespace SensorOdl.Daemon.Host;
 public static class ModelSelection
 {
     public static (AnomalyModel Model, ModelVersionRecord Record) Select(DaemonSettings settings, ModelRegistry registry,
-        FeatureVectorizer vectorizer, Action<string> log)
+        FeatureTransform vectorizer, Action<string> log)
     {
         (AnomalyModel model, ModelVersionRecord record) = Pick(settings, registry, vectorizer, log);
-        if (model.FeatureConfig != vectorizer.Config)
+        if (vectorizer.Configuration.MismatchWith(model.FeatureConfig) is { } mismatch)
             throw new ConfigurationException(
-                $"model version {record.Version} was trained on features {model.FeatureConfig}, but Sensor:Kind={settings.Sensor.Kind} gives {vectorizer.Config}; train a model for this sensor (sensorodl train) or fix the Sensor settings.");
+                $"model version {record.Version} was trained on features {model.FeatureConfig}, but Sensor:Kind={settings.Sensor.Kind.ToConfigValue()} gives {vectorizer.Configuration}; train a model for this sensor (sensorodl train) or fix the Sensor settings. {mismatch}");
         return (model, record);
     }
 
-    static (AnomalyModel, ModelVersionRecord) Pick(DaemonSettings settings, ModelRegistry registry, FeatureVectorizer vectorizer, Action<string> log)
+    static (AnomalyModel, ModelVersionRecord) Pick(DaemonSettings settings, ModelRegistry registry, FeatureTransform vectorizer, Action<string> log)
     {
         if (registry.Active is { } active) return (registry.Load(active, new FineTuneOptions()), active);
         if (settings.Model.Path is { } path)
@@ -36,25 +37,10 @@ public static class ModelSelection
             log($"Importing {path} as the first model version.");
             return (imported, registry.AddBase(imported, $"imported from {path}", 0));
         }
-        if (settings.Sensor.Kind != "simulated")
+        if (settings.Sensor.Kind != SensorKind.Simulated)
             throw new ConfigurationException("no model: the registry is empty and Model:Path is not set; train one with 'sensorodl train' first.");
         log($"No model yet: training a base for the simulated machine on {BaseModelTraining.SimulatedMachineWindows} windows.");
         AnomalyModel trained = BaseModelTraining.ForSimulatedMachine(vectorizer, settings.Sensor.Seed, settings.Anomaly.FalseAlarmBudget);
         return (trained, registry.AddBase(trained, "trained for the simulated machine on first start", BaseModelTraining.SimulatedMachineWindows));
     }
-
-    public static SensorSettings SensorSettingsFrom(DaemonSettings settings) => new()
-    {
-        Kind = settings.Sensor.Kind,
-        Bus = settings.Sensor.Bus,
-        Address = settings.Sensor.Address is { Length: > 0 } a ? SensorSettings.ParseAddress(a) : null,
-        ChipSelect = settings.Sensor.ChipSelect,
-        SampleRateHz = settings.Sensor.SampleRateHz,
-        WindowSize = settings.Sensor.WindowSize,
-        Seed = settings.Sensor.Seed,
-        Speed = settings.Sensor.Speed,
-        Replay = settings.Sensor.Kind == "replay"
-            ? new SensorOdl.Drivers.Replay.ReplaySettings(settings.Sensor.Replay.Data!, settings.Sensor.Replay.Filter, settings.Sensor.Replay.Speed, settings.Sensor.Replay.Loop, settings.Sensor.WindowSize)
-            : null,
-    };
 }

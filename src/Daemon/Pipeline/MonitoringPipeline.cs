@@ -1,3 +1,4 @@
+using SensorOdl.Drivers.Features;
 using SensorOdl.Daemon.Adaptation;
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Storage;
@@ -22,7 +23,7 @@ public sealed record PipelineStores(ModelRegistry Registry, SampleStore Samples,
 /// </summary>
 public sealed class MonitoringPipeline
 {
-    public MonitoringPipeline(LiveSettings settings, PipelineStores stores, FeatureVectorizer features, DaemonStatus status,
+    public MonitoringPipeline(LiveSettings settings, PipelineStores stores, FeatureTransform features, DaemonStatus status,
         IEventSink events, TimeProvider time, AnomalyModel model, ModelVersionRecord version, bool runJobsInline = false)
     {
         Settings = settings;
@@ -40,7 +41,7 @@ public sealed class MonitoringPipeline
 
     public LiveSettings Settings { get; }
     public PipelineStores Stores { get; }
-    public FeatureVectorizer Features { get; }
+    public FeatureTransform Features { get; }
     public DaemonStatus Status { get; }
     public ActiveModel Model { get; }
     public WindowMonitor Monitor { get; }

@@ -19,7 +19,7 @@ public readonly record struct WindowResult(bool Scored, float Score, float Thres
 public sealed class WindowMonitor
 {
     readonly LiveSettings _settings;
-    readonly FeatureVectorizer _vectorizer;
+    readonly FeatureTransform _vectorizer;
     readonly ActiveModel _active;
     readonly SampleStore _samples;
     readonly IEventSink _events;
@@ -33,7 +33,7 @@ public sealed class WindowMonitor
     double _lastSampleS = double.NegativeInfinity;
     long _scored, _skipped;
 
-    public WindowMonitor(LiveSettings settings, FeatureVectorizer vectorizer, ActiveModel active, SampleStore samples,
+    public WindowMonitor(LiveSettings settings, FeatureTransform vectorizer, ActiveModel active, SampleStore samples,
         IEventSink events, DaemonStatus status, TimeProvider time)
     {
         _settings = settings;

@@ -1,3 +1,4 @@
+using SensorOdl.Drivers.Features;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Drivers.Sensors;
 using SensorOdl.Drivers.Simulation;
@@ -29,7 +30,7 @@ public static class BaseModelTraining
             exemplars = ExcludeStandstill(faults);
         }
         log.WriteLine($"training on {normal.Count} windows ({normal.Size} features each){(exemplars is null ? "" : $", {exemplars.Length / normal.Size} fault exemplars")}");
-        return AnomalyTrainer.TrainBase(normal.Features, normal.Count, normal.Config, Options(request), cancellation: cancellation, exemplars: exemplars);
+        return AnomalyTrainer.TrainBase(normal.Features, normal.Count, normal.Config.ToJson(), Options(request), cancellation: cancellation, exemplars: exemplars);
     }
 
     /// <summary>The classifier head: each window labelled with its recording's <paramref name="field"/>; the score is 1 − P(<paramref name="normalValue"/>).</summary>
@@ -46,11 +47,11 @@ public static class BaseModelTraining
         float[] features = [.. rows.SelectMany(i => frames.Row(i).ToArray())];
         int[] labels = [.. rows.Select(i => Array.IndexOf(classes, Class(i)))];
         log.WriteLine($"training a classifier on {rows.Length} windows of {classes.Length} classes ({string.Join(", ", classes)})");
-        return AnomalyTrainer.TrainClassifier(features, rows.Length, labels, ModelHead.Classifier(classes, normal), frames.Config, Options(request), cancellation: cancellation);
+        return AnomalyTrainer.TrainClassifier(features, rows.Length, labels, ModelHead.Classifier(classes, normal), frames.Config.ToJson(), Options(request), cancellation: cancellation);
     }
 
     /// <summary>A base fitted to the default (stationary) simulated machine, on windows from its own noise seed.</summary>
-    public static AnomalyModel ForSimulatedMachine(FeatureVectorizer features, int seed, double falseAlarmBudget, int windows = SimulatedMachineWindows)
+    public static AnomalyModel ForSimulatedMachine(FeatureTransform features, int seed, double falseAlarmBudget, int windows = SimulatedMachineWindows)
     {
         using var machine = new SimulatedMachineSensor(new SimulationSettings(
             features.Format.SampleRateHz, features.Format.Length, Seed: seed + 1000, Speed: 0));
@@ -61,7 +62,7 @@ public static class BaseModelTraining
             machine.Read(frame);
             features.Extract(frame, rows.AsSpan(w * features.Size, features.Size));
         }
-        return AnomalyTrainer.TrainBase(rows, windows, features.Config, new AnomalyTrainingOptions { FalseAlarmBudget = falseAlarmBudget });
+        return AnomalyTrainer.TrainBase(rows, windows, features.Configuration.ToJson(), new AnomalyTrainingOptions { FalseAlarmBudget = falseAlarmBudget });
     }
 
     /// <summary>Fault frames where the machine stands still (speed o) look normal; they are not exemplars of the fault.</summary>

@@ -10,12 +10,12 @@ namespace SensorOdl.Daemon.Training;
 public readonly record struct FrameOrigin(RecordingEntry Recording, int FrameIndex, string? Speed);
 
 /// <summary>
-/// Feature vectors of recordings, read through the same replay sensor and vectoriser the daemon runs, so that
-/// a model trained on them accepts the daemon's replay windows (same transform, same configuration string).
+/// Feature vectors of recordings, read through the same replay sensor and feature transform the daemon runs, so that
+/// a model trained on them accepts the daemon's replay windows (same transform, same configuration).
 /// </summary>
 public sealed class RecordingFeatures
 {
-    RecordingFeatures(string config, int size, float[] features, FrameOrigin[] origins)
+    RecordingFeatures(FeatureConfiguration config, int size, float[] features, FrameOrigin[] origins)
     {
         Config = config;
         Size = size;
@@ -23,7 +23,7 @@ public sealed class RecordingFeatures
         Origins = origins;
     }
 
-    public string Config { get; }
+    public FeatureConfiguration Config { get; }
     public int Size { get; }
     /// <summary>[Count, Size]</summary>
     public float[] Features { get; }
@@ -34,18 +34,18 @@ public sealed class RecordingFeatures
 
     public static RecordingFeatures Read(string data, string filter, int windowSize = 1024)
     {
-        using var replay = new ReplaySensor(new ReplaySettings(data, filter, Speed: 0, Loop: false, WindowSize: windowSize));
-        var vectorizer = new FeatureVectorizer(replay.Format);
+        using var replay = new ReplaySensor(new ReplaySettings(data, filter, Speed: 0, Loop: false), windowSize);
+        var transform = new FeatureTransform(replay.Format);
         SensorFrame frame = replay.CreateFrame();
         var features = new List<float>();
         var origins = new List<FrameOrigin>();
-        var row = new float[vectorizer.Size];
+        var row = new float[transform.Size];
         while (replay.Read(frame) == SensorReadResult.Ok)
         {
-            if (!vectorizer.Extract(frame, row).IsUsable()) continue;
+            if (!transform.Extract(frame, row).IsUsable()) continue;
             features.AddRange(row);
             origins.Add(new FrameOrigin(frame.Recording!, frame.FrameIndex, frame.Recording!.SpeedAt(frame.FrameIndex)));
         }
-        return new RecordingFeatures(vectorizer.Config, vectorizer.Size, [.. features], [.. origins]);
+        return new RecordingFeatures(transform.Configuration, transform.Size, [.. features], [.. origins]);
     }
 }

@@ -6,7 +6,7 @@ namespace SensorOdl.Drivers.Replay;
 
 /// <summary>
 /// Plays the recordings a filter selects, in manifest order, as a sensor: waveform recordings as windows of
-/// <see cref="ReplaySettings.WindowSize"/> samples, spectrum recordings as spectrum frames (which enter the pipeline after
+/// <c>windowSize</c> samples, spectrum recordings as spectrum frames (which enter the pipeline after
 /// the FFT stage) every <c>framePeriodS</c>. Frames carry their recording time; <see cref="SensorFrame.TimestampS"/> is a
 /// stream clock that keeps increasing across recordings and loops. Paced at <see cref="ReplaySettings.Speed"/>.
 /// </summary>
@@ -27,16 +27,21 @@ public sealed class ReplaySensor : ISensor
 
     /// <summary>Loads the manifest and selects recordings. Throws <see cref="ManifestFilterException"/> for a bad filter or an
     /// empty selection, <see cref="RecordingFormatException"/> for a manifest it cannot read.</summary>
-    public ReplaySensor(ReplaySettings settings, ISensorClock? clock = null)
+    /// <param name="settings"><c>Sensor:Replay</c>.</param>
+    /// <param name="windowSize">Samples per window cut from waveform recordings (ignored for spectra).</param>
+    /// <param name="clock">Paces the frames at <see cref="ReplaySettings.Speed"/>.</param>
+    public ReplaySensor(ReplaySettings settings, int windowSize = 1024, ISensorClock? clock = null)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
+        if (windowSize < 8) throw new ArgumentException($"Sensor:WindowSize must be at least 8, not {windowSize}.");
         _settings = settings;
         _clock = clock ?? SystemSensorClock.Instance;
-        Manifest = RecordingManifest.Load(settings.Data);
+        Manifest = RecordingManifest.Load(settings.Data!);
         _recordings = Manifest.Select(settings.Filter);
         if (_recordings.Count == 0)
             throw new ManifestFilterException($"The filter '{settings.Filter}' selects no recording in {Manifest.Folder}.");
-        Format = FormatOf(_recordings, settings.WindowSize);
+        Format = FormatOf(_recordings, windowSize);
         Health = SensorHealth.Ok(_clock.UtcNow);
     }
 

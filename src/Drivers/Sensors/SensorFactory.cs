@@ -13,45 +13,44 @@ namespace SensorOdl.Drivers.Sensors;
 /// <summary>
 /// Builds the configured sensor. Buses are opened on the first read (and reopened after failures), so a missing bus or
 /// chip shows up as a faulted <see cref="ISensor.Health"/> that recovers by itself, never as an exception here. Settings that cannot work
-/// throw <see cref="ArgumentException"/> with one sentence naming the key.
+/// (<see cref="SensorSettings.Problems"/>) throw <see cref="ArgumentException"/> with the first problem's line.
 /// </summary>
 public static class SensorFactory
 {
-    public static readonly IReadOnlyList<string> Kinds = ["simulated", "replay", "adxl345", "mpu6050", "ads1115", "mcp3008"];
-
     public static ISensor Create(SensorSettings settings, ISensorBuses? buses = null, ISensorClock? clock = null, BackoffPolicy? backoff = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Problems().FirstOrDefault() is { } problem) throw new ArgumentException(problem);
         buses ??= LinuxSensorBuses.Instance;
         double rate = settings.EffectiveSampleRateHz;
+        int? address = settings.I2cAddress;
         return settings.Kind switch
         {
-            "simulated" => new SimulatedMachineSensor(settings.ToSimulationSettings(), clock),
-            "replay" => new ReplaySensor(
-                (settings.Replay ?? throw new ArgumentException("Sensor:Replay:Data must be set when Sensor:Kind is replay.")) with { WindowSize = settings.WindowSize },
-                clock),
-            "adxl345" => Polled(new Adxl345Accelerometer(Adxl345Bus(settings, buses), settings.RangeG), settings, rate, clock, backoff),
-            "mpu6050" => Polled(new Mpu6050Accelerometer(new I2cRegisterBus(I2c(buses, settings.Bus, settings.Address ?? Mpu6050Accelerometer.DefaultI2cAddress)), settings.RangeG), settings, rate, clock, backoff),
-            "ads1115" => Polled(new Ads1115Adc(I2c(buses, settings.Bus, settings.Address ?? Ads1115Adc.DefaultI2cAddress), settings.Inputs[0], settings.RangeVolts), settings, rate, clock, backoff),
-            "mcp3008" => Polled(new Mcp3008Adc(Spi(buses, new SpiConnectionSettings(settings.Bus, settings.ChipSelect) { Mode = Mcp3008Adc.Mode, ClockFrequency = Mcp3008Adc.ClockFrequency }), settings.Inputs, settings.ReferenceVolts), settings, rate, clock, backoff),
-            _ => throw new ArgumentException($"Sensor:Kind '{settings.Kind}' is not one of {string.Join(", ", Kinds)}."),
+            SensorKind.Simulated => new SimulatedMachineSensor(settings.ToSimulationSettings(), clock),
+            SensorKind.Replay => new ReplaySensor(settings.Replay, settings.WindowSize, clock),
+            SensorKind.Adxl345 => Polled(new Adxl345Accelerometer(Adxl345Bus(settings, address, buses), settings.RangeG), settings, rate, clock, backoff),
+            SensorKind.Mpu6050 => Polled(new Mpu6050Accelerometer(new I2cRegisterBus(I2c(buses, settings.Bus, address ?? Mpu6050Accelerometer.DefaultI2cAddress)), settings.RangeG), settings, rate, clock, backoff),
+            SensorKind.Ads1115 => Polled(new Ads1115Adc(I2c(buses, settings.Bus, address ?? Ads1115Adc.DefaultI2cAddress), settings.EffectiveInputs[0], settings.RangeVolts), settings, rate, clock, backoff),
+            SensorKind.Mcp3008 => Polled(new Mcp3008Adc(Spi(buses, new SpiConnectionSettings(settings.Bus, settings.ChipSelect) { Mode = Mcp3008Adc.Mode, ClockFrequency = Mcp3008Adc.ClockFrequency }), [.. settings.EffectiveInputs], settings.ReferenceVolts), settings, rate, clock, backoff),
+            _ => throw new ArgumentException($"Sensor:Kind: '{settings.Kind}' has no sensor."), // unreachable: Problems() names undefined kinds
         };
     }
 
-    /// <summary>The ambient side channel, or null when <paramref name="settings"/> is null.</summary>
+    /// <summary>The ambient side channel, or null when <paramref name="settings"/> is null or names no <see cref="AmbientSettings.Kind"/>.</summary>
     public static IAmbientSensor? CreateAmbient(AmbientSettings? settings, ISensorBuses? buses = null, ISensorClock? clock = null)
     {
-        if (settings is null) return null;
-        if (settings.Kind != "bme280") throw new ArgumentException($"Sensor:Ambient:Kind '{settings.Kind}' is not bme280.");
+        if (settings?.Kind is not { } kind) return null;
+        if (kind != AmbientKind.Bme280) throw new ArgumentException("Sensor:Ambient:Kind: only bme280 is supported.");
+        int address = settings.I2cAddress;
         buses ??= LinuxSensorBuses.Instance;
-        return new Bme280Ambient(() => buses.OpenI2c(settings.Bus, settings.Address), clock);
+        return new Bme280Ambient(() => buses.OpenI2c(settings.Bus, address), clock);
     }
 
     private static PolledSensor Polled(ISampleSource source, SensorSettings settings, double rate, ISensorClock? clock, BackoffPolicy? backoff) =>
         new(source, rate, settings.WindowSize, clock, backoff);
 
-    private static IRegisterBus Adxl345Bus(SensorSettings settings, ISensorBuses buses) =>
-        settings.Address is { } address
+    private static IRegisterBus Adxl345Bus(SensorSettings settings, int? i2cAddress, ISensorBuses buses) =>
+        i2cAddress is { } address
             ? new I2cRegisterBus(I2c(buses, settings.Bus, address))
             : new Adxl345SpiBus(Spi(buses, new SpiConnectionSettings(settings.Bus, settings.ChipSelect)
             {

@@ -48,9 +48,6 @@ public sealed class SensorFrame
     /// <summary>The whole buffer of channel <paramref name="channel"/> (for sources filling it).</summary>
     public Span<float> ChannelBuffer(int channel) => _data.AsSpan(channel * Format.Length, Format.Length);
 
-    /// <summary>Time of sample <paramref name="index"/> on the data's clock (waveforms).</summary>
-    public double SampleTimeS(int index) => TimestampS + index / Format.SampleRateHz;
-
     /// <summary>Features of channel <paramref name="channel"/>, whichever kind the frame is; returns the window's flags plus the frame's own.</summary>
     public WindowFlags ExtractFeatures(FeatureExtractor extractor, Span<float> features, int channel = 0) =>
         Flags | (Kind == FrameKind.Waveform

@@ -33,7 +33,7 @@ public class RecordingWriterTests
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(entry.Path))), entry.Text("sha256"));
         }
 
-        using var replay = new ReplaySensor(new ReplaySettings(folder.Path, "state=normal,load_hp=0", Speed: 0, WindowSize: 512), new ManualClock());
+        using var replay = new ReplaySensor(new ReplaySettings(folder.Path, "state=normal,load_hp=0", Speed: 0), 512, new ManualClock());
         var again = replay.CreateFrame();
         for (int i = 0; i < 5; i++)
         {
@@ -73,7 +73,7 @@ public class RecordingWriterTests
     public void Record_spectrum_frames_keeps_the_spectrum_layout()
     {
         using var folder = new TempFolder();
-        using var source = new ReplaySensor(new ReplaySettings(SharedData.CoolingFan, "env=noisy,speed=h,state=normal", Speed: 0), new ManualClock());
+        using var source = new ReplaySensor(new ReplaySettings(SharedData.CoolingFan, "env=noisy,speed=h,state=normal", Speed: 0), clock: new ManualClock());
         var frame = source.CreateFrame();
         var frames = new List<float[]>();
         using (var writer = RecordingWriter.Create(folder.Path, "fan.f32", source.Format, new Dictionary<string, object?> { ["env"] = "noisy" }))

@@ -1,6 +1,5 @@
 using SensorOdl.Drivers.Replay;
 using SensorOdl.Drivers.Sensors;
-using SensorOdl.Drivers.Sensors.Adxl345;
 using SensorOdl.Drivers.Simulation;
 using SensorOdl.Drivers.Tests.Fakes;
 using SensorOdl.Drivers.Tests.Support;
@@ -24,13 +23,13 @@ public class SensorFactoryTests
     {
         using var sensor = SensorFactory.Create(new SensorSettings
         {
-            Kind = "replay",
+            Kind = SensorKind.Replay,
             WindowSize = 2048,
             Replay = new ReplaySettings(SharedData.Cwru, "fault=IR", Speed: 0),
         });
         Assert.Equal("replay", sensor.Kind);
         Assert.Equal(2048, sensor.Format.Length);
-        Assert.Throws<ArgumentException>(() => SensorFactory.Create(new SensorSettings { Kind = "replay" }));
+        Assert.Throws<ArgumentException>(() => SensorFactory.Create(new SensorSettings { Kind = SensorKind.Replay }));
     }
 
     [Fact]
@@ -39,8 +38,8 @@ public class SensorFactoryTests
         var chip = new FakeAdxl345();
         var buses = new FakeBuses((bus, address) => new RegisterChipI2cDevice(chip, bus, address), _ => new FakeAdxl345SpiDevice(chip));
 
-        using var spi = SensorFactory.Create(new SensorSettings { Kind = "adxl345", Bus = 0, ChipSelect = 1, SampleRateHz = 800 }, buses, new ManualClock());
-        using var i2c = SensorFactory.Create(new SensorSettings { Kind = "adxl345", Bus = 1, Address = Adxl345Accelerometer.DefaultI2cAddress }, buses, new ManualClock());
+        using var spi = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Adxl345, Bus = 0, ChipSelect = 1, SampleRateHz = 800 }, buses, new ManualClock());
+        using var i2c = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Adxl345, Bus = 1, Address = "0x53" }, buses, new ManualClock());
 
         Assert.Empty(buses.Opened); // buses open on the first read
         Assert.Equal(SensorReadResult.Ok, spi.Read(spi.CreateFrame()));
@@ -62,10 +61,10 @@ public class SensorFactoryTests
             },
             _ => new FakeMcp3008());
 
-        foreach (var kind in new[] { "mpu6050", "ads1115", "mcp3008" })
+        foreach (var kind in new[] { SensorKind.Mpu6050, SensorKind.Ads1115, SensorKind.Mcp3008 })
         {
             using var sensor = SensorFactory.Create(new SensorSettings { Kind = kind, WindowSize = 16 }, buses, new ManualClock());
-            Assert.Equal(kind, sensor.Kind);
+            Assert.Equal(kind.ToConfigValue(), sensor.Kind);
             Assert.Equal(SensorReadResult.Ok, sensor.Read(sensor.CreateFrame()));
             Assert.True(sensor.Health.IsHealthy, sensor.Health.Reason);
         }
@@ -81,7 +80,7 @@ public class SensorFactoryTests
             ? new RegisterChipI2cDevice(chip, bus, address)
             : throw new IOException($"/dev/i2c-{bus} does not exist."));
         var clock = new ManualClock();
-        using var sensor = SensorFactory.Create(new SensorSettings { Kind = "mpu6050", WindowSize = 16 }, buses, clock);
+        using var sensor = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Mpu6050, WindowSize = 16 }, buses, clock);
         var frame = sensor.CreateFrame();
 
         Assert.Equal(SensorReadResult.Faulted, sensor.Read(frame));
@@ -97,21 +96,22 @@ public class SensorFactoryTests
     [Fact]
     public void Factory_refuses_an_unknown_kind_in_one_sentence()
     {
-        var e = Assert.Throws<ArgumentException>(() => SensorFactory.Create(new SensorSettings { Kind = "lis3dh" }));
-        Assert.StartsWith("Sensor:Kind 'lis3dh'", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => SensorFactory.Create(new SensorSettings { Kind = (SensorKind)42 }));
+        Assert.Equal("Sensor:Kind: '42' is not one of simulated, replay, adxl345, mpu6050, ads1115, mcp3008.", e.Message);
     }
 
     [Fact]
     public void Factory_builds_the_bme280_ambient_side_channel()
     {
         var buses = new FakeBuses((bus, address) => new RegisterChipI2cDevice(new FakeBme280(), bus, address));
-        using var ambient = SensorFactory.CreateAmbient(new AmbientSettings(Address: 0x77), buses, new ManualClock());
+        using var ambient = SensorFactory.CreateAmbient(new AmbientSettings { Kind = AmbientKind.Bme280, Address = "0x77" }, buses, new ManualClock());
 
         Assert.NotNull(ambient);
         Assert.True(ambient.TryRead(out var reading));
         Assert.Equal(25.08, reading.TemperatureC, 0.01);
         Assert.Equal(["i2c-1@0x77"], buses.Opened);
         Assert.Null(SensorFactory.CreateAmbient(null));
+        Assert.Null(SensorFactory.CreateAmbient(new AmbientSettings { Bus = 3 })); // no kind: no ambient sensor
     }
 
     [Theory]

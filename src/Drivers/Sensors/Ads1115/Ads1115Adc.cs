@@ -14,6 +14,9 @@ namespace SensorOdl.Drivers.Sensors.Ads1115;
 public sealed class Ads1115Adc : ISampleSource
 {
     public const int DefaultI2cAddress = 0x48;
+
+    /// <summary>Single-ended inputs AIN0 … AIN3.</summary>
+    public const int InputCount = 4;
     private static readonly int[] RatesSps = [8, 16, 32, 64, 128, 250, 475, 860];
 
     private readonly I2cDevice _device;
@@ -21,13 +24,16 @@ public sealed class Ads1115Adc : ISampleSource
     private readonly MeasuringRange _range;
     private Iot.Device.Ads1115.Ads1115? _adc;
 
+    /// <summary>The ±volt full scales the programmable gain amplifier offers.</summary>
+    public static IReadOnlyList<double> RangesVolts { get; } = [6.144, 4.096, 2.048, 1.024, 0.512, 0.256];
+
     /// <param name="device">The I2C device; owned.</param>
     /// <param name="input">Analog input 0–3 (single-ended against GND).</param>
     /// <param name="rangeVolts">Full scale: 6.144, 4.096, 2.048, 1.024, 0.512 or 0.256 V.</param>
     public Ads1115Adc(I2cDevice device, int input = 0, double rangeVolts = 4.096)
     {
         _device = device ?? throw new ArgumentNullException(nameof(device));
-        if (input is < 0 or > 3) throw new ArgumentException($"An ADS1115 input is 0 to 3, not {input}.");
+        if (input is < 0 or >= InputCount) throw new ArgumentException($"An ADS1115 input is 0 to 3, not {input}.");
         _input = InputMultiplexer.AIN0 + input;
         _range = rangeVolts switch
         {

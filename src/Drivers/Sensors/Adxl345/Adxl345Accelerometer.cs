@@ -17,6 +17,9 @@ public sealed class Adxl345Accelerometer : IFifoSampleSource
     private readonly IRegisterBus _bus;
     private readonly byte _rangeCode;
 
+    /// <summary>The ±g ranges the chip offers.</summary>
+    public static IReadOnlyList<int> RangesG { get; } = [2, 4, 8, 16];
+
     /// <param name="bus">An <see cref="I2cRegisterBus"/> (address 0x53, or 0x1D with ALT high) or an <see cref="Adxl345SpiBus"/>; owned.</param>
     /// <param name="rangeG">±2, 4, 8 or 16 g.</param>
     public Adxl345Accelerometer(IRegisterBus bus, int rangeG = 16)

@@ -9,54 +9,29 @@ namespace SensorOdl.Drivers.Sensors.Buses;
 /// </summary>
 public sealed class ReopeningI2cDevice(Func<I2cDevice> open, I2cConnectionSettings settings) : I2cDevice
 {
-    private I2cDevice? _inner;
+    private readonly ReopeningDevice<I2cDevice> _device = new(open);
 
     public override I2cConnectionSettings ConnectionSettings { get; } = settings;
 
-    public override byte ReadByte() => Use(d => d.ReadByte());
-
-    public override void Read(Span<byte> buffer)
+    public override byte ReadByte()
     {
-        var device = Inner();
-        try { device.Read(buffer); }
-        catch { Close(); throw; }
+        Span<byte> value = stackalloc byte[1];
+        _device.Run(static (d, _, read) => read[0] = d.ReadByte(), default, value);
+        return value[0];
     }
 
-    public override void WriteByte(byte value) => Use(d => { d.WriteByte(value); return 0; });
+    public override void Read(Span<byte> buffer) => _device.Run(static (d, _, read) => d.Read(read), default, buffer);
 
-    public override void Write(ReadOnlySpan<byte> buffer)
-    {
-        var device = Inner();
-        try { device.Write(buffer); }
-        catch { Close(); throw; }
-    }
+    public override void WriteByte(byte value) => _device.Run(static (d, write, _) => d.WriteByte(write[0]), [value], default);
 
-    public override void WriteRead(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer)
-    {
-        var device = Inner();
-        try { device.WriteRead(writeBuffer, readBuffer); }
-        catch { Close(); throw; }
-    }
+    public override void Write(ReadOnlySpan<byte> buffer) => _device.Run(static (d, write, _) => d.Write(write), buffer, default);
+
+    public override void WriteRead(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer) =>
+        _device.Run(static (d, write, read) => d.WriteRead(write, read), writeBuffer, readBuffer);
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) Close();
+        if (disposing) _device.Close();
         base.Dispose(disposing);
-    }
-
-    private T Use<T>(Func<I2cDevice, T> action)
-    {
-        var device = Inner();
-        try { return action(device); }
-        catch { Close(); throw; }
-    }
-
-    private I2cDevice Inner() => _inner ??= open();
-
-    private void Close()
-    {
-        try { _inner?.Dispose(); }
-        catch (IOException) { }
-        _inner = null;
     }
 }

@@ -5,57 +5,29 @@ namespace SensorOdl.Drivers.Sensors.Buses;
 /// <summary>The SPI twin of <see cref="ReopeningI2cDevice"/>: opens on first use, reopens after a transfer throws.</summary>
 public sealed class ReopeningSpiDevice(Func<SpiDevice> open, SpiConnectionSettings settings) : SpiDevice
 {
-    private SpiDevice? _inner;
+    private readonly ReopeningDevice<SpiDevice> _device = new(open);
 
     public override SpiConnectionSettings ConnectionSettings { get; } = settings;
 
     public override byte ReadByte()
     {
-        var device = Inner();
-        try { return device.ReadByte(); }
-        catch { Close(); throw; }
+        Span<byte> value = stackalloc byte[1];
+        _device.Run(static (d, _, read) => read[0] = d.ReadByte(), default, value);
+        return value[0];
     }
 
-    public override void Read(Span<byte> buffer)
-    {
-        var device = Inner();
-        try { device.Read(buffer); }
-        catch { Close(); throw; }
-    }
+    public override void Read(Span<byte> buffer) => _device.Run(static (d, _, read) => d.Read(read), default, buffer);
 
-    public override void WriteByte(byte value)
-    {
-        var device = Inner();
-        try { device.WriteByte(value); }
-        catch { Close(); throw; }
-    }
+    public override void WriteByte(byte value) => _device.Run(static (d, write, _) => d.WriteByte(write[0]), [value], default);
 
-    public override void Write(ReadOnlySpan<byte> buffer)
-    {
-        var device = Inner();
-        try { device.Write(buffer); }
-        catch { Close(); throw; }
-    }
+    public override void Write(ReadOnlySpan<byte> buffer) => _device.Run(static (d, write, _) => d.Write(write), buffer, default);
 
-    public override void TransferFullDuplex(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer)
-    {
-        var device = Inner();
-        try { device.TransferFullDuplex(writeBuffer, readBuffer); }
-        catch { Close(); throw; }
-    }
+    public override void TransferFullDuplex(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer) =>
+        _device.Run(static (d, write, read) => d.TransferFullDuplex(write, read), writeBuffer, readBuffer);
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) Close();
+        if (disposing) _device.Close();
         base.Dispose(disposing);
-    }
-
-    private SpiDevice Inner() => _inner ??= open();
-
-    private void Close()
-    {
-        try { _inner?.Dispose(); }
-        catch (IOException) { }
-        _inner = null;
     }
 }

@@ -13,6 +13,9 @@ public sealed class Mcp3008Adc : ISampleSource
     public const int ClockFrequency = 1_350_000; // datasheet maximum at 2.7 V
     public const SpiMode Mode = SpiMode.Mode0;
 
+    /// <summary>Single-ended inputs CH0 … CH7.</summary>
+    public const int InputCount = 8;
+
     private readonly SpiDevice _device;
     private readonly int[] _inputs;
     private readonly double _voltsPerCount;
@@ -26,7 +29,7 @@ public sealed class Mcp3008Adc : ISampleSource
         _device = device ?? throw new ArgumentNullException(nameof(device));
         _inputs = inputs is { Length: > 0 } ? inputs : [0];
         foreach (int input in _inputs)
-            if (input is < 0 or > 7) throw new ArgumentException($"An MCP3008 input is 0 to 7, not {input}.");
+            if (input is < 0 or >= InputCount) throw new ArgumentException($"An MCP3008 input is 0 to 7, not {input}.");
         if (!(referenceVolts > 0)) throw new ArgumentException($"The MCP3008 reference must be positive, not {referenceVolts} V.");
         _voltsPerCount = referenceVolts / 1024;
         FullScale = referenceVolts;

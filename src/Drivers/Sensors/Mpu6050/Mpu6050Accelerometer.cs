@@ -24,6 +24,9 @@ public sealed class Mpu6050Accelerometer : IFifoSampleSource
 
     private readonly IRegisterBus _bus;
     private readonly byte _rangeCode;
+
+    /// <summary>The ±g ranges the chip offers.</summary>
+    public static IReadOnlyList<int> RangesG { get; } = [2, 4, 8, 16];
     private readonly double _gPerLsb;
     private readonly byte[] _fifo = new byte[FifoBytes / BytesPerSample * BytesPerSample];
 
