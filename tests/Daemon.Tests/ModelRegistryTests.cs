@@ -86,6 +86,21 @@ public sealed class ModelRegistryTests : IDisposable
     }
 
     [Fact]
+    public void AddAdapted_refuses_adapters_whose_base_file_is_gone_and_writes_nothing()
+    {
+        ModelRegistry registry = Open();
+        ModelVersionRecord first = registry.AddBase(BaseA, "base", 40);
+        File.Delete(ModelPath(first.BaseFile));
+
+        ModelFormatException error = Assert.Throws<ModelFormatException>(() =>
+            registry.AddAdapted(TinyModels.Adapted(BaseA, seed: 7), parentVersion: 1, "drift", 30, null, "job-1", activate: true));
+        Assert.Contains(first.BaseFile, error.Message);
+        Assert.Equal(1, registry.ActiveVersion);
+        Assert.Single(registry.List());
+        Assert.False(File.Exists(ModelPath(first.BaseFile)));
+    }
+
+    [Fact]
     public void Activate_switches_the_pointer_durably_and_refuses_unknown_and_retired_versions()
     {
         ModelRegistry registry = Open(keepVersions: 2);

@@ -29,7 +29,8 @@ public static partial class SettingsLoader
         }
         builder.AddEnvironmentVariables("SENSORODL_");
         builder.AddInMemoryCollection(overrides.Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
-        return builder.Build();
+        try { return builder.Build(); }
+        catch (InvalidDataException e) { throw new ConfigurationException($"configuration file: {e.Message} {e.InnerException?.Message}".TrimEnd()); }
     }
 
     public static DaemonSettings Load(IConfiguration configuration)
@@ -48,6 +49,7 @@ public static partial class SettingsLoader
             throw new ConfigurationException($"{path}: '{configuration[path]}'{allowed}.");
         }
         catch (InvalidDataException e) { throw new ConfigurationException($"configuration file: {e.Message}"); }
+        RejectEnumsNotByName(configuration, typeof(DaemonSettings), "");
         Validate(settings);
         return settings;
     }
@@ -55,6 +57,26 @@ public static partial class SettingsLoader
     // the binder's "Failed to convert configuration value 'x' at 'Sensor:Kind' to type 'SensorOdl.Drivers.Sensors.SensorKind'."
     [GeneratedRegex("value (?:'[^']*' )?at '([^']+)'")]
     private static partial Regex ConfigKey();
+
+    /// <summary>
+    /// The binder also takes numbers ("1") and flag lists ("auto, confirm") for an enum; configuration names a
+    /// value by its name only, so anything else is refused like a wrong name.
+    /// </summary>
+    static void RejectEnumsNotByName(IConfiguration configuration, Type section, string prefix)
+    {
+        foreach (PropertyInfo property in section.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            string path = prefix + property.Name;
+            Type type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if (type.IsEnum)
+            {
+                if (configuration[path] is { Length: > 0 } text && !Enum.GetNames(type).Contains(text.Trim(), StringComparer.OrdinalIgnoreCase))
+                    throw new ConfigurationException($"{path}: '{text}' is not one of {string.Join(", ", EnumAt(path)!)}.");
+            }
+            else if (type.IsClass && type != typeof(string) && !type.IsArray && type.Namespace?.StartsWith("SensorOdl", StringComparison.Ordinal) == true)
+                RejectEnumsNotByName(configuration, type, path + ":");
+        }
+    }
 
     /// <summary>The lower-case names of the enum a configuration key binds to, or null when it is not an enum.</summary>
     static IEnumerable<string>? EnumAt(string path)

@@ -24,12 +24,12 @@ public sealed class CommandHandlers(
 
     public async Task<JsonNode> ExecuteAsync(string command, JsonObject args) => command switch
     {
-        "status" => status.ToJson(NowMs),
+        "status" => Status(args),
         "retrain" => Retrain(args),
         "rollback" => Rollback(args),
         "label" => await Label(args),
-        "pause" => Pause(true),
-        "resume" => Pause(false),
+        "pause" => Pause(args, true),
+        "resume" => Pause(args, false),
         "set" => Set(args),
         _ => throw new CommandError("unknown_command", $"unknown command '{command}'; use status, retrain, rollback, label, pause, resume or set"),
     };
@@ -55,7 +55,7 @@ public sealed class CommandHandlers(
         Only(args, "version");
         int version = OptionalInt(args, "version", 1, int.MaxValue) ?? throw CommandError.BadArgs("'version' is required");
         ModelVersionRecord record = registry.Get(version) is { Retired: false } r ? r : throw new CommandError("not_found", $"there is no model version {version}");
-        if (status.State is DaemonState.Training or DaemonState.Validating) throw new CommandError("busy", "a retrain is running; roll back when it ends");
+        if (status.Activity is DaemonState.Training or DaemonState.Validating) throw new CommandError("busy", "a retrain is running; roll back when it ends");
         int from = activeModel.Current.Info.Version;
         var model = registry.Load(record, new FineTuneOptions());
         registry.Activate(version);
@@ -77,8 +77,15 @@ public sealed class CommandHandlers(
         return new JsonObject { ["labelled"] = count, ["label"] = label, ["from"] = from, ["to"] = to };
     }
 
-    JsonNode Pause(bool paused)
+    JsonNode Status(JsonObject args)
     {
+        Only(args);
+        return status.ToJson(NowMs);
+    }
+
+    JsonNode Pause(JsonObject args, bool paused)
+    {
+        Only(args);
         status.SetPaused(paused);
         return new JsonObject { ["state"] = status.State.ToWire() };
     }

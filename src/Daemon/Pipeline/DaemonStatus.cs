@@ -52,6 +52,8 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
     public event Action? Changed;
 
     public DaemonState State { get { lock (_gate) return _state; } }
+    /// <summary>What the adaptation side is doing (monitoring, collecting, training, validating), whatever pause or a sensor fault show in <see cref="State"/>.</summary>
+    public DaemonState Activity { get { lock (_gate) return _activity; } }
     public bool Paused { get { lock (_gate) return _paused; } }
     public ModelInfo? Model { get { lock (_gate) return _model; } }
 
@@ -60,6 +62,8 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
     public void SetAnomaly(bool active) => Update(() => _anomaly = active);
     public void SetDrift(bool detected, double statistic, double level, long? sinceMs) => Update(() => { _drift = detected; _driftStatistic = statistic; _driftLevel = level; _driftSince = sinceMs; });
     public void SetDriftStatistic(double statistic) { lock (_gate) _driftStatistic = statistic; }
+    /// <summary>The level the drift statistic is compared with (Drift:Level), shown from the start.</summary>
+    public void SetDriftLevel(double level) { lock (_gate) _driftLevel = level; }
     public void SetSensor(bool healthy, string? error) => Update(() => { _sensorHealthy = healthy; _sensorError = error; });
     /// <summary>The latest reading of the Sensor:Ambient side channel (temperature, humidity: classic drift causes).</summary>
     public void SetAmbient(JsonObject reading) { lock (_gate) _ambient = reading; }

@@ -47,7 +47,9 @@ public sealed class WindowMonitor
         DaemonSettings s = settings.Current;
         _rule = new AnomalyRule(s.Anomaly.RaiseAfter, s.Anomaly.Window, s.Anomaly.ClearAfter);
         _scoring = active.Current;
-        _drift = new DriftDetector(new DriftSettings { Window = s.Drift.Window, Level = s.Drift.Level, Persistence = s.Drift.Persistence }, _scoring.Model.Threshold);
+        _drift = new DriftDetector(new DriftSettings { Window = s.Drift.Window, Level = s.Drift.Level, Persistence = s.Drift.Persistence },
+            _scoring.Model.Threshold, s.Anomaly.FalseAlarmBudget);
+        status.SetDriftLevel(s.Drift.Level);
     }
 
     public long WindowsScored => Interlocked.Read(ref _scored);
@@ -76,12 +78,13 @@ public sealed class WindowMonitor
         float score = model.Score(_features);
         if (!float.IsFinite(score)) score = float.MaxValue; // a window the model cannot reconstruct at all is anomalous
         bool anomalous = score > model.Threshold;
-        if (_rule.Observe(anomalous))
+        bool turned = _rule.Observe(anomalous);
+        _status.SetScore(score, _rule.Active);
+        if (turned)
         {
             _status.SetAnomaly(_rule.Active);
             _events.Emit(_rule.Active ? "anomaly" : "anomaly_cleared", now, new JsonObject { ["score"] = Round(score), ["threshold"] = Round(model.Threshold) });
         }
-        else _status.SetScore(score, _rule.Active);
 
         bool driftDeclared = ObserveDrift(score, dataS, now);
         bool stored = Store(dataS, out long sampleId);

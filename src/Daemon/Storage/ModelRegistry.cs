@@ -73,7 +73,7 @@ public sealed class ModelRegistry(StateDatabase state, string stateDirectory, in
     public ModelVersionRecord AddAdapted(AnomalyModel candidate, int parentVersion, string reason, int trainSamples,
         Dictionary<string, double>? metrics, string? job, bool activate)
     {
-        string baseFile = WriteBaseFile(candidate);
+        string baseFile = ExistingBaseFile(candidate.BaseHash);
         Directory.CreateDirectory(_modelsDirectory);
         int version = NextVersion();
         string adapterFile = $"v{version}.sodla";
@@ -120,9 +120,22 @@ public sealed class ModelRegistry(StateDatabase state, string stateDirectory, in
     /// <summary>Base hashes of versions still kept: their forward-cache entries stay useful.</summary>
     public IReadOnlySet<string> LiveBaseHashes() => List().Where(v => !v.Retired).Select(v => v.BaseHash).ToHashSet();
 
+    static string BaseFileName(string baseHash) => $"base-{baseHash[..16]}.sodl";
+
+    /// <summary>An adapted version names its base's file, which must be on disk as recorded: a candidate's own
+    /// threshold and reference differ from its base's, so it cannot write that file again.</summary>
+    string ExistingBaseFile(string baseHash)
+    {
+        string name = BaseFileName(baseHash);
+        string path = Path.Combine(_modelsDirectory, name);
+        if (!File.Exists(path) || ModelFile.Hash(File.ReadAllBytes(path)) != baseHash)
+            throw new ModelFormatException($"the base model file {name} the adapters belong to is missing or damaged.");
+        return name;
+    }
+
     string WriteBaseFile(AnomalyModel model)
     {
-        string name = $"base-{model.BaseHash[..16]}.sodl";
+        string name = BaseFileName(model.BaseHash);
         string path = Path.Combine(_modelsDirectory, name);
         if (!File.Exists(path) || ModelFile.Hash(File.ReadAllBytes(path)) != model.BaseHash)
         {
