@@ -13,7 +13,7 @@ namespace SensorOdl.Drivers.Replay;
 public sealed class ReplaySensor : ISensor
 {
     private readonly ReplaySettings _settings;
-    private readonly ISensorClock _clock;
+    private readonly SamplePacer _pacer;
     private readonly IReadOnlyList<RecordingEntry> _recordings;
     private int _recordingIndex = -1;
     private int _frameIndex;
@@ -29,20 +29,20 @@ public sealed class ReplaySensor : ISensor
     /// empty selection, <see cref="RecordingFormatException"/> for a manifest it cannot read.</summary>
     /// <param name="settings"><c>Sensor:Replay</c>.</param>
     /// <param name="windowSize">Samples per window cut from waveform recordings (ignored for spectra).</param>
-    /// <param name="clock">Paces the frames at <see cref="ReplaySettings.Speed"/>.</param>
-    public ReplaySensor(ReplaySettings settings, int windowSize = 1024, ISensorClock? clock = null)
+    /// <param name="pacer">Paces the frames at <see cref="ReplaySettings.Speed"/>.</param>
+    public ReplaySensor(ReplaySettings settings, int windowSize = 1024, SamplePacer? pacer = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         if (windowSize < 8) throw new ArgumentException($"Sensor:WindowSize must be at least 8, not {windowSize}.");
         _settings = settings;
-        _clock = clock ?? SystemSensorClock.Instance;
+        _pacer = pacer ?? new SamplePacer();
         Manifest = RecordingManifest.Load(settings.Data!);
         _recordings = Manifest.Select(settings.Filter);
         if (_recordings.Count == 0)
             throw new ManifestFilterException($"The filter '{settings.Filter}' selects no recording in {Manifest.Folder}.");
         Format = FormatOf(_recordings, windowSize);
-        Health = SensorHealth.Ok(_clock.UtcNow);
+        Health = SensorHealth.Ok(_pacer.Time.GetUtcNow());
     }
 
     public string Kind => "replay";
@@ -73,7 +73,7 @@ public sealed class ReplaySensor : ISensor
         }
         catch (Exception e) when (e is IOException or RecordingFormatException or UnauthorizedAccessException)
         {
-            Health = SensorHealth.Faulted($"Reading {entry.File} failed: {e.Message}", _clock.UtcNow);
+            Health = SensorHealth.Faulted($"Reading {entry.File} failed: {e.Message}", _pacer.Time.GetUtcNow());
             _frameIndex = _frameCount; // skip the rest of the broken recording
             return SensorReadResult.Faulted;
         }
@@ -85,7 +85,7 @@ public sealed class ReplaySensor : ISensor
         frame.Flags = WindowFlags.None;
         _frameIndex++;
         Pace(frame.TimestampS, cancellationToken);
-        if (!Health.IsHealthy) Health = SensorHealth.Ok(_clock.UtcNow);
+        if (!Health.IsHealthy) Health = SensorHealth.Ok(_pacer.Time.GetUtcNow());
         return SensorReadResult.Ok;
     }
 
@@ -124,7 +124,7 @@ public sealed class ReplaySensor : ISensor
         }
         var entry = _recordings[_recordingIndex];
         _frameIndex = 0;
-        if (!Health.IsHealthy) Health = SensorHealth.Ok(_clock.UtcNow);
+        if (!Health.IsHealthy) Health = SensorHealth.Ok(_pacer.Time.GetUtcNow());
         try
         {
             if (entry.Kind == RecordingKind.Spectrum)
@@ -144,7 +144,7 @@ public sealed class ReplaySensor : ISensor
         }
         catch (Exception e) when (e is IOException or RecordingFormatException or UnauthorizedAccessException)
         {
-            Health = SensorHealth.Faulted($"Opening {entry.File} failed: {e.Message}", _clock.UtcNow);
+            Health = SensorHealth.Faulted($"Opening {entry.File} failed: {e.Message}", _pacer.Time.GetUtcNow());
             _frameCount = 0;
             _recordingDurationS = 0;
         }
@@ -154,10 +154,8 @@ public sealed class ReplaySensor : ISensor
     private void Pace(double streamTimeS, CancellationToken cancellationToken)
     {
         if (_settings.Speed <= 0) return;
-        _startedAt ??= _clock.Elapsed - TimeSpan.FromSeconds(streamTimeS / _settings.Speed);
-        var due = _startedAt.Value + TimeSpan.FromSeconds(streamTimeS / _settings.Speed);
-        var wait = due - _clock.Elapsed;
-        if (wait > TimeSpan.Zero) _clock.Sleep(wait, cancellationToken);
+        _startedAt ??= _pacer.Elapsed - TimeSpan.FromSeconds(streamTimeS / _settings.Speed);
+        _pacer.WaitUntil(_startedAt.Value + TimeSpan.FromSeconds(streamTimeS / _settings.Speed), cancellationToken);
     }
 
     private static SensorFormat FormatOf(IReadOnlyList<RecordingEntry> recordings, int windowSize)

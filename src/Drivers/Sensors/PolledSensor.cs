@@ -10,7 +10,7 @@ namespace SensorOdl.Drivers.Sensors;
 public sealed class PolledSensor : ISensor
 {
     private readonly ISampleSource _source;
-    private readonly ISensorClock _clock;
+    private readonly SamplePacer _pacer;
     private readonly BackoffPolicy _backoff;
     private readonly double _sampleRateHz;
     private readonly float[] _sample;
@@ -20,18 +20,18 @@ public sealed class PolledSensor : ISensor
     private TimeSpan _currentBackoff;
     private long _sequence;
 
-    public PolledSensor(ISampleSource source, double sampleRateHz, int windowSize, ISensorClock? clock = null, BackoffPolicy? backoff = null)
+    public PolledSensor(ISampleSource source, double sampleRateHz, int windowSize, SamplePacer? pacer = null, BackoffPolicy? backoff = null)
     {
         if (!(sampleRateHz > 0)) throw new ArgumentException($"Sensor:SampleRateHz must be positive, not {sampleRateHz}.");
         if (windowSize < 8) throw new ArgumentException($"Sensor:WindowSize must be at least 8, not {windowSize}.");
         _source = source;
-        _clock = clock ?? SystemSensorClock.Instance;
+        _pacer = pacer ?? new SamplePacer();
         _backoff = backoff ?? BackoffPolicy.Default;
         _sampleRateHz = source.SupportedSampleRateHz(sampleRateHz);
         _sample = new float[source.ChannelNames.Count];
         _burst = source is IFifoSampleSource fifo ? new float[fifo.FifoCapacity * _sample.Length] : [];
         Format = SensorFormat.Waveform(windowSize, _sampleRateHz, [.. source.ChannelNames], [.. source.Units], source.FullScale);
-        Health = SensorHealth.Faulted("The sensor has not been opened yet.", _clock.UtcNow);
+        Health = SensorHealth.Faulted("The sensor has not been opened yet.", _pacer.Time.GetUtcNow());
     }
 
     public string Kind => _source.Kind;
@@ -52,7 +52,7 @@ public sealed class PolledSensor : ISensor
 
         frame.Flags = WindowFlags.None;
         frame.Count = 0;
-        frame.TimestampS = _clock.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        frame.TimestampS = _pacer.Time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
         frame.RecordingTimeS = frame.TimestampS;
         frame.Recording = null;
         frame.Sequence = _sequence;
@@ -80,13 +80,12 @@ public sealed class PolledSensor : ISensor
 
     private void FillPolled(SensorFrame frame, CancellationToken cancellationToken)
     {
-        TimeSpan start = _clock.Elapsed;
+        TimeSpan start = _pacer.Elapsed;
         double period = 1.0 / Format.SampleRateHz;
         for (int i = 0; i < Format.Length; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var wait = start + TimeSpan.FromSeconds(i * period) - _clock.Elapsed;
-            if (wait > TimeSpan.Zero) _clock.Sleep(wait, cancellationToken);
+            _pacer.WaitUntil(start + TimeSpan.FromSeconds(i * period), cancellationToken);
             _source.ReadSample(_sample);
             for (int c = 0; c < _sample.Length; c++) frame.ChannelBuffer(c)[i] = _sample[c];
             frame.Count = i + 1;
@@ -120,14 +119,13 @@ public sealed class PolledSensor : ISensor
             frame.Count += got;
             emptyPolls = got == 0 && !overflowed ? emptyPolls + 1 : 0;
             if (emptyPolls > 50) throw new SensorException("its FIFO stayed empty for 50 polls.");
-            if (frame.Count < Format.Length) _clock.Sleep(poll, cancellationToken);
+            if (frame.Count < Format.Length) _pacer.Wait(poll, cancellationToken);
         }
     }
 
     private bool TryOpen(CancellationToken cancellationToken)
     {
-        var wait = _retryAt - _clock.Elapsed;
-        if (wait > TimeSpan.Zero) _clock.Sleep(wait, cancellationToken);
+        _pacer.WaitUntil(_retryAt, cancellationToken);
         try
         {
             _source.Open(_sampleRateHz);
@@ -144,7 +142,7 @@ public sealed class PolledSensor : ISensor
         _open = true;
         FailedAttempts = 0;
         _currentBackoff = TimeSpan.Zero;
-        Health = SensorHealth.Ok(_clock.UtcNow);
+        Health = SensorHealth.Ok(_pacer.Time.GetUtcNow());
         return true;
     }
 
@@ -153,7 +151,7 @@ public sealed class PolledSensor : ISensor
         _open = false;
         FailedAttempts++;
         _currentBackoff = _backoff.Next(_currentBackoff);
-        _retryAt = _clock.Elapsed + _currentBackoff;
-        if (Health.IsHealthy || Health.Reason != reason) Health = SensorHealth.Faulted(reason, _clock.UtcNow);
+        _retryAt = _pacer.Elapsed + _currentBackoff;
+        if (Health.IsHealthy || Health.Reason != reason) Health = SensorHealth.Faulted(reason, _pacer.Time.GetUtcNow());
     }
 }

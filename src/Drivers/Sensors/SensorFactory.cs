@@ -17,7 +17,7 @@ namespace SensorOdl.Drivers.Sensors;
 /// </summary>
 public static class SensorFactory
 {
-    public static ISensor Create(SensorSettings settings, ISensorBuses? buses = null, ISensorClock? clock = null, BackoffPolicy? backoff = null)
+    public static ISensor Create(SensorSettings settings, ISensorBuses? buses = null, SamplePacer? pacer = null, BackoffPolicy? backoff = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.Problems().FirstOrDefault() is { } problem) throw new ArgumentException(problem);
@@ -26,28 +26,28 @@ public static class SensorFactory
         int? address = settings.I2cAddress;
         return settings.Kind switch
         {
-            SensorKind.Simulated => new SimulatedMachineSensor(settings.ToSimulationSettings(), clock),
-            SensorKind.Replay => new ReplaySensor(settings.Replay, settings.WindowSize, clock),
-            SensorKind.Adxl345 => Polled(new Adxl345Accelerometer(Adxl345Bus(settings, address, buses), settings.RangeG), settings, rate, clock, backoff),
-            SensorKind.Mpu6050 => Polled(new Mpu6050Accelerometer(new I2cRegisterBus(I2c(buses, settings.Bus, address ?? Mpu6050Accelerometer.DefaultI2cAddress)), settings.RangeG), settings, rate, clock, backoff),
-            SensorKind.Ads1115 => Polled(new Ads1115Adc(I2c(buses, settings.Bus, address ?? Ads1115Adc.DefaultI2cAddress), settings.EffectiveInputs[0], settings.RangeVolts), settings, rate, clock, backoff),
-            SensorKind.Mcp3008 => Polled(new Mcp3008Adc(Spi(buses, new SpiConnectionSettings(settings.Bus, settings.ChipSelect) { Mode = Mcp3008Adc.Mode, ClockFrequency = Mcp3008Adc.ClockFrequency }), [.. settings.EffectiveInputs], settings.ReferenceVolts), settings, rate, clock, backoff),
+            SensorKind.Simulated => new SimulatedMachineSensor(settings.ToSimulationSettings(), pacer),
+            SensorKind.Replay => new ReplaySensor(settings.Replay, settings.WindowSize, pacer),
+            SensorKind.Adxl345 => Polled(new Adxl345Accelerometer(Adxl345Bus(settings, address, buses), settings.RangeG), settings, rate, pacer, backoff),
+            SensorKind.Mpu6050 => Polled(new Mpu6050Accelerometer(new I2cRegisterBus(I2c(buses, settings.Bus, address ?? Mpu6050Accelerometer.DefaultI2cAddress)), settings.RangeG), settings, rate, pacer, backoff),
+            SensorKind.Ads1115 => Polled(new Ads1115Adc(I2c(buses, settings.Bus, address ?? Ads1115Adc.DefaultI2cAddress), settings.EffectiveInputs[0], settings.RangeVolts), settings, rate, pacer, backoff),
+            SensorKind.Mcp3008 => Polled(new Mcp3008Adc(Spi(buses, new SpiConnectionSettings(settings.Bus, settings.ChipSelect) { Mode = Mcp3008Adc.Mode, ClockFrequency = Mcp3008Adc.ClockFrequency }), [.. settings.EffectiveInputs], settings.ReferenceVolts), settings, rate, pacer, backoff),
             _ => throw new ArgumentException($"Sensor:Kind: '{settings.Kind}' has no sensor."), // unreachable: Problems() names undefined kinds
         };
     }
 
     /// <summary>The ambient side channel, or null when <paramref name="settings"/> is null or names no <see cref="AmbientSettings.Kind"/>.</summary>
-    public static IAmbientSensor? CreateAmbient(AmbientSettings? settings, ISensorBuses? buses = null, ISensorClock? clock = null)
+    public static IAmbientSensor? CreateAmbient(AmbientSettings? settings, ISensorBuses? buses = null, TimeProvider? time = null)
     {
         if (settings?.Kind is not { } kind) return null;
         if (kind != AmbientKind.Bme280) throw new ArgumentException("Sensor:Ambient:Kind: only bme280 is supported.");
         int address = settings.I2cAddress;
         buses ??= LinuxSensorBuses.Instance;
-        return new Bme280Ambient(() => buses.OpenI2c(settings.Bus, address), clock);
+        return new Bme280Ambient(() => buses.OpenI2c(settings.Bus, address), time);
     }
 
-    private static PolledSensor Polled(ISampleSource source, SensorSettings settings, double rate, ISensorClock? clock, BackoffPolicy? backoff) =>
-        new(source, rate, settings.WindowSize, clock, backoff);
+    private static PolledSensor Polled(ISampleSource source, SensorSettings settings, double rate, SamplePacer? pacer, BackoffPolicy? backoff) =>
+        new(source, rate, settings.WindowSize, pacer, backoff);
 
     private static IRegisterBus Adxl345Bus(SensorSettings settings, int? i2cAddress, ISensorBuses buses) =>
         i2cAddress is { } address

@@ -10,21 +10,21 @@ namespace SensorOdl.Drivers.Simulation;
 public sealed class SimulatedMachineSensor : ISensor
 {
     private readonly SimulationSettings _settings;
-    private readonly ISensorClock _clock;
+    private readonly SamplePacer _pacer;
     private readonly double _startUnixS;
     private TimeSpan? _startedAt;
     private long _sequence;
 
-    public SimulatedMachineSensor(SimulationSettings? settings = null, ISensorClock? clock = null, MachineCondition? condition = null, MachineFaults? faults = null)
+    public SimulatedMachineSensor(SimulationSettings? settings = null, SamplePacer? pacer = null, MachineCondition? condition = null, MachineFaults? faults = null)
     {
         _settings = settings ?? new SimulationSettings();
         if (_settings.WindowSize < 8) throw new ArgumentException($"Sensor:WindowSize must be at least 8, not {_settings.WindowSize}.");
         if (_settings.Speed < 0) throw new ArgumentException($"The simulation speed must be 0 or positive, not {_settings.Speed}.");
-        _clock = clock ?? SystemSensorClock.Instance;
+        _pacer = pacer ?? new SamplePacer();
         Machine = new SimulatedMachine(_settings.SampleRateHz, _settings.Seed, condition, faults);
         Format = SensorFormat.Waveform(_settings.WindowSize, _settings.SampleRateHz, ["accel"], ["g"], _settings.FullScale);
-        _startUnixS = _clock.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
-        Health = SensorHealth.Ok(_clock.UtcNow);
+        _startUnixS = _pacer.Time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        Health = SensorHealth.Ok(_pacer.Time.GetUtcNow());
     }
 
     public string Kind => "simulated";
@@ -52,10 +52,8 @@ public sealed class SimulatedMachineSensor : ISensor
         if (_settings.Speed > 0)
         {
             // a window is ready when its last sample has been "measured"
-            _startedAt ??= _clock.Elapsed;
-            var due = _startedAt.Value + TimeSpan.FromSeconds(Machine.TimeS / _settings.Speed);
-            var wait = due - _clock.Elapsed;
-            if (wait > TimeSpan.Zero) _clock.Sleep(wait, cancellationToken);
+            _startedAt ??= _pacer.Elapsed;
+            _pacer.WaitUntil(_startedAt.Value + TimeSpan.FromSeconds(Machine.TimeS / _settings.Speed), cancellationToken);
         }
         return SensorReadResult.Ok;
     }

@@ -14,7 +14,7 @@ public class RecordingWriterTests
     public void Record_simulated_machine_windows_then_replay_them_sample_for_sample()
     {
         using var folder = new TempFolder();
-        using var sensor = new SimulatedMachineSensor(new SimulationSettings(WindowSize: 512, Speed: 0), new ManualClock());
+        using var sensor = new SimulatedMachineSensor(new SimulationSettings(WindowSize: 512, Speed: 0), new FakePacer());
         var frame = sensor.CreateFrame();
         var recorded = new List<float[]>();
         using (var writer = RecordingWriter.Create(folder.Path, "normal.f32", sensor.Format, RecordingFields.Parse("state=normal,load_hp=0,machine=pump7")))
@@ -33,7 +33,7 @@ public class RecordingWriterTests
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(entry.Path))), entry.Text("sha256"));
         }
 
-        using var replay = new ReplaySensor(new ReplaySettings(folder.Path, "state=normal,load_hp=0", Speed: 0), 512, new ManualClock());
+        using var replay = new ReplaySensor(new ReplaySettings(folder.Path, "state=normal,load_hp=0", Speed: 0), 512, new FakePacer());
         var again = replay.CreateFrame();
         for (int i = 0; i < 5; i++)
         {
@@ -48,7 +48,7 @@ public class RecordingWriterTests
     {
         using var folder = new TempFolder();
         var chip = new FakeAdxl345 { AccelerationG = (0.1, 0.2, 1.0) };
-        using var sensor = new PolledSensor(new Drivers.Sensors.Adxl345.Adxl345Accelerometer(new Drivers.Sensors.Buses.I2cRegisterBus(new RegisterChipI2cDevice(chip))), 3200, 64, new ManualClock());
+        using var sensor = new PolledSensor(new Drivers.Sensors.Adxl345.Adxl345Accelerometer(new Drivers.Sensors.Buses.I2cRegisterBus(new RegisterChipI2cDevice(chip))), 3200, 64, new FakePacer());
         var frame = sensor.CreateFrame();
         using (var writer = RecordingWriter.Create(folder.Path, "axes.f32", sensor.Format))
         {
@@ -73,7 +73,7 @@ public class RecordingWriterTests
     public void Record_spectrum_frames_keeps_the_spectrum_layout()
     {
         using var folder = new TempFolder();
-        using var source = new ReplaySensor(new ReplaySettings(SharedData.CoolingFan, "env=noisy,speed=h,state=normal", Speed: 0), clock: new ManualClock());
+        using var source = new ReplaySensor(new ReplaySettings(SharedData.CoolingFan, "env=noisy,speed=h,state=normal", Speed: 0), pacer: new FakePacer());
         var frame = source.CreateFrame();
         var frames = new List<float[]>();
         using (var writer = RecordingWriter.Create(folder.Path, "fan.f32", source.Format, new Dictionary<string, object?> { ["env"] = "noisy" }))

@@ -10,7 +10,7 @@ public class ReplayFeatureTests
 {
     private static (double Kurtosis, double Rms, int Windows, int Unusable) MeanFeatures(string filter)
     {
-        using var sensor = new ReplaySensor(new ReplaySettings(SharedData.Cwru, filter, Speed: 0), clock: new ManualClock());
+        using var sensor = new ReplaySensor(new ReplaySettings(SharedData.Cwru, filter, Speed: 0), pacer: new FakePacer());
         var frame = sensor.CreateFrame();
         var extractor = new FeatureExtractor(sensor.Format.ToFeatureSettings());
         var features = new float[extractor.FeatureCount];

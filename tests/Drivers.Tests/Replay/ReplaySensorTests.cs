@@ -11,8 +11,8 @@ public class ReplaySensorTests
     [Fact]
     public void Replay_of_a_waveform_yields_consecutive_windows_then_ends()
     {
-        var clock = new ManualClock();
-        using var sensor = new ReplaySensor(new ReplaySettings(SharedData.Cwru, "load_hp=0,state=normal", Speed: 0), clock: clock);
+        var pacer = new FakePacer();
+        using var sensor = new ReplaySensor(new ReplaySettings(SharedData.Cwru, "load_hp=0,state=normal", Speed: 0), pacer: pacer);
         var frame = sensor.CreateFrame();
         var raw = SharedData.ReadF32(sensor.Recordings[0].Path);
 
@@ -28,7 +28,7 @@ public class ReplaySensorTests
 
         Assert.Equal(59, count);
         Assert.Equal(SensorReadResult.EndOfData, sensor.Read(frame));
-        Assert.Equal(TimeSpan.Zero, clock.TotalSlept); // speed 0: as fast as possible
+        Assert.Equal(TimeSpan.Zero, pacer.TotalWaited); // speed 0: as fast as possible
         Assert.Equal(FrameKind.Waveform, sensor.Format.Kind);
         Assert.Equal(12_000, sensor.Format.SampleRateHz);
     }
@@ -36,7 +36,7 @@ public class ReplaySensorTests
     [Fact]
     public void Replay_that_loops_keeps_its_stream_clock_increasing()
     {
-        using var sensor = new ReplaySensor(new ReplaySettings(SharedData.Cwru, "load_hp=0,state=normal", Speed: 0, Loop: true), clock: new ManualClock());
+        using var sensor = new ReplaySensor(new ReplaySettings(SharedData.Cwru, "load_hp=0,state=normal", Speed: 0, Loop: true), pacer: new FakePacer());
         var frame = sensor.CreateFrame();
         double last = -1;
         for (int i = 0; i < 130; i++)
@@ -53,8 +53,8 @@ public class ReplaySensorTests
     [Fact]
     public void Replay_of_spectra_is_paced_at_frame_period_over_speed()
     {
-        var clock = new ManualClock();
-        using var sensor = new ReplaySensor(new ReplaySettings(SharedData.CoolingFan, "env=silentA,state=normal,speed=h|m", Speed: 10), clock: clock);
+        var pacer = new FakePacer();
+        using var sensor = new ReplaySensor(new ReplaySettings(SharedData.CoolingFan, "env=silentA,state=normal,speed=h|m", Speed: 10), pacer: pacer);
         var frame = sensor.CreateFrame();
 
         for (int i = 0; i < 301; i++) Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
@@ -63,13 +63,13 @@ public class ReplaySensorTests
         Assert.Equal("12cm_m_normal_silentA.f32", frame.Recording!.File); // second recording, manifest order
         Assert.Equal(0, frame.FrameIndex);
         Assert.Equal(300 * 2.047, frame.TimestampS, 6);
-        Assert.Equal(300 * 2.047 / 10, clock.Elapsed.TotalSeconds, 3);
+        Assert.Equal(300 * 2.047 / 10, pacer.Elapsed.TotalSeconds, 3);
     }
 
     [Fact]
     public void Replay_of_spectra_enters_after_the_FFT_and_shows_the_ventilation_line_in_the_noisy_room()
     {
-        using var sensor = new ReplaySensor(new ReplaySettings(SharedData.CoolingFan, "env=noisy,speed=o", Speed: 0), clock: new ManualClock());
+        using var sensor = new ReplaySensor(new ReplaySettings(SharedData.CoolingFan, "env=noisy,speed=o", Speed: 0), pacer: new FakePacer());
         var frame = sensor.CreateFrame();
         var extractor = new FeatureExtractor(new FeatureSettings(1024, BandCount: 8));
         var features = new float[extractor.FeatureCount];
@@ -88,7 +88,7 @@ public class ReplaySensorTests
     [Fact]
     public void Replay_reads_spectrum_frames_without_allocating()
     {
-        using var sensor = new ReplaySensor(new ReplaySettings(SharedData.CoolingFan, "env=noisy,speed=o", Speed: 0, Loop: true), clock: new ManualClock());
+        using var sensor = new ReplaySensor(new ReplaySettings(SharedData.CoolingFan, "env=noisy,speed=o", Speed: 0, Loop: true), pacer: new FakePacer());
         var frame = sensor.CreateFrame();
         sensor.Read(frame);
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -119,7 +119,7 @@ public class ReplaySensorTests
                            {"file":"b.f32","kind":"waveform","sampleRateHz":100}]}
             """);
         File.WriteAllBytes(folder.File("b.f32"), new byte[4 * 16]);
-        using var sensor = new ReplaySensor(new ReplaySettings(folder.Path, Speed: 0), 8, new ManualClock());
+        using var sensor = new ReplaySensor(new ReplaySettings(folder.Path, Speed: 0), 8, new FakePacer());
         var frame = sensor.CreateFrame();
 
         Assert.Equal(SensorReadResult.Faulted, sensor.Read(frame));

@@ -14,7 +14,7 @@ public class Ads1115Tests
         var chip = new FakeAds1115();
         chip.InputVolts[0] = 0.5;
         chip.InputVolts[2] = 1.25;
-        using var sensor = new PolledSensor(new Ads1115Adc(chip, input: 2, rangeVolts: 2.048), 800, 16, new ManualClock());
+        using var sensor = new PolledSensor(new Ads1115Adc(chip, input: 2, rangeVolts: 2.048), 800, 16, new FakePacer());
         var frame = sensor.CreateFrame();
 
         Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
@@ -33,7 +33,7 @@ public class Ads1115Tests
     {
         var chip = new FakeAds1115();
         chip.InputVolts[0] = 5;
-        using var sensor = new PolledSensor(new Ads1115Adc(chip, rangeVolts: 4.096), 128, 16, new ManualClock());
+        using var sensor = new PolledSensor(new Ads1115Adc(chip, rangeVolts: 4.096), 128, 16, new FakePacer());
         var frame = sensor.CreateFrame();
         sensor.Read(frame);
 
@@ -47,7 +47,7 @@ public class Ads1115Tests
     {
         var chip = new FakeAds1115();
         chip.Faults.Fault = BusFault.Absent;
-        using var sensor = new PolledSensor(new Ads1115Adc(chip), 128, 16, new ManualClock());
+        using var sensor = new PolledSensor(new Ads1115Adc(chip), 128, 16, new FakePacer());
 
         Assert.Equal(SensorReadResult.Faulted, sensor.Read(sensor.CreateFrame()));
         Assert.Contains("No such device", sensor.Health.Reason);
@@ -58,7 +58,7 @@ public class Ads1115Tests
     {
         var chip = new FakeAds1115();
         chip.Faults.Fault = BusFault.Garbage;
-        using var sensor = new PolledSensor(new Ads1115Adc(chip), 128, 16, new ManualClock());
+        using var sensor = new PolledSensor(new Ads1115Adc(chip), 128, 16, new FakePacer());
 
         Assert.Equal(SensorReadResult.Faulted, sensor.Read(sensor.CreateFrame()));
         Assert.Contains("config register", sensor.Health.Reason);
@@ -69,7 +69,7 @@ public class Ads1115Tests
     {
         var chip = new FakeAds1115();
         chip.InputVolts[0] = 1;
-        using var sensor = new PolledSensor(new Ads1115Adc(chip), 128, 16, new ManualClock());
+        using var sensor = new PolledSensor(new Ads1115Adc(chip), 128, 16, new FakePacer());
         var frame = sensor.CreateFrame();
         Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
         chip.Faults.Fault = BusFault.ThrowAfter;

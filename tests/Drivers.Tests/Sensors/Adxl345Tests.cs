@@ -49,8 +49,8 @@ public class Adxl345Tests
     {
         var rig = Build(bus);
         rig.Chip.AccelerationG = (0.5, -0.25, 1.0);
-        var clock = new ManualClock();
-        using var sensor = new PolledSensor(new Adxl345Accelerometer(rig.Bus), 3200, 256, clock);
+        var pacer = new FakePacer();
+        using var sensor = new PolledSensor(new Adxl345Accelerometer(rig.Bus), 3200, 256, pacer);
         var frame = sensor.CreateFrame();
 
         Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
@@ -62,14 +62,14 @@ public class Adxl345Tests
         Assert.All(frame.Channel(0).ToArray(), v => Assert.Equal(0.5, v, 0.004));
         Assert.All(frame.Channel(1).ToArray(), v => Assert.Equal(-0.25, v, 0.004));
         Assert.All(frame.Channel(2).ToArray(), v => Assert.Equal(1.0, v, 0.004));
-        Assert.True(clock.TotalSlept < TimeSpan.FromSeconds(256 / 3200.0 * 1.5)); // polled in bursts, not per sample
+        Assert.True(pacer.TotalWaited < TimeSpan.FromSeconds(256 / 3200.0 * 1.5)); // polled in bursts, not per sample
     }
 
     [Fact]
     public void Adxl345_fifo_overflow_inside_a_window_is_flagged_as_overrun()
     {
         var rig = Build("i2c");
-        using var sensor = new PolledSensor(new Adxl345Accelerometer(rig.Bus), 3200, 256, new ManualClock());
+        using var sensor = new PolledSensor(new Adxl345Accelerometer(rig.Bus), 3200, 256, new FakePacer());
         var frame = sensor.CreateFrame();
         Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
         Assert.Equal(WindowFlags.None, frame.Flags);
@@ -86,7 +86,7 @@ public class Adxl345Tests
     {
         var rig = Build("i2c");
         rig.Chip.AccelerationG = (0, 0, 40); // beyond ±16 g: the chip saturates
-        using var sensor = new PolledSensor(new Adxl345Accelerometer(rig.Bus), 3200, 256, new ManualClock());
+        using var sensor = new PolledSensor(new Adxl345Accelerometer(rig.Bus), 3200, 256, new FakePacer());
         var frame = sensor.CreateFrame();
         sensor.Read(frame);
 
@@ -103,7 +103,7 @@ public class Adxl345Tests
     {
         var rig = Build(bus);
         rig.Faults.Fault = BusFault.Absent;
-        using var sensor = new PolledSensor(new Adxl345Accelerometer(rig.Bus), 3200, 64, new ManualClock());
+        using var sensor = new PolledSensor(new Adxl345Accelerometer(rig.Bus), 3200, 64, new FakePacer());
 
         Assert.Equal(SensorReadResult.Faulted, sensor.Read(sensor.CreateFrame()));
         Assert.Equal(SensorState.Faulted, sensor.Health.State);
@@ -117,7 +117,7 @@ public class Adxl345Tests
     {
         var rig = Build(bus);
         rig.Faults.Fault = BusFault.Garbage;
-        using var sensor = new PolledSensor(new Adxl345Accelerometer(rig.Bus), 3200, 64, new ManualClock());
+        using var sensor = new PolledSensor(new Adxl345Accelerometer(rig.Bus), 3200, 64, new FakePacer());
 
         Assert.Equal(SensorReadResult.Faulted, sensor.Read(sensor.CreateFrame()));
         Assert.True(sensor.Health.Reason!.Contains("ADXL345") || sensor.Health.Reason.Contains("reads back"), sensor.Health.Reason);
@@ -129,8 +129,8 @@ public class Adxl345Tests
     public void Adxl345_throwing_mid_read_faults_then_recovers_when_it_answers_again(string bus)
     {
         var rig = Build(bus);
-        var clock = new ManualClock();
-        using var sensor = new PolledSensor(new Adxl345Accelerometer(rig.Bus), 3200, 256, clock);
+        var pacer = new FakePacer();
+        using var sensor = new PolledSensor(new Adxl345Accelerometer(rig.Bus), 3200, 256, pacer);
         var frame = sensor.CreateFrame();
         Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
 

@@ -1,7 +1,7 @@
+using Microsoft.Extensions.Time.Testing;
 using SensorOdl.Drivers.Sensors;
 using SensorOdl.Drivers.Sensors.Bme280;
 using SensorOdl.Drivers.Tests.Fakes;
-using SensorOdl.Drivers.Tests.Support;
 
 namespace SensorOdl.Drivers.Tests.Sensors;
 
@@ -11,7 +11,7 @@ public class Bme280Tests
     public void Bme280_reads_temperature_humidity_and_pressure_through_the_binding()
     {
         var chip = new FakeBme280();
-        using var ambient = new Bme280Ambient(() => new RegisterChipI2cDevice(chip, address: 0x76), new ManualClock());
+        using var ambient = new Bme280Ambient(() => new RegisterChipI2cDevice(chip, address: 0x76), new FakeTimeProvider());
         var expected = chip.Expected();
 
         Assert.True(ambient.TryRead(out var reading), ambient.Health.Reason);
@@ -29,7 +29,7 @@ public class Bme280Tests
     public void Bme280_follows_a_warming_room()
     {
         var chip = new FakeBme280();
-        using var ambient = new Bme280Ambient(() => new RegisterChipI2cDevice(chip, address: 0x76), new ManualClock());
+        using var ambient = new Bme280Ambient(() => new RegisterChipI2cDevice(chip, address: 0x76), new FakeTimeProvider());
         Assert.True(ambient.TryRead(out var cool));
 
         chip.RawTemperature += 8000;
@@ -44,7 +44,7 @@ public class Bme280Tests
     {
         var chip = new FakeBme280();
         var faults = BusFault.Absent;
-        var clock = new ManualClock();
+        var time = new FakeTimeProvider();
         int opens = 0;
         using var ambient = new Bme280Ambient(() =>
         {
@@ -52,7 +52,7 @@ public class Bme280Tests
             var device = new RegisterChipI2cDevice(chip, address: 0x76);
             device.Faults.Fault = faults;
             return device;
-        }, clock, new BackoffPolicy(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60)));
+        }, time, new BackoffPolicy(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60)));
 
         Assert.False(ambient.TryRead(out _));
         Assert.Contains("No such device", ambient.Health.Reason);
@@ -60,7 +60,7 @@ public class Bme280Tests
         Assert.Equal(1, opens); // still backing off
 
         faults = BusFault.None;
-        clock.Advance(TimeSpan.FromSeconds(11));
+        time.Advance(TimeSpan.FromSeconds(11));
         Assert.True(ambient.TryRead(out _));
         Assert.True(ambient.Health.IsHealthy);
         Assert.Equal(2, opens);
@@ -74,7 +74,7 @@ public class Bme280Tests
             var device = new RegisterChipI2cDevice(new FakeBme280(), address: 0x76);
             device.Faults.Fault = BusFault.Garbage;
             return device;
-        }, new ManualClock());
+        }, new FakeTimeProvider());
 
         Assert.False(ambient.TryRead(out _));
         Assert.Equal(SensorState.Faulted, ambient.Health.State);
@@ -85,7 +85,7 @@ public class Bme280Tests
     {
         var chip = new FakeBme280();
         RegisterChipI2cDevice? device = null;
-        using var ambient = new Bme280Ambient(() => device = new RegisterChipI2cDevice(chip, address: 0x76), new ManualClock());
+        using var ambient = new Bme280Ambient(() => device = new RegisterChipI2cDevice(chip, address: 0x76), new FakeTimeProvider());
         Assert.True(ambient.TryRead(out _));
 
         device!.Faults.Fault = BusFault.ThrowAfter;

@@ -14,7 +14,7 @@ public class Mcp3008Tests
         var chip = new FakeMcp3008(referenceVolts: 3.3);
         chip.InputVolts[0] = 1.65;
         chip.InputVolts[5] = 0.4;
-        using var sensor = new PolledSensor(new Mcp3008Adc(chip, [0, 5], referenceVolts: 3.3), 2000, 32, new ManualClock());
+        using var sensor = new PolledSensor(new Mcp3008Adc(chip, [0, 5], referenceVolts: 3.3), 2000, 32, new FakePacer());
         var frame = sensor.CreateFrame();
 
         Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
@@ -30,7 +30,7 @@ public class Mcp3008Tests
     {
         var chip = new FakeMcp3008();
         chip.Faults.Fault = BusFault.Absent;
-        using var sensor = new PolledSensor(new Mcp3008Adc(chip), 2000, 32, new ManualClock());
+        using var sensor = new PolledSensor(new Mcp3008Adc(chip), 2000, 32, new FakePacer());
 
         Assert.Equal(SensorReadResult.Faulted, sensor.Read(sensor.CreateFrame()));
         Assert.Contains("null bit", sensor.Health.Reason);
@@ -41,7 +41,7 @@ public class Mcp3008Tests
     {
         var chip = new FakeMcp3008 { MisoPulledLow = true };
         chip.Faults.Fault = BusFault.Absent;
-        using var sensor = new PolledSensor(new Mcp3008Adc(chip), 2000, 64, new ManualClock());
+        using var sensor = new PolledSensor(new Mcp3008Adc(chip), 2000, 64, new FakePacer());
         var frame = sensor.CreateFrame();
         Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
 
@@ -54,7 +54,7 @@ public class Mcp3008Tests
     {
         var chip = new FakeMcp3008();
         chip.InputVolts[0] = 2;
-        using var sensor = new PolledSensor(new Mcp3008Adc(chip), 2000, 32, new ManualClock());
+        using var sensor = new PolledSensor(new Mcp3008Adc(chip), 2000, 32, new FakePacer());
         var frame = sensor.CreateFrame();
         chip.Faults.Fault = BusFault.ThrowAfter;
         chip.Faults.TransfersBeforeFailure = 10;

@@ -33,7 +33,7 @@ public class Mpu6050Tests
     public void Mpu6050_reports_g_not_m_per_s2_at_any_divider(int rangeG)
     {
         var chip = new FakeMpu6050 { AccelerationG = (0.25, -0.5, 1.0) };
-        using var sensor = new PolledSensor(new Mpu6050Accelerometer(new I2cRegisterBus(new RegisterChipI2cDevice(chip, address: 0x68)), rangeG), 125, 32, new ManualClock());
+        using var sensor = new PolledSensor(new Mpu6050Accelerometer(new I2cRegisterBus(new RegisterChipI2cDevice(chip, address: 0x68)), rangeG), 125, 32, new FakePacer());
         var frame = sensor.CreateFrame();
 
         Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
@@ -51,13 +51,13 @@ public class Mpu6050Tests
     {
         var device = new RegisterChipI2cDevice(new FakeMpu6050(), address: 0x68);
         device.Faults.Fault = BusFault.Absent;
-        var clock = new ManualClock();
-        using var sensor = new PolledSensor(new Mpu6050Accelerometer(new I2cRegisterBus(device)), 1000, 64, clock,
+        var pacer = new FakePacer();
+        using var sensor = new PolledSensor(new Mpu6050Accelerometer(new I2cRegisterBus(device)), 1000, 64, pacer,
             new BackoffPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8)));
         var frame = sensor.CreateFrame();
 
         for (int i = 0; i < 3; i++) Assert.Equal(SensorReadResult.Faulted, sensor.Read(frame));
-        Assert.Equal(3, clock.TotalSlept.TotalSeconds, 6); // waited 1 s, then 2 s before the 2nd and 3rd attempts
+        Assert.Equal(3, pacer.TotalWaited.TotalSeconds, 6); // waited 1 s, then 2 s before the 2nd and 3rd attempts
         Assert.Contains("mpu6050", sensor.Health.Reason);
 
         device.Faults.Heal();
@@ -70,7 +70,7 @@ public class Mpu6050Tests
     {
         var chip = new FakeMpu6050();
         chip[0x75] = 0x71; // an MPU-9250
-        using var sensor = new PolledSensor(new Mpu6050Accelerometer(new I2cRegisterBus(new RegisterChipI2cDevice(chip))), 1000, 64, new ManualClock());
+        using var sensor = new PolledSensor(new Mpu6050Accelerometer(new I2cRegisterBus(new RegisterChipI2cDevice(chip))), 1000, 64, new FakePacer());
 
         Assert.Equal(SensorReadResult.Faulted, sensor.Read(sensor.CreateFrame()));
         Assert.Contains("WHO_AM_I 0x71", sensor.Health.Reason);
@@ -80,7 +80,7 @@ public class Mpu6050Tests
     public void Mpu6050_throwing_mid_read_flags_the_window()
     {
         var device = new RegisterChipI2cDevice(new FakeMpu6050(), address: 0x68);
-        using var sensor = new PolledSensor(new Mpu6050Accelerometer(new I2cRegisterBus(device)), 1000, 64, new ManualClock());
+        using var sensor = new PolledSensor(new Mpu6050Accelerometer(new I2cRegisterBus(device)), 1000, 64, new FakePacer());
         var frame = sensor.CreateFrame();
         sensor.Read(frame);
         device.Faults.Fault = BusFault.ThrowAfter;
@@ -95,14 +95,14 @@ public class Mpu6050Tests
     public void Mpu6050_drains_its_fifo_in_bursts_and_flags_an_overflow()
     {
         var chip = new FakeMpu6050 { AccelerationG = (0, 0, -1) };
-        var clock = new ManualClock();
-        using var sensor = new PolledSensor(new Mpu6050Accelerometer(new I2cRegisterBus(new RegisterChipI2cDevice(chip, address: 0x68))), 1000, 256, clock);
+        var pacer = new FakePacer();
+        using var sensor = new PolledSensor(new Mpu6050Accelerometer(new I2cRegisterBus(new RegisterChipI2cDevice(chip, address: 0x68))), 1000, 256, pacer);
         var frame = sensor.CreateFrame();
 
         Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
         Assert.Equal(Drivers.Features.WindowFlags.None, frame.Flags);
         Assert.All(frame.Channel(2).ToArray(), v => Assert.Equal(-1, v, 1e-3));
-        Assert.True(clock.Sleeps < 256 / 8); // bursts, not one wait per sample
+        Assert.True(pacer.Waits < 256 / 8); // bursts, not one wait per sample
 
         chip.OverflowAtPoll = chip.Polls + 1; // late before the window starts: stale samples lost, window intact
         Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));

@@ -40,9 +40,9 @@ public class PolledSensorTests
     [Fact]
     public void Sensor_samples_at_the_configured_rate_into_windows()
     {
-        var clock = new ManualClock();
+        var pacer = new FakePacer();
         var source = new ScriptedSource();
-        using var sensor = new PolledSensor(source, 1000, 100, clock);
+        using var sensor = new PolledSensor(source, 1000, 100, pacer);
         var frame = sensor.CreateFrame();
 
         Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
@@ -51,14 +51,14 @@ public class PolledSensorTests
         Assert.Equal(100, frame.Count);
         Assert.Equal(99, frame.Channel(0)[99]);
         Assert.Equal(-99, frame.Channel(1)[99]);
-        Assert.Equal(0.099, clock.Elapsed.TotalSeconds, 9);
+        Assert.Equal(0.099, pacer.Elapsed.TotalSeconds, 9);
         Assert.Equal(["V", "V"], sensor.Format.Units);
     }
 
     [Fact]
     public void Sensor_reading_allocates_nothing_per_sample()
     {
-        using var sensor = new PolledSensor(new ScriptedSource(), 1000, 256, new ManualClock());
+        using var sensor = new PolledSensor(new ScriptedSource(), 1000, 256, new FakePacer());
         var frame = sensor.CreateFrame();
         sensor.Read(frame);
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -69,9 +69,9 @@ public class PolledSensorTests
     [Fact]
     public void Sensor_that_fails_mid_window_reports_why_and_recovers_with_backoff()
     {
-        var clock = new ManualClock();
+        var pacer = new FakePacer();
         var source = new ScriptedSource { FailAfterReads = 150 };
-        using var sensor = new PolledSensor(source, 1000, 100, clock, new BackoffPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4)));
+        using var sensor = new PolledSensor(source, 1000, 100, pacer, new BackoffPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4)));
         var frame = sensor.CreateFrame();
 
         Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
@@ -85,9 +85,9 @@ public class PolledSensorTests
         var slept = new List<double>();
         for (int i = 0; i < 4; i++)
         {
-            var t = clock.Elapsed;
+            var t = pacer.Elapsed;
             Assert.Equal(SensorReadResult.Faulted, sensor.Read(frame));
-            slept.Add((clock.Elapsed - t).TotalSeconds);
+            slept.Add((pacer.Elapsed - t).TotalSeconds);
         }
         Assert.Equal([1.0, 2.0, 4.0, 4.0], slept.Select(s => Math.Round(s, 3)));
         Assert.Contains("could not be opened", sensor.Health.Reason);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using SensorOdl.Drivers.Replay;
 using SensorOdl.Drivers.Sensors;
 using SensorOdl.Drivers.Simulation;
@@ -38,8 +39,8 @@ public class SensorFactoryTests
         var chip = new FakeAdxl345();
         var buses = new FakeBuses((bus, address) => new RegisterChipI2cDevice(chip, bus, address), _ => new FakeAdxl345SpiDevice(chip));
 
-        using var spi = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Adxl345, Bus = 0, ChipSelect = 1, SampleRateHz = 800 }, buses, new ManualClock());
-        using var i2c = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Adxl345, Bus = 1, Address = "0x53" }, buses, new ManualClock());
+        using var spi = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Adxl345, Bus = 0, ChipSelect = 1, SampleRateHz = 800 }, buses, new FakePacer());
+        using var i2c = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Adxl345, Bus = 1, Address = "0x53" }, buses, new FakePacer());
 
         Assert.Empty(buses.Opened); // buses open on the first read
         Assert.Equal(SensorReadResult.Ok, spi.Read(spi.CreateFrame()));
@@ -63,7 +64,7 @@ public class SensorFactoryTests
 
         foreach (var kind in new[] { SensorKind.Mpu6050, SensorKind.Ads1115, SensorKind.Mcp3008 })
         {
-            using var sensor = SensorFactory.Create(new SensorSettings { Kind = kind, WindowSize = 16 }, buses, new ManualClock());
+            using var sensor = SensorFactory.Create(new SensorSettings { Kind = kind, WindowSize = 16 }, buses, new FakePacer());
             Assert.Equal(kind.ToConfigValue(), sensor.Kind);
             Assert.Equal(SensorReadResult.Ok, sensor.Read(sensor.CreateFrame()));
             Assert.True(sensor.Health.IsHealthy, sensor.Health.Reason);
@@ -79,15 +80,15 @@ public class SensorFactoryTests
         var buses = new FakeBuses((bus, address) => plugged
             ? new RegisterChipI2cDevice(chip, bus, address)
             : throw new IOException($"/dev/i2c-{bus} does not exist."));
-        var clock = new ManualClock();
-        using var sensor = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Mpu6050, WindowSize = 16 }, buses, clock);
+        var pacer = new FakePacer();
+        using var sensor = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Mpu6050, WindowSize = 16 }, buses, pacer);
         var frame = sensor.CreateFrame();
 
         Assert.Equal(SensorReadResult.Faulted, sensor.Read(frame));
         Assert.Contains("/dev/i2c-1 does not exist", sensor.Health.Reason);
 
         plugged = true;
-        clock.Advance(TimeSpan.FromMinutes(1));
+        pacer.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
         Assert.True(sensor.Health.IsHealthy);
         Assert.Equal(1.0, frame.Channel(2)[15], 0.001);
@@ -104,7 +105,7 @@ public class SensorFactoryTests
     public void Factory_builds_the_bme280_ambient_side_channel()
     {
         var buses = new FakeBuses((bus, address) => new RegisterChipI2cDevice(new FakeBme280(), bus, address));
-        using var ambient = SensorFactory.CreateAmbient(new AmbientSettings { Kind = AmbientKind.Bme280, Address = "0x77" }, buses, new ManualClock());
+        using var ambient = SensorFactory.CreateAmbient(new AmbientSettings { Kind = AmbientKind.Bme280, Address = "0x77" }, buses, new FakeTimeProvider());
 
         Assert.NotNull(ambient);
         Assert.True(ambient.TryRead(out var reading));

@@ -90,7 +90,7 @@ public class SensorSettingsTests
     {
         var chip = new FakeAdxl345();
         var buses = new FakeBuses((bus, address) => new RegisterChipI2cDevice(chip, bus, address));
-        using var sensor = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Adxl345, Address = "0x53", RangeG = 4, WindowSize = 16 }, buses, new ManualClock());
+        using var sensor = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Adxl345, Address = "0x53", RangeG = 4, WindowSize = 16 }, buses, new FakePacer());
 
         Assert.Equal(SensorReadResult.Ok, sensor.Read(sensor.CreateFrame()));
 
@@ -103,7 +103,7 @@ public class SensorSettingsTests
     {
         var chip = new FakeMpu6050();
         var buses = new FakeBuses((bus, address) => new RegisterChipI2cDevice(chip, bus, address));
-        using var sensor = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Mpu6050, RangeG = 8, WindowSize = 16 }, buses, new ManualClock());
+        using var sensor = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Mpu6050, RangeG = 8, WindowSize = 16 }, buses, new FakePacer());
 
         Assert.Equal(SensorReadResult.Ok, sensor.Read(sensor.CreateFrame()));
 
@@ -118,7 +118,7 @@ public class SensorSettingsTests
         chip.InputVolts[2] = 1;
         chip.InputVolts[6] = 4;
         var buses = new FakeBuses(spi: _ => chip);
-        using var sensor = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Mcp3008, Inputs = [2, 6], ReferenceVolts = 5, WindowSize = 16 }, buses, new ManualClock());
+        using var sensor = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Mcp3008, Inputs = [2, 6], ReferenceVolts = 5, WindowSize = 16 }, buses, new FakePacer());
         var frame = sensor.CreateFrame();
 
         Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
@@ -136,7 +136,7 @@ public class SensorSettingsTests
         var chip = new FakeAds1115();
         chip.InputVolts[3] = 0.2;
         var buses = new FakeBuses((_, _) => chip);
-        using var sensor = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Ads1115, Inputs = [3], RangeVolts = 0.512, WindowSize = 16 }, buses, new ManualClock());
+        using var sensor = SensorFactory.Create(new SensorSettings { Kind = SensorKind.Ads1115, Inputs = [3], RangeVolts = 0.512, WindowSize = 16 }, buses, new FakePacer());
         var frame = sensor.CreateFrame();
 
         Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));

@@ -93,8 +93,8 @@ public class SimulatedMachineTests
     [Fact]
     public void Simulated_machine_sensor_paces_windows_in_real_time_and_allocates_nothing()
     {
-        var clock = new ManualClock();
-        using var sensor = new SimulatedMachineSensor(new SimulationSettings(Fs, 1200, Seed: 1, Speed: 1), clock);
+        var pacer = new FakePacer();
+        using var sensor = new SimulatedMachineSensor(new SimulationSettings(Fs, 1200, Seed: 1, Speed: 1), pacer);
         var frame = sensor.CreateFrame();
         for (int i = 0; i < 4; i++) sensor.Read(frame); // warm up (tiered JIT)
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -102,7 +102,7 @@ public class SimulatedMachineTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(0, allocated);
-        Assert.Equal(1.0, clock.Elapsed.TotalSeconds, 6); // 10 windows of 0.1 s
+        Assert.Equal(1.0, pacer.Elapsed.TotalSeconds, 6); // 10 windows of 0.1 s
         Assert.Equal(0.9, frame.RecordingTimeS, 9);
         Assert.Equal(9, frame.Sequence);
         Assert.Equal("g", sensor.Format.Units[0]);
@@ -111,11 +111,11 @@ public class SimulatedMachineTests
     [Fact]
     public void Simulated_machine_sensor_at_speed_zero_never_waits()
     {
-        var clock = new ManualClock();
-        using var sensor = new SimulatedMachineSensor(new SimulationSettings(Speed: 0), clock);
+        var pacer = new FakePacer();
+        using var sensor = new SimulatedMachineSensor(new SimulationSettings(Speed: 0), pacer);
         var frame = sensor.CreateFrame();
         for (int i = 0; i < 20; i++) sensor.Read(frame);
-        Assert.Equal(TimeSpan.Zero, clock.Elapsed);
+        Assert.Equal(TimeSpan.Zero, pacer.Elapsed);
     }
 
     [Fact]

@@ -12,19 +12,22 @@ public sealed class Bme280Ambient : IAmbientSensor
     public const int DefaultI2cAddress = 0x76;
 
     private readonly Func<I2cDevice> _openDevice;
-    private readonly ISensorClock _clock;
+    private readonly TimeProvider _time;
+    private readonly long _start;
     private readonly BackoffPolicy _backoff;
     private Iot.Device.Bmxx80.Bme280? _bme;
     private TimeSpan _retryAt;
     private TimeSpan _currentBackoff;
 
     /// <param name="openDevice">Opens the I2C device (again after a fault); the sensor owns what it returns.</param>
-    public Bme280Ambient(Func<I2cDevice> openDevice, ISensorClock? clock = null, BackoffPolicy? backoff = null)
+    /// <param name="time">Times the back-off and stamps readings; the system clock by default.</param>
+    public Bme280Ambient(Func<I2cDevice> openDevice, TimeProvider? time = null, BackoffPolicy? backoff = null)
     {
         _openDevice = openDevice ?? throw new ArgumentNullException(nameof(openDevice));
-        _clock = clock ?? SystemSensorClock.Instance;
+        _time = time ?? TimeProvider.System;
+        _start = _time.GetTimestamp();
         _backoff = backoff ?? BackoffPolicy.Default;
-        Health = SensorHealth.Faulted("The BME280 has not been read yet.", _clock.UtcNow);
+        Health = SensorHealth.Faulted("The BME280 has not been read yet.", _time.GetUtcNow());
     }
 
     public string Kind => "bme280";
@@ -33,7 +36,7 @@ public sealed class Bme280Ambient : IAmbientSensor
     public bool TryRead(out AmbientReading reading)
     {
         reading = default;
-        if (_bme is null && _clock.Elapsed < _retryAt) return false;
+        if (_bme is null && Elapsed < _retryAt) return false;
         I2cDevice? device = null;
         try
         {
@@ -49,9 +52,9 @@ public sealed class Bme280Ambient : IAmbientSensor
             double pressureHpa = result.Pressure is { } p ? p.Hectopascals : double.NaN;
             if (!double.IsFinite(temperatureC) || temperatureC < -40 || temperatureC > 85 || humidity < 0 || humidity > 100)
                 throw new SensorException($"the BME280 read {temperatureC:F1} °C and {humidity:F1} %RH, outside what it can measure.");
-            reading = new AmbientReading(temperatureC, humidity, pressureHpa, _clock.UtcNow);
+            reading = new AmbientReading(temperatureC, humidity, pressureHpa, _time.GetUtcNow());
             _currentBackoff = TimeSpan.Zero;
-            if (!Health.IsHealthy) Health = SensorHealth.Ok(_clock.UtcNow);
+            if (!Health.IsHealthy) Health = SensorHealth.Ok(_time.GetUtcNow());
             return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -60,11 +63,13 @@ public sealed class Bme280Ambient : IAmbientSensor
             else device?.Dispose();
             _bme = null;
             _currentBackoff = _backoff.Next(_currentBackoff);
-            _retryAt = _clock.Elapsed + _currentBackoff;
-            Health = SensorHealth.Faulted($"The bme280 could not be read: {e.Message}", _clock.UtcNow);
+            _retryAt = Elapsed + _currentBackoff;
+            Health = SensorHealth.Faulted($"The bme280 could not be read: {e.Message}", _time.GetUtcNow());
             return false;
         }
     }
+
+    private TimeSpan Elapsed => _time.GetElapsedTime(_start);
 
     public void Dispose()
     {
