@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using SensorOdl.Daemon.Cli;
 
 namespace SensorOdl.Daemon.Tests;
@@ -14,12 +15,28 @@ public class CommandLineTests
         Assert.Contains("bench finetune", output);
     }
 
+    /// <summary>Every verb `sensorodl --help` lists (one or two words, e.g. `models show`) answers `--help` with exit 0 and its usage line.</summary>
     [Fact]
     public async Task Every_verb_has_help()
     {
-        (int code, string output, _) = await Run("bench", "finetune", "--help");
+        (int code, string listing, _) = await Run("--help");
         Assert.Equal(0, code);
-        Assert.Contains("--methods", output);
+        // The verb table: "  verb [sub]   description", two or more spaces between the verb and its description.
+        string[] verbs = [.. listing.Split('\n')
+            .Select(line => Regex.Match(line, @"^  (?<verb>[a-z][a-z0-9-]*(?: [a-z][a-z0-9-]*)?)\s{2,}\S"))
+            .Where(m => m.Success).Select(m => m.Groups["verb"].Value)];
+        Assert.True(verbs.Length >= 5 && verbs.Contains("run") && verbs.Contains("bench finetune"),
+            $"could not read the verb list from --help (found {string.Join(", ", verbs)}):\n{listing}");
+
+        List<string> failures = [];
+        foreach (string verb in verbs)
+        {
+            (int verbCode, string output, string error) = await Run([.. verb.Split(' '), "--help"]);
+            string firstLine = output.TrimStart().Split('\n')[0].TrimEnd();
+            if (verbCode != 0 || !firstLine.StartsWith($"usage: sensorodl {verb}", StringComparison.Ordinal) || error.Length > 0)
+                failures.Add($"'{verb} --help': exit {verbCode}, first line '{firstLine}', stderr '{error.Trim()}'");
+        }
+        Assert.True(failures.Count == 0, $"{failures.Count} of {verbs.Length} verbs lack a working --help:\n{string.Join("\n", failures)}");
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SensorOdl.Daemon.Cli;
+using SensorOdl.TestSupport;
 
 namespace SensorOdl.Daemon.Tests;
 
@@ -43,7 +44,7 @@ public sealed class RecordTrainEvaluateTests : IDisposable
     [Fact]
     public async Task Train_on_real_fan_recordings_refuses_an_unknown_filter_key_as_a_usage_error()
     {
-        string data = Path.Combine(FindRepoRoot(), "data", "cooling-fan");
+        string data = RepoPaths.DataSet("cooling-fan");
         (int code, _, string err) = await Run("train", "--data", data, "--filter", "colour=red", $"--Storage:StateDir={_directory}");
         Assert.Equal(2, code);
         Assert.Contains("colour", err);
@@ -52,7 +53,7 @@ public sealed class RecordTrainEvaluateTests : IDisposable
     [Fact]
     public async Task The_classifier_head_trains_on_labelled_fan_recordings_and_flags_the_damaged_fans()
     {
-        string data = Path.Combine(FindRepoRoot(), "data", "cooling-fan"), model = Path.Combine(_directory, "classifier.sodl");
+        string data = RepoPaths.DataSet("cooling-fan"), model = Path.Combine(_directory, "classifier.sodl");
         (int code, _, string err) = await Run("train", "--data", data, "--filter", "env=silentA", "--classes", "state", "--epochs", "30", "--model-out", model);
         Assert.True(code == 0, err);
         Assert.Contains("3 classes (damage1, damage2, normal)", err);
@@ -72,7 +73,7 @@ public sealed class RecordTrainEvaluateTests : IDisposable
     public async Task Models_rollback_switches_the_active_version_and_refuses_unknown_ones()
     {
         string state = Path.Combine(_directory, "state");
-        string data = Path.Combine(FindRepoRoot(), "data", "cooling-fan");
+        string data = RepoPaths.DataSet("cooling-fan");
         Assert.Equal(0, (await Run("train", "--data", data, "--filter", "env=silentA,state=normal,speed=h", "--epochs", "5", $"--Storage:StateDir={state}")).Code);
         Assert.Equal(0, (await Run("train", "--data", data, "--filter", "env=noisy,state=normal,speed=h", "--epochs", "5", $"--Storage:StateDir={state}")).Code);
         (int code, string output, _) = await Run("models", "rollback", "1", $"--Storage:StateDir={state}");
@@ -82,13 +83,6 @@ public sealed class RecordTrainEvaluateTests : IDisposable
         Assert.True((bool)JsonNode.Parse(output)!["active"]!);
         Assert.Equal(1, (await Run("models", "rollback", "9", $"--Storage:StateDir={state}")).Code);
         Assert.Equal(2, (await Run("models", "rollback", "one", $"--Storage:StateDir={state}")).Code);
-    }
-
-    internal static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "SensorOdl.sln"))) return dir.FullName;
-        throw new InvalidOperationException("SensorOdl.sln not found above the test folder.");
     }
 }
 
@@ -101,7 +95,7 @@ public sealed class ModelSensorMismatchTests : IDisposable
     [Fact]
     public async Task A_model_trained_on_other_features_than_the_sensor_gives_is_refused_at_start_with_one_line()
     {
-        string data = Path.Combine(RecordTrainEvaluateTests.FindRepoRoot(), "data", "cooling-fan");
+        string data = RepoPaths.DataSet("cooling-fan");
         Assert.Equal(0, (await CliRunner.Run("train", "--data", data, "--filter", "env=silentA,state=normal,speed=h", "--epochs", "5", $"--Storage:StateDir={_state}")).Code);
         // The spectrum model meets the simulated machine's waveform windows.
         (int code, _, string err) = await CliRunner.Run("run", $"--Storage:StateDir={_state}", "--Mqtt:Uri=mqtt://127.0.0.1:9", "--Device:Id=mismatch");

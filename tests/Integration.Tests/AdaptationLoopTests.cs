@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SensorOdl.Integration.Tests.Infrastructure;
+using SensorOdl.TestSupport;
 
 namespace SensorOdl.Integration.Tests;
 
@@ -10,17 +11,10 @@ namespace SensorOdl.Integration.Tests;
 /// </summary>
 public sealed class AdaptationLoopTests : DaemonTest
 {
-    static string FanData()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "SensorOdl.sln"))) return Path.Combine(dir.FullName, "data", "cooling-fan");
-        throw new InvalidOperationException("repository root not found");
-    }
-
     [Fact]
     public async Task A_daemon_adapts_to_an_unseen_room_and_still_flags_a_damaged_fan_after_a_restart()
     {
-        string data = FanData(), device = NewDevice("adapt"), state = NewStateDir(device);
+        string data = RepoPaths.DataSet("cooling-fan"), device = NewDevice("adapt"), state = NewStateDir(device);
         DaemonProcess train = DaemonProcess.Start(["train", "--data", data, "--filter", "env=silentA,state=normal", "--epochs", "40", $"--Storage:StateDir={state}"]);
         Check(await train.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, "sensorodl train failed");
 

@@ -50,8 +50,10 @@ public sealed class AvailabilityTests : DaemonTest
     {
         string device = NewDevice("sigterm-nobroker");
         (DaemonProcess daemon, MqttProbe _) = await StartMonitoringAsync(device, NewStateDir(device));
+        int retries = OutputLines(daemon, RetryLogLine);
         await Broker.StopAsync();
-        await Task.Delay(TimeSpan.FromSeconds(2)); // the daemon is in its reconnect back-off now
+        // The daemon noticed and is in its reconnect back-off now.
+        await EventuallyAsync(() => OutputLines(daemon, RetryLogLine) > retries, 20, "a failed reconnect attempt logged after the broker stopped");
         daemon.Terminate();
         int? exit = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(25));
         Check(exit is not null, "the daemon did not exit within 25 s of SIGTERM while the broker was away");

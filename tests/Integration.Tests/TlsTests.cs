@@ -42,13 +42,13 @@ public sealed class TlsTests : IAsyncLifetime
         Process broker = StartBroker();
 
         DaemonProcess good = Start(port, "password", "good");
-        await WaitForAsync(() => good.Output.Contains("Connected to the MQTT broker."), TimeSpan.FromSeconds(30),
-            () => $"the daemon did not connect over TLS\n{good.Describe()}\n--- mosquitto ---\n{BrokerLog}");
+        await Eventually.WaitAsync(() => good.Output.Contains("Connected to the MQTT broker."), TimeSpan.FromSeconds(30),
+            "the daemon connects over TLS", () => $"{good.Describe()}\n--- mosquitto ---\n{BrokerLog}");
 
         DaemonProcess bad = Start(port, "wrong-password", "bad");
-        await WaitForAsync(() => bad.Output.Contains("MQTT:"), TimeSpan.FromSeconds(30), () => $"no connection error reported\n{bad.Describe()}");
+        await Eventually.WaitAsync(() => bad.Output.Contains("MQTT:"), TimeSpan.FromSeconds(30), "a connection error reported for the wrong password", bad.Describe);
         Assert.DoesNotContain("Connected to the MQTT broker.", bad.Output);
-        await WaitForAsync(() => BrokerLog.Contains("not authorised"), TimeSpan.FromSeconds(10), () => $"mosquitto did not refuse the password\n{BrokerLog}");
+        await Eventually.WaitAsync(() => BrokerLog.Contains("not authorised"), TimeSpan.FromSeconds(10), "mosquitto refuses the wrong password", () => BrokerLog);
         Assert.False(broker.HasExited);
     }
 
@@ -122,15 +122,5 @@ public sealed class TlsTests : IAsyncLifetime
         using Process process = Process.Start(new ProcessStartInfo(path, arguments) { RedirectStandardError = true })!;
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, $"{tool} failed: {process.StandardError.ReadToEnd()}");
-    }
-
-    static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, Func<string> failure)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail(failure());
-            await Task.Delay(100);
-        }
     }
 }

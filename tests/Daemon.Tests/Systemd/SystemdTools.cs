@@ -1,11 +1,12 @@
 using System.Diagnostics;
+using SensorOdl.TestSupport;
 
 namespace SensorOdl.Daemon.Tests.Systemd;
 
 /// <summary>Locates the repository and systemd's command-line tools, and runs them.</summary>
 internal static class SystemdTools
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => RepoPaths.Root;
 
     public static string UnitPath => Path.Combine(RepoRoot, "deploy", "systemd", "sensorodl.service");
 
@@ -51,15 +52,5 @@ internal static class SystemdTools
             Assert.Fail($"{tool} {string.Join(' ', arguments)} did not finish within 60 s");
         }
         return (process.ExitCode, stdout.Result + stderr.Result);
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "SensorOdl.sln")))
-                return directory.FullName;
-        }
-        throw new InvalidOperationException($"no SensorOdl.sln above {AppContext.BaseDirectory}");
     }
 }

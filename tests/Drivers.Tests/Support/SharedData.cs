@@ -1,30 +1,19 @@
 using System.Runtime.InteropServices;
+using SensorOdl.TestSupport;
 
 namespace SensorOdl.Drivers.Tests.Support;
 
-/// <summary>The read-only recordings in /work/shared/data (or $SENSORODL_DATA), found from the test's folder upwards.</summary>
+/// <summary>The read-only recordings: &lt;repo&gt;/data, or $SENSORODL_DATA (found by <see cref="RepoPaths"/>).</summary>
 internal static class SharedData
 {
-    public static string Root { get; } = Find();
+    public static string Root => RepoPaths.Data;
 
-    public static string Cwru => Path.Combine(Root, "cwru");
-    public static string CoolingFan => Path.Combine(Root, "cooling-fan");
+    public static string Cwru => RepoPaths.DataSet("cwru");
+    public static string CoolingFan => RepoPaths.DataSet("cooling-fan");
 
     public static float[] ReadF32(string path)
     {
         byte[] bytes = File.ReadAllBytes(path);
         return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
-    }
-
-    private static string Find()
-    {
-        string? env = Environment.GetEnvironmentVariable("SENSORODL_DATA");
-        if (!string.IsNullOrEmpty(env) && Directory.Exists(env)) return env;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            foreach (string candidate in new[] { Path.Combine(dir.FullName, "shared", "data"), Path.Combine(dir.FullName, "data") })
-                if (File.Exists(Path.Combine(candidate, "cwru", "manifest.json"))) return candidate;
-        }
-        return "/work/shared/data";
     }
 }

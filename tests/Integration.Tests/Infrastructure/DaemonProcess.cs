@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using SensorOdl.TestSupport;
 
 namespace SensorOdl.Integration.Tests.Infrastructure;
 
@@ -28,22 +29,17 @@ public sealed class DaemonProcess : IAsyncDisposable
 
     /// <summary>
     /// sensorodl.dll: beside the tests (the project reference copies it, with its runtimeconfig), else the
-    /// daemon project's own build output found by walking up to the repository root.
+    /// daemon project's own build output under the repository root (<see cref="RepoPaths"/>).
     /// </summary>
     static string Locate()
     {
         string here = Path.Combine(AppContext.BaseDirectory, "sensorodl.dll");
         if (File.Exists(here) && File.Exists(Path.ChangeExtension(here, ".runtimeconfig.json"))) return here;
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string bin = Path.Combine(dir.FullName, "src", "Daemon", "bin");
-            if (!Directory.Exists(bin)) continue;
-            string? newest = Directory.EnumerateFiles(bin, "sensorodl.dll", SearchOption.AllDirectories)
-                .Where(f => File.Exists(Path.ChangeExtension(f, ".runtimeconfig.json")))
-                .OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault();
-            if (newest is not null) return newest;
-        }
-        throw new FileNotFoundException($"sensorodl.dll was not found beside the tests ({AppContext.BaseDirectory}) nor under src/Daemon/bin.");
+        string bin = Path.Combine(RepoPaths.Root, "src", "Daemon", "bin");
+        string? newest = !Directory.Exists(bin) ? null : Directory.EnumerateFiles(bin, "sensorodl.dll", SearchOption.AllDirectories)
+            .Where(f => File.Exists(Path.ChangeExtension(f, ".runtimeconfig.json")))
+            .OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault();
+        return newest ?? throw new FileNotFoundException($"sensorodl.dll was not found beside the tests ({AppContext.BaseDirectory}) nor under {bin}.");
     }
 
     public static DaemonProcess Start(IEnumerable<string> arguments)

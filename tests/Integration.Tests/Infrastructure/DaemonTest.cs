@@ -123,6 +123,62 @@ public abstract class DaemonTest : IAsyncLifetime
     protected static Task<Received> WaitEventAsync(MqttProbe probe, string device, Func<JsonObject, bool> match, string what, int from = 0, double seconds = 10) =>
         probe.WaitForAsync(m => m.Topic == Topic(device, "events") && match(m.Json), TimeSpan.FromSeconds(seconds), what, from);
 
+    /// <summary>Waits for <paramref name="condition"/> (see <see cref="Eventually"/>), failing with the daemon and broker output.</summary>
+    protected Task EventuallyAsync(Func<bool> condition, double seconds, string what) =>
+        Eventually.WaitAsync(condition, TimeSpan.FromSeconds(seconds), what, Diagnostics);
+
+    /// <summary>How many lines of the daemon's output contain <paramref name="text"/>.</summary>
+    protected static int OutputLines(DaemonProcess daemon, string text) => daemon.Output.Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>What the daemon logs for each event it makes (`event anomaly {…}`), whether or not a broker is there to take it.</summary>
+    protected const string EventLogLine = "] event ";
+
+    /// <summary>What the daemon logs for each failed (re)connect attempt (`MQTT: …; retrying in 0.5 s.`).</summary>
+    protected const string RetryLogLine = "; retrying in ";
+
+    /// <summary>`ts` of the telemetry messages the probe received from <paramref name="from"/> on: the daemon's own clock at scoring.</summary>
+    protected static List<long> TelemetryTs(MqttProbe probe, string device, int from = 0) =>
+        [.. probe.On(Topic(device, "telemetry"), from).Select(m => (long)JsonAssert.Num(m.Json, "ts"))];
+
+    /// <summary>
+    /// Checks a telemetry rate on the daemon's own timestamps, not on arrival times at the probe. The daemon sends at
+    /// most once per interval on its wall clock (100 ms ticks) and each message carries the `ts` of the newest scored
+    /// window, so consecutive ts values are one interval apart give or take a window period and some scheduling:
+    /// each gap must be at least the interval less <see cref="TelemetryTolerance"/> (at most one per interval), and
+    /// the mean gap within [interval − 100 ms, interval + 450 ms] (the rate follows the setting, not an older one).
+    /// </summary>
+    protected void CheckTelemetryIntervals(IReadOnlyList<long> ts, double intervalSeconds, string when)
+    {
+        double interval = intervalSeconds * 1000;
+        string all = $"ts: {string.Join(",", ts)}; gaps: {string.Join(",", ts.Zip(ts.Skip(1), (a, b) => b - a))}";
+        Check(ts.Count >= 2, $"{when}: {ts.Count} telemetry messages, at least 2 needed to judge the rate");
+        for (int i = 1; i < ts.Count; i++)
+            Check(ts[i] > ts[i - 1] && ts[i] - ts[i - 1] >= interval - TelemetryTolerance,
+                $"{when}: telemetry {i} came {ts[i] - ts[i - 1]} ms after the previous one on the daemon's clock (interval {interval} ms, tolerance {TelemetryTolerance} ms); {all}");
+        double mean = (double)(ts[^1] - ts[0]) / (ts.Count - 1);
+        Check(mean >= interval - 100 && mean <= interval + 450,
+            $"{when}: mean telemetry interval {mean:F0} ms on the daemon's clock (setting {interval} ms; expected {interval - 100} to {interval + 450}); {all}");
+    }
+
+    /// <summary>One window period (85 ms at 12 kHz), one 100 ms telemetry tick and some scheduling slack.</summary>
+    protected const double TelemetryTolerance = 250;
+
+    /// <summary>`ts` of the first `monitoring` status the probe saw: when the daemon started scoring, on its clock.</summary>
+    protected static long MonitoringSince(MqttProbe probe, string device) =>
+        (long)JsonAssert.Num(probe.On(Topic(device, "status")).First(m => m.Json["state"]?.GetValue<string>() == "monitoring").Json, "ts");
+
+    /// <summary>
+    /// Waits until the daemon has scored windows for <paramref name="seconds"/> on its own clock: a telemetry message
+    /// whose `ts` is that long after the first `monitoring` status.
+    /// </summary>
+    protected async Task<long> WaitScoredForAsync(MqttProbe probe, string device, double seconds)
+    {
+        long since = MonitoringSince(probe, device);
+        Received m = await probe.WaitForAsync(m => m.Topic == Topic(device, "telemetry") && JsonAssert.Num(m.Json, "ts") >= since + seconds * 1000,
+            TimeSpan.FromSeconds(30 + seconds), $"{device}: telemetry scored {seconds} s after monitoring began (daemon clock)");
+        return (long)JsonAssert.Num(m.Json, "ts");
+    }
+
     protected string Diagnostics()
     {
         var text = new StringBuilder();
