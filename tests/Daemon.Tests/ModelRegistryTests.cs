@@ -73,7 +73,7 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal("v2.sodla", held.AdapterFile);
         Assert.True(File.Exists(ModelPath("v2.sodla")));
         Assert.Equal(ModelFile.Hash(File.ReadAllBytes(ModelPath("v2.sodla"))), held.AdapterHash);
-        // CONTRACT §3: an adapted version's id is SHA-256 of the ASCII text baseHash + adapterFileHash.
+        // docs/CONTRACT.md §3: an adapted version's id is SHA-256 of the ASCII text baseHash + adapterFileHash.
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(BaseA.BaseHash + held.AdapterHash))), held.Id);
         Assert.Equal("job-1", held.Job);
         Assert.Equal(1, registry.ActiveVersion);

@@ -3,7 +3,7 @@ using SensorOdl.Integration.Tests.Infrastructure;
 
 namespace SensorOdl.Integration.Tests;
 
-/// <summary>CONTRACT §2 Sensor:Ambient: the slow side channel reports in status, and a missing one never stops scoring.</summary>
+/// <summary>docs/CONTRACT.md §2 Sensor:Ambient: the slow side channel reports in status, and a missing one never stops scoring.</summary>
 public sealed class AmbientTests : DaemonTest
 {
     [Fact]

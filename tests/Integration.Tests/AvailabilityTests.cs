@@ -2,7 +2,7 @@ using SensorOdl.Integration.Tests.Infrastructure;
 
 namespace SensorOdl.Integration.Tests;
 
-/// <summary>CONTRACT §3 availability: `online` while running; `offline` as the will (no delay) and on a clean stop.</summary>
+/// <summary>docs/CONTRACT.md §3 availability: `online` while running; `offline` as the will (no delay) and on a clean stop.</summary>
 public sealed class AvailabilityTests : DaemonTest
 {
     [MosquittoFact]

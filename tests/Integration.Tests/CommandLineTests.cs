@@ -2,7 +2,7 @@ using SensorOdl.Integration.Tests.Infrastructure;
 
 namespace SensorOdl.Integration.Tests;
 
-/// <summary>CONTRACT §1–2 for `run` as a process: usage errors exit 2 with one line; a busy state directory exits 1.</summary>
+/// <summary>docs/CONTRACT.md §1–2 for `run` as a process: usage errors exit 2 with one line; a busy state directory exits 1.</summary>
 public sealed class CommandLineTests : DaemonTest
 {
     [Fact]

@@ -7,7 +7,7 @@ using static SensorOdl.Integration.Tests.Infrastructure.JsonAssert;
 
 namespace SensorOdl.Integration.Tests;
 
-/// <summary>CONTRACT §3 commands: round trips over the response topic and the reply topic, every verb, the error codes.</summary>
+/// <summary>docs/CONTRACT.md §3 commands: round trips over the response topic and the reply topic, every verb, the error codes.</summary>
 public sealed class CommandTests(ITestOutputHelper output) : DaemonTest
 {
     [Fact]
@@ -243,7 +243,7 @@ public sealed class CommandTests(ITestOutputHelper output) : DaemonTest
             // too short for a status a second to show anything).
             "Sensor:Speed=20", "Storage:SampleIntervalSeconds=0", "Adaptation:Mode=confirm", "Storage:SampleCapacity=2000", "Adaptation:Rank=16");
         // No wait for the store to fill: with fewer than 600 windows stored, the job collects them first
-        // (CONTRACT §3 retrain) — the daemon waits for that condition itself — and then trains.
+        // (docs/CONTRACT.md §3 retrain) — the daemon waits for that condition itself — and then trains.
         int mark = probe.Mark;
         JsonObject retrain = (await probe.RequestAsync(Topic(device, "cmd"), Command("t-1", "retrain", new JsonObject { ["samples"] = 600, ["epochs"] = 1000 }))).Json;
         Assert.True(Bool(retrain, "ok"), retrain.ToJsonString());

@@ -5,7 +5,7 @@ using static SensorOdl.Integration.Tests.Infrastructure.JsonAssert;
 namespace SensorOdl.Integration.Tests;
 
 /// <summary>
-/// CONTRACT §3 delivery: events go through a durable queue and arrive after a broker outage or a process kill, in
+/// docs/CONTRACT.md §3 delivery: events go through a durable queue and arrive after a broker outage or a process kill, in
 /// `seq` order, each at least once; `seq` increases by one per event for the life of the state directory.
 /// </summary>
 public sealed class OutboxTests : DaemonTest

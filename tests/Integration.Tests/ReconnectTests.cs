@@ -5,7 +5,7 @@ using static SensorOdl.Integration.Tests.Infrastructure.JsonAssert;
 namespace SensorOdl.Integration.Tests;
 
 /// <summary>
-/// CONTRACT §3: "Retained topics are re-published with their latest value on every (re)connect, and discovery
+/// docs/CONTRACT.md §3: "Retained topics are re-published with their latest value on every (re)connect, and discovery
 /// too" — checked against a broker that forgets everything when it restarts (persistence off).
 /// </summary>
 public sealed class ReconnectTests : DaemonTest

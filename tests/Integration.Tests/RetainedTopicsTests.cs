@@ -5,7 +5,7 @@ using static SensorOdl.Integration.Tests.Infrastructure.JsonAssert;
 
 namespace SensorOdl.Integration.Tests;
 
-/// <summary>CONTRACT §3: the retained topics (availability, status, model) and Home Assistant discovery.</summary>
+/// <summary>docs/CONTRACT.md §3: the retained topics (availability, status, model) and Home Assistant discovery.</summary>
 public sealed class RetainedTopicsTests : DaemonTest
 {
     static readonly string[] States = ["starting", "monitoring", "drift", "collecting", "training", "validating", "degraded", "paused"];
@@ -17,7 +17,7 @@ public sealed class RetainedTopicsTests : DaemonTest
         string node = device.Replace('-', '_');
         (DaemonProcess daemon, MqttProbe early) = await StartMonitoringAsync(device, NewStateDir(device));
 
-        // CONTRACT §1: on first start `online` and status `starting` go out before the base model is trained.
+        // docs/CONTRACT.md §1: on first start `online` and status `starting` go out before the base model is trained.
         List<Received> seen = [.. early.All().Where(m => m.Topic is var t && (t == Topic(device, "availability") || t == Topic(device, "status") || t == Topic(device, "model")))];
         Assert.Equal(Topic(device, "availability"), seen[0].Topic);
         Assert.Equal("online", seen[0].Text);
@@ -35,7 +35,7 @@ public sealed class RetainedTopicsTests : DaemonTest
         Assert.True(availability.Retain);
         Assert.Equal("online", availability.Text);
 
-        // status: every field of CONTRACT §3 with its type.
+        // status: every field of docs/CONTRACT.md §3 with its type.
         Assert.True(statusMessage.Retain);
         JsonObject status = statusMessage.Json;
         Assert.Equal(device, Str(status, "device"));
@@ -132,7 +132,7 @@ public sealed class RetainedTopicsTests : DaemonTest
         Received reply = await probe.WaitForAsync(m => m.Topic == Topic(device, "reply") && m.Json["id"]?.GetValue<string>() == id, TimeSpan.FromSeconds(10), "reply to the button", mark);
         Assert.True(reply.Json["ok"]!.GetValue<bool>(), reply.Text);
         Assert.False(string.IsNullOrEmpty(Str(Obj(reply.Json, "result"), "job")));
-        // Fewer stored windows than MinSamples: the job collects first (CONTRACT §3 retrain).
+        // Fewer stored windows than MinSamples: the job collects first (docs/CONTRACT.md §3 retrain).
         await probe.WaitForAsync(m => m.Topic == Topic(device, "status") && m.Json["state"]?.GetValue<string>() == "collecting", TimeSpan.FromSeconds(10), "status 'collecting'", mark);
     }
 }

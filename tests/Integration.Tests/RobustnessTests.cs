@@ -6,7 +6,7 @@ using static SensorOdl.Integration.Tests.Infrastructure.JsonAssert;
 namespace SensorOdl.Integration.Tests;
 
 /// <summary>
-/// CONTRACT §3: a command that cannot be parsed still gets a reply when a correlation id or response topic can be
+/// docs/CONTRACT.md §3: a command that cannot be parsed still gets a reply when a correlation id or response topic can be
 /// recovered, and always a `command_rejected` event — and scoring goes on.
 /// </summary>
 public sealed class RobustnessTests : DaemonTest
@@ -67,7 +67,7 @@ public sealed class RobustnessTests : DaemonTest
     [Fact]
     public async Task A_one_megabyte_command_whose_id_is_readable_is_answered_on_the_reply_topic()
     {
-        // CONTRACT §3: "A command that cannot be parsed still gets a reply when a correlation id … can be
+        // docs/CONTRACT.md §3: "A command that cannot be parsed still gets a reply when a correlation id … can be
         // recovered". The id is in the first bytes of the payload, so it can be.
         string device = NewDevice("bigid");
         (_, MqttProbe probe) = await StartMonitoringAsync(device, NewStateDir(device));

@@ -7,7 +7,7 @@ using static SensorOdl.Integration.Tests.Infrastructure.JsonAssert;
 namespace SensorOdl.Integration.Tests;
 
 /// <summary>
-/// CONTRACT §3 signed commands: with Security:CommandKeyFile, user property `sig` = lowercase hex
+/// docs/CONTRACT.md §3 signed commands: with Security:CommandKeyFile, user property `sig` = lowercase hex
 /// HMAC-SHA256(key, exact payload bytes), `ts` within ±5 min, ids not reused within 24 h (also across restarts).
 /// </summary>
 public sealed class SignedCommandTests : DaemonTest

@@ -5,7 +5,7 @@ using static SensorOdl.Integration.Tests.Infrastructure.JsonAssert;
 
 namespace SensorOdl.Integration.Tests;
 
-/// <summary>CONTRACT §3 telemetry: QoS 0, not retained, `{ts, score, threshold, anomaly}`, at most one per interval.</summary>
+/// <summary>docs/CONTRACT.md §3 telemetry: QoS 0, not retained, `{ts, score, threshold, anomaly}`, at most one per interval.</summary>
 public sealed class TelemetryTests : DaemonTest
 {
     [Fact]

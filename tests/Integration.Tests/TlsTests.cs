@@ -7,7 +7,7 @@ using SensorOdl.Integration.Tests.Infrastructure;
 namespace SensorOdl.Integration.Tests;
 
 /// <summary>
-/// CONTRACT §2 Mqtt: mqtts with a CA file, a client certificate, and a username with a password file,
+/// docs/CONTRACT.md §2 Mqtt: mqtts with a CA file, a client certificate, and a username with a password file,
 /// against a mosquitto that requires all three.
 /// </summary>
 public sealed class TlsTests : IAsyncLifetime

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace SensorOdl.Drivers.Recordings;
 
 /// <summary>
-/// <c>key=value[|value…][,key=value…]</c> (CONTRACT §4): AND across keys, OR across <c>|</c>; numbers compare numerically,
+/// <c>key=value[|value…][,key=value…]</c> (docs/CONTRACT.md §4): AND across keys, OR across <c>|</c>; numbers compare numerically,
 /// <c>null</c> matches null or absent, anything else is a case-sensitive string. Entries with <c>"primary": false</c> are
 /// skipped unless the filter names <c>primary</c>. An empty filter selects every primary recording.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace SensorOdl.Drivers.Recordings;
 
-/// <summary>The two kinds of recording (CONTRACT §4).</summary>
+/// <summary>The two kinds of recording (docs/CONTRACT.md §4).</summary>
 public enum RecordingKind
 {
     /// <summary>Samples in time order at <c>sampleRateHz</c>.</summary>

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace SensorOdl.Drivers.Recordings;
 
-/// <summary>A recording folder's <c>manifest.json</c>: <c>{"dataset", "recordings": [...]}</c> (CONTRACT §4).</summary>
+/// <summary>A recording folder's <c>manifest.json</c>: <c>{"dataset", "recordings": [...]}</c> (docs/CONTRACT.md §4).</summary>
 public sealed class RecordingManifest
 {
     public const string FileName = "manifest.json";

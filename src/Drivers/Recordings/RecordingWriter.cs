@@ -8,7 +8,7 @@ using SensorOdl.Drivers.Sensors;
 namespace SensorOdl.Drivers.Recordings;
 
 /// <summary>
-/// Writes frames from a sensor into the recording layout of CONTRACT §4 (what <c>sensorodl record</c> needs): one
+/// Writes frames from a sensor into the recording layout of docs/CONTRACT.md §4 (what <c>sensorodl record</c> needs): one
 /// headerless little-endian float32 file (channels interleaved when there are several) and, on <see cref="Complete"/>,
 /// one new entry in the folder's <c>manifest.json</c> (created if missing, replaced atomically). A recording that is
 /// never completed leaves no file behind.

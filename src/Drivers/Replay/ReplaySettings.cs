@@ -1,8 +1,8 @@
 namespace SensorOdl.Drivers.Replay;
 
-/// <summary><c>Sensor:Replay</c> (CONTRACT §2), bound from configuration.</summary>
+/// <summary><c>Sensor:Replay</c> (docs/CONTRACT.md §2), bound from configuration.</summary>
 /// <param name="Data">Recording folder (holding manifest.json).</param>
-/// <param name="Filter">Manifest filter (CONTRACT §4); empty = every primary recording.</param>
+/// <param name="Filter">Manifest filter (docs/CONTRACT.md §4); empty = every primary recording.</param>
 /// <param name="Speed">Time factor: 1 = real time, 10 = ten times faster, 0 = as fast as possible.</param>
 /// <param name="Loop">Start again from the first recording after the last.</param>
 public sealed record ReplaySettings(string? Data, string? Filter = null, double Speed = 1, bool Loop = false)

@@ -2,7 +2,7 @@ using SensorOdl.Drivers.Sensors.Bme280;
 
 namespace SensorOdl.Drivers.Sensors;
 
-/// <summary><c>Sensor:Ambient</c> (CONTRACT §2): the optional slow side sensor, bound from configuration.</summary>
+/// <summary><c>Sensor:Ambient</c> (docs/CONTRACT.md §2): the optional slow side sensor, bound from configuration.</summary>
 public sealed record AmbientSettings
 {
     /// <summary><c>bme280</c>, or unset for no ambient sensor.</summary>

@@ -5,7 +5,7 @@ using SensorOdl.Drivers.Simulation;
 namespace SensorOdl.Drivers.Sensors;
 
 /// <summary>
-/// The <c>Sensor</c> configuration section (CONTRACT §2). The daemon binds it directly from configuration (the keys are
+/// The <c>Sensor</c> configuration section (docs/CONTRACT.md §2). The daemon binds it directly from configuration (the keys are
 /// the property names, enum values in any case: <c>Kind=adxl345</c>); <see cref="Problems"/> names what cannot work and
 /// <see cref="SensorFactory"/> builds the sensor from it. Zero or unset means "the kind's default".
 /// </summary>

@@ -4,7 +4,7 @@ namespace SensorOdl.Drivers.Tests.Sensors;
 
 /// <summary>
 /// Why <c>Mpu6050Accelerometer</c> talks to the registers itself: the same register-level fake driven through the
-/// dotnet/iot binding (4.2.0) shows the unit and divider problems ECOSYSTEM.md §3 describes. If a later binding fixes
+/// dotnet/iot binding (4.2.0) shows the unit and divider problems docs/PLATFORM-NOTES.md §3 describes. If a later binding fixes
 /// them, these tests fail and the driver can move onto the binding.
 /// </summary>
 public class Mpu6050BindingTests

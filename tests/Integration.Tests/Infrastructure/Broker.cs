@@ -9,7 +9,7 @@ namespace SensorOdl.Integration.Tests.Infrastructure;
 /// <summary>
 /// The broker the daemon and the probes talk to: mosquitto from PATH (or /usr/sbin/mosquitto) on a free
 /// loopback port with a generated configuration, or an in-process MQTTnet server when mosquitto is absent
-/// (which does not honour the will the same way: ECOSYSTEM.md §1 pitfall 2). Can be stopped and started again
+/// (which does not honour the will the same way: docs/PLATFORM-NOTES.md §1 pitfall 2). Can be stopped and started again
 /// on the same port, for the outage tests.
 /// </summary>
 public abstract class Broker : IAsyncDisposable

@@ -201,6 +201,6 @@ public sealed class MosquittoFactAttribute : FactAttribute
 {
     public MosquittoFactAttribute()
     {
-        if (!Broker.UseMosquitto) Skip = "mosquitto is not installed; MQTTnet's in-process server does not honour the will the same way (ECOSYSTEM.md §1 pitfall 2)";
+        if (!Broker.UseMosquitto) Skip = "mosquitto is not installed; MQTTnet's in-process server does not honour the will the same way (docs/PLATFORM-NOTES.md §1 pitfall 2)";
     }
 }

@@ -10,7 +10,7 @@ namespace SensorOdl.Drivers.Sensors.Mpu6050;
 /// <remarks>
 /// Why registers rather than <c>Iot.Device.Imu.Mpu6050</c>: in 4.2.0 <c>GetAccelerometer()</c> returns m/s² although its
 /// documentation says g, and its <c>AccelerationScale</c> divides by (1 + SampleRateDivider) — with divider 7 a 1 g
-/// reading came back as 1/8 (ECOSYSTEM.md §3). Setting the sample rate, which vibration needs, therefore corrupts the
+/// reading came back as 1/8 (docs/PLATFORM-NOTES.md §3). Setting the sample rate, which vibration needs, therefore corrupts the
 /// binding's values. This driver writes DLPF, divider and range itself and scales raw counts by the datasheet's LSB/g.
 /// </remarks>
 public sealed class Mpu6050Accelerometer : IFifoSampleSource
