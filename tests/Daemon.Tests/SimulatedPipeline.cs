@@ -39,7 +39,7 @@ sealed class SimulatedPipeline : IDisposable
         var events = new EventRecorder();
         var clock = new DataClock(DateTimeOffset.UnixEpoch.AddYears(56));
         var status = new DaemonStatus("t", machine.Kind, clock);
-        var pipeline = new MonitoringPipeline(new LiveSettings(settings), stores, features, status, events, clock, model, first, runJobsInline: true);
+        var pipeline = new MonitoringPipeline(new LiveSettings(settings), stores, features, status, events, clock, model, first, replay: true);
         return new SimulatedPipeline(machine, state, pipeline, events, clock);
     }
 

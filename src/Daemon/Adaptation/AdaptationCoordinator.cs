@@ -9,6 +9,9 @@ using SensorOdl.Learning.Training;
 
 namespace SensorOdl.Daemon.Adaptation;
 
+/// <summary>A job that ran to a verdict: the windows it fitted ([n, d] features, their sample ids), the fine-tune's seconds, and the verdict.</summary>
+public sealed record FinishedJob(string Id, float[] Features, long[] Ids, double Seconds, bool Promoted, string Reason);
+
 /// <summary>Why a retrain request was not started.</summary>
 public enum RetrainRefusal
 {
@@ -34,6 +37,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
     readonly ActiveModel _active;
     readonly TimeProvider _time;
     readonly object _gate = new();
+    readonly List<FinishedJob> _history = [];
     Job? _job;
     double _nextAllowedS = double.NegativeInfinity;
     bool _driftWaiting;
@@ -58,11 +62,11 @@ public sealed class AdaptationCoordinator : IWindowObserver
     long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
     public int Promoted { get; private set; }
     public int Rejected { get; private set; }
-    public double LastAdaptSeconds { get; private set; }
+    /// <summary>Keep every finished job's windows and time in <see cref="History"/> (evaluations; never in the daemon: it holds the features).</summary>
+    public bool RecordHistory { get; init; }
+    public IReadOnlyList<FinishedJob> History => _history;
     /// <summary>Run jobs on the calling (pipeline) thread: deterministic replays for evaluation; never in the daemon.</summary>
     public bool RunInline { get; init; }
-    /// <summary>The windows the last job adapted on: [n, d] features and their sample ids.</summary>
-    public (float[] Features, long[] Ids)? LastWindows { get; private set; }
 
     /// <summary>
     /// Forgets the current drift episode (after a rollback): the next drift job trains only on windows from then on.
@@ -198,7 +202,6 @@ public sealed class AdaptationCoordinator : IWindowObserver
             int d = current.InputSize;
             float[] newNormal = [.. windows.SelectMany(w => w.Vector())];
             long[] ids = [.. windows.Select(w => w.Id)];
-            LastWindows = (newNormal, ids);
             float[] faults = [.. current.Exemplars, .. _samples.Labelled("fault").SelectMany(w => w.Vector())];
             var options = new AdaptationOptions
             {
@@ -216,7 +219,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
             var progress = new TrainingProgressReporter(_status, watch);
             (AnomalyModel candidate, CandidateReport report) = ModelAdapter.Adapt(current, newNormal, ids, faults, options, _cache, progress);
             _status.SetActivity(DaemonState.Validating);
-            LastAdaptSeconds = report.Seconds;
+            if (RecordHistory) _history.Add(new FinishedJob(job.Id, newNormal, ids, report.Seconds, report.Accepted, report.Reason));
             var metrics = new Dictionary<string, double>
             {
                 ["falseAlarmsBefore"] = report.FalseAlarmsBefore,

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using SensorOdl.Daemon.Adaptation;
+using SensorOdl.Daemon.Evaluation;
 using SensorOdl.Daemon.Configuration;
 
 namespace SensorOdl.Daemon.Cli;
@@ -13,6 +13,8 @@ public sealed class AdaptEvalVerb : IVerb
     public string Help => """
         usage: sensorodl adapt-eval --data DIR --train FILTER --target FILTER --faults FILTER
                                     [--exemplars FILTER] [--compare full,threshold] [--json] [--out FILE]
+               sensorodl adapt-eval --matrix --data DIR --by FIELD --normal FILTER --faults-by FIELD2
+                                    [--epochs N] [--json] [--out FILE]
 
         Trains a base on --train, streams the even 20-frame blocks of --target through the daemon's pipeline
         (drift detection, collection, Skip2-LoRA adaptation, validation, promotion) on the recordings' clock,
@@ -21,12 +23,30 @@ public sealed class AdaptEvalVerb : IVerb
         weight on the same windows and a threshold-only recalibration. Settings such as
         --Adaptation:Method, --Adaptation:MinSamples or --Drift:Persistence apply as in the daemon.
 
+        --matrix runs that protocol for every ordered pair (a, b) of the values FIELD takes among the
+        recordings FILTER selects: train on FILTER,FIELD=a, adapt to FILTER,FIELD=b, and judge recall on
+        b's recordings of every FIELD2 value FILTER excludes (one row each, and one for all together),
+        beside a full retrain, a threshold-only recalibration and a PCA detector on the same windows, with
+        Skip2-LoRA's time against the full retrain's for every adaptation job. --epochs sets the base's
+        training epochs (default the trainer's). Fan data: --by env --normal state=normal --faults-by state.
+
         """;
 
     public Task<int> RunAsync(ParsedArguments arguments, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         DaemonSettings settings = arguments.LoadSettings();
         string Required(string name) => arguments.String(name) ?? throw new UsageException($"--{name} is required.");
+        if (arguments.Has("matrix"))
+        {
+            var matrix = new MatrixOptions(Required("data"), Required("by"), Required("normal"), Required("faults-by"),
+                arguments.Int("epochs", new Learning.Anomaly.AnomalyTrainingOptions().Training.Epochs, 1, 10_000));
+            arguments.String("out");
+            arguments.Has("json");
+            arguments.RejectUnknown();
+            MatrixReport result = new AdaptEvalMatrix(settings, matrix, stderr).Run(cancellation);
+            ReportOutput.Write(result, AdaptEvalMatrixTable.Format(result), arguments, stdout);
+            return Task.FromResult(0);
+        }
         var options = new AdaptEvalOptions(Required("data"), Required("train"), Required("target"), Required("faults"),
             arguments.String("exemplars"), arguments.List("compare", []));
         string? unknown = options.Compare.FirstOrDefault(c => c is not ("full" or "threshold"));

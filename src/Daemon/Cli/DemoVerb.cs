@@ -65,7 +65,7 @@ public sealed class DemoVerb : IVerb
         Narrate("training a base model on the healthy machine, as mounted in the lab");
         AnomalyModel baseModel = BaseModelTraining.ForSimulatedMachine(vectorizer, settings.Sensor.Seed, settings.Anomaly.FalseAlarmBudget);
         ModelVersionRecord first = stores.Registry.AddBase(baseModel, "demo: trained on the lab mounting", BaseModelTraining.SimulatedMachineWindows);
-        var pipeline = new MonitoringPipeline(new LiveSettings(settings), stores, vectorizer, status, events, clock, baseModel, first, runJobsInline: true);
+        var pipeline = new MonitoringPipeline(new LiveSettings(settings), stores, vectorizer, status, events, clock, baseModel, first, replay: true);
         AdaptationCoordinator coordinator = pipeline.Adaptation;
         Say("model_promoted", new JsonObject { ["version"] = first.Version, ["method"] = "base", ["reason"] = "trained on the lab mounting" });
 

@@ -19,12 +19,13 @@ public sealed record PipelineStores(ModelRegistry Registry, SampleStore Samples,
 /// <summary>
 /// The monitoring pipeline, assembled in one place for `run`, `demo` and `adapt-eval`: features → the active
 /// model → anomaly and drift → sample store, with the adaptation coordinator listening. The caller feeds it
-/// frames (the daemon's sensor thread, or a replay loop) and owns the state database.
+/// frames (the daemon's sensor thread, or a replay loop) and owns the state database. A replay runs
+/// adaptation jobs inline (deterministic) and keeps their history for the report.
 /// </summary>
 public sealed class MonitoringPipeline
 {
     public MonitoringPipeline(LiveSettings settings, PipelineStores stores, FeatureTransform features, DaemonStatus status,
-        IEventSink events, TimeProvider time, AnomalyModel model, ModelVersionRecord version, bool runJobsInline = false)
+        IEventSink events, TimeProvider time, AnomalyModel model, ModelVersionRecord version, bool replay = false)
     {
         Settings = settings;
         Stores = stores;
@@ -34,7 +35,8 @@ public sealed class MonitoringPipeline
         Monitor = new WindowMonitor(settings, features, Model, stores.Samples, events, status, time);
         Adaptation = new AdaptationCoordinator(settings, stores.Registry, stores.Samples, events, status, stores.ForwardCache, Model, time)
         {
-            RunInline = runJobsInline,
+            RunInline = replay,
+            RecordHistory = replay,
         };
         Monitor.Observe(Adaptation);
     }

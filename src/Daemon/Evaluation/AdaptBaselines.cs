@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using SensorOdl.Daemon.Adaptation;
+using SensorOdl.Daemon.Configuration;
+using SensorOdl.Learning.Anomaly;
+using SensorOdl.Learning.Baselines;
+
+namespace SensorOdl.Daemon.Evaluation;
+
+/// <summary>A baseline's verdicts: held-back false alarms, recall per fault group, and its fitting time.</summary>
+public sealed record BaselineResult(double FalseAlarmRateAfter, IReadOnlyDictionary<string, double> FaultRecallAfter, double Seconds);
+
+/// <summary>
+/// What adaptation is compared with, on the same windows: a full retrain of every weight of the base (same
+/// optimiser, epochs and starting weights as the adapters), a threshold-only recalibration of the base on the
+/// streamed windows, and a PCA detector refitted on the source and the streamed windows.
+/// </summary>
+public sealed class AdaptBaselines(DaemonSettings settings, AdaptScenario scenario)
+{
+    /// <summary>Every weight retrained on a job's windows; the model the comparison scores, and its seconds (one thread).</summary>
+    public (AnomalyModel Model, double Seconds) FullRetrain(FinishedJob job)
+    {
+        var options = new AdaptationOptions
+        {
+            Method = ModelAdapter.FullRetrain,
+            FalseAlarmBudget = settings.Anomaly.FalseAlarmBudget,
+            Training = new AdaptationOptions().Training with
+            {
+                Epochs = settings.Adaptation.Epochs,
+                LearningRate = (float)settings.Adaptation.LearningRate,
+                BatchSize = settings.Adaptation.BatchSize,
+            },
+        };
+        (AnomalyModel full, CandidateReport report) = ModelAdapter.Adapt(scenario.Base, job.Features, job.Ids, scenario.Base.Exemplars, options);
+        return (full, report.Seconds);
+    }
+
+    public BaselineResult FullRetrainVerdict(FinishedJob job)
+    {
+        (AnomalyModel full, double seconds) = FullRetrain(job);
+        return Verdict(full, seconds);
+    }
+
+    public BaselineResult ThresholdOnly()
+    {
+        var watch = Stopwatch.StartNew();
+        float[] scores = AdaptScenario.Scores(scenario.Base, scenario.Features(scenario.Streamed), scenario.Streamed.Count);
+        float threshold = Quantiles.Of(scores, 1 - settings.Anomaly.FalseAlarmBudget);
+        double seconds = watch.Elapsed.TotalSeconds;
+        return Verdict((x, n) => AdaptScenario.Scores(scenario.Base, x, n), threshold, seconds);
+    }
+
+    /// <summary>PCA on source + streamed windows (every 4th held out to calibrate its threshold at our quantile).</summary>
+    public BaselineResult Pca()
+    {
+        var watch = Stopwatch.StartNew();
+        int d = scenario.FeatureSize;
+        float[] all = [.. scenario.Features(scenario.Source), .. scenario.Features(scenario.Streamed)];
+        int n = all.Length / d;
+        float[] Rows(Func<int, bool> keep)
+        {
+            int[] rows = [.. Enumerable.Range(0, n).Where(keep)];
+            var x = new float[rows.Length * d];
+            for (int i = 0; i < rows.Length; i++) all.AsSpan(rows[i] * d, d).CopyTo(x.AsSpan(i * d, d));
+            return x;
+        }
+        float[] fit = Rows(i => i % 4 != 1), calibration = Rows(i => i % 4 == 1);
+        PcaDetector pca = PcaDetector.Fit(fit, fit.Length / d, calibration, d, settings.Anomaly.FalseAlarmBudget);
+        return Verdict(pca.Scores, pca.Threshold, watch.Elapsed.TotalSeconds);
+    }
+
+    public BaselineResult Verdict(AnomalyModel model, double seconds) => Verdict((x, n) => AdaptScenario.Scores(model, x, n), model.Threshold, seconds);
+
+    BaselineResult Verdict(Func<float[], int, float[]> score, float threshold, double seconds) => new(
+        scenario.Flagged(score, scenario.HeldBack, threshold),
+        scenario.Faults.ToDictionary(g => g.Key, g => scenario.Flagged(score, g.Value, threshold)),
+        Math.Round(seconds, 3));
+}

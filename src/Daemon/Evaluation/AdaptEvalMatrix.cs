@@ -1,0 +1,90 @@
+using SensorOdl.Daemon.Adaptation;
+using SensorOdl.Daemon.Configuration;
+using SensorOdl.Drivers.Recordings;
+using SensorOdl.Learning.Anomaly;
+
+namespace SensorOdl.Daemon.Evaluation;
+
+public sealed record MatrixOptions(string Data, string By, string Normal, string FaultsBy, int BaseEpochs);
+
+/// <summary>One adaptation job of a pair: its windows, and Skip2-LoRA's time against a full retrain on the same windows (one thread each).</summary>
+public sealed record MatrixJob(string Id, bool Promoted, string Reason, int Windows, double AdaptSeconds, double FullRetrainSeconds, double Speedup);
+
+/// <summary>One fault kind (or all together) in one pair.</summary>
+public sealed record MatrixRow(string Faults, int FaultWindows, double FaultRecallBefore, double FaultRecallAfter,
+    double FullRetrainRecall, double ThresholdOnlyRecall, double PcaRecall);
+
+public sealed record MatrixPair(string Source, string Target, double FalseAlarmRateBefore, double FalseAlarmRateAfter,
+    bool DriftDetected, long DriftDelayWindows, int Promoted, int Rejected, int ModelVersionAfter,
+    double FullRetrainFalseAlarms, double ThresholdOnlyFalseAlarms, double PcaFalseAlarms,
+    IReadOnlyList<MatrixJob> Jobs, IReadOnlyList<MatrixRow> Rows, IReadOnlyList<string> Events);
+
+public sealed record MatrixReport(string Data, string By, string Normal, string FaultsBy, IReadOnlyList<MatrixPair> Pairs);
+
+/// <summary>
+/// `adapt-eval --matrix`: every ordered pair (a, b) of the values of one field among the normal recordings —
+/// train on a, adapt to b through the daemon's pipeline with its defaults, and judge on b's held-back normal
+/// frames and on b's fault recordings, one row per fault value of the second field and one for all together,
+/// beside three baselines on the same windows (full retrain, threshold-only, PCA).
+/// </summary>
+public sealed class AdaptEvalMatrix(DaemonSettings settings, MatrixOptions options, TextWriter log)
+{
+    public const string AllFaults = "all";
+
+    public MatrixReport Run(CancellationToken cancellation)
+    {
+        RecordingManifest manifest = RecordingManifest.Load(options.Data);
+        string[] values = [.. manifest.Select(options.Normal).Select(e => Field(e, options.By)).Distinct().Order(StringComparer.Ordinal)];
+        if (values.Length < 2) throw new Training.TrainingDataException($"--by {options.By} needs at least two values among the recordings --normal selects (found {string.Join(", ", values)}).");
+        string[] normalValues = [.. manifest.Select(options.Normal).Select(e => Field(e, options.FaultsBy)).Distinct()];
+        string[] faultValues = [.. manifest.Recordings.Select(e => e.Text(options.FaultsBy)).OfType<string>()
+            .Where(v => !normalValues.Contains(v)).Distinct().Order(StringComparer.Ordinal)];
+        if (faultValues.Length == 0) throw new Training.TrainingDataException($"no recording has a {options.FaultsBy} value that --normal excludes.");
+
+        var pairs = new List<MatrixPair>();
+        foreach (string source in values)
+            foreach (string target in values.Where(v => v != source))
+            {
+                log.WriteLine($"pair {options.By}={source} → {options.By}={target}");
+                pairs.Add(Pair(source, target, faultValues, cancellation));
+            }
+        return new MatrixReport(options.Data, options.By, options.Normal, options.FaultsBy, pairs);
+    }
+
+    MatrixPair Pair(string source, string target, string[] faultValues, CancellationToken cancellation)
+    {
+        string others = string.Join(",", options.Normal.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(clause => !clause.StartsWith(options.FaultsBy + "=", StringComparison.Ordinal)));
+        string Faults(string faultValues) => Join(others, $"{options.By}={target}", $"{options.FaultsBy}={faultValues}");
+        List<FaultGroup> groups = [.. faultValues.Select(v => new FaultGroup(v, Faults(v)))];
+        if (faultValues.Length > 1) groups.Add(new FaultGroup(AllFaults, Faults(string.Join("|", faultValues))));
+        var request = new ScenarioRequest(options.Data, Join(options.Normal, $"{options.By}={source}"), Join(options.Normal, $"{options.By}={target}"),
+            groups, null, options.BaseEpochs);
+        AdaptScenario scenario = AdaptScenario.Run(settings, request, log, cancellation);
+        var baselines = new AdaptBaselines(settings, scenario);
+
+        var jobs = new List<MatrixJob>();
+        BaselineResult? full = null;
+        FinishedJob? judged = scenario.LastPromotedJob ?? scenario.Jobs.LastOrDefault();
+        foreach (FinishedJob job in scenario.Jobs)
+        {
+            (AnomalyModel retrained, double seconds) = baselines.FullRetrain(job);
+            if (job == judged) full = baselines.Verdict(retrained, seconds);
+            jobs.Add(new MatrixJob(job.Id, job.Promoted, job.Reason, job.Ids.Length, Math.Round(job.Seconds, 3), Math.Round(seconds, 3),
+                Math.Round(seconds / Math.Max(job.Seconds, 1e-6), 2)));
+        }
+        BaselineResult threshold = baselines.ThresholdOnly(), pca = baselines.Pca();
+        List<MatrixRow> rows = [.. groups.Select(g => new MatrixRow(g.Name, scenario.Faults[g.Name].Count,
+            scenario.Recall(scenario.Base, g.Name), scenario.Recall(scenario.Final, g.Name),
+            full?.FaultRecallAfter[g.Name] ?? double.NaN, threshold.FaultRecallAfter[g.Name], pca.FaultRecallAfter[g.Name]))];
+        return new MatrixPair(source, target, scenario.FalseAlarms(scenario.Base), scenario.FalseAlarms(scenario.Final),
+            scenario.DriftDelayWindows >= 0, scenario.DriftDelayWindows, scenario.Promoted, scenario.Rejected, scenario.FinalVersion,
+            full?.FalseAlarmRateAfter ?? double.NaN, threshold.FalseAlarmRateAfter, pca.FalseAlarmRateAfter, jobs, rows,
+            [.. scenario.Events.Where(e => e.Type is not ("anomaly" or "anomaly_cleared")).Select(e => e.Fields is null ? e.Type : $"{e.Type} {e.Fields.ToJsonString()}")]);
+    }
+
+    static string Field(RecordingEntry entry, string field) =>
+        entry.Text(field) ?? throw new Training.TrainingDataException($"recording {entry.File} has no '{field}'.");
+
+    static string Join(params string[] clauses) => string.Join(",", clauses.Where(c => c.Length > 0));
+}

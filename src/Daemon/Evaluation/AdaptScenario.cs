@@ -1,0 +1,174 @@
+using SensorOdl.Daemon.Adaptation;
+using SensorOdl.Daemon.Configuration;
+using SensorOdl.Daemon.Pipeline;
+using SensorOdl.Daemon.Storage;
+using SensorOdl.Daemon.Training;
+using SensorOdl.Drivers.Features;
+using SensorOdl.Drivers.Recordings;
+using SensorOdl.Drivers.Replay;
+using SensorOdl.Drivers.Sensors;
+using SensorOdl.Learning.Anomaly;
+
+namespace SensorOdl.Daemon.Evaluation;
+
+/// <summary>Windows that count as one kind of fault, by a manifest filter.</summary>
+public sealed record FaultGroup(string Name, string Filter);
+
+/// <summary>What one source → target scenario is made of.</summary>
+public sealed record ScenarioRequest(string Data, string Train, string Target, IReadOnlyList<FaultGroup> Faults, string? Exemplars, int BaseEpochs);
+
+/// <summary>
+/// One source → target replay through the daemon's own pipeline (window monitor, drift detector, sample store,
+/// adaptation coordinator, registry) on a temporary state directory, in accelerated time on the recordings'
+/// clock. Target-normal frames are cut per recording into blocks of 20 from frame 0: even blocks stream, odd
+/// blocks are held back for the false-alarm rate; fault frames stream last, with adaptation off, and count for
+/// recall only where the machine turns (a fan standing still looks the same broken or not).
+/// </summary>
+public sealed class AdaptScenario
+{
+    const int Block = 20;
+    readonly FeatureTransform _transform;
+    readonly SensorFrame _frame;
+
+    AdaptScenario(FeatureTransform transform)
+    {
+        _transform = transform;
+        _frame = new SensorFrame(transform.Format);
+    }
+
+    public required AnomalyModel Base { get; init; }
+    public required AnomalyModel Final { get; init; }
+    public required int FinalVersion { get; init; }
+    public required List<RecordedFrame> Source { get; init; }
+    public required List<RecordedFrame> Streamed { get; init; }
+    public required List<RecordedFrame> HeldBack { get; init; }
+    /// <summary>Per fault group, the frames where the machine turns.</summary>
+    public required Dictionary<string, List<RecordedFrame>> Faults { get; init; }
+    public required long DriftDelayWindows { get; init; }
+    public required IReadOnlyList<FinishedJob> Jobs { get; init; }
+    public required IReadOnlyList<(string Type, long Ts, System.Text.Json.Nodes.JsonObject? Fields)> Events { get; init; }
+    public int Promoted => Jobs.Count(j => j.Promoted);
+    public int Rejected => Jobs.Count(j => !j.Promoted);
+    public FinishedJob? LastPromotedJob => Jobs.LastOrDefault(j => j.Promoted);
+
+    public static AdaptScenario Run(DaemonSettings settings, ScenarioRequest request, TextWriter log, CancellationToken cancellation)
+    {
+        string stateDirectory = Directory.CreateTempSubdirectory("sensorodl-adapt-eval-").FullName;
+        try { return Run(settings, request, stateDirectory, log, cancellation); }
+        finally { Directory.Delete(stateDirectory, recursive: true); }
+    }
+
+    static AdaptScenario Run(DaemonSettings settings, ScenarioRequest request, string stateDirectory, TextWriter log, CancellationToken cancellation)
+    {
+        var live = new LiveSettings(settings with { Storage = settings.Storage with { SampleIntervalSeconds = 0 } });
+        int windowSize = settings.Sensor.WindowSize;
+        AnomalyModel baseModel = BaseModelTraining.Autoencoder(
+            new BaseTrainingRequest(request.Data, request.Train, windowSize, settings.Anomaly.FalseAlarmBudget, request.BaseEpochs),
+            request.Exemplars, log, cancellation);
+
+        using StateDatabase state = StateDatabase.Open(stateDirectory);
+        PipelineStores stores = PipelineStores.Open(state, stateDirectory, live.Current.Storage);
+        ModelVersionRecord first = stores.Registry.AddBase(baseModel, $"adapt-eval source {request.Train}", baseModel.Reference.Samples);
+        var events = new EventRecorder();
+        events.Emitted += (type, _, fields) => log.WriteLine($"  event {type} {fields?.ToJsonString()}");
+        (SensorFormat format, List<RecordedFrame> target) = Frames(request.Data, request.Target, windowSize);
+        var transform = new FeatureTransform(format);
+        var clock = new DataClock(DateTimeOffset.UtcNow);
+        var status = new DaemonStatus("adapt-eval", "replay", clock);
+        var pipeline = new MonitoringPipeline(live, stores, transform, status, events, clock, baseModel, first, replay: true);
+        status.Started();
+
+        List<RecordedFrame> streamed = [.. target.Where(f => f.FrameIndex / Block % 2 == 0)];
+        List<RecordedFrame> heldBack = [.. target.Where(f => f.FrameIndex / Block % 2 == 1)];
+        var faults = new Dictionary<string, List<RecordedFrame>>();
+        List<RecordedFrame> allFaults = [];
+        foreach (FaultGroup group in request.Faults)
+        {
+            List<RecordedFrame> frames = Frames(request.Data, group.Filter, windowSize).Frames;
+            faults[group.Name] = [.. frames.Where(f => f.Speed != "o")];
+            allFaults.AddRange(frames.Where(f => !allFaults.Any(a => a.Entry == f.Entry && a.FrameIndex == f.FrameIndex)));
+        }
+        log.WriteLine($"streaming {streamed.Count} target-normal windows (holding back {heldBack.Count}), then {allFaults.Count} fault windows");
+
+        var scenario = new AdaptScenario(transform)
+        {
+            Base = baseModel, Final = baseModel, FinalVersion = 1, Source = Frames(request.Data, request.Train, windowSize).Frames,
+            Streamed = streamed, HeldBack = heldBack, Faults = faults, DriftDelayWindows = -1, Jobs = [], Events = [],
+        };
+        double seconds = scenario.Stream(streamed, pipeline, clock, 0, cancellation);
+        long driftDelay = pipeline.Monitor.DriftDelayWindows;
+        live.Update(s => s with { Adaptation = s.Adaptation with { Mode = AdaptationMode.Off } }); // fault frames never feed an adaptation
+        scenario.Stream(allFaults, pipeline, clock, seconds, cancellation);
+        return new AdaptScenario(transform)
+        {
+            Base = baseModel, Final = pipeline.Model.Current.Model, FinalVersion = pipeline.Model.Current.Info.Version,
+            Source = scenario.Source, Streamed = streamed, HeldBack = heldBack, Faults = faults, DriftDelayWindows = driftDelay,
+            Jobs = [.. pipeline.Adaptation.History], Events = events.Events,
+        };
+    }
+
+    /// <summary>Feeds frames to the pipeline on the recordings' clock, from <paramref name="seconds"/>; returns where the clock stands.</summary>
+    double Stream(List<RecordedFrame> frames, MonitoringPipeline pipeline, DataClock clock, double seconds, CancellationToken cancellation)
+    {
+        foreach (RecordedFrame recorded in frames)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            Fill(recorded);
+            seconds += recorded.Entry.FramePeriodS > 0 ? recorded.Entry.FramePeriodS : _frame.Format.FramePeriodS;
+            _frame.TimestampS = seconds;
+            clock.Seconds = seconds;
+            pipeline.Process(_frame);
+        }
+        return seconds;
+    }
+
+    /// <summary>[n, d] features of the frames.</summary>
+    public float[] Features(List<RecordedFrame> frames)
+    {
+        int d = _transform.Size;
+        var features = new float[frames.Count * d];
+        for (int i = 0; i < frames.Count; i++)
+        {
+            Fill(frames[i]);
+            _transform.Extract(_frame, features.AsSpan(i * d, d));
+        }
+        return features;
+    }
+
+    public int FeatureSize => _transform.Size;
+
+    /// <summary>Share of the frames a model flags above a threshold.</summary>
+    public double Flagged(Func<float[], int, float[]> score, List<RecordedFrame> frames, float threshold) =>
+        frames.Count == 0 ? 0 : Math.Round(score(Features(frames), frames.Count).Count(s => s > threshold) / (double)frames.Count, 4);
+
+    public double Flagged(AnomalyModel model, List<RecordedFrame> frames, float threshold) => Flagged((x, n) => Scores(model, x, n), frames, threshold);
+
+    /// <summary>[n, d] features → [n] scores, window by window as the daemon scores them.</summary>
+    public static float[] Scores(AnomalyModel model, float[] features, int n)
+    {
+        int d = model.InputSize;
+        var scores = new float[n];
+        for (int i = 0; i < n; i++) scores[i] = model.Score(features.AsSpan(i * d, d));
+        return scores;
+    }
+
+    public double FalseAlarms(AnomalyModel model) => Flagged(model, HeldBack, model.Threshold);
+
+    public double Recall(AnomalyModel model, string group) => Flagged(model, Faults[group], model.Threshold);
+
+    void Fill(RecordedFrame recorded)
+    {
+        for (int c = 0; c < recorded.Channels; c++) recorded.Channel(c).CopyTo(_frame.ChannelBuffer(c));
+        _frame.Count = recorded.Length;
+        _frame.Flags = default;
+        _frame.Recording = recorded.Entry;
+        _frame.FrameIndex = recorded.FrameIndex;
+        _frame.RecordingTimeS = recorded.RecordingTimeS;
+    }
+
+    static (SensorFormat Format, List<RecordedFrame> Frames) Frames(string data, string filter, int windowSize)
+    {
+        using var replay = new ReplaySensor(new ReplaySettings(data, filter, Speed: 0, Loop: false), windowSize);
+        return (replay.Format, [.. RecordingFrames.Enumerate(replay.Recordings, windowSize)]);
+    }
+}
