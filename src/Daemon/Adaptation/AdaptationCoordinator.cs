@@ -43,6 +43,9 @@ public sealed class AdaptationCoordinator : IWindowObserver
     bool _driftWaiting;
     int _jobCounter;
     double? _episodeStartS;
+    bool _promotedInEpisode;
+    int _settledWindows;
+    readonly int _settleWindows;
 
     public AdaptationCoordinator(LiveSettings settings, ModelRegistry registry, SampleStore samples, IEventSink events,
         DaemonStatus status, IForwardCacheStore cache, ActiveModel active, TimeProvider time)
@@ -55,6 +58,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
         _cache = cache;
         _active = active;
         _time = time;
+        _settleWindows = settings.Current.Drift.Window + settings.Current.Drift.Persistence;
     }
 
     DaemonSettings Settings => _live.Current;
@@ -73,7 +77,11 @@ public sealed class AdaptationCoordinator : IWindowObserver
     /// </summary>
     public void ResetEpisode()
     {
-        lock (_gate) _episodeStartS = null;
+        lock (_gate)
+        {
+            _episodeStartS = null;
+            _promotedInEpisode = false;
+        }
     }
 
     sealed class Job(string id, string reason, double sinceS, int samplesWanted, string method, int epochs, double? episodeStartS = null)
@@ -90,10 +98,18 @@ public sealed class AdaptationCoordinator : IWindowObserver
         public Task? Task { get; set; }
     }
 
-    /// <summary>Drift was declared at data time <paramref name="dataS"/> (pipeline thread).</summary>
-    public void OnDriftDetected(double dataS)
+    /// <summary>
+    /// Drift was declared at data time <paramref name="dataS"/>; the change began at <paramref name="onsetS"/>
+    /// (pipeline thread). The episode — the windows a drift job fits — starts at the first onset and runs
+    /// until a promoted version has settled (or a rollback).
+    /// </summary>
+    public void OnDriftDetected(double dataS, double onsetS)
     {
-        lock (_gate) _episodeStartS ??= dataS;
+        lock (_gate)
+        {
+            _episodeStartS ??= onsetS;
+            _settledWindows = 0;
+        }
         if (Mode != AdaptationMode.Auto) return;
         lock (_gate) _driftWaiting = true;
         TryStartDriftJob(dataS);
@@ -114,11 +130,23 @@ public sealed class AdaptationCoordinator : IWindowObserver
         if (ready is not null) StartTraining(ready, dataS);
     }
 
-    /// <summary>Every scored window: a drift that waited for the back-off may start now.</summary>
+    /// <summary>
+    /// Every scored window: a drift that waited for the back-off may start now; a promoted version that has
+    /// run without drift for as long as the detector needs to declare one ends the episode, so a later change
+    /// is fitted on its own windows, not on those of a change already adapted to.
+    /// </summary>
     public void OnWindowScored(double dataS, bool driftDetected)
     {
         bool waiting;
-        lock (_gate) waiting = _driftWaiting && _job is null && dataS >= _nextAllowedS;
+        lock (_gate)
+        {
+            if (_promotedInEpisode && _episodeStartS is not null && _job is null && !driftDetected && ++_settledWindows >= _settleWindows)
+            {
+                _episodeStartS = null;
+                _promotedInEpisode = false;
+            }
+            waiting = _driftWaiting && _job is null && dataS >= _nextAllowedS;
+        }
         if (!waiting) return;
         if (!driftDetected || Mode != AdaptationMode.Auto)
         {
@@ -237,6 +265,11 @@ public sealed class AdaptationCoordinator : IWindowObserver
                 int parent = active.Info.Version;
                 ModelVersionRecord record = _registry.AddAdapted(candidate, parent, $"{job.Reason}: {report.Reason}", report.Fitted, metrics, job.Id, activate: true);
                 _active.Activate(candidate, ModelInfo.Of(record));
+                lock (_gate)
+                {
+                    _promotedInEpisode = job.EpisodeStartS is not null;
+                    _settledWindows = 0;
+                }
                 Promoted++;
                 _events.Emit("model_promoted", NowMs, new JsonObject
                 {

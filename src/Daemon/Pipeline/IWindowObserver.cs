@@ -6,8 +6,8 @@ namespace SensorOdl.Daemon.Pipeline;
 /// </summary>
 public interface IWindowObserver
 {
-    /// <summary>Drift was declared at this window.</summary>
-    void OnDriftDetected(double dataS);
+    /// <summary>Drift was declared at this window; the detector estimates the change began at <paramref name="onsetS"/>.</summary>
+    void OnDriftDetected(double dataS, double onsetS);
 
     /// <summary>This window entered the sample store.</summary>
     void OnSampleStored(double dataS);

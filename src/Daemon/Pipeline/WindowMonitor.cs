@@ -90,7 +90,7 @@ public sealed class WindowMonitor
         bool stored = Store(dataS, out long sampleId);
         foreach (IWindowObserver observer in _observers)
         {
-            if (driftDeclared) observer.OnDriftDetected(dataS);
+            if (driftDeclared) observer.OnDriftDetected(dataS, _drift.OnsetS ?? dataS);
             if (stored) observer.OnSampleStored(dataS);
             observer.OnWindowScored(dataS, _drift.Detected);
         }
