@@ -22,6 +22,8 @@ public sealed partial record SensorSettings
             yield return "Sensor:Replay:Speed: must be 0 (as fast as possible) or positive.";
         if (!IsSpeed(Speed))
             yield return "Sensor:Speed: must be 0 (as fast as possible) or positive.";
+        foreach (string problem in Simulation.Problems())
+            yield return problem;
         if (Ambient.Kind is { } ambient && !Enum.IsDefined(ambient))
             yield return "Sensor:Ambient:Kind: only bme280 is supported.";
         if (AddressProblem(Address, "Sensor:Address") is { } address)

@@ -39,6 +39,9 @@ public sealed partial record SensorSettings
     /// <summary>Time factor of the simulated machine: 1 = real time, 0 = as fast as possible.</summary>
     public double Speed { get; init; } = 1;
 
+    /// <summary><c>Sensor:Simulation</c>: the simulated machine's drift and fault, by name and by number.</summary>
+    public SimulatedMachineSettings Simulation { get; init; } = new();
+
     /// <summary><c>Sensor:Replay</c>, read when <see cref="Kind"/> is <c>replay</c>.</summary>
     public ReplaySettings Replay { get; init; } = new();
 
@@ -75,7 +78,7 @@ public sealed partial record SensorSettings
             : throw new ArgumentException($"{key}: '{text.Trim()}' is not an I2C address (0x03 to 0x77).");
 
     public SimulationSettings ToSimulationSettings() =>
-        new(SampleRateHz > 0 ? SampleRateHz : 12_000, WindowSize, Seed, Speed);
+        new(SampleRateHz > 0 ? SampleRateHz : 12_000, WindowSize, Seed, Speed, Condition: Simulation.Condition(), Faults: Simulation.Faults());
 
     private static bool TryParseAddress(string text, out int value)
     {

@@ -21,7 +21,7 @@ public sealed class SimulatedMachineSensor : ISensor
         if (_settings.WindowSize < 8) throw new ArgumentException($"Sensor:WindowSize must be at least 8, not {_settings.WindowSize}.");
         if (_settings.Speed < 0) throw new ArgumentException($"The simulation speed must be 0 or positive, not {_settings.Speed}.");
         _pacer = pacer ?? new SamplePacer();
-        Machine = new SimulatedMachine(_settings.SampleRateHz, _settings.Seed, condition, faults);
+        Machine = new SimulatedMachine(_settings.SampleRateHz, _settings.Seed, condition ?? _settings.Condition, faults ?? _settings.Faults);
         Format = SensorFormat.Waveform(_settings.WindowSize, _settings.SampleRateHz, ["accel"], ["g"], _settings.FullScale);
         _startUnixS = _pacer.Time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
         Health = SensorHealth.Ok(_pacer.Time.GetUtcNow());
