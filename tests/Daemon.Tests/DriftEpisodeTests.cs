@@ -1,0 +1,63 @@
+using SensorOdl.Daemon.Adaptation;
+using SensorOdl.Daemon.Configuration;
+
+namespace SensorOdl.Daemon.Tests;
+
+/// <summary>Which windows a drift job fits: from where the change began, and only those of the current change.</summary>
+public sealed class DriftEpisodeTests : IDisposable
+{
+    readonly string _state = Directory.CreateTempSubdirectory("sensorodl-episodes-").FullName;
+
+    public void Dispose() => Directory.Delete(_state, recursive: true);
+
+    static DaemonSettings Settings => new()
+    {
+        Storage = new() { SampleIntervalSeconds = 0 },
+        Adaptation = new() { MinIntervalMinutes = 0 },
+    };
+
+    /// <summary>Streams until the coordinator has finished <paramref name="jobs"/> jobs (or the limit); returns the first window's time of each.</summary>
+    static void StreamUntilJobs(SimulatedPipeline rig, int jobs, int limit = 2000)
+    {
+        for (int i = 0; i < limit && rig.Pipeline.Adaptation.History.Count < jobs; i++) rig.Next();
+        Assert.True(rig.Pipeline.Adaptation.History.Count >= jobs, $"only {rig.Pipeline.Adaptation.History.Count} jobs: {string.Join(", ", rig.Types.Distinct())}");
+    }
+
+    long FirstWindowMs(SimulatedPipeline rig, FinishedJob job) =>
+        job.Ids.Min() is long first ? rig.Pipeline.Stores.Samples.Newest(100_000).Concat(rig.Pipeline.Stores.Samples.Labelled("fault")).First(s => s.Id == first).Ts : 0;
+
+    [Fact]
+    public void The_first_job_fits_the_windows_from_the_onset_not_only_from_the_declaration()
+    {
+        using SimulatedPipeline rig = SimulatedPipeline.Start(_state, Settings, seed: 11, trainingWindows: 300);
+        rig.Stream(200);
+        double changedS = rig.Clock.Seconds;
+        rig.Remount();
+        StreamUntilJobs(rig, 1);
+
+        FinishedJob job = rig.Pipeline.Adaptation.History[0];
+        // Declared some 60 windows after the change (half the sliding window, then the persistence); MinSamples follow.
+        Assert.True(job.Ids.Length >= Settings.Adaptation.MinSamples + 40, $"the job fitted {job.Ids.Length} windows: the ones before the declaration are missing");
+        double firstS = FirstWindowMs(rig, job) / 1000.0;
+        Assert.InRange(firstS, changedS - 1, changedS + 3);
+    }
+
+    [Fact]
+    public void A_settled_promotion_ends_the_episode_so_the_next_change_is_fitted_on_its_own_windows()
+    {
+        using SimulatedPipeline rig = SimulatedPipeline.Start(_state, Settings, seed: 12, trainingWindows: 300);
+        rig.Stream(100);
+        rig.Remount();
+        StreamUntilJobs(rig, 1);
+        Assert.True(rig.Pipeline.Adaptation.History[0].Promoted, rig.Pipeline.Adaptation.History[0].Reason);
+        rig.Stream(Settings.Drift.Window + Settings.Drift.Persistence + 20); // settles on the new normal
+
+        double secondChangeS = rig.Clock.Seconds;
+        rig.Machine.Machine.SetCondition(rig.Machine.Machine.Condition with { NoiseG = 0.12 });
+        StreamUntilJobs(rig, 2);
+
+        FinishedJob second = rig.Pipeline.Adaptation.History[1];
+        double firstS = FirstWindowMs(rig, second) / 1000.0;
+        Assert.True(firstS >= secondChangeS - 1, $"the second job starts at {firstS:F1} s, before the second change at {secondChangeS:F1} s: it refits the first change's windows");
+    }
+}
