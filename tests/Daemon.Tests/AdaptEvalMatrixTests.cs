@@ -1,0 +1,48 @@
+using SensorOdl.TestSupport;
+using System.Text.Json.Nodes;
+
+namespace SensorOdl.Daemon.Tests;
+
+/// <summary>`adapt-eval --matrix` on the shared fan data at reduced epochs (the full run's figures are in docs/BENCHMARKS.md).</summary>
+public sealed class AdaptEvalMatrixTests
+{
+    [Fact]
+    public async Task Every_ordered_room_pair_is_adapted_and_judged_per_damage_type_beside_the_baselines()
+    {
+        (int code, string output, string error) = await CliRunner.Run("adapt-eval", "--matrix", "--data", RepoPaths.DataSet("cooling-fan"),
+            "--by", "env", "--normal", "state=normal", "--faults-by", "state", "--epochs", "20", "--json");
+        Assert.True(code == 0, error);
+        JsonArray pairs = JsonNode.Parse(output)!["pairs"]!.AsArray();
+        Assert.Equal(["noisy → silentA", "silentA → noisy"], pairs.Select(p => $"{p!["source"]} → {p["target"]}"));
+        foreach (JsonNode? pair in pairs)
+        {
+            string name = $"{pair!["source"]} → {pair["target"]}";
+            Assert.Equal(["damage1", "damage2", "all"], pair["rows"]!.AsArray().Select(r => (string)r!["faults"]!));
+            Assert.True((bool)pair["driftDetected"]!, name);
+            Assert.True((double)pair["falseAlarmRateBefore"]! > 0.5, $"{name}: the other room should look abnormal to the base");
+            Assert.True((double)pair["falseAlarmRateAfter"]! < 0.1, $"{name}: adaptation did not bring false alarms down");
+            Assert.True((int)pair["promoted"]! >= 1, name);
+            foreach (JsonNode? row in pair["rows"]!.AsArray())
+            {
+                Assert.InRange((double)row!["faultRecallAfter"]!, 0, 1);
+                foreach (string baseline in new[] { "fullRetrainRecall", "thresholdOnlyRecall", "pcaRecall" })
+                    Assert.InRange((double)row[baseline]!, 0, 1);
+            }
+            int allWindows = (int)pair["rows"]![2]!["faultWindows"]!;
+            Assert.Equal(allWindows, (int)pair["rows"]![0]!["faultWindows"]! + (int)pair["rows"]![1]!["faultWindows"]!);
+            foreach (JsonNode? job in pair["jobs"]!.AsArray())
+                Assert.True((double)job!["fullRetrainSeconds"]! > 0 && (int)job["windows"]! >= 120, $"{name}: {job.ToJsonString()}");
+        }
+        JsonNode quietToNoisy = pairs[1]!;
+        Assert.True((double)quietToNoisy["rows"]![2]!["faultRecallAfter"]! > 0.9, quietToNoisy.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_field_with_one_value_is_a_usage_error()
+    {
+        (int code, _, string error) = await CliRunner.Run("adapt-eval", "--matrix", "--data", RepoPaths.DataSet("cooling-fan"),
+            "--by", "fan", "--normal", "state=normal", "--faults-by", "state");
+        Assert.Equal(2, code);
+        Assert.Contains("--by fan needs at least two values", error);
+    }
+}
