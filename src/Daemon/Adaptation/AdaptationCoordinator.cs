@@ -10,7 +10,8 @@ using SensorOdl.Learning.Training;
 namespace SensorOdl.Daemon.Adaptation;
 
 /// <summary>A job that ran to a verdict: the windows it fitted ([n, d] features, their sample ids), the fine-tune's seconds, and the verdict.</summary>
-public sealed record FinishedJob(string Id, float[] Features, long[] Ids, double Seconds, bool Promoted, string Reason);
+public sealed record FinishedJob(string Id, float[] Features, long[] Ids, double Seconds, bool Promoted, string Reason,
+    double? ProbeRecallReference = null, double? ProbeRecall = null);
 
 /// <summary>Why a retrain request was not started.</summary>
 public enum RetrainRefusal
@@ -36,6 +37,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
     readonly IForwardCacheStore _cache;
     readonly ActiveModel _active;
     readonly TimeProvider _time;
+    readonly ProbeMaker? _probes;
     readonly object _gate = new();
     readonly List<FinishedJob> _history = [];
     Job? _job;
@@ -48,8 +50,9 @@ public sealed class AdaptationCoordinator : IWindowObserver
     readonly int _settleWindows;
 
     public AdaptationCoordinator(LiveSettings settings, ModelRegistry registry, SampleStore samples, IEventSink events,
-        DaemonStatus status, IForwardCacheStore cache, ActiveModel active, TimeProvider time)
+        DaemonStatus status, IForwardCacheStore cache, ActiveModel active, TimeProvider time, ProbeMaker? probes = null)
     {
+        _probes = probes;
         _live = settings;
         _registry = registry;
         _samples = samples;
@@ -237,6 +240,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
                 Rank = settings.Adaptation.Rank,
                 FalseAlarmBudget = settings.Anomaly.FalseAlarmBudget,
                 MinFaultRecall = settings.Adaptation.MinFaultRecall,
+                MaxProbeRecallDrop = settings.Adaptation.MaxProbeRecallDrop,
                 Training = new AdaptationOptions().Training with
                 {
                     Epochs = job.Epochs,
@@ -245,9 +249,10 @@ public sealed class AdaptationCoordinator : IWindowObserver
                 },
             };
             var progress = new TrainingProgressReporter(_status, watch);
-            (AnomalyModel candidate, CandidateReport report) = ModelAdapter.Adapt(current, newNormal, ids, faults, options, _cache, progress);
+            (AnomalyModel candidate, CandidateReport report) = ModelAdapter.Adapt(current, newNormal, ids, faults, options, _cache, progress, probes: _probes);
             _status.SetActivity(DaemonState.Validating);
-            if (RecordHistory) _history.Add(new FinishedJob(job.Id, newNormal, ids, report.Seconds, report.Accepted, report.Reason));
+            if (RecordHistory) _history.Add(new FinishedJob(job.Id, newNormal, ids, report.Seconds, report.Accepted, report.Reason,
+                report.ProbeRecallReference, report.ProbeRecallAfter));
             var metrics = new Dictionary<string, double>
             {
                 ["falseAlarmsBefore"] = report.FalseAlarmsBefore,
@@ -256,6 +261,8 @@ public sealed class AdaptationCoordinator : IWindowObserver
                 ["seconds"] = Math.Round(report.Seconds, 3),
             };
             if (report.FaultRecallAfter is double recall) metrics["faultRecallAfter"] = recall;
+            if (report.ProbeRecallAfter is double probeRecall) metrics["probeRecallAfter"] = probeRecall;
+            if (report.ProbeRecallReference is double probeReference) metrics["probeRecallReference"] = probeReference;
             _events.Emit("training_finished", NowMs, new JsonObject
             {
                 ["job"] = job.Id, ["seconds"] = Math.Round(watch.Elapsed.TotalSeconds, 3), ["samples"] = windows.Count,

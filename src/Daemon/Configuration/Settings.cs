@@ -65,6 +65,8 @@ public sealed record AdaptationSettings
     public int MinSamples { get; init; } = 120;
     public double MinIntervalMinutes { get; init; } = 10;
     public double MinFaultRecall { get; init; } = AdaptationOptions.DefaultMinFaultRecall;
+    /// <summary>How far a candidate's recall on synthetic fault probes of its new normal may fall below the base's on its own.</summary>
+    public double MaxProbeRecallDrop { get; init; } = AdaptationOptions.DefaultMaxProbeRecallDrop;
 }
 
 public sealed record StorageSettings

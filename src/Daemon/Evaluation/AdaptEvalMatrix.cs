@@ -8,7 +8,8 @@ namespace SensorOdl.Daemon.Evaluation;
 public sealed record MatrixOptions(string Data, string By, string Normal, string FaultsBy, int BaseEpochs);
 
 /// <summary>One adaptation job of a pair: its windows, and Skip2-LoRA's time against a full retrain on the same windows (one thread each).</summary>
-public sealed record MatrixJob(string Id, bool Promoted, string Reason, int Windows, double AdaptSeconds, double FullRetrainSeconds, double Speedup);
+public sealed record MatrixJob(string Id, bool Promoted, string Reason, int Windows, double AdaptSeconds, double FullRetrainSeconds, double Speedup,
+    double? ProbeRecallReference, double? ProbeRecall);
 
 /// <summary>One fault kind (or all together) in one pair.</summary>
 public sealed record MatrixRow(string Faults, int FaultWindows, double FaultRecallBefore, double FaultRecallAfter,
@@ -71,7 +72,7 @@ public sealed class AdaptEvalMatrix(DaemonSettings settings, MatrixOptions optio
             (AnomalyModel retrained, double seconds) = baselines.FullRetrain(job);
             if (job == judged) full = baselines.Verdict(retrained, seconds);
             jobs.Add(new MatrixJob(job.Id, job.Promoted, job.Reason, job.Ids.Length, Math.Round(job.Seconds, 3), Math.Round(seconds, 3),
-                Math.Round(seconds / Math.Max(job.Seconds, 1e-6), 2)));
+                Math.Round(seconds / Math.Max(job.Seconds, 1e-6), 2), job.ProbeRecallReference, job.ProbeRecall));
         }
         BaselineResult threshold = baselines.ThresholdOnly(), pca = baselines.Pca();
         List<MatrixRow> rows = [.. groups.Select(g => new MatrixRow(g.Name, scenario.Faults[g.Name].Count,

@@ -33,7 +33,8 @@ public sealed class MonitoringPipeline
         Status = status;
         Model = new ActiveModel(status, new ModelInUse(model, ModelInfo.Of(version)));
         Monitor = new WindowMonitor(settings, features, Model, stores.Samples, events, status, time);
-        Adaptation = new AdaptationCoordinator(settings, stores.Registry, stores.Samples, events, status, stores.ForwardCache, Model, time)
+        Adaptation = new AdaptationCoordinator(settings, stores.Registry, stores.Samples, events, status, stores.ForwardCache, Model, time,
+            FeatureProbes.For(features.Format))
         {
             RunInline = replay,
             RecordHistory = replay,

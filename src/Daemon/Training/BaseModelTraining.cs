@@ -30,8 +30,25 @@ public static class BaseModelTraining
             exemplars = ExcludeStandstill(faults);
         }
         log.WriteLine($"training on {normal.Count} windows ({normal.Size} features each){(exemplars is null ? "" : $", {exemplars.Length / normal.Size} fault exemplars")}");
-        return AnomalyTrainer.TrainBase(normal.Features, normal.Count, normal.Config.ToJson(), Options(request), cancellation: cancellation, exemplars: exemplars);
+        AnomalyModel model = AnomalyTrainer.TrainBase(normal.Features, normal.Count, normal.Config.ToJson(), Options(request), cancellation: cancellation, exemplars: exemplars);
+        return WithProbeReference(model, normal);
     }
+
+    /// <summary>
+    /// Records the share of synthetic fault probes of its own normal windows the base flags, the recall the
+    /// probe guard holds later candidates to; a base on features probes cannot be made from is left as it is.
+    /// </summary>
+    static AnomalyModel WithProbeReference(AnomalyModel model, RecordingFeatures normal)
+    {
+        if (Adaptation.FeatureProbes.For(normal.Format) is not { } probes) return model;
+        int step = Math.Max(1, normal.Count / ProbeReferenceWindows);
+        int[] rows = [.. Enumerable.Range(0, normal.Count).Where(i => i % step == 0)];
+        float[] windows = [.. rows.SelectMany(i => normal.Row(i).ToArray())];
+        return model.WithProbeReference(Math.Round(Adaptation.FeatureProbes.Recall(model, probes, windows, rows.Length), 4));
+    }
+
+    /// <summary>Normal windows (evenly spread over the training set) the probe reference is measured on.</summary>
+    const int ProbeReferenceWindows = 300;
 
     /// <summary>The classifier head: each window labelled with its recording's <paramref name="field"/>; the score is 1 − P(<paramref name="normalValue"/>).</summary>
     public static AnomalyModel Classifier(BaseTrainingRequest request, string field, string normalValue, TextWriter log, CancellationToken cancellation)

@@ -15,14 +15,16 @@ public readonly record struct FrameOrigin(RecordingEntry Recording, int FrameInd
 /// </summary>
 public sealed class RecordingFeatures
 {
-    RecordingFeatures(FeatureConfiguration config, int size, float[] features, FrameOrigin[] origins)
+    RecordingFeatures(SensorFormat format, FeatureConfiguration config, int size, float[] features, FrameOrigin[] origins)
     {
+        Format = format;
         Config = config;
         Size = size;
         Features = features;
         Origins = origins;
     }
 
+    public SensorFormat Format { get; }
     public FeatureConfiguration Config { get; }
     public int Size { get; }
     /// <summary>[Count, Size]</summary>
@@ -46,6 +48,6 @@ public sealed class RecordingFeatures
             features.AddRange(row);
             origins.Add(new FrameOrigin(frame.Recording!, frame.FrameIndex, frame.Recording!.SpeedAt(frame.FrameIndex)));
         }
-        return new RecordingFeatures(transform.Configuration, transform.Size, [.. features], [.. origins]);
+        return new RecordingFeatures(replay.Format, transform.Configuration, transform.Size, [.. features], [.. origins]);
     }
 }

@@ -36,9 +36,10 @@ public sealed class AnomalyModel
 
     public AnomalyModel(Network baseNetwork, string baseHash, float[] mean, float[] std, string featureConfig,
         float threshold, ReferenceStatistics reference, FineTuner? adapted = null, float[]? exemplars = null,
-        ModelHead? head = null, int[]? exemplarLabels = null)
+        ModelHead? head = null, int[]? exemplarLabels = null, double? probeReference = null)
     {
         Head = head ?? ModelHead.Autoencoder;
+        ProbeReference = probeReference;
         int outputs = Head.IsClassifier ? Head.Classes.Length : baseNetwork.InputSize;
         if (mean.Length != baseNetwork.InputSize || std.Length != baseNetwork.InputSize || baseNetwork.OutputSize != outputs)
             throw new ArgumentException($"The network's {baseNetwork.OutputSize} outputs do not fit a {Head.Kind} head, or the normaliser does not fit its inputs.");
@@ -74,6 +75,12 @@ public sealed class AnomalyModel
     /// <summary>The class of each exemplar (classifier heads only).</summary>
     public int[] ExemplarLabels { get; }
     public ModelHead Head { get; }
+    /// <summary>
+    /// The share of synthetic fault probes, made from its own normal training windows, that the base flags
+    /// (null for a base trained before probes existed, or on features probes cannot be made for): the recall a
+    /// candidate must keep on probes made from its new normal.
+    /// </summary>
+    public double? ProbeReference { get; }
     public string Method => Adapted?.Name ?? "base";
     public int InputSize => Base.InputSize;
 
@@ -82,11 +89,19 @@ public sealed class AnomalyModel
     {
         Network copy = Base.Clone();
         FineTuner? adapted = Adapted is null ? null : FineTuneMethods.Restore(copy, Adapted.Export(), Adapted.Options);
-        return new AnomalyModel(copy, BaseHash, Mean, Std, FeatureConfig, Threshold, Reference, adapted, Exemplars, Head, ExemplarLabels);
+        return new AnomalyModel(copy, BaseHash, Mean, Std, FeatureConfig, Threshold, Reference, adapted, Exemplars, Head, ExemplarLabels, ProbeReference);
     }
 
     public AnomalyModel WithAdapters(FineTuner? adapted, float threshold, ReferenceStatistics reference) =>
-        new(Base, BaseHash, Mean, Std, FeatureConfig, threshold, reference, adapted, Exemplars, Head, ExemplarLabels);
+        new(Base, BaseHash, Mean, Std, FeatureConfig, threshold, reference, adapted, Exemplars, Head, ExemplarLabels, ProbeReference);
+
+    /// <summary>This base with its probe reference recorded, named by the hash of its new base file.</summary>
+    public AnomalyModel WithProbeReference(double reference)
+    {
+        if (Adapted is not null) throw new InvalidOperationException("The probe reference belongs to a base model.");
+        AnomalyModel Create(string hash) => new(Base, hash, Mean, Std, FeatureConfig, Threshold, Reference, null, Exemplars, Head, ExemplarLabels, reference);
+        return Create(Models.ModelFile.Hash(Models.ModelFile.Serialize(AnomalyModelDocuments.Base(Create("")))));
+    }
 
     /// <summary>features: [d] → z: [d] = (features − mean) / std, clamped to ±1e4 so one wild value cannot overflow.</summary>
     public void Normalize(ReadOnlySpan<float> features, Span<float> z)

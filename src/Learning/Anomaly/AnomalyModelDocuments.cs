@@ -12,7 +12,8 @@ namespace SensorOdl.Learning.Anomaly;
 /// </summary>
 public static class AnomalyModelDocuments
 {
-    const string Threshold = "threshold", FeatureConfig = "featureConfig", Kind = "model", Classes = "classes", NormalClass = "normalClass";
+    const string Threshold = "threshold", FeatureConfig = "featureConfig", Kind = "model", Classes = "classes", NormalClass = "normalClass",
+        ProbeRecall = "probeRecall";
 
     public static ModelDocument Base(AnomalyModel model, IReadOnlyDictionary<string, string>? extraMetadata = null, IEnumerable<NamedTensor>? extraTensors = null)
     {
@@ -28,6 +29,7 @@ public static class AnomalyModelDocuments
             metadata[NormalClass] = model.Head.NormalClass.ToString(CultureInfo.InvariantCulture);
         }
         Add(metadata, model.Reference);
+        if (model.ProbeReference is double probes) metadata[ProbeRecall] = probes.ToString("R", CultureInfo.InvariantCulture);
         return ModelDocument.FromNetwork(model.Base, metadata,
         [
             new NamedTensor("norm.mean", [model.Mean.Length], model.Mean),
@@ -65,7 +67,8 @@ public static class AnomalyModelDocuments
         int[]? labels = document.Find("exemplars.labels")?.Values.Select(v => (int)v).ToArray();
         return new AnomalyModel(network, hash, mean, std, document.Metadata.GetValueOrDefault(FeatureConfig, ""),
             Float(document, Threshold), ReadReference(document), exemplars: document.Find("exemplars")?.Values, head: head,
-            exemplarLabels: head.IsClassifier ? labels : null);
+            exemplarLabels: head.IsClassifier ? labels : null,
+            probeReference: document.Metadata.ContainsKey(ProbeRecall) ? Float(document, ProbeRecall) : null); // files before probes have none
     }
 
     /// <summary>A version: its base plus the adapters, threshold and reference of an adapter file.</summary>

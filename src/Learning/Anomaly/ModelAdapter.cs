@@ -20,6 +20,7 @@ public sealed record AdaptationOptions
     public const double DefaultLearningRate = 0.002;
     public const int DefaultBatchSize = 16;
     public const double DefaultMinFaultRecall = 0.9;
+    public const double DefaultMaxProbeRecallDrop = 0.2;
 
     /// <summary>Every setting at its default.</summary>
     public static AdaptationOptions Defaults { get; } = new();
@@ -38,8 +39,16 @@ public sealed record AdaptationOptions
     public double FalseAlarmBudget { get; init; } = 0.01;
     /// <summary>Share of known fault windows (exemplars, operator labels) the candidate must still flag.</summary>
     public double MinFaultRecall { get; init; } = DefaultMinFaultRecall;
+    /// <summary>How far the candidate's recall on probes of its new normal may fall below the base's on probes of its own (<see cref="AnomalyModel.ProbeReference"/>).</summary>
+    public double MaxProbeRecallDrop { get; init; } = DefaultMaxProbeRecallDrop;
     public int Seed { get; init; } = 1;
 }
+
+/// <summary>
+/// Synthetic fault probes of normal windows: [n, d] raw features in, [n·k, d] raw features of k perturbed copies
+/// of each out (made by the caller, who knows the sensor and the feature transform).
+/// </summary>
+public delegate float[] ProbeMaker(float[] windows, int n);
 
 /// <summary>The verdict on a candidate and the numbers behind it.</summary>
 public sealed record CandidateReport(
@@ -50,6 +59,8 @@ public sealed record CandidateReport(
     double FalseAlarmsAfter,
     double? FaultRecallBefore,
     double? FaultRecallAfter,
+    double? ProbeRecallReference,
+    double? ProbeRecallAfter,
     int Fitted,
     int Calibration,
     int Validation,
@@ -68,9 +79,11 @@ public static class ModelAdapter
 
     /// <param name="newNormal">[n, d] raw features of the new normal, with their sample ids (the cache key).</param>
     /// <param name="faults">[m, d] raw features of windows known to be faulty; may be empty.</param>
+    /// <param name="probes">Makes synthetic fault probes of the validation windows; without it (or without the base's
+    /// probe reference) the probe guard does not apply.</param>
     public static (AnomalyModel Candidate, CandidateReport Report) Adapt(AnomalyModel current, float[] newNormal, long[] ids,
         float[] faults, AdaptationOptions options, IForwardCacheStore? cacheStore = null,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default, ProbeMaker? probes = null)
     {
         int d = current.InputSize, n = ids.Length, m = faults.Length / d;
         if (n < 8) throw new ArgumentException($"Adaptation needs at least 8 new-normal windows, got {n}.");
@@ -119,6 +132,14 @@ public static class ModelAdapter
             recallAfter = FlaggedShare(scorer.ScoreNormalized(faultZ, m), threshold);
         }
 
+        double? probeRecall = null;
+        if (probes is not null)
+        {
+            float[] probeWindows = probes(Gather(newNormal, d, validation), validation.Length);
+            int p = probeWindows.Length / d;
+            probeRecall = FlaggedShare(scorer.ScoreNormalized(current.NormalizeMany(probeWindows, p), p), threshold);
+        }
+
         float[] heldZ = [.. calibrationZ, .. validationZ];
         float[] heldScores = scorer.ScoreNormalized(heldZ, calibration.Length + validation.Length);
         ReferenceStatistics reference = ReferenceStatistics.Measure(heldZ, calibration.Length + validation.Length, heldScores, threshold);
@@ -128,11 +149,14 @@ public static class ModelAdapter
         bool accepted;
         if (recallAfter < options.MinFaultRecall)
             (accepted, reason) = (false, $"known faults would go unflagged: recall {recallAfter:P1} < {options.MinFaultRecall:P0} (the new normal may itself be a fault)");
+        else if (current.ProbeReference is double probeReference && probeRecall < probeReference - options.MaxProbeRecallDrop)
+            (accepted, reason) = (false, $"blind to synthetic fault probes: it flags {probeRecall:P1} of those made from the new normal, the base {probeReference:P1} of those made from its own (at most {options.MaxProbeRecallDrop:P0} less allowed)");
         else if (after > before || (after == before && after > options.FalseAlarmBudget))
             (accepted, reason) = (false, $"false alarms on held-back new-normal windows did not fall ({before:P1} → {after:P1})");
         else
-            (accepted, reason) = (true, $"false alarms {before:P1} → {after:P1}" + (recallAfter is null ? "" : $", known-fault recall {recallAfter:P1}"));
-        return (candidate, new CandidateReport(accepted, reason, threshold, before, after, recallBefore, recallAfter,
+            (accepted, reason) = (true, $"false alarms {before:P1} → {after:P1}" + (recallAfter is null ? "" : $", known-fault recall {recallAfter:P1}")
+                + (probeRecall is null ? "" : $", probe recall {probeRecall:P1}"));
+        return (candidate, new CandidateReport(accepted, reason, threshold, before, after, recallBefore, recallAfter, current.ProbeReference, probeRecall,
             fit.Length, calibration.Length, validation.Length, watch.Elapsed.TotalSeconds));
     }
 
