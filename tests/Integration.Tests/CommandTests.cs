@@ -239,9 +239,9 @@ public sealed class CommandTests(ITestOutputHelper output) : DaemonTest
     {
         string device = NewDevice("training");
         (_, MqttProbe probe) = await StartMonitoringAsync(device, NewStateDir(device),
-            // Rank 16 adapters, so that the training lasts a few seconds (rank 4 fits this small model in under one,
+            // Rank 32 adapters, so that the training lasts a few seconds (rank 4 fits this small model in under one,
             // too short for a status a second to show anything).
-            "Sensor:Speed=20", "Storage:SampleIntervalSeconds=0", "Adaptation:Mode=confirm", "Storage:SampleCapacity=2000", "Adaptation:Rank=16");
+            "Sensor:Speed=20", "Storage:SampleIntervalSeconds=0", "Adaptation:Mode=confirm", "Storage:SampleCapacity=2000", "Adaptation:Rank=32");
         // No wait for the store to fill: with fewer than 600 windows stored, the job collects them first
         // (CONTRACT §3 retrain) — the daemon waits for that condition itself — and then trains.
         int mark = probe.Mark;
