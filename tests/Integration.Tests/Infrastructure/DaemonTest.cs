@@ -70,6 +70,14 @@ public abstract class DaemonTest : IAsyncLifetime
         return daemon;
     }
 
+    /// <summary>Starts another `sensorodl` verb (train, …) as a process: killed at the end and described in failures like the daemons.</summary>
+    protected DaemonProcess StartVerb(params string[] arguments)
+    {
+        DaemonProcess process = DaemonProcess.Start(arguments);
+        lock (_daemons) _daemons.Add(process);
+        return process;
+    }
+
     protected async Task<MqttProbe> ProbeAsync(params string[] filters) => await ProbeAsync(MqttProtocolVersion.V500, filters);
 
     protected async Task<MqttProbe> ProbeAsync(MqttProtocolVersion version, params string[] filters)
