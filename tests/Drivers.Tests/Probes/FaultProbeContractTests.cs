@@ -119,16 +119,22 @@ public class FaultProbeContractTests
             if (probes.CanMakeFromFeatures) probes.MakeFromFeatures(features, rows);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 50; i++)
+        // A per-call allocation shows in every round; a one-off by the runtime on this thread (tier-up, a pool
+        // refilled after a gen-2 collection on a busy machine) shows in one round at most.
+        long fewest = long.MaxValue;
+        for (int round = 0; round < 3 && fewest > 0; round++)
         {
-            frame.Sequence = i;
-            probes.Make(frame, rows);
-            if (probes.CanMakeFromFeatures) probes.MakeFromFeatures(features, rows);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 50; i++)
+            {
+                frame.Sequence = i;
+                probes.Make(frame, rows);
+                if (probes.CanMakeFromFeatures) probes.MakeFromFeatures(features, rows);
+            }
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, fewest);
     }
 
     [Fact]
