@@ -57,7 +57,8 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
     public bool Paused { get { lock (_gate) return _paused; } }
     public ModelInfo? Model { get { lock (_gate) return _model; } }
 
-    public void SetModel(ModelInfo model, float threshold) => Update(() => { _model = model; _threshold = threshold; });
+    /// <summary>A new version in use: always a change worth publishing (the retained model topic follows it).</summary>
+    public void SetModel(ModelInfo model, float threshold) => Update(() => { _model = model; _threshold = threshold; }, notify: true);
     public void SetScore(float score, bool anomaly) { lock (_gate) { _score = score; _anomaly = anomaly; } }
     public void SetAnomaly(bool active) => Update(() => _anomaly = active);
     public void SetDrift(bool detected, double statistic, double level, long? sinceMs) => Update(() => { _drift = detected; _driftStatistic = statistic; _driftLevel = level; _driftSince = sinceMs; });
@@ -81,7 +82,7 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
     public void SetTraining(TrainingInfo? training) { lock (_gate) _training = training; }
     public void Started() => Update(() => _state = DaemonState.Monitoring);
 
-    void Update(Action change)
+    void Update(Action change, bool notify = false)
     {
         DaemonState before, after;
         lock (_gate)
@@ -91,7 +92,7 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
             if (_state != DaemonState.Starting) _state = Derive();
             after = _state;
         }
-        if (before != after) Changed?.Invoke();
+        if (before != after || notify) Changed?.Invoke();
     }
 
     DaemonState Derive() =>

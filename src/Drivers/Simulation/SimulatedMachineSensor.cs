@@ -11,7 +11,7 @@ public sealed class SimulatedMachineSensor : ISensor
 {
     private readonly SimulationSettings _settings;
     private readonly SamplePacer _pacer;
-    private readonly double _startUnixS;
+    private double? _startUnixS; // taken at the first read: a window's stamp is when it was measured, whatever start-up took
     private TimeSpan? _startedAt;
     private long _sequence;
 
@@ -23,7 +23,6 @@ public sealed class SimulatedMachineSensor : ISensor
         _pacer = pacer ?? new SamplePacer();
         Machine = new SimulatedMachine(_settings.SampleRateHz, _settings.Seed, condition ?? _settings.Condition, faults ?? _settings.Faults);
         Format = SensorFormat.Waveform(_settings.WindowSize, _settings.SampleRateHz, ["accel"], ["g"], _settings.FullScale);
-        _startUnixS = _pacer.Time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
         Health = SensorHealth.Ok(_pacer.Time.GetUtcNow());
     }
 
@@ -43,7 +42,8 @@ public sealed class SimulatedMachineSensor : ISensor
         double simulatedS = Machine.TimeS;
         Machine.Generate(frame.ChannelBuffer(0));
         frame.Count = Format.Length;
-        frame.TimestampS = _startUnixS + simulatedS;
+        _startUnixS ??= _pacer.Time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        frame.TimestampS = _startUnixS.Value + simulatedS;
         frame.RecordingTimeS = simulatedS;
         frame.Sequence = _sequence++;
         frame.Flags = WindowFlags.None;

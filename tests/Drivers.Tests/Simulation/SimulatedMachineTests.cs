@@ -29,6 +29,18 @@ public class SimulatedMachineTests
     }
 
     [Fact]
+    public void A_window_is_stamped_from_the_first_read_not_from_when_the_sensor_was_built()
+    {
+        var pacer = new FakePacer();
+        using var sensor = new SimulatedMachineSensor(new SimulationSettings(12_000, 1024, Seed: 1, Speed: 1), pacer);
+        pacer.Advance(TimeSpan.FromSeconds(30)); // the daemon connects and trains its first base meanwhile
+        double firstReadS = pacer.Fake.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        SensorFrame frame = sensor.CreateFrame();
+        sensor.Read(frame);
+        Assert.InRange(frame.TimestampS, firstReadS, firstReadS + 0.2);
+    }
+
+    [Fact]
     public void Simulated_machine_is_deterministic_by_seed()
     {
         var a = Run(new SimulatedMachine(Fs, seed: 42, faults: new MachineFaults(OuterRace: 0.5)), 4096);
