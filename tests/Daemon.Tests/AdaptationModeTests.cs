@@ -26,6 +26,9 @@ public sealed class AdaptationModeTests : IDisposable
         Assert.Contains("drift_detected", rig.Types);
         Assert.Contains("model_promoted", rig.Types);
         Assert.Equal(2, rig.Pipeline.Model.Current.Info.Version);
+        var metrics = rig.Events.Events.First(e => e.Type == "model_promoted").Fields!["metrics"]!;
+        Assert.True((double)metrics["windows"]! >= 120, metrics.ToJsonString());
+        Assert.True((double)metrics["spanSeconds"]! > 0, metrics.ToJsonString());
     }
 
     [Fact]

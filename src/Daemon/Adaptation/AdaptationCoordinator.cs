@@ -259,6 +259,8 @@ public sealed class AdaptationCoordinator : IWindowObserver
                 ["falseAlarmsAfter"] = report.FalseAlarmsAfter,
                 ["threshold"] = report.Threshold,
                 ["seconds"] = Math.Round(report.Seconds, 3),
+                ["windows"] = windows.Count,
+                ["spanSeconds"] = windows.Count == 0 ? 0 : (windows[^1].Ts - windows[0].Ts) / 1000.0,
             };
             if (report.FaultRecallAfter is double recall) metrics["faultRecallAfter"] = recall;
             if (report.ProbeRecallAfter is double probeRecall) metrics["probeRecallAfter"] = probeRecall;
