@@ -15,10 +15,13 @@ public sealed record MatrixJob(string Id, bool Promoted, string Reason, int Wind
 public sealed record MatrixRow(string Faults, int FaultWindows, double FaultRecallBefore, double FaultRecallAfter,
     double FullRetrainRecall, double ThresholdOnlyRecall, double PcaRecall);
 
+/// <summary>One kind of synthetic fault probe: the share the base flags of probes of its source windows, and the share the final model flags of probes of the target's held-back windows.</summary>
+public sealed record ProbeKindRecall(string Kind, double BaseOnSource, double FinalOnTarget);
+
 public sealed record MatrixPair(string Source, string Target, double FalseAlarmRateBefore, double FalseAlarmRateAfter,
     bool DriftDetected, long DriftDelayWindows, int Promoted, int Rejected, int ModelVersionAfter,
     double FullRetrainFalseAlarms, double ThresholdOnlyFalseAlarms, double PcaFalseAlarms,
-    IReadOnlyList<MatrixJob> Jobs, IReadOnlyList<MatrixRow> Rows, IReadOnlyList<string> Events);
+    IReadOnlyList<MatrixJob> Jobs, IReadOnlyList<MatrixRow> Rows, IReadOnlyList<ProbeKindRecall> Probes, IReadOnlyList<string> Events);
 
 public sealed record MatrixReport(string Data, string By, string Normal, string FaultsBy, IReadOnlyList<MatrixPair> Pairs);
 
@@ -80,8 +83,24 @@ public sealed class AdaptEvalMatrix(DaemonSettings settings, MatrixOptions optio
             full?.FaultRecallAfter[g.Name] ?? double.NaN, threshold.FaultRecallAfter[g.Name], pca.FaultRecallAfter[g.Name]))];
         return new MatrixPair(source, target, scenario.FalseAlarms(scenario.Base), scenario.FalseAlarms(scenario.Final),
             scenario.DriftDelayWindows >= 0, scenario.DriftDelayWindows, scenario.Promoted, scenario.Rejected, scenario.FinalVersion,
-            full?.FalseAlarmRateAfter ?? double.NaN, threshold.FalseAlarmRateAfter, pca.FalseAlarmRateAfter, jobs, rows,
+            full?.FalseAlarmRateAfter ?? double.NaN, threshold.FalseAlarmRateAfter, pca.FalseAlarmRateAfter, jobs, rows, ProbesByKind(scenario),
             [.. scenario.Events.Where(e => e.Type is not ("anomaly" or "anomaly_cleared")).Select(e => e.Fields is null ? e.Type : $"{e.Type} {e.Fields.ToJsonString()}")]);
+    }
+
+    /// <summary>How probe recall tracks real recall, kind by kind (empty where probes cannot be made from features).</summary>
+    static IReadOnlyList<ProbeKindRecall> ProbesByKind(AdaptScenario scenario)
+    {
+        if (Adaptation.FeatureProbes.For(scenario.Format) is not { } probes) return [];
+        var kinds = new Drivers.Features.Probes.FaultProbes(scenario.Format).Names;
+        double[] Flagged(AnomalyModel model, List<Drivers.Recordings.RecordedFrame> frames)
+        {
+            float[] made = probes(scenario.Features(frames), frames.Count); // [n·k, d], kind = row % k
+            float[] scores = AdaptScenario.Scores(model, made, made.Length / scenario.FeatureSize);
+            return [.. Enumerable.Range(0, kinds.Count).Select(k =>
+                Math.Round(scores.Where((_, row) => row % kinds.Count == k).Count(s => s > model.Threshold) / (double)Math.Max(1, frames.Count), 4))];
+        }
+        double[] before = Flagged(scenario.Base, scenario.Source), after = Flagged(scenario.Final, scenario.HeldBack);
+        return [.. kinds.Select((kind, k) => new ProbeKindRecall(kind, before[k], after[k]))];
     }
 
     static string Field(RecordingEntry entry, string field) =>

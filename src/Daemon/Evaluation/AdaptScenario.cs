@@ -137,6 +137,8 @@ public sealed class AdaptScenario
 
     public int FeatureSize => _transform.Size;
 
+    public Drivers.Sensors.SensorFormat Format => _transform.Format;
+
     /// <summary>Share of the frames a model flags above a threshold.</summary>
     public double Flagged(Func<float[], int, float[]> score, List<RecordedFrame> frames, float threshold) =>
         frames.Count == 0 ? 0 : Math.Round(score(Features(frames), frames.Count).Count(s => s > threshold) / (double)frames.Count, 4);
