@@ -202,6 +202,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         if (_link is not null) await _link.StopAsync(TimeSpan.FromSeconds(3));
         try { await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken); }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException) { }
+        catch (Exception e) { log.LogWarning(e, "A background loop failed while stopping; the state is closed cleanly all the same."); }
         if (_link is not null) await _link.DisposeAsync();
         if (_broker is not null) await _broker.DisposeAsync();
         _sensor?.Dispose();

@@ -112,6 +112,12 @@ public sealed class MqttLink : IAsyncDisposable
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * delay.TotalMilliseconds + 100), cancellation).ContinueWith(_ => { });
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 30_000));
             }
+            catch (Exception) when (cancellation.IsCancellationRequested)
+            {
+                // Stopping: a connect or ping that raced the shutdown (MQTTnet throws "not allowed to connect …
+                // after the connection is established" when StopAsync disconnects under it) ends the loop quietly.
+                return;
+            }
         }
     }
 
