@@ -50,6 +50,23 @@ public sealed class AdaptationModeTests : IDisposable
     }
 
     [Fact]
+    public void A_collecting_job_shows_how_many_windows_it_has_and_wants()
+    {
+        using SimulatedPipeline rig = Build(AdaptationMode.Confirm);
+        rig.Stream(100);
+        (string? job, RetrainRefusal refusal) = rig.Pipeline.Adaptation.RequestRetrain(null, null, samples: 1000, dataS: 1e6);
+        Assert.Equal(RetrainRefusal.None, refusal);
+        Assert.NotNull(job);
+        var status = rig.Pipeline.Status.ToJson(0);
+        Assert.Equal("collecting", (string)status["state"]!);
+        Assert.Equal(100, (int)status["collecting"]!["collected"]!);
+        Assert.Equal(1000, (int)status["collecting"]!["wanted"]!);
+
+        rig.Stream(10);
+        Assert.Equal(110, (int)rig.Pipeline.Status.ToJson(0)["collecting"]!["collected"]!);
+    }
+
+    [Fact]
     public void Off_never_adapts()
     {
         using SimulatedPipeline rig = Build(AdaptationMode.Off);

@@ -40,6 +40,7 @@ sealed class SimulatedPipeline : IDisposable
         var clock = new DataClock(DateTimeOffset.UnixEpoch.AddYears(56));
         var status = new DaemonStatus("t", machine.Kind, clock);
         var pipeline = new MonitoringPipeline(new LiveSettings(settings), stores, features, status, events, clock, model, first, replay: true);
+        status.Started();
         return new SimulatedPipeline(machine, state, pipeline, events, clock);
     }
 

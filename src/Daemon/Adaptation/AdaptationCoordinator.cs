@@ -128,6 +128,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
             {
                 job.Collected++;
                 if (job.Collected >= job.SamplesWanted) ready = job;
+                else _status.SetCollecting(job.Collected, job.SamplesWanted);
             }
         }
         if (ready is not null) StartTraining(ready, dataS);
@@ -171,6 +172,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
         {
             lock (_gate) job.Collected = stored;
             _status.SetActivity(DaemonState.Collecting);
+            _status.SetCollecting(stored, wanted);
         }
         return (job.Id, RetrainRefusal.None);
     }
@@ -183,6 +185,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
         if (job is null) return;
         lock (_gate) _driftWaiting = false;
         _status.SetActivity(DaemonState.Collecting);
+        _status.SetCollecting(0, job.SamplesWanted);
     }
 
     /// <summary>Checks that no job runs and the rate limit allows one, and creates it, in one step (two threads ask).</summary>

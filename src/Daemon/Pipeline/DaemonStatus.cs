@@ -45,6 +45,7 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
     long? _driftSince;
     string? _sensorError;
     TrainingInfo? _training;
+    (int Collected, int Wanted)? _collecting;
     long _skipped;
     JsonObject? _ambient;
     string? _lastBadWindow;
@@ -77,9 +78,16 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
     {
         if (activity is not (DaemonState.Monitoring or DaemonState.Collecting or DaemonState.Training or DaemonState.Validating))
             throw new ArgumentOutOfRangeException(nameof(activity), activity, "an adaptation activity is monitoring, collecting, training or validating");
-        Update(() => { _activity = activity; if (activity == DaemonState.Monitoring) _training = null; });
+        Update(() =>
+        {
+            _activity = activity;
+            if (activity == DaemonState.Monitoring) _training = null;
+            if (activity != DaemonState.Collecting) _collecting = null;
+        });
     }
     public void SetTraining(TrainingInfo? training) { lock (_gate) _training = training; }
+    /// <summary>While a job collects: the windows it has and the number it waits for (its current estimate).</summary>
+    public void SetCollecting(int collected, int wanted) { lock (_gate) _collecting = (collected, wanted); }
     public void Started() => Update(() => _state = DaemonState.Monitoring);
 
     void Update(Action change, bool notify = false)
@@ -114,6 +122,7 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
                 ["model"] = _model is null ? null : new JsonObject { ["version"] = _model.Version, ["id"] = _model.Id, ["method"] = _model.Method, ["createdAt"] = _model.CreatedAt },
                 ["anomaly"] = new JsonObject { ["score"] = Finite(_score), ["threshold"] = Finite(_threshold), ["active"] = _anomaly },
                 ["drift"] = new JsonObject { ["detected"] = _drift, ["statistic"] = Math.Round(_driftStatistic, 4), ["threshold"] = _driftLevel, ["since"] = _driftSince },
+                ["collecting"] = _collecting is not { } c ? null : new JsonObject { ["collected"] = c.Collected, ["wanted"] = c.Wanted },
                 ["training"] = _training is null ? null : new JsonObject
                 {
                     ["progress"] = Math.Round(_training.Progress, 4),
