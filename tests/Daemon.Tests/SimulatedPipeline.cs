@@ -46,7 +46,7 @@ sealed class SimulatedPipeline : IDisposable
 
     /// <summary>Moves the sensor to a magnet base elsewhere on the housing: the environment drifts.</summary>
     public void Remount() =>
-        Machine.Machine.SetCondition(Machine.Machine.Condition with { MountingGain = 1.8, ResonanceHz = 2200, NoiseG = 0.04 });
+        Machine.Machine.SetCondition(MachineScenarios.Condition(DriftKind.Mounting));
 
     public WindowResult Next(Action<SensorFrame>? tamper = null)
     {

@@ -85,7 +85,7 @@ public sealed class DemoVerb : IVerb
 
         int normalFlagged = Stream(600);
         Narrate($"normal operation: {normalFlagged} of 600 windows above the threshold");
-        machine.Machine.SetCondition(machine.Machine.Condition with { MountingGain = 1.8, ResonanceHz = 2200, NoiseG = 0.04 });
+        machine.Machine.SetCondition(MachineScenarios.Condition(DriftKind.Mounting));
         Narrate("the sensor is remounted on a magnet base elsewhere on the housing: the environment drifts");
         Stream(MaxWindows, () => coordinator.Promoted > 0 || coordinator.Rejected > 1);
         if (coordinator.Promoted == 0)
