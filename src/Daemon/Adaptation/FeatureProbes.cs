@@ -26,12 +26,16 @@ public static class FeatureProbes
         };
     }
 
-    /// <summary>The share of probes made from <paramref name="normal"/> ([n, d] raw features) that <paramref name="model"/> flags.</summary>
-    public static double Recall(AnomalyModel model, ProbeMaker probes, float[] normal, int n)
+    /// <summary>The share of probes made from <paramref name="normal"/> ([n, d] raw features) that <paramref name="model"/> flags, all kinds together.</summary>
+    public static double Recall(AnomalyModel model, ProbeMaker probes, float[] normal, int n) => RecallByKind(model, probes, normal, n).Average();
+
+    /// <summary>The same per probe kind, in the order of <see cref="FaultProbes.Names"/> (each window gives one probe of every kind).</summary>
+    public static double[] RecallByKind(AnomalyModel model, ProbeMaker probes, float[] normal, int n)
     {
-        float[] made = probes(normal, n);
-        int count = made.Length / model.InputSize;
+        float[] made = probes(normal, n); // [n·k, d]: window i's probe of kind p is row i·k + p
+        int count = made.Length / model.InputSize, kinds = n == 0 ? 1 : count / n;
         float[] scores = model.ScoreNormalized(model.NormalizeMany(made, count), count);
-        return count == 0 ? 0 : scores.Count(s => s > model.Threshold) / (double)count;
+        return [.. Enumerable.Range(0, kinds).Select(k =>
+            n == 0 ? 0 : Enumerable.Range(0, n).Count(i => scores[i * kinds + k] > model.Threshold) / (double)n)];
     }
 }

@@ -71,12 +71,15 @@ public static partial class SettingsLoader
             if (type.IsEnum)
             {
                 if (configuration[path] is { Length: > 0 } text && !Enum.GetNames(type).Contains(text.Trim(), StringComparer.OrdinalIgnoreCase))
-                    throw new ConfigurationException($"{path}: '{text}' is not one of {string.Join(", ", EnumAt(path)!)}.");
+                    throw new ConfigurationException($"{path}: '{text}' is not one of {string.Join(", ", Names(type))}.");
             }
             else if (type.IsClass && type != typeof(string) && !type.IsArray && type.Namespace?.StartsWith("SensorOdl", StringComparison.Ordinal) == true)
                 RejectEnumsNotByName(configuration, type, path + ":");
         }
     }
+
+    /// <summary>An enum's values as configuration writes them.</summary>
+    static IEnumerable<string> Names(Type enumType) => Enum.GetNames(enumType).Select(n => n.ToLowerInvariant());
 
     /// <summary>The lower-case names of the enum a configuration key binds to, or null when it is not an enum.</summary>
     static IEnumerable<string>? EnumAt(string path)
@@ -88,7 +91,7 @@ public static partial class SettingsLoader
             if (property is null) return null;
             type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         }
-        return type.IsEnum ? Enum.GetNames(type).Select(n => n.ToLowerInvariant()) : null;
+        return type.IsEnum ? Names(type) : null;
     }
 
     static void Validate(DaemonSettings s)

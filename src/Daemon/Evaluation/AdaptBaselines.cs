@@ -43,7 +43,7 @@ public sealed class AdaptBaselines(DaemonSettings settings, AdaptScenario scenar
     public BaselineResult ThresholdOnly()
     {
         var watch = Stopwatch.StartNew();
-        float[] scores = AdaptScenario.Scores(scenario.Base, scenario.Features(scenario.Streamed), scenario.Streamed.Count);
+        float[] scores = AdaptScenario.Scores(scenario.Base, scenario.Streamed.Features, scenario.Streamed.Count);
         float threshold = Quantiles.Of(scores, 1 - settings.Anomaly.FalseAlarmBudget);
         double seconds = watch.Elapsed.TotalSeconds;
         return Verdict((x, n) => AdaptScenario.Scores(scenario.Base, x, n), threshold, seconds);
@@ -54,7 +54,7 @@ public sealed class AdaptBaselines(DaemonSettings settings, AdaptScenario scenar
     {
         var watch = Stopwatch.StartNew();
         int d = scenario.FeatureSize;
-        float[] all = [.. scenario.Features(scenario.Source), .. scenario.Features(scenario.Streamed)];
+        float[] all = [.. scenario.Source.Features, .. scenario.Streamed.Features];
         int n = all.Length / d;
         float[] Rows(Func<int, bool> keep)
         {
@@ -71,7 +71,7 @@ public sealed class AdaptBaselines(DaemonSettings settings, AdaptScenario scenar
     public BaselineResult Verdict(AnomalyModel model, double seconds) => Verdict((x, n) => AdaptScenario.Scores(model, x, n), model.Threshold, seconds);
 
     BaselineResult Verdict(Func<float[], int, float[]> score, float threshold, double seconds) => new(
-        scenario.Flagged(score, scenario.HeldBack, threshold),
-        scenario.Faults.ToDictionary(g => g.Key, g => scenario.Flagged(score, g.Value, threshold)),
+        AdaptScenario.Flagged(score, scenario.HeldBack, threshold),
+        scenario.Faults.ToDictionary(g => g.Key, g => AdaptScenario.Flagged(score, g.Value, threshold)),
         Math.Round(seconds, 3));
 }

@@ -90,17 +90,11 @@ public sealed class AdaptEvalMatrix(DaemonSettings settings, MatrixOptions optio
     /// <summary>How probe recall tracks real recall, kind by kind (empty where probes cannot be made from features).</summary>
     static IReadOnlyList<ProbeKindRecall> ProbesByKind(AdaptScenario scenario)
     {
-        if (Adaptation.FeatureProbes.For(scenario.Format) is not { } probes) return [];
-        var kinds = new Drivers.Features.Probes.FaultProbes(scenario.Format).Names;
-        double[] Flagged(AnomalyModel model, List<Drivers.Recordings.RecordedFrame> frames)
-        {
-            float[] made = probes(scenario.Features(frames), frames.Count); // [n·k, d], kind = row % k
-            float[] scores = AdaptScenario.Scores(model, made, made.Length / scenario.FeatureSize);
-            return [.. Enumerable.Range(0, kinds.Count).Select(k =>
-                Math.Round(scores.Where((_, row) => row % kinds.Count == k).Count(s => s > model.Threshold) / (double)Math.Max(1, frames.Count), 4))];
-        }
-        double[] before = Flagged(scenario.Base, scenario.Source), after = Flagged(scenario.Final, scenario.HeldBack);
-        return [.. kinds.Select((kind, k) => new ProbeKindRecall(kind, before[k], after[k]))];
+        if (FeatureProbes.For(scenario.Format) is not { } probes) return [];
+        IReadOnlyList<string> kinds = new Drivers.Features.Probes.FaultProbes(scenario.Format).Names;
+        double[] before = FeatureProbes.RecallByKind(scenario.Base, probes, scenario.Source.Features, scenario.Source.Count);
+        double[] after = FeatureProbes.RecallByKind(scenario.Final, probes, scenario.HeldBack.Features, scenario.HeldBack.Count);
+        return [.. kinds.Select((kind, k) => new ProbeKindRecall(kind, Math.Round(before[k], 4), Math.Round(after[k], 4)))];
     }
 
     static string Field(RecordingEntry entry, string field) =>

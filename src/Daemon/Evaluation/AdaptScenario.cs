@@ -17,36 +17,34 @@ public sealed record FaultGroup(string Name, string Filter);
 /// <summary>What one source → target scenario is made of.</summary>
 public sealed record ScenarioRequest(string Data, string Train, string Target, IReadOnlyList<FaultGroup> Faults, string? Exemplars, int BaseEpochs);
 
+/// <summary>[n, d] features of a set of windows, extracted once.</summary>
+public sealed record WindowSet(float[] Features, int Count);
+
 /// <summary>
 /// One source → target replay through the daemon's own pipeline (window monitor, drift detector, sample store,
 /// adaptation coordinator, registry) on a temporary state directory, in accelerated time on the recordings'
 /// clock. Target-normal frames are cut per recording into blocks of 20 from frame 0: even blocks stream, odd
 /// blocks are held back for the false-alarm rate; fault frames stream last, with adaptation off, and count for
-/// recall only where the machine turns (a fan standing still looks the same broken or not).
+/// recall only where the machine turns (a fan standing still looks the same broken or not). What is judged
+/// afterwards is kept as features, extracted once.
 /// </summary>
 public sealed class AdaptScenario
 {
     const int Block = 20;
-    readonly FeatureTransform _transform;
-    readonly SensorFrame _frame;
 
-    AdaptScenario(FeatureTransform transform)
-    {
-        _transform = transform;
-        _frame = new SensorFrame(transform.Format);
-    }
-
+    public required SensorFormat Format { get; init; }
     public required AnomalyModel Base { get; init; }
     public required AnomalyModel Final { get; init; }
     public required int FinalVersion { get; init; }
-    public required List<RecordedFrame> Source { get; init; }
-    public required List<RecordedFrame> Streamed { get; init; }
-    public required List<RecordedFrame> HeldBack { get; init; }
-    /// <summary>Per fault group, the frames where the machine turns.</summary>
-    public required Dictionary<string, List<RecordedFrame>> Faults { get; init; }
+    public required WindowSet Source { get; init; }
+    public required WindowSet Streamed { get; init; }
+    public required WindowSet HeldBack { get; init; }
+    /// <summary>Per fault group, the windows where the machine turns.</summary>
+    public required Dictionary<string, WindowSet> Faults { get; init; }
     public required long DriftDelayWindows { get; init; }
     public required IReadOnlyList<FinishedJob> Jobs { get; init; }
     public required IReadOnlyList<(string Type, long Ts, System.Text.Json.Nodes.JsonObject? Fields)> Events { get; init; }
+    public int FeatureSize => Base.InputSize;
     public int Promoted => Jobs.Count(j => j.Promoted);
     public int Rejected => Jobs.Count(j => !j.Promoted);
     public FinishedJob? LastPromotedJob => Jobs.LastOrDefault(j => j.Promoted);
@@ -73,6 +71,7 @@ public sealed class AdaptScenario
         events.Emitted += (type, _, fields) => log.WriteLine($"  event {type} {fields?.ToJsonString()}");
         (SensorFormat format, List<RecordedFrame> target) = Frames(request.Data, request.Target, windowSize);
         var transform = new FeatureTransform(format);
+        var frame = new SensorFrame(format);
         var clock = new DataClock(DateTimeOffset.UtcNow);
         var status = new DaemonStatus("adapt-eval", "replay", clock);
         var pipeline = new MonitoringPipeline(live, stores, transform, status, events, clock, baseModel, first, replay: true);
@@ -90,60 +89,53 @@ public sealed class AdaptScenario
         }
         log.WriteLine($"streaming {streamed.Count} target-normal windows (holding back {heldBack.Count}), then {allFaults.Count} fault windows");
 
-        var scenario = new AdaptScenario(transform)
-        {
-            Base = baseModel, Final = baseModel, FinalVersion = 1, Source = Frames(request.Data, request.Train, windowSize).Frames,
-            Streamed = streamed, HeldBack = heldBack, Faults = faults, DriftDelayWindows = -1, Jobs = [], Events = [],
-        };
-        double seconds = scenario.Stream(streamed, pipeline, clock, 0, cancellation);
+        double seconds = Stream(streamed, frame, pipeline, clock, 0, cancellation);
         long driftDelay = pipeline.Monitor.DriftDelayWindows;
         live.Update(s => s with { Adaptation = s.Adaptation with { Mode = AdaptationMode.Off } }); // fault frames never feed an adaptation
-        scenario.Stream(allFaults, pipeline, clock, seconds, cancellation);
-        return new AdaptScenario(transform)
+        Stream(allFaults, frame, pipeline, clock, seconds, cancellation);
+        WindowSet Windows(List<RecordedFrame> frames) => new(Features(frames, transform, frame), frames.Count);
+        return new AdaptScenario
         {
-            Base = baseModel, Final = pipeline.Model.Current.Model, FinalVersion = pipeline.Model.Current.Info.Version,
-            Source = scenario.Source, Streamed = streamed, HeldBack = heldBack, Faults = faults, DriftDelayWindows = driftDelay,
+            Format = format, Base = baseModel, Final = pipeline.Model.Current.Model, FinalVersion = pipeline.Model.Current.Info.Version,
+            Source = Windows(Frames(request.Data, request.Train, windowSize).Frames), Streamed = Windows(streamed), HeldBack = Windows(heldBack),
+            Faults = faults.ToDictionary(g => g.Key, g => Windows(g.Value)), DriftDelayWindows = driftDelay,
             Jobs = [.. pipeline.Adaptation.History], Events = events.Events,
         };
     }
 
     /// <summary>Feeds frames to the pipeline on the recordings' clock, from <paramref name="seconds"/>; returns where the clock stands.</summary>
-    double Stream(List<RecordedFrame> frames, MonitoringPipeline pipeline, DataClock clock, double seconds, CancellationToken cancellation)
+    static double Stream(List<RecordedFrame> frames, SensorFrame frame, MonitoringPipeline pipeline, DataClock clock, double seconds, CancellationToken cancellation)
     {
         foreach (RecordedFrame recorded in frames)
         {
             cancellation.ThrowIfCancellationRequested();
-            Fill(recorded);
-            seconds += recorded.Entry.FramePeriodS > 0 ? recorded.Entry.FramePeriodS : _frame.Format.FramePeriodS;
-            _frame.TimestampS = seconds;
+            Fill(frame, recorded);
+            seconds += recorded.Entry.FramePeriodS > 0 ? recorded.Entry.FramePeriodS : frame.Format.FramePeriodS;
+            frame.TimestampS = seconds;
             clock.Seconds = seconds;
-            pipeline.Process(_frame);
+            pipeline.Process(frame);
         }
         return seconds;
     }
 
     /// <summary>[n, d] features of the frames.</summary>
-    public float[] Features(List<RecordedFrame> frames)
+    static float[] Features(List<RecordedFrame> frames, FeatureTransform transform, SensorFrame frame)
     {
-        int d = _transform.Size;
+        int d = transform.Size;
         var features = new float[frames.Count * d];
         for (int i = 0; i < frames.Count; i++)
         {
-            Fill(frames[i]);
-            _transform.Extract(_frame, features.AsSpan(i * d, d));
+            Fill(frame, frames[i]);
+            transform.Extract(frame, features.AsSpan(i * d, d));
         }
         return features;
     }
 
-    public int FeatureSize => _transform.Size;
+    /// <summary>Share of the windows a scorer flags above a threshold.</summary>
+    public static double Flagged(Func<float[], int, float[]> score, WindowSet windows, float threshold) =>
+        windows.Count == 0 ? 0 : Math.Round(score(windows.Features, windows.Count).Count(s => s > threshold) / (double)windows.Count, 4);
 
-    public Drivers.Sensors.SensorFormat Format => _transform.Format;
-
-    /// <summary>Share of the frames a model flags above a threshold.</summary>
-    public double Flagged(Func<float[], int, float[]> score, List<RecordedFrame> frames, float threshold) =>
-        frames.Count == 0 ? 0 : Math.Round(score(Features(frames), frames.Count).Count(s => s > threshold) / (double)frames.Count, 4);
-
-    public double Flagged(AnomalyModel model, List<RecordedFrame> frames, float threshold) => Flagged((x, n) => Scores(model, x, n), frames, threshold);
+    public static double Flagged(AnomalyModel model, WindowSet windows, float threshold) => Flagged((x, n) => Scores(model, x, n), windows, threshold);
 
     /// <summary>[n, d] features → [n] scores, window by window as the daemon scores them.</summary>
     public static float[] Scores(AnomalyModel model, float[] features, int n)
@@ -158,14 +150,14 @@ public sealed class AdaptScenario
 
     public double Recall(AnomalyModel model, string group) => Flagged(model, Faults[group], model.Threshold);
 
-    void Fill(RecordedFrame recorded)
+    static void Fill(SensorFrame frame, RecordedFrame recorded)
     {
-        for (int c = 0; c < recorded.Channels; c++) recorded.Channel(c).CopyTo(_frame.ChannelBuffer(c));
-        _frame.Count = recorded.Length;
-        _frame.Flags = default;
-        _frame.Recording = recorded.Entry;
-        _frame.FrameIndex = recorded.FrameIndex;
-        _frame.RecordingTimeS = recorded.RecordingTimeS;
+        for (int c = 0; c < recorded.Channels; c++) recorded.Channel(c).CopyTo(frame.ChannelBuffer(c));
+        frame.Count = recorded.Length;
+        frame.Flags = default;
+        frame.Recording = recorded.Entry;
+        frame.FrameIndex = recorded.FrameIndex;
+        frame.RecordingTimeS = recorded.RecordingTimeS;
     }
 
     static (SensorFormat Format, List<RecordedFrame> Frames) Frames(string data, string filter, int windowSize)
