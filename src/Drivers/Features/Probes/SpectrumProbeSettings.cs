@@ -42,14 +42,14 @@ public sealed record SpectrumProbeSettings(
             throw new ArgumentException($"RotationMinHz and RotationMaxHz must satisfy 0 < min ≤ max, not {RotationMinHz} and {RotationMaxHz}.");
         if (CombTeeth < 1) throw new ArgumentException($"CombTeeth must be at least 1, not {CombTeeth}.");
         if (Harmonics < 1) throw new ArgumentException($"Harmonics must be at least 1, not {Harmonics}.");
-        if (!(HarmonicGain >= 0) || double.IsInfinity(HarmonicGain)) throw new ArgumentException($"HarmonicGain must be finite and ≥ 0, not {HarmonicGain}.");
+        ProbeSettingChecks.NonNegative(HarmonicGain, nameof(HarmonicGain));
         if (LineHalfWidthBins < 0) throw new ArgumentException($"LineHalfWidthBins must be ≥ 0, not {LineHalfWidthBins}.");
-        if (!(MinLineHz >= 0) || double.IsInfinity(MinLineHz)) throw new ArgumentException($"MinLineHz must be finite and ≥ 0, not {MinLineHz}.");
-        if (!(SidebandLevel >= 0) || double.IsInfinity(SidebandLevel)) throw new ArgumentException($"SidebandLevel must be finite and ≥ 0, not {SidebandLevel}.");
+        ProbeSettingChecks.NonNegative(MinLineHz, nameof(MinLineHz));
+        ProbeSettingChecks.NonNegative(SidebandLevel, nameof(SidebandLevel));
         if (SidebandCarriers < 1) throw new ArgumentException($"SidebandCarriers must be at least 1, not {SidebandCarriers}.");
         if (SidebandOrders < 1) throw new ArgumentException($"SidebandOrders must be at least 1, not {SidebandOrders}.");
-        if (!(BroadbandFromHz >= 0) || double.IsInfinity(BroadbandFromHz)) throw new ArgumentException($"BroadbandFromHz must be finite and ≥ 0, not {BroadbandFromHz}.");
-        if (!(BroadbandGain >= 0) || double.IsInfinity(BroadbandGain)) throw new ArgumentException($"BroadbandGain must be finite and ≥ 0, not {BroadbandGain}.");
+        ProbeSettingChecks.NonNegative(BroadbandFromHz, nameof(BroadbandFromHz));
+        ProbeSettingChecks.NonNegative(BroadbandGain, nameof(BroadbandGain));
         if (!(Ceiling >= 0)) throw new ArgumentException($"Ceiling must be ≥ 0 (0 = automatic), not {Ceiling}.");
     }
 }

@@ -35,17 +35,12 @@ public sealed record WaveformProbeSettings(
         if (!(ShaftHz >= 0) || double.IsInfinity(ShaftHz)) throw new ArgumentException($"ShaftHz must be finite and ≥ 0 (0 = estimate), not {ShaftHz}.");
         if (!(MinShaftHz > 0) || !(MaxShaftHz >= MinShaftHz) || double.IsInfinity(MaxShaftHz))
             throw new ArgumentException($"MinShaftHz and MaxShaftHz must satisfy 0 < min ≤ max, not {MinShaftHz} and {MaxShaftHz}.");
-        Level(ImbalanceLevel, nameof(ImbalanceLevel));
-        Level(OuterRaceLevel, nameof(OuterRaceLevel));
-        Level(InnerRaceLevel, nameof(InnerRaceLevel));
-        if (!(BpfoOrder > 0) || double.IsInfinity(BpfoOrder)) throw new ArgumentException($"BpfoOrder must be positive, not {BpfoOrder}.");
-        if (!(BpfiOrder > 0) || double.IsInfinity(BpfiOrder)) throw new ArgumentException($"BpfiOrder must be positive, not {BpfiOrder}.");
-        if (!(ResonanceHz > 0) || double.IsInfinity(ResonanceHz)) throw new ArgumentException($"ResonanceHz must be positive, not {ResonanceHz}.");
-        if (!(RingDecayS > 0) || double.IsInfinity(RingDecayS)) throw new ArgumentException($"RingDecayS must be positive, not {RingDecayS}.");
-    }
-
-    private static void Level(double value, string name)
-    {
-        if (!(value >= 0) || double.IsInfinity(value)) throw new ArgumentException($"{name} must be finite and ≥ 0, not {value}.");
+        ProbeSettingChecks.NonNegative(ImbalanceLevel, nameof(ImbalanceLevel));
+        ProbeSettingChecks.NonNegative(OuterRaceLevel, nameof(OuterRaceLevel));
+        ProbeSettingChecks.NonNegative(InnerRaceLevel, nameof(InnerRaceLevel));
+        ProbeSettingChecks.Positive(BpfoOrder, nameof(BpfoOrder));
+        ProbeSettingChecks.Positive(BpfiOrder, nameof(BpfiOrder));
+        ProbeSettingChecks.Positive(ResonanceHz, nameof(ResonanceHz));
+        ProbeSettingChecks.Positive(RingDecayS, nameof(RingDecayS));
     }
 }
