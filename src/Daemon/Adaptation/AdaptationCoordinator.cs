@@ -10,8 +10,11 @@ using SensorOdl.Learning.Training;
 namespace SensorOdl.Daemon.Adaptation;
 
 /// <summary>A job that ran to a verdict: the windows it fitted ([n, d] features, their sample ids), the fine-tune's seconds, and the verdict.</summary>
-public sealed record FinishedJob(string Id, float[] Features, long[] Ids, double Seconds, bool Promoted, string Reason,
-    double? ProbeRecallReference = null, double? ProbeRecall = null);
+public sealed record FinishedJob(string Id, float[] Features, long[] Ids, double Seconds, bool Promoted, string Reason, ProbeVerdict? Probes = null)
+{
+    public double? ProbeRecallReference => Probes?.Reference;
+    public double? ProbeRecall => Probes?.Recall;
+}
 
 /// <summary>Why a retrain request was not started.</summary>
 public enum RetrainRefusal
@@ -37,7 +40,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
     readonly IForwardCacheStore _cache;
     readonly ActiveModel _active;
     readonly TimeProvider _time;
-    readonly ProbeMaker? _probes;
+    readonly ProbeSet? _probes;
     readonly object _gate = new();
     readonly List<FinishedJob> _history = [];
     Job? _job;
@@ -50,7 +53,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
     readonly int _settleWindows;
 
     public AdaptationCoordinator(LiveSettings settings, ModelRegistry registry, SampleStore samples, IEventSink events,
-        DaemonStatus status, IForwardCacheStore cache, ActiveModel active, TimeProvider time, ProbeMaker? probes = null)
+        DaemonStatus status, IForwardCacheStore cache, ActiveModel active, TimeProvider time, ProbeSet? probes = null)
     {
         _probes = probes;
         _live = settings;
@@ -254,20 +257,25 @@ public sealed class AdaptationCoordinator : IWindowObserver
             var progress = new TrainingProgressReporter(_status, watch);
             (AnomalyModel candidate, CandidateReport report) = ModelAdapter.Adapt(current, newNormal, ids, faults, options, _cache, progress, probes: _probes);
             _status.SetActivity(DaemonState.Validating);
-            if (RecordHistory) _history.Add(new FinishedJob(job.Id, newNormal, ids, report.Seconds, report.Accepted, report.Reason,
-                report.ProbeRecallReference, report.ProbeRecallAfter));
+            if (RecordHistory) _history.Add(new FinishedJob(job.Id, newNormal, ids, report.FitSeconds, report.Accepted, report.Reason, report.Probes));
             var metrics = new Dictionary<string, double>
             {
                 ["falseAlarmsBefore"] = report.FalseAlarmsBefore,
                 ["falseAlarmsAfter"] = report.FalseAlarmsAfter,
                 ["threshold"] = report.Threshold,
                 ["seconds"] = Math.Round(report.Seconds, 3),
+                ["fitSeconds"] = Math.Round(report.FitSeconds, 3),
                 ["windows"] = windows.Count,
                 ["spanSeconds"] = windows.Count == 0 ? 0 : (windows[^1].Ts - windows[0].Ts) / 1000.0,
             };
             if (report.FaultRecallAfter is double recall) metrics["faultRecallAfter"] = recall;
             if (report.ProbeRecallAfter is double probeRecall) metrics["probeRecallAfter"] = probeRecall;
             if (report.ProbeRecallReference is double probeReference) metrics["probeRecallReference"] = probeReference;
+            foreach (ProbeKindVerdict kind in report.Probes?.Kinds ?? [])
+            {
+                metrics[$"probeRecall.{kind.Kind}"] = kind.Candidate;
+                metrics[$"probeReference.{kind.Kind}"] = kind.Reference;
+            }
             _events.Emit("training_finished", NowMs, new JsonObject
             {
                 ["job"] = job.Id, ["seconds"] = Math.Round(watch.Elapsed.TotalSeconds, 3), ["samples"] = windows.Count,

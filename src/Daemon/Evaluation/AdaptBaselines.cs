@@ -31,7 +31,7 @@ public sealed class AdaptBaselines(DaemonSettings settings, AdaptScenario scenar
             },
         };
         (AnomalyModel full, CandidateReport report) = ModelAdapter.Adapt(scenario.Base, job.Features, job.Ids, scenario.Base.Exemplars, options);
-        return (full, report.Seconds);
+        return (full, report.FitSeconds);
     }
 
     public BaselineResult FullRetrainVerdict(FinishedJob job)

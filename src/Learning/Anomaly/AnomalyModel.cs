@@ -36,8 +36,9 @@ public sealed class AnomalyModel
 
     public AnomalyModel(Network baseNetwork, string baseHash, float[] mean, float[] std, string featureConfig,
         float threshold, ReferenceStatistics reference, FineTuner? adapted = null, float[]? exemplars = null,
-        ModelHead? head = null, int[]? exemplarLabels = null, double? probeReference = null)
+        ModelHead? head = null, int[]? exemplarLabels = null, double? probeReference = null, AnomalyModel? sameBaseAs = null)
     {
+        BaseStd = sameBaseAs?.BaseStd ?? std;
         Head = head ?? ModelHead.Autoencoder;
         ProbeReference = probeReference;
         int outputs = Head.IsClassifier ? Head.Classes.Length : baseNetwork.InputSize;
@@ -64,6 +65,8 @@ public sealed class AnomalyModel
     public string BaseHash { get; }
     public float[] Mean { get; }
     public float[] Std { get; }
+    /// <summary>The base's own spread, [d]: a version read through another normaliser is never narrower than this.</summary>
+    public float[] BaseStd { get; }
     /// <summary>The feature pipeline the model was trained on, opaque here: the daemon refuses a sensor that differs.</summary>
     public string FeatureConfig { get; }
     public float Threshold { get; }
@@ -89,11 +92,15 @@ public sealed class AnomalyModel
     {
         Network copy = Base.Clone();
         FineTuner? adapted = Adapted is null ? null : FineTuneMethods.Restore(copy, Adapted.Export(), Adapted.Options);
-        return new AnomalyModel(copy, BaseHash, Mean, Std, FeatureConfig, Threshold, Reference, adapted, Exemplars, Head, ExemplarLabels, ProbeReference);
+        return new AnomalyModel(copy, BaseHash, Mean, Std, FeatureConfig, Threshold, Reference, adapted, Exemplars, Head, ExemplarLabels, ProbeReference, this);
     }
 
     public AnomalyModel WithAdapters(FineTuner? adapted, float threshold, ReferenceStatistics reference) =>
-        new(Base, BaseHash, Mean, Std, FeatureConfig, threshold, reference, adapted, Exemplars, Head, ExemplarLabels, ProbeReference);
+        new(Base, BaseHash, Mean, Std, FeatureConfig, threshold, reference, adapted, Exemplars, Head, ExemplarLabels, ProbeReference, this);
+
+    /// <summary>The same model reading its inputs through another normaliser (mean: [d], std: [d]).</summary>
+    public AnomalyModel WithNormaliser(float[] mean, float[] std) =>
+        new(Base, BaseHash, mean, std, FeatureConfig, Threshold, Reference, Adapted, Exemplars, Head, ExemplarLabels, ProbeReference, this);
 
     /// <summary>This base with its probe reference recorded, named by the hash of its new base file.</summary>
     public AnomalyModel WithProbeReference(double reference)

@@ -8,12 +8,13 @@ namespace SensorOdl.Learning.Anomaly;
 /// <summary>
 /// Anomaly models as model files: the base file holds the network and its head (autoencoder, or classifier with
 /// its classes), normaliser, threshold, reference, exemplars and feature configuration; a later version's adapter
-/// file holds its adapters, threshold and reference and names the base by hash.
+/// file holds its adapters, threshold, reference and normaliser (since 2026-11-30; older ones use the base's) and
+/// names the base by hash.
 /// </summary>
 public static class AnomalyModelDocuments
 {
     const string Threshold = "threshold", FeatureConfig = "featureConfig", Kind = "model", Classes = "classes", NormalClass = "normalClass",
-        ProbeRecall = "probeRecall";
+        ProbeRecall = "probeRecall", NormMean = "norm.mean", NormStd = "norm.std";
 
     public static ModelDocument Base(AnomalyModel model, IReadOnlyDictionary<string, string>? extraMetadata = null, IEnumerable<NamedTensor>? extraTensors = null)
     {
@@ -32,8 +33,8 @@ public static class AnomalyModelDocuments
         if (model.ProbeReference is double probes) metadata[ProbeRecall] = probes.ToString("R", CultureInfo.InvariantCulture);
         return ModelDocument.FromNetwork(model.Base, metadata,
         [
-            new NamedTensor("norm.mean", [model.Mean.Length], model.Mean),
-            new NamedTensor("norm.std", [model.Std.Length], model.Std),
+            new NamedTensor(NormMean, [model.Mean.Length], model.Mean),
+            new NamedTensor(NormStd, [model.Std.Length], model.Std),
             new NamedTensor("ref.centroid", [model.Reference.Centroid.Length], model.Reference.Centroid),
             new NamedTensor("exemplars", [model.ExemplarCount, model.InputSize], model.Exemplars),
             new NamedTensor("exemplars.labels", [model.ExemplarLabels.Length], [.. model.ExemplarLabels.Select(l => (float)l)]),
@@ -50,7 +51,16 @@ public static class AnomalyModelDocuments
         };
         Add(metadata, model.Reference);
         ModelDocument document = ModelDocument.FromAdapters(model.Adapted.Export(), model.BaseHash, metadata);
-        return document with { Tensors = [.. document.Tensors, new NamedTensor("ref.centroid", [model.Reference.Centroid.Length], model.Reference.Centroid)] };
+        return document with
+        {
+            Tensors =
+            [
+                .. document.Tensors,
+                new NamedTensor("ref.centroid", [model.Reference.Centroid.Length], model.Reference.Centroid),
+                new NamedTensor(NormMean, [model.Mean.Length], model.Mean),
+                new NamedTensor(NormStd, [model.Std.Length], model.Std),
+            ],
+        };
     }
 
     /// <summary>The base model of a base file.</summary>
@@ -63,7 +73,7 @@ public static class AnomalyModelDocuments
             _ => throw new ModelFormatException("the file is not an anomaly model (no autoencoder or classifier metadata)."),
         };
         Network network = document.ToNetwork();
-        float[] mean = Required(document, "norm.mean").Values, std = Required(document, "norm.std").Values;
+        float[] mean = Required(document, NormMean).Values, std = Required(document, NormStd).Values;
         int[]? labels = document.Find("exemplars.labels")?.Values.Select(v => (int)v).ToArray();
         return new AnomalyModel(network, hash, mean, std, document.Metadata.GetValueOrDefault(FeatureConfig, ""),
             Float(document, Threshold), ReadReference(document), exemplars: document.Find("exemplars")?.Values, head: head,
@@ -78,7 +88,12 @@ public static class AnomalyModelDocuments
             throw new ModelFormatException("the adapters belong to another base model.");
         FineTuner tuner = FineTuneMethods.Restore(baseModel.Base, adapters.ToAdapters(),
             options with { BaseHash = baseModel.BaseHash, Training = options.Training with { Objective = baseModel.Head.Objective } });
-        return baseModel.WithAdapters(tuner, Float(adapters, Threshold), ReadReference(adapters));
+        // A version fitted to its new normal's own centre and spread carries its normaliser; versions written before
+        // renormalisation read their inputs through the base's.
+        AnomalyModel normalised = adapters.Find(NormMean) is { } mean && adapters.Find(NormStd) is { } std
+            ? baseModel.WithNormaliser(Fits(mean, baseModel.InputSize), Fits(std, baseModel.InputSize))
+            : baseModel;
+        return normalised.WithAdapters(tuner, Float(adapters, Threshold), ReadReference(adapters));
     }
 
     static void Add(Dictionary<string, string> metadata, ReferenceStatistics r)
@@ -96,6 +111,9 @@ public static class AnomalyModelDocuments
     static ReferenceStatistics ReadReference(ModelDocument d) => new(
         (int)Float(d, "ref.samples"), Float(d, "ref.scoreMean"), Float(d, "ref.scoreStd"), Float(d, "ref.scoreMedian"),
         Float(d, "ref.exceedance"), Required(d, "ref.centroid").Values, Float(d, "ref.distanceMean"), Float(d, "ref.distanceStd"));
+
+    static float[] Fits(NamedTensor tensor, int size) =>
+        tensor.Values.Length == size ? tensor.Values : throw new ModelFormatException($"tensor {tensor.Name} has {tensor.Values.Length} values, expected {size}.");
 
     static NamedTensor Required(ModelDocument d, string name) => d.Find(name) ?? throw new ModelFormatException($"tensor {name} is missing.");
 

@@ -18,7 +18,7 @@ public static class AnomalyTrainer
         if (count < 10) throw new ArgumentException($"Training needs at least 10 normal windows, got {count}.");
         int d = features.Length / count;
         (int[] fit, int[] held) = Split(count, options.HoldOut, options.Seed);
-        (float[] mean, float[] std) = FitNormaliser(features, d, fit);
+        (float[] mean, float[] std) = Normaliser.Fit(features, d, fit);
 
         Network network = NetworkFactory.Autoencoder(d, options.HiddenFor(d), options.Seed);
         var provisional = new AnomalyModel(network, "", mean, std, featureConfig, 0, Empty(d));
@@ -43,7 +43,7 @@ public static class AnomalyTrainer
         if (labels.Count(l => l == head.NormalClass) < 10 || labels.All(l => l == head.NormalClass))
             throw new ArgumentException("A classifier needs at least 10 normal windows and some fault windows.");
         (int[] fit, int[] held) = Split(count, options.HoldOut, options.Seed);
-        (float[] mean, float[] std) = FitNormaliser(features, d, fit);
+        (float[] mean, float[] std) = Normaliser.Fit(features, d, fit);
         Network network = NetworkFactory.Classifier(d, [Math.Clamp(d / 4, 16, 128), Math.Clamp(d / 16, 8, 32)], head.Classes.Length, options.Seed);
         var provisional = new AnomalyModel(network, "", mean, std, featureConfig, 0, Empty(d), head: head);
         new Trainer(network, options.Training with { Objective = Objective.Classification, Seed = options.Seed })
@@ -84,29 +84,6 @@ public static class AnomalyTrainer
         var held = new List<int>();
         for (int i = 0; i < count; i++) (i % every == offset ? held : fit).Add(i);
         return ([.. fit], [.. held]);
-    }
-
-    static (float[] Mean, float[] Std) FitNormaliser(float[] features, int d, int[] rows)
-    {
-        var mean = new double[d];
-        var square = new double[d];
-        foreach (int r in rows)
-            for (int i = 0; i < d; i++)
-            {
-                double v = features[r * d + i];
-                mean[i] += v;
-                square[i] += v * v;
-            }
-        var m = new float[d];
-        var s = new float[d];
-        for (int i = 0; i < d; i++)
-        {
-            m[i] = (float)(mean[i] / rows.Length);
-            double variance = Math.Max(0, square[i] / rows.Length - m[i] * (double)m[i]);
-            // A constant feature must not divide by ~0; 1e-3 of the feature's scale (or 1e-6) is its floor.
-            s[i] = (float)Math.Max(Math.Sqrt(variance), Math.Max(1e-6, 1e-3 * Math.Abs(m[i])));
-        }
-        return (m, s);
     }
 
     internal static float[] Rows(AnomalyModel model, float[] features, int d, int[] rows)

@@ -21,6 +21,7 @@ public sealed record AdaptationOptions
     public const int DefaultBatchSize = 16;
     public const double DefaultMinFaultRecall = 0.9;
     public const double DefaultMaxProbeRecallDrop = 0.2;
+    public const bool DefaultRenormalise = true;
 
     /// <summary>Every setting at its default.</summary>
     public static AdaptationOptions Defaults { get; } = new();
@@ -41,14 +42,10 @@ public sealed record AdaptationOptions
     public double MinFaultRecall { get; init; } = DefaultMinFaultRecall;
     /// <summary>How far the candidate's recall on probes of its new normal may fall below the base's on probes of its own (<see cref="AnomalyModel.ProbeReference"/>).</summary>
     public double MaxProbeRecallDrop { get; init; } = DefaultMaxProbeRecallDrop;
+    /// <summary>Whether an autoencoder's candidate reads its inputs through the new normal's centre and spread (see <see cref="ModelAdapter"/>).</summary>
+    public bool Renormalise { get; init; } = DefaultRenormalise;
     public int Seed { get; init; } = 1;
 }
-
-/// <summary>
-/// Synthetic fault probes of normal windows: [n, d] raw features in, [n·k, d] raw features of k perturbed copies
-/// of each out (made by the caller, who knows the sensor and the feature transform).
-/// </summary>
-public delegate float[] ProbeMaker(float[] windows, int n);
 
 /// <summary>The verdict on a candidate and the numbers behind it.</summary>
 public sealed record CandidateReport(
@@ -59,18 +56,27 @@ public sealed record CandidateReport(
     double FalseAlarmsAfter,
     double? FaultRecallBefore,
     double? FaultRecallAfter,
-    double? ProbeRecallReference,
-    double? ProbeRecallAfter,
+    ProbeVerdict? Probes,
     int Fitted,
     int Calibration,
     int Validation,
-    double Seconds);
+    double FitSeconds,
+    double Seconds)
+{
+    /// <summary>The candidate's recall on probes of its new normal, all kinds together (null without probes).</summary>
+    public double? ProbeRecallAfter => Probes?.Recall;
+    /// <summary>What that recall was held to, all kinds together.</summary>
+    public double? ProbeRecallReference => Probes?.Reference;
+}
 
 /// <summary>
 /// Fits fresh adapters on the frozen base to windows of a new normal (or, as the comparison baseline
 /// <see cref="FullRetrain"/>, retrains a copy of the base), recalibrates the threshold, and judges the candidate:
-/// false alarms on held-back new-normal windows must fall, and known fault windows must stay above the new
-/// threshold. New-normal windows are split by position: every 4th validates, the next one calibrates, the rest fit.
+/// false alarms on held-back new-normal windows must fall, known fault windows must stay above the new threshold,
+/// and synthetic fault probes of the new normal must stay about as visible as that normal allows
+/// (<see cref="ProbeGuard"/>). An autoencoder's candidate first re-centres its normaliser on the new normal
+/// (<see cref="AdaptationOptions.Renormalise"/>). New-normal windows are split by position: every 4th validates, the
+/// next one calibrates, the rest fit.
 /// </summary>
 public static class ModelAdapter
 {
@@ -79,11 +85,11 @@ public static class ModelAdapter
 
     /// <param name="newNormal">[n, d] raw features of the new normal, with their sample ids (the cache key).</param>
     /// <param name="faults">[m, d] raw features of windows known to be faulty; may be empty.</param>
-    /// <param name="probes">Makes synthetic fault probes of the validation windows; without it (or without the base's
-    /// probe reference) the probe guard does not apply.</param>
+    /// <param name="probes">Makes synthetic fault probes of the validation windows for the <see cref="ProbeGuard"/>; without
+    /// it the guard does not apply.</param>
     public static (AnomalyModel Candidate, CandidateReport Report) Adapt(AnomalyModel current, float[] newNormal, long[] ids,
         float[] faults, AdaptationOptions options, IForwardCacheStore? cacheStore = null,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default, ProbeMaker? probes = null)
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default, ProbeSet? probes = null)
     {
         int d = current.InputSize, n = ids.Length, m = faults.Length / d;
         if (n < 8) throw new ArgumentException($"Adaptation needs at least 8 new-normal windows, got {n}.");
@@ -93,7 +99,9 @@ public static class ModelAdapter
         int[] calibration = [.. Enumerable.Range(0, n).Where(i => i % 4 == 1)];
         int[] fit = [.. Enumerable.Range(0, n).Where(i => i % 4 > 1)];
 
-        float[] z = current.NormalizeMany(newNormal, n);
+        var fitting = Stopwatch.StartNew();
+        AnomalyModel fitted = Renormalised(current, newNormal, d, fit, options.Renormalise);
+        float[] z = fitted.NormalizeMany(newNormal, n);
         TrainingOptions training = options.Training with { Objective = current.Head.Objective, Seed = options.Seed };
         SampleSet fitSet = FitSet(current, z, d, fit, ids);
         AnomalyModel scorer;
@@ -103,7 +111,7 @@ public static class ModelAdapter
             // optimiser; `current` keeps its weights for the before-and-after comparison below.
             Network retrained = current.Base.Clone();
             new Trainer(retrained, training).Train(fitSet, progress, cancellation);
-            scorer = new AnomalyModel(retrained, current.BaseHash, current.Mean, current.Std, current.FeatureConfig, 0, current.Reference,
+            scorer = new AnomalyModel(retrained, current.BaseHash, fitted.Mean, fitted.Std, current.FeatureConfig, 0, current.Reference,
                 exemplars: current.Exemplars, head: current.Head, exemplarLabels: current.ExemplarLabels);
         }
         else
@@ -112,33 +120,31 @@ public static class ModelAdapter
             {
                 Rank = options.Rank,
                 BaseHash = current.BaseHash,
-                CacheStore = cacheStore,
+                // The forward cache holds the base's activations of normalised inputs: entries of another normaliser
+                // never fit, so a renormalised fit caches for its own epochs only, in memory.
+                CacheStore = ReferenceEquals(fitted, current) ? cacheStore : null,
                 Training = training,
             });
             tuner.Fit(fitSet, progress, cancellation);
-            scorer = current.WithAdapters(tuner, 0, current.Reference);
+            scorer = fitted.WithAdapters(tuner, 0, current.Reference);
         }
+        double fitSeconds = fitting.Elapsed.TotalSeconds;
         float[] calibrationZ = Gather(z, d, calibration);
         float threshold = Quantiles.Of(scorer.ScoreNormalized(calibrationZ, calibration.Length), 1 - options.FalseAlarmBudget);
 
         float[] validationZ = Gather(z, d, validation);
-        double before = FlaggedShare(current.ScoreNormalized(validationZ, validation.Length), current.Threshold);
+        double before = FlaggedShare(current.ScoreNormalized(current.NormalizeMany(Gather(newNormal, d, validation), validation.Length), validation.Length), current.Threshold);
         double after = FlaggedShare(scorer.ScoreNormalized(validationZ, validation.Length), threshold);
         double? recallBefore = null, recallAfter = null;
         if (m > 0)
         {
-            float[] faultZ = current.NormalizeMany(faults, m);
-            recallBefore = FlaggedShare(current.ScoreNormalized(faultZ, m), current.Threshold);
-            recallAfter = FlaggedShare(scorer.ScoreNormalized(faultZ, m), threshold);
+            recallBefore = FlaggedShare(current.ScoreNormalized(current.NormalizeMany(faults, m), m), current.Threshold);
+            recallAfter = FlaggedShare(scorer.ScoreNormalized(scorer.NormalizeMany(faults, m), m), threshold);
         }
 
-        double? probeRecall = null;
-        if (probes is not null)
-        {
-            float[] probeWindows = probes(Gather(newNormal, d, validation), validation.Length);
-            int p = probeWindows.Length / d;
-            probeRecall = FlaggedShare(scorer.ScoreNormalized(current.NormalizeMany(probeWindows, p), p), threshold);
-        }
+        ProbeVerdict? probeVerdict = probes is null ? null : ProbeGuard.Judge((x, count) => scorer.ScoreNormalized(scorer.NormalizeMany(x, count), count),
+            threshold, probes, Gather(newNormal, d, validation), Gather(newNormal, d, fit), Gather(newNormal, d, calibration), d,
+            options.FalseAlarmBudget, current.ProbeReference, options.MaxProbeRecallDrop);
 
         float[] heldZ = [.. calibrationZ, .. validationZ];
         float[] heldScores = scorer.ScoreNormalized(heldZ, calibration.Length + validation.Length);
@@ -149,15 +155,15 @@ public static class ModelAdapter
         bool accepted;
         if (recallAfter < options.MinFaultRecall)
             (accepted, reason) = (false, $"known faults would go unflagged: recall {recallAfter:P1} < {options.MinFaultRecall:P0} (the new normal may itself be a fault)");
-        else if (current.ProbeReference is double probeReference && probeRecall < probeReference - options.MaxProbeRecallDrop)
-            (accepted, reason) = (false, $"blind to synthetic fault probes: it flags {probeRecall:P1} of those made from the new normal, the base {probeReference:P1} of those made from its own (at most {options.MaxProbeRecallDrop:P0} less allowed)");
+        else if (probeVerdict is { Passed: false })
+            (accepted, reason) = (false, probeVerdict.Blindness);
         else if (after > before || (after == before && after > options.FalseAlarmBudget))
             (accepted, reason) = (false, $"false alarms on held-back new-normal windows did not fall ({before:P1} → {after:P1})");
         else
             (accepted, reason) = (true, $"false alarms {before:P1} → {after:P1}" + (recallAfter is null ? "" : $", known-fault recall {recallAfter:P1}")
-                + (probeRecall is null ? "" : $", probe recall {probeRecall:P1}"));
-        return (candidate, new CandidateReport(accepted, reason, threshold, before, after, recallBefore, recallAfter, current.ProbeReference, probeRecall,
-            fit.Length, calibration.Length, validation.Length, watch.Elapsed.TotalSeconds));
+                + (probeVerdict is null ? "" : $", probe recall {probeVerdict.Recall:P1}"));
+        return (candidate, new CandidateReport(accepted, reason, threshold, before, after, recallBefore, recallAfter, probeVerdict,
+            fit.Length, calibration.Length, validation.Length, fitSeconds, watch.Elapsed.TotalSeconds));
     }
 
     /// <summary>
@@ -173,6 +179,20 @@ public static class ModelAdapter
         float[] exemplars = model.NormalizeMany(model.Exemplars, model.ExemplarCount);
         int[] labels = [.. Enumerable.Repeat(model.Head.NormalClass, rows.Length), .. model.ExemplarLabels];
         return new SampleSet(d, [.. inputs, .. exemplars], labels, [.. fitIds, .. Enumerable.Range(0, model.ExemplarCount).Select(i => -1L - i)]);
+    }
+
+    /// <summary>
+    /// The current model read through the fit windows' own centre, and their spread where it is wider than the
+    /// base's (never narrower: a quiet room's tight spread must not turn small wobbles into alarms). A room change
+    /// moves every feature's level (a noise floor, a hum); re-centring gives that to the adapters for free, so
+    /// their rank goes to what the room changed in the shape. Off: the current normaliser as it is.
+    /// </summary>
+    static AnomalyModel Renormalised(AnomalyModel current, float[] newNormal, int d, int[] fit, bool renormalise)
+    {
+        if (!renormalise || current.Head.IsClassifier) return current; // a classifier's exemplars keep their classes' places
+        (float[] mean, float[] std) = Normaliser.Fit(newNormal, d, fit);
+        for (int i = 0; i < d; i++) std[i] = Math.Max(std[i], current.BaseStd[i]);
+        return current.WithNormaliser(mean, std);
     }
 
     static float[] Gather(float[] z, int d, int[] rows)

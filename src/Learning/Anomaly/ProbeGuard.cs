@@ -1,0 +1,69 @@
+using SensorOdl.Learning.Baselines;
+
+namespace SensorOdl.Learning.Anomaly;
+
+/// <summary>Synthetic fault probes of normal windows, by kind (made by the caller, who knows the sensor and the feature transform).</summary>
+/// <param name="Kinds">The probe kinds, in the order <see cref="Make"/> interleaves them.</param>
+/// <param name="Make">[n, d] raw features of normal windows → [n·k, d] raw features: window i's probe of kind p is row i·k + p.</param>
+public sealed record ProbeSet(IReadOnlyList<string> Kinds, ProbeMaker Make);
+
+/// <summary>
+/// Synthetic fault probes of normal windows: [n, d] raw features in, [n·k, d] raw features of k perturbed copies
+/// of each out.
+/// </summary>
+public delegate float[] ProbeMaker(float[] windows, int n);
+
+/// <summary>One probe kind's verdict: what the candidate flags, what the yardsticks flag, and the bar between them.</summary>
+/// <param name="Candidate">Share of the probes made from held-back new-normal windows that the candidate flags.</param>
+/// <param name="Neighbours">Share of the same probes a nearest-neighbour detector fitted on the same new normal flags.</param>
+/// <param name="Reference">What the candidate is held to: the lower of <paramref name="Neighbours"/> and the base's own probe recall.</param>
+public sealed record ProbeKindVerdict(string Kind, double Candidate, double Neighbours, double Reference);
+
+/// <summary>The probe guard's verdict over every kind.</summary>
+public sealed record ProbeVerdict(IReadOnlyList<ProbeKindVerdict> Kinds, double MaxDrop)
+{
+    public double Recall => Kinds.Average(k => k.Candidate);
+    public double Reference => Kinds.Average(k => k.Reference);
+    /// <summary>The kind the candidate falls furthest below its bar on.</summary>
+    public ProbeKindVerdict Worst => Kinds.MaxBy(k => k.Reference - k.Candidate)!;
+    public bool Passed => Worst.Reference - Worst.Candidate <= MaxDrop + 1e-9;
+
+    public string Blindness => $"blind to synthetic {Worst.Kind} probes: it flags {Worst.Candidate:P1} of those made from the new normal, " +
+        $"a nearest-neighbour detector fitted on the same windows {Worst.Neighbours:P1} (at most {MaxDrop:P0} less allowed)";
+}
+
+/// <summary>
+/// The recall guard that needs no labelled fault. Each kind of probe is applied to held-back windows of the new
+/// normal; the candidate must flag, kind by kind, nearly as many as can be told apart from that normal at all.
+/// "Can be told apart" is measured, not assumed: a nearest-neighbour detector fitted on the candidate's own fit
+/// windows, at the same false-alarm budget, says which probes lie outside the variety the new environment shows
+/// (a broadband lift is invisible in a room whose noise floor itself wanders). The bar for a kind is the lower of
+/// that share and the base's recall on probes of its own training windows (<see cref="AnomalyModel.ProbeReference"/>,
+/// when the base has one): a candidate is not asked to beat the base, only not to fall more than the allowed drop
+/// below what the environment permits. The base's reference alone would confuse the room with the model: the
+/// same probe is easy to see in one room and hidden in another.
+/// </summary>
+public static class ProbeGuard
+{
+    /// <param name="score">The candidate: [count, d] raw features → [count] scores, flagged above <paramref name="threshold"/>.</param>
+    /// <param name="held">[h, d] raw held-back new-normal windows the probes are made from.</param>
+    /// <param name="fit">[f, d] raw windows the candidate was fitted on.</param>
+    /// <param name="calibration">[c, d] raw windows its threshold was calibrated on.</param>
+    public static ProbeVerdict Judge(Func<float[], int, float[]> score, float threshold, ProbeSet probes,
+        float[] held, float[] fit, float[] calibration, int d, double falseAlarmBudget, double? baseReference, double maxDrop)
+    {
+        int h = held.Length / d, k = probes.Kinds.Count;
+        float[] made = probes.Make(held, h); // [h·k, d]
+        if (made.Length != h * k * d) throw new ArgumentException($"The probe maker gave {made.Length / d} probes for {h} windows of {k} kinds.");
+        float[] candidate = score(made, h * k);
+        NearestNeighbourDetector neighbours = NearestNeighbourDetector.Fit(fit, fit.Length / d, calibration, d, falseAlarmBudget);
+        float[] yardstick = neighbours.Scores(made, h * k);
+
+        double Share(float[] scores, float bar, int kind) => h == 0 ? 0 : Enumerable.Range(0, h).Count(i => scores[i * k + kind] > bar) / (double)h;
+        return new ProbeVerdict([.. probes.Kinds.Select((name, kind) =>
+        {
+            double seen = Share(yardstick, neighbours.Threshold, kind);
+            return new ProbeKindVerdict(name, Share(candidate, threshold, kind), seen, Math.Min(seen, baseReference ?? 1));
+        })], maxDrop);
+    }
+}
