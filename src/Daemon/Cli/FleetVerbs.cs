@@ -48,7 +48,7 @@ public sealed class FleetStatusVerb : IVerb
             snapshot = await FleetDirectory.GatherAsync(client, null, live: target is not null, quiet, cancellation);
             if (target?.Select is { } filter) snapshot = snapshot with { Devices = FleetSelection.Apply(snapshot.Devices, filter) };
         }
-        stdout.Write(json ? StatusReport.Json(snapshot).ToJsonString() + "\n" : StatusReport.Table(snapshot, quiet));
+        stdout.Write(json ? StatusReport.Json(snapshot).ToJsonString(FleetJson.Options) + "\n" : StatusReport.Table(snapshot, quiet));
         return 0;
     }
 }
@@ -95,9 +95,9 @@ public sealed class FleetCommandVerb(string command) : IVerb
     };
     string Usage => command switch
     {
-        "retrain" => "fleet retrain (--device ID | --all | --select F) [--method M] [--epochs N] [--samples N] [--timeout S] [--json]",
-        "rollback" => "fleet rollback --to V (--device ID | --all | --select F) [--timeout S] [--json]",
-        _ => "fleet label --from T --to T --label fault|normal (--device ID | --all | --select F) [--timeout S] [--json]",
+        "retrain" => "fleet retrain (--device ID | --all | --select F) [--method M] [--epochs N] [--samples N] [--timeout S] [--quiet S] [--json]",
+        "rollback" => "fleet rollback --to V (--device ID | --all | --select F) [--timeout S] [--quiet S] [--json]",
+        _ => "fleet label --from T --to T --label fault|normal (--device ID | --all | --select F) [--timeout S] [--quiet S] [--json]",
     };
     string What => command switch
     {
@@ -117,8 +117,9 @@ public sealed class FleetCommandVerb(string command) : IVerb
 
         {What}
         --all acts on every online device (offline ones are listed and skipped); --select F on the online devices the
-        filter matches (as in 'fleet status'; e.g. --select state=drift, model.version=3, device=a|b). Each device gets
-        the command on its own topic. Exit 0 when every device succeeded, 1 otherwise (and for an unknown or offline
+        filter matches (as in 'fleet status'; e.g. --select state=drift, model.version=3, device=a|b). Both find the devices
+        as 'fleet status --all' does (retained state and a live status request, --quiet S). Each device gets the command
+        on its own topic. Exit 0 when every device succeeded, 1 otherwise (and for an unknown or offline
         --device, an unreachable broker, a timeout), 2 for a usage error. --json prints
         {"{command, devices: [{device, outcome, succeeded, message, …}], skipped}"} at the end instead of progress lines.
 
@@ -155,7 +156,7 @@ public sealed class FleetCommandVerb(string command) : IVerb
                 ["command"] = command,
                 ["devices"] = new JsonArray([.. outcomes.Select(o => (JsonNode)o.ToJson())]),
                 ["skipped"] = new JsonArray([.. offline.Select(v => (JsonNode)JsonValue.Create(v.Device))]),
-            }.ToJsonString());
+            }.ToJsonString(FleetJson.Options));
         else if (outcomes.Count > 1 || offline.Count > 0)
             stdout.WriteLine($"{succeeded} of {outcomes.Count} device{(outcomes.Count == 1 ? "" : "s")} succeeded{(offline.Count > 0 ? $"; {offline.Count} offline skipped" : "")}.");
         if (succeeded == outcomes.Count) return 0;

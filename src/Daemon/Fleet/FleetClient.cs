@@ -92,6 +92,11 @@ public sealed class FleetClient : IAsyncDisposable
             await client.SubscribeAsync([client.Topics.Private], cancellation);
             return client;
         }
+        catch (MQTTnet.Adapter.MqttConnectingFailedException e) when (!cancellation.IsCancellationRequested)
+        {
+            await client.DisposeAsync();
+            throw new FleetException($"the broker at {endpoint.Uri} refused the connection ({Innermost(e).Message.TrimEnd('.')}).");
+        }
         catch (Exception e) when (e is not FleetException && !cancellation.IsCancellationRequested)
         {
             await client.DisposeAsync();

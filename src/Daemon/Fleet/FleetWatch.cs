@@ -34,7 +34,7 @@ public sealed class FleetWatch(FleetClient client, TextWriter output, bool json,
                 _ => null,
             };
             if (line is null) continue;
-            output.WriteLine(json ? line.ToJsonString() : Text(line));
+            output.WriteLine(json ? line.ToJsonString(FleetJson.Options) : Text(line));
             output.Flush();
         }
     }
