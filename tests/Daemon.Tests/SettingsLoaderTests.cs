@@ -100,6 +100,8 @@ public sealed class SettingsLoaderTests : IDisposable
     {
         { "Device:Id", "pump/7" },
         { "Device:Id", "pump 7" },
+        { "Device:Id", "all" },
+        { "Device:Id", "fleet" },
         { "Mqtt:Uri", "http://broker:1883" },
         { "Mqtt:Uri", "not a uri" },
         { "Mqtt:TopicPrefix", "plant/#" },

@@ -8,7 +8,7 @@ namespace SensorOdl.Daemon.Cli;
 /// </summary>
 public sealed class ParsedArguments
 {
-    static readonly HashSet<string> Flags = ["help", "json", "verbose", "loop", "matrix"];
+    static readonly HashSet<string> Flags = ["help", "json", "verbose", "loop", "matrix", "all"];
     readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
     readonly HashSet<string> _read = [];
 

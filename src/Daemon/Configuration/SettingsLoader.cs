@@ -102,6 +102,7 @@ public static partial class SettingsLoader
         }
 
         Check(s.Device.Id.Length == 0 || DeviceIdPattern().IsMatch(s.Device.Id), "Device:Id", "use letters, digits, '-' and '_' only (it is part of MQTT topics).");
+        Check(s.Device.Id is not ("all" or "fleet"), "Device:Id", $"'{s.Device.Id}' is reserved ({s.Mqtt.TopicPrefix}/all/cmd reaches every device; {s.Mqtt.TopicPrefix}/fleet/ is the fleet tool's).");
         Check(s.Mqtt.Uri.Length == 0 || Uri.TryCreate(s.Mqtt.Uri, UriKind.Absolute, out Uri? uri) && uri.Scheme is "mqtt" or "mqtts", "Mqtt:Uri", $"'{s.Mqtt.Uri}' is not mqtt://host:port or mqtts://host:port.");
         Check(TopicPattern().IsMatch(s.Mqtt.TopicPrefix), "Mqtt:TopicPrefix", "must be a non-empty topic level without '+', '#' or '/'.");
         Check(s.Mqtt.TelemetryIntervalSeconds >= 0 && double.IsFinite(s.Mqtt.TelemetryIntervalSeconds), "Mqtt:TelemetryIntervalSeconds", "must be 0 or more.");

@@ -187,9 +187,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         if (!_link.Connected) log.LogWarning("No broker yet; monitoring starts anyway and events wait in the queue.");
     }
 
-    byte[]? CommandKey() => settings.Security.CommandKeyFile is { Length: > 0 } file
-        ? System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(file).Trim())
-        : null;
+    byte[]? CommandKey() => settings.Security.CommandKeyFile is { Length: > 0 } file ? CommandSignature.ReadKey(file) : null;
 
     static string Version => typeof(DaemonRuntime).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 

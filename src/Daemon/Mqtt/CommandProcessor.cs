@@ -93,11 +93,9 @@ public sealed partial class CommandProcessor(
 
     void CheckSignature(MqttApplicationMessage message, byte[] payload)
     {
-        MqttUserProperty? property = message.UserProperties?.FirstOrDefault(p => p.Name == "sig");
+        MqttUserProperty? property = message.UserProperties?.FirstOrDefault(p => p.Name == CommandSignature.Property);
         if (property is null) throw new CommandError("unauthorized", "commands must be signed: user property 'sig' is missing");
-        string given = property.ReadValueAsString();
-        string expected = Convert.ToHexStringLower(HMACSHA256.HashData(commandKey!, payload));
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(given), Encoding.ASCII.GetBytes(expected)))
+        if (!CommandSignature.Verify(commandKey!, payload, property.ReadValueAsString()))
             throw new CommandError("unauthorized", "the signature does not match the payload");
     }
 

@@ -60,7 +60,8 @@ public sealed class MqttLink : IAsyncDisposable
     /// <summary>Runs after every (re)connect: republish retained topics and discovery, flush the queue.</summary>
     public Func<CancellationToken, Task>? OnConnected { get; set; }
 
-    static void ConfigureTls(MqttClientTlsOptionsBuilder tls, MqttSettings settings)
+    /// <summary>Also used by `sensorodl fleet`, so that the operator tool trusts brokers exactly as the daemon does.</summary>
+    internal static void ConfigureTls(MqttClientTlsOptionsBuilder tls, MqttSettings settings)
     {
         tls.UseTls();
         if (settings.CaFile is { Length: > 0 } caFile)

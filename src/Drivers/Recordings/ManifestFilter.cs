@@ -6,7 +6,8 @@ namespace SensorOdl.Drivers.Recordings;
 /// <summary>
 /// <c>key=value[|value…][,key=value…]</c> (docs/CONTRACT.md §4): AND across keys, OR across <c>|</c>; numbers compare numerically,
 /// <c>null</c> matches null or absent, anything else is a case-sensitive string. Entries with <c>"primary": false</c> are
-/// skipped unless the filter names <c>primary</c>. An empty filter selects every primary recording.
+/// skipped unless the filter names <c>primary</c>. An empty filter selects every primary recording. The same grammar selects devices
+/// by their status JSON (<see cref="Matches(JsonElement)"/>).
 /// </summary>
 public sealed class ManifestFilter
 {
@@ -60,13 +61,36 @@ public sealed class ManifestFilter
         return true;
     }
 
+    /// <summary>
+    /// Whether a JSON document matches, each key read as a dotted path into nested objects (<c>model.version</c>; used by
+    /// <c>sensorodl fleet --select</c> on a device's status and model). There is no <c>primary</c> rule here.
+    /// </summary>
+    public bool Matches(JsonElement document)
+    {
+        foreach (var clause in _clauses)
+            if (!clause.Matches(TryGetPath(document, clause.Key, out JsonElement field), field)) return false;
+        return true;
+    }
+
+    /// <summary>The value at a dotted path (<c>a.b.c</c>) of a JSON object; false when a step is missing or not an object.</summary>
+    public static bool TryGetPath(JsonElement document, string path, out JsonElement value)
+    {
+        value = document;
+        foreach (string step in path.Split('.'))
+        {
+            if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(step, out value)) return false;
+        }
+        return true;
+    }
+
     public override string ToString() => Text;
 
     private sealed record Clause(string Key, string[] Values)
     {
-        public bool Matches(RecordingEntry entry)
+        public bool Matches(RecordingEntry entry) => Matches(entry.Fields.TryGetValue(Key, out var field), field);
+
+        public bool Matches(bool present, JsonElement field)
         {
-            bool present = entry.Fields.TryGetValue(Key, out var field);
             foreach (string value in Values)
                 if (ValueMatches(value, present, field)) return true;
             return false;
