@@ -55,8 +55,8 @@ public sealed class StateDatabase : IDisposable
     {
         string Named(string name) => System.IO.Path.Combine(Directory, name);
         bool created = !Files.Exists(Path) || !Files.Exists(Named(LogFileName)) || !Files.Exists(Named(JournalFileName));
-        var data = new JournaledDataStream(Files.Open(Path), Files.Open(Named(JournalFileName)));
         var log = new FramedLogStream(Files.Open(Named(LogFileName)));
+        var data = new JournaledDataStream(Files.Open(Path), Files.Open(Named(JournalFileName)), log.Sync);
         try
         {
             if (created) Files.SyncDirectory(Directory);
@@ -64,8 +64,8 @@ public sealed class StateDatabase : IDisposable
         }
         catch
         {
-            log.Dispose();
             data.Dispose();
+            log.Dispose();
             throw;
         }
     }
@@ -240,8 +240,8 @@ public sealed class StateDatabase : IDisposable
         _writes.CompleteAdding();
         _writer.Join();
         Database.Dispose();
-        _log.Dispose();
         _data.Dispose();
+        _log.Dispose();
         _writes.Dispose();
         _lock?.Dispose();
     }
