@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LiteDB;
+using SensorOdl.Daemon.Storage.Durability;
 
 namespace SensorOdl.Daemon.Storage;
 
@@ -29,7 +30,8 @@ public sealed class EventRecord
 /// The event log and the durable outbound queue. Every event gets the next <c>seq</c> for the life of the
 /// state directory, is recorded, and is queued for delivery in the same transaction; replies are queued too.
 /// The queue is bounded: on overflow the oldest events go and one <c>events_dropped</c> says which.
-/// Both live in LiteDB, so a kill -9 loses nothing committed (the OS holds what LiteDB wrote).
+/// Both live in LiteDB; what is queued is synced before it is handed to the publisher, so a power cut loses no
+/// event whose seq was published (docs/RELIABILITY.md).
 /// </summary>
 public sealed class EventLog
 {
@@ -37,7 +39,8 @@ public sealed class EventLog
     readonly StateDatabase _state;
     readonly string _eventTopic;
     readonly int _queueLimit;
-    long _nextSeq; // touched only on the writer thread after construction
+    long _nextSeq, _lastQueuedId; // touched only on the writer thread after construction
+    long _publishableUpTo; // the newest outbox id on the disk: nothing newer is handed out for publishing
 
     public EventLog(StateDatabase state, string eventTopic, int queueLimit)
     {
@@ -45,9 +48,22 @@ public sealed class EventLog
         _eventTopic = eventTopic;
         _queueLimit = queueLimit;
         ILiteCollection<EventRecord> events = state.Database.GetCollection<EventRecord>(Events);
-        _nextSeq = (events.Count() == 0 ? 0 : events.Max(e => e.Seq)) + 1;
+        long floor = state.Database.GetCollection<Counter>(SampleStore.CountersCollection).FindById(SeqFloorCounter)?.Next ?? 1;
+        _nextSeq = Math.Max((events.Count() == 0 ? 0 : events.Max(e => e.Seq)) + 1, floor);
         state.Database.GetCollection<EventRecord>(Events).EnsureIndex(e => e.Ts);
+        ILiteCollection<OutboxMessage> outbox = state.Database.GetCollection<OutboxMessage>(Outbox);
+        _publishableUpTo = _lastQueuedId = outbox.Count() == 0 ? 0 : outbox.Max(m => m.Id); // opening the state synced it
+        if (_nextSeq > 1) state.Marks.CoverEventSeq(_nextSeq - 1); // a state of format 1 gets its marks here
+        foreach (PendingNotice notice in state.Database.GetCollection<PendingNotice>(StateRecovery.NoticesCollection).FindAll().ToList())
+            Queue(db =>
+            {
+                Insert(db, notice.Type, notice.Ts, (JsonObject?)JsonNode.Parse(notice.Fields));
+                db.GetCollection<PendingNotice>(StateRecovery.NoticesCollection).Delete(notice.Type);
+            });
     }
+
+    /// <summary>The counter a rebuilt state starts its seqs from (StateRecovery).</summary>
+    public const string SeqFloorCounter = "event_seq";
 
     /// <summary>Raised (on the writer thread) after messages were queued.</summary>
     public event Action? Queued;
@@ -57,30 +73,55 @@ public sealed class EventLog
     /// <see cref="Queued"/> follows its commit, a failure goes to <see cref="StateDatabase.WriteFailed"/>.
     /// </summary>
     public void Append(string type, long ts, JsonObject? fields = null) =>
-        _state.Post(db =>
+        Queue(db =>
         {
             Insert(db, type, ts, fields);
             DropOverflow(db, ts);
-        }, RaiseQueued);
+        });
+
+    // Everything queued for the broker is written durably, and handed out for publishing only once it is on the disk:
+    // a seq that was published survives a power cut (docs/RELIABILITY.md).
+    void Queue(Action<LiteDatabase> write)
+    {
+        long queued = 0;
+        _state.Post(db =>
+        {
+            write(db);
+            queued = _lastQueuedId;
+        }, () => Published(queued), durable: true);
+    }
+
+    void Published(long queuedUpTo)
+    {
+        if (queuedUpTo > Volatile.Read(ref _publishableUpTo)) Volatile.Write(ref _publishableUpTo, queuedUpTo);
+        RaiseQueued();
+    }
 
     /// <summary>Queues a command reply; completes when it is committed.</summary>
     public async Task EnqueueReplyAsync(string topic, string payload, byte[]? correlationData, long ts)
     {
-        await _state.WriteAsync(db => db.GetCollection<OutboxMessage>(Outbox).Insert(new OutboxMessage
+        long queued = 0;
+        await _state.WriteAsync(db =>
         {
-            Topic = topic,
-            Payload = payload,
-            CorrelationData = correlationData,
-            Ts = ts,
-        }));
-        RaiseQueued();
+            queued = _lastQueuedId = db.GetCollection<OutboxMessage>(Outbox).Insert(new OutboxMessage
+            {
+                Topic = topic,
+                Payload = payload,
+                CorrelationData = correlationData,
+                Ts = ts,
+            }).AsInt64;
+        }, durable: true);
+        Published(queued);
     }
 
     void RaiseQueued() => Queued?.Invoke();
 
     /// <summary>The oldest queued messages, in queue (and so seq) order.</summary>
-    public IReadOnlyList<OutboxMessage> Pending(int limit) =>
-        [.. _state.Database.GetCollection<OutboxMessage>(Outbox).Query().OrderBy(m => m.Id).Limit(limit).ToEnumerable()];
+    public IReadOnlyList<OutboxMessage> Pending(int limit)
+    {
+        long durable = Volatile.Read(ref _publishableUpTo);
+        return [.. _state.Database.GetCollection<OutboxMessage>(Outbox).Query().Where(m => m.Id <= durable).OrderBy(m => m.Id).Limit(limit).ToEnumerable()];
+    }
 
     public Task MarkDeliveredAsync(long id) => _state.WriteAsync(db => db.GetCollection<OutboxMessage>(Outbox).Delete(id));
 
@@ -95,12 +136,13 @@ public sealed class EventLog
     void Insert(LiteDatabase db, string type, long ts, JsonObject? fields)
     {
         long seq = _nextSeq++;
+        _state.Marks.CoverEventSeq(seq); // the side file covers a seq before any commit holds it
         var payload = new JsonObject { ["seq"] = seq, ["ts"] = ts, ["type"] = type };
         if (fields is not null)
             foreach ((string key, JsonNode? value) in fields) payload[key] = value?.DeepClone();
         string json = payload.ToJsonString();
         db.GetCollection<EventRecord>(Events).Insert(new EventRecord { Seq = seq, Ts = ts, Type = type, Json = json });
-        db.GetCollection<OutboxMessage>(Outbox).Insert(new OutboxMessage { Topic = _eventTopic, Payload = json, Seq = seq, Type = type, Ts = ts });
+        _lastQueuedId = db.GetCollection<OutboxMessage>(Outbox).Insert(new OutboxMessage { Topic = _eventTopic, Payload = json, Seq = seq, Type = type, Ts = ts }).AsInt64;
     }
 
     // One undelivered `events_dropped` notice covers every drop until it is delivered: later overflows widen it

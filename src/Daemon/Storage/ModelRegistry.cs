@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using LiteDB;
+using SensorOdl.Daemon.Storage.Durability;
 using SensorOdl.Learning.Anomaly;
 using SensorOdl.Learning.FineTuning;
 using SensorOdl.Learning.Models;
@@ -35,21 +36,38 @@ sealed class RegistryPointer
 }
 
 /// <summary>
-/// The model registry: weights are files in the state directory, written atomically and hashed; the
-/// LiteDB records name them; the active pointer switches only after a version is fully on disk, and the
-/// switch is checkpointed so that it survives a power cut.
+/// The model registry: weights are files in the state directory, written atomically (temp, fsync, rename, fsync of
+/// the directory) and hashed; the LiteDB records name them; a version and the active pointer are synced — and the
+/// high-water marks updated — before they are returned, so whatever is announced survives a power cut.
 /// </summary>
-public sealed class ModelRegistry(StateDatabase state, string stateDirectory, int keepVersions = 20)
+public sealed class ModelRegistry
 {
-    const string Versions = "models", Pointers = "registry";
-    readonly string _modelsDirectory = Path.Combine(stateDirectory, "models");
+    public const string VersionsCollection = "models", PointersCollection = "registry", ModelsDirectoryName = "models";
+    /// <summary>The counter a rebuilt state starts its version numbers from (StateRecovery).</summary>
+    public const string VersionFloorCounter = "model_version";
+    const string Versions = VersionsCollection, Pointers = PointersCollection;
+    readonly StateDatabase _state;
+    readonly int _keepVersions;
+    readonly IStorageFiles _files;
+    readonly string _modelsDirectory;
+
+    public ModelRegistry(StateDatabase state, string stateDirectory, int keepVersions = 20)
+    {
+        _state = state;
+        _keepVersions = keepVersions;
+        _files = state.Files;
+        _modelsDirectory = Path.Combine(stateDirectory, ModelsDirectoryName);
+        UpdateMarks(); // a state of format 1 gets its marks here
+    }
+
+    void UpdateMarks() => _state.Marks.RecordModels(List().LastOrDefault()?.Version ?? 0, Active);
 
     public IReadOnlyList<ModelVersionRecord> List() =>
-        [.. state.Database.GetCollection<ModelVersionRecord>(Versions).FindAll().OrderBy(v => v.Version)];
+        [.. _state.Database.GetCollection<ModelVersionRecord>(Versions).FindAll().OrderBy(v => v.Version)];
 
-    public ModelVersionRecord? Get(int version) => state.Database.GetCollection<ModelVersionRecord>(Versions).FindById(version);
+    public ModelVersionRecord? Get(int version) => _state.Database.GetCollection<ModelVersionRecord>(Versions).FindById(version);
 
-    public int? ActiveVersion => state.Database.GetCollection<RegistryPointer>(Pointers).FindById("active")?.Version;
+    public int? ActiveVersion => _state.Database.GetCollection<RegistryPointer>(Pointers).FindById("active")?.Version;
 
     public ModelVersionRecord? Active => ActiveVersion is int v ? Get(v) : null;
 
@@ -74,10 +92,9 @@ public sealed class ModelRegistry(StateDatabase state, string stateDirectory, in
         Dictionary<string, double>? metrics, string? job, bool activate)
     {
         string baseFile = ExistingBaseFile(candidate.BaseHash);
-        Directory.CreateDirectory(_modelsDirectory);
         int version = NextVersion();
         string adapterFile = $"v{version}.sodla";
-        string adapterHash = ModelFile.Write(Path.Combine(_modelsDirectory, adapterFile), AnomalyModelDocuments.Version(candidate));
+        string adapterHash = WriteModelFile(Path.Combine(_modelsDirectory, adapterFile), AnomalyModelDocuments.Version(candidate));
         return Append(new ModelVersionRecord
         {
             Version = version,
@@ -101,18 +118,19 @@ public sealed class ModelRegistry(StateDatabase state, string stateDirectory, in
     {
         ModelVersionRecord record = Get(version) ?? throw new KeyNotFoundException($"There is no model version {version}.");
         if (record.Retired) throw new KeyNotFoundException($"Model version {version} was retired (Storage:KeepVersions) and its weights removed.");
-        state.Write(db => db.GetCollection<RegistryPointer>(Pointers).Upsert(new RegistryPointer { Version = version }), checkpoint: true);
+        _state.Write(db => db.GetCollection<RegistryPointer>(Pointers).Upsert(new RegistryPointer { Version = version }), durable: true);
+        UpdateMarks();
         return record;
     }
 
     /// <summary>Loads a version's model, verifying every file against the hash the registry recorded.</summary>
     public AnomalyModel Load(ModelVersionRecord record, FineTuneOptions options)
     {
-        (ModelDocument baseDocument, string baseHash) = ModelFile.Read(Path.Combine(_modelsDirectory, record.BaseFile));
+        (ModelDocument baseDocument, string baseHash) = ReadModelFile(record.BaseFile);
         if (baseHash != record.BaseHash) throw new ModelFormatException($"model file {record.BaseFile} does not match the hash the registry recorded.");
         AnomalyModel baseModel = AnomalyModelDocuments.ReadBase(baseDocument, baseHash);
         if (record.AdapterFile is null) return baseModel;
-        (ModelDocument adapters, string adapterHash) = ModelFile.Read(Path.Combine(_modelsDirectory, record.AdapterFile));
+        (ModelDocument adapters, string adapterHash) = ReadModelFile(record.AdapterFile);
         if (adapterHash != record.AdapterHash) throw new ModelFormatException($"model file {record.AdapterFile} does not match the hash the registry recorded.");
         return AnomalyModelDocuments.ReadVersion(baseModel, adapters, options);
     }
@@ -128,7 +146,7 @@ public sealed class ModelRegistry(StateDatabase state, string stateDirectory, in
     {
         string name = BaseFileName(baseHash);
         string path = Path.Combine(_modelsDirectory, name);
-        if (!File.Exists(path) || ModelFile.Hash(File.ReadAllBytes(path)) != baseHash)
+        if (!_files.Exists(path) || ModelFile.Hash(_files.ReadAllBytes(path)) != baseHash)
             throw new ModelFormatException($"the base model file {name} the adapters belong to is missing or damaged.");
         return name;
     }
@@ -137,15 +155,35 @@ public sealed class ModelRegistry(StateDatabase state, string stateDirectory, in
     {
         string name = BaseFileName(model.BaseHash);
         string path = Path.Combine(_modelsDirectory, name);
-        if (!File.Exists(path) || ModelFile.Hash(File.ReadAllBytes(path)) != model.BaseHash)
+        if (!_files.Exists(path) || ModelFile.Hash(_files.ReadAllBytes(path)) != model.BaseHash)
         {
-            string hash = ModelFile.Write(path, AnomalyModelDocuments.Base(model));
+            string hash = WriteModelFile(path, AnomalyModelDocuments.Base(model));
             if (hash != model.BaseHash) throw new InvalidOperationException("The base model's bytes changed between hashing and writing.");
         }
         return name;
     }
 
-    int NextVersion() => (List().LastOrDefault()?.Version ?? 0) + 1;
+    string WriteModelFile(string path, ModelDocument document)
+    {
+        byte[] bytes = ModelFile.Serialize(document);
+        AtomicFile.Write(_files, path, bytes);
+        return ModelFile.Hash(bytes);
+    }
+
+    (ModelDocument Document, string Hash) ReadModelFile(string name)
+    {
+        string path = Path.Combine(_modelsDirectory, name);
+        byte[] bytes;
+        try { bytes = _files.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelFormatException($"model file {path} cannot be read ({e.Message}).");
+        }
+        return (ModelFile.Deserialize(bytes, $"model file {path}"), ModelFile.Hash(bytes));
+    }
+
+    int NextVersion() => Math.Max((List().LastOrDefault()?.Version ?? 0) + 1,
+        (int)(_state.Database.GetCollection<Counter>(SampleStore.CountersCollection).FindById(VersionFloorCounter)?.Next ?? 1));
 
     ModelVersionRecord Append(ModelVersionRecord record, bool activate)
     {
@@ -153,12 +191,12 @@ public sealed class ModelRegistry(StateDatabase state, string stateDirectory, in
         record.CreatedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         int? active = ActiveVersion;
         var retired = new List<ModelVersionRecord>();
-        state.Write(db =>
+        _state.Write(db =>
         {
             ILiteCollection<ModelVersionRecord> versions = db.GetCollection<ModelVersionRecord>(Versions);
             versions.Insert(record);
             if (activate) db.GetCollection<RegistryPointer>(Pointers).Upsert(new RegistryPointer { Version = record.Version });
-            int keepFrom = record.Version - keepVersions;
+            int keepFrom = record.Version - _keepVersions;
             foreach (ModelVersionRecord old in versions.Find(v => !v.Retired && v.Version <= keepFrom).ToList())
             {
                 if (old.Version == (activate ? record.Version : active) || old.AdapterFile is null) continue; // active and bases stay
@@ -166,14 +204,16 @@ public sealed class ModelRegistry(StateDatabase state, string stateDirectory, in
                 versions.Update(old);
                 retired.Add(old);
             }
-        }, checkpoint: true);
+        }, durable: true);
+        UpdateMarks();
         foreach (ModelVersionRecord old in retired) TryDelete(Path.Combine(_modelsDirectory, old.AdapterFile!));
         return record;
     }
 
-    static void TryDelete(string path)
+    // Not synced: a retired version's file that comes back after a power cut is only an orphan.
+    void TryDelete(string path)
     {
-        try { File.Delete(path); }
+        try { _files.Delete(path); }
         catch (IOException) { }
     }
 }

@@ -24,11 +24,13 @@ sealed class Counter
 /// <summary>
 /// A bounded ring of recent windows' feature vectors with sample ids that are never reused (ids are
 /// reserved in blocks, the reservation committed before any id of it is used). Windows are written in
-/// batches to spare the SD card; labelled windows are pinned and never evicted.
+/// batches to spare the SD card and are not synced on their own (the newest may be lost in a power cut); labels are
+/// synced before they are answered; labelled windows are pinned and never evicted.
 /// </summary>
 public sealed class SampleStore
 {
-    const string Samples = "samples", Counters = "counters";
+    public const string CountersCollection = "counters";
+    const string Samples = "samples", Counters = CountersCollection;
     const int IdBlock = 1000, FlushBatch = 64;
     readonly StateDatabase _state;
     readonly int _capacity;
@@ -108,7 +110,7 @@ public sealed class SampleStore
                 samples.Update(s);
                 count++;
             }
-        });
+        }, durable: true); // a label is announced (command reply) only once it is on the disk
         return count;
     }
 

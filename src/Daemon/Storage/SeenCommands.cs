@@ -23,7 +23,7 @@ public sealed class SeenCommands
         state.WriteAsync(db => db.GetCollection<SeenCommand>(Collection).DeleteMany(c => c.Ts <= nowMs - Day));
     }
 
-    /// <summary>Records the id; false when it was already seen within 24 h. Committed before returning.</summary>
+    /// <summary>Records the id; false when it was already seen within 24 h. On the disk before returning, so a power cut cannot reopen it to a replay.</summary>
     public bool TryRecord(string id, long nowMs)
     {
         lock (_seen)
@@ -31,7 +31,7 @@ public sealed class SeenCommands
             if (_seen.TryGetValue(id, out long ts) && ts > nowMs - Day) return false;
             _seen[id] = nowMs;
         }
-        _state.Write(db => db.GetCollection<SeenCommand>(Collection).Upsert(new SeenCommand { Id = id, Ts = nowMs }));
+        _state.Write(db => db.GetCollection<SeenCommand>(Collection).Upsert(new SeenCommand { Id = id, Ts = nowMs }), durable: true);
         return true;
     }
 }

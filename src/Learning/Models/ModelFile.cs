@@ -17,7 +17,7 @@ namespace SensorOdl.Learning.Models;
 /// The header JSON is {layers, tensors: [{name, shape}], metadata}. Anything truncated, altered or of
 /// another version is refused with a <see cref="ModelFormatException"/> naming the problem.
 /// </summary>
-public static class ModelFile
+public static partial class ModelFile
 {
     public const ushort FormatVersion = 1;
     static readonly byte[] Magic = "SODLMODL"u8.ToArray();
@@ -97,7 +97,11 @@ public static class ModelFile
         return new ModelDocument(kind, header.Layers ?? [], tensors, header.Metadata ?? new Dictionary<string, string>());
     }
 
-    /// <summary>Writes atomically (temp file, flush to disk, rename) and returns the file's SHA-256 in hex.</summary>
+    /// <summary>
+    /// Writes atomically — temp file, fsync, rename, fsync of the directory — so that after a power cut the path holds
+    /// the old file or the new one, whole; returns the file's SHA-256 in hex. (The daemon's state directory writes
+    /// its model files through its own file layer, Storage/Durability/AtomicFile, the same way.)
+    /// </summary>
     public static string Write(string path, ModelDocument document)
     {
         byte[] bytes = Serialize(document);
@@ -110,8 +114,38 @@ public static class ModelFile
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, path, overwrite: true);
+        SyncDirectory(directory);
         return Hash(bytes);
     }
+
+    /// <summary>
+    /// fsync of a directory, which makes the creates, renames and deletes in it durable. .NET has none: on Linux it is
+    /// libc's open + fsync (O_RDONLY alone opens a directory; O_DIRECTORY's value differs between x86-64 and ARM);
+    /// elsewhere a no-op (Windows and macOS are development machines here, not devices).
+    /// </summary>
+    public static void SyncDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        int fd = OpenDirectory(directory, 0);
+        if (fd < 0) throw new IOException($"cannot open the directory {directory} to sync it (errno {Marshal.GetLastPInvokeError()}).");
+        try
+        {
+            if (FsyncDirectory(fd) != 0) throw new IOException($"fsync of the directory {directory} failed (errno {Marshal.GetLastPInvokeError()}).");
+        }
+        finally
+        {
+            _ = CloseDirectory(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int OpenDirectory(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int FsyncDirectory(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int CloseDirectory(int fd);
 
     /// <summary>Reads and verifies a model file; returns its document and its content hash.</summary>
     public static (ModelDocument Document, string Hash) Read(string path)
