@@ -76,7 +76,7 @@ public sealed record CandidateReport(
 /// and synthetic fault probes of the new normal must stay about as visible as that normal allows
 /// (<see cref="ProbeGuard"/>). An autoencoder's candidate first re-centres its normaliser on the new normal
 /// (<see cref="AdaptationOptions.Renormalise"/>). New-normal windows are split by position: every 4th validates, the
-/// next one calibrates, the rest fit.
+/// next one calibrates, the rest fit; the threshold is the quantile of validation and calibration windows together.
 /// </summary>
 public static class ModelAdapter
 {
@@ -130,9 +130,13 @@ public static class ModelAdapter
         }
         double fitSeconds = fitting.Elapsed.TotalSeconds;
         float[] calibrationZ = Gather(z, d, calibration);
-        float threshold = Quantiles.Of(scorer.ScoreNormalized(calibrationZ, calibration.Length), 1 - options.FalseAlarmBudget);
-
         float[] validationZ = Gather(z, d, validation);
+        float[] heldZ = [.. calibrationZ, .. validationZ];
+        float[] heldScores = scorer.ScoreNormalized(heldZ, calibration.Length + validation.Length);
+        // The threshold's quantile comes from every window the adapters did not fit: with half the collection
+        // instead of a quarter, the 99th percentile of a first job's ~100 windows is no longer their maximum.
+        float threshold = Quantiles.Of(heldScores, 1 - options.FalseAlarmBudget);
+
         double before = FlaggedShare(current.ScoreNormalized(current.NormalizeMany(Gather(newNormal, d, validation), validation.Length), validation.Length), current.Threshold);
         double after = FlaggedShare(scorer.ScoreNormalized(validationZ, validation.Length), threshold);
         double? recallBefore = null, recallAfter = null;
@@ -146,8 +150,6 @@ public static class ModelAdapter
             threshold, probes, Gather(newNormal, d, validation), Gather(newNormal, d, fit), Gather(newNormal, d, calibration), d,
             options.FalseAlarmBudget, current.ProbeReference, options.MaxProbeRecallDrop);
 
-        float[] heldZ = [.. calibrationZ, .. validationZ];
-        float[] heldScores = scorer.ScoreNormalized(heldZ, calibration.Length + validation.Length);
         ReferenceStatistics reference = ReferenceStatistics.Measure(heldZ, calibration.Length + validation.Length, heldScores, threshold);
         AnomalyModel candidate = scorer.WithAdapters(scorer.Adapted, threshold, reference);
 
