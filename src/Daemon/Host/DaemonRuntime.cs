@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SensorOdl.Daemon.Adaptation;
 using SensorOdl.Daemon.Configuration;
+using SensorOdl.Daemon.Host.Clock;
 using SensorOdl.Daemon.Host.Systemd;
 using SensorOdl.Daemon.Mqtt;
 using SensorOdl.Daemon.Pipeline;
@@ -21,9 +22,11 @@ namespace SensorOdl.Daemon.Host;
 /// systemd means all of that is up; the watchdog is petted while the <see cref="SensorLoop"/> keeps turning (every read counts,
 /// a failed one and a slice of back-off too).
 /// </summary>
-public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, SystemdNotifier notifier, SystemdLifecycle lifecycle, TimeProvider time,
+public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, SystemdNotifier notifier, SystemdLifecycle lifecycle, TimeProvider systemTime,
     ILogger<DaemonRuntime> log) : IHostedService
 {
+    // The daemon's one clock: the wall clock at start carried on monotonically, re-anchored (clock_adjusted) once plausible.
+    readonly AnchoredClock time = new(systemTime, ClockPlausibility.For(settings.Security.TrustLocalClock));
     readonly CancellationTokenSource _stopping = new();
     readonly List<Task> _loops = [];
     ISensor? _sensor;
@@ -46,7 +49,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         _samples = stores.Samples;
         var events = new EventLog(state, topics.Events, settings.Mqtt.QueueLimit);
         var seen = new SeenCommands(state, time.GetUtcNow().ToUnixTimeMilliseconds());
-        var sink = new EventLogSink(events, (type, fields) => log.LogInformation("event {Type} {Fields}", type, fields?.ToJsonString()));
+        var sink = new EventLogSink(events, (type, fields) => log.LogInformation("event {Type} {Fields}", type, fields?.ToJsonString()), () => time.Synced);
 
         _sensor = SensorFactory.Create(settings.Sensor, pacer: new SamplePacer(time)); // back-off and pacing on the daemon's one clock
         var vectorizer = new FeatureTransform(_sensor.Format);
@@ -74,6 +77,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         _loops.Add(HandleInboundAsync(commands, _stopping.Token));
         _loops.Add(new PipelineWatchdog(notifier, () => _sensorLoop.Iterations, time).RunAsync(_stopping.Token));
         _loops.Add(HousekeepingAsync(events, _stopping.Token));
+        _loops.Add(FollowWallClockAsync(sink, _stopping.Token));
         if (settings.Sensor.Ambient.Kind is not null) _loops.Add(AmbientLoopAsync(status, _stopping.Token));
         _sensorThread = new Thread(() => _sensorLoop.Run(_stopping.Token)) { IsBackground = true, Name = "sensor-loop" };
         _sensorThread.Start();
@@ -106,6 +110,22 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         {
             await _samples!.FlushAsync();
             await events.PruneAsync(settings.Storage.EventRetentionDays, time.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+    }
+
+    /// <summary>Re-anchors the data clock once the wall clock is plausible (or jumps after that), with a clock_adjusted event.</summary>
+    async Task FollowWallClockAsync(IEventSink sink, CancellationToken cancellation)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5), systemTime);
+        while (await timer.WaitForNextTickAsync(cancellation))
+        {
+            if (time.Check() is not { } adjusted) continue;
+            log.LogWarning("The wall clock moved by {Offset}; the data clock follows it from now on.", adjusted.Offset);
+            sink.Emit("clock_adjusted", adjusted.To.ToUnixTimeMilliseconds(), new JsonObject
+            {
+                ["from"] = adjusted.From.ToUnixTimeMilliseconds(), ["to"] = adjusted.To.ToUnixTimeMilliseconds(),
+                ["offsetMs"] = (long)adjusted.Offset.TotalMilliseconds,
+            });
         }
     }
 
