@@ -5,7 +5,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SensorOdl.Daemon.Adaptation;
 using SensorOdl.Daemon.Configuration;
-using SensorOdl.Daemon.Host.Clock;
 using SensorOdl.Daemon.Host.Systemd;
 using SensorOdl.Daemon.Mqtt;
 using SensorOdl.Daemon.Pipeline;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using SensorOdl.Daemon.Host;
-using SensorOdl.Daemon.Host.Clock;
+using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
 
 namespace SensorOdl.Daemon.Tests.Clock;

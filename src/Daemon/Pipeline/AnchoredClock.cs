@@ -1,6 +1,6 @@
 using SensorOdl.Drivers.Sensors;
 
-namespace SensorOdl.Daemon.Host.Clock;
+namespace SensorOdl.Daemon.Pipeline;
 
 /// <summary>What a re-anchoring did: the data clock read <see cref="From"/> and now reads <see cref="To"/> (the wall clock).</summary>
 public sealed record ClockAdjustment(DateTimeOffset From, DateTimeOffset To)

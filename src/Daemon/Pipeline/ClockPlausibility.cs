@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace SensorOdl.Daemon.Host.Clock;
+namespace SensorOdl.Daemon.Pipeline;
 
 /// <summary>
 /// Whether the wall clock can be believed: <c>Security:TrustLocalClock</c> (a site without NTP whose clock is set by hand),
