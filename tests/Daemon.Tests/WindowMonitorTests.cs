@@ -22,4 +22,21 @@ public sealed class WindowMonitorTests : IDisposable
         Assert.Equal(1, (long)sensor["skippedWindows"]!);
         Assert.Contains("NonFinite", (string)sensor["lastSkipReason"]!);
     }
+
+    [Fact]
+    public void Windows_keep_entering_the_sample_store_after_the_clock_is_set_back_a_year()
+    {
+        var settings = new DaemonSettings { Storage = new() { SampleIntervalSeconds = 1 } };
+        using SimulatedPipeline rig = SimulatedPipeline.Start(_state, settings, seed: 3, trainingWindows: 64);
+        double yearS = TimeSpan.FromDays(365).TotalSeconds;
+        var stored = new List<long>();
+        for (int i = 0; i < 40; i++)
+        {
+            double shift = i < 20 ? 0 : -yearS; // a re-anchoring of the data clock after NTP, half way
+            stored.Add(rig.Next(frame => frame.TimestampS += shift).SampleId);
+        }
+
+        Assert.Contains(stored.Skip(20), id => id >= 0);
+        Assert.True(stored.Skip(20).Count(id => id >= 0) >= stored.Take(20).Count(id => id >= 0) - 1);
+    }
 }

@@ -84,6 +84,8 @@ public sealed record SecuritySettings
 {
     public string? CommandKeyFile { get; init; }
     public bool AllowUnsignedButton { get; init; }
+    /// <summary>Believe the local wall clock from the start (a site without NTP): events are never marked clockSynced: false.</summary>
+    public bool TrustLocalClock { get; init; }
 }
 
 /// <summary>Every section, validated once at start; immutable (a runtime change swaps a new snapshot in <see cref="LiveSettings"/>).</summary>

@@ -18,11 +18,14 @@ namespace SensorOdl.Daemon.Host;
 /// <summary>
 /// `sensorodl run`: opens the state, the sensor and the broker link, publishes `online` and `starting`,
 /// selects the model, then runs the sensor loop on its own thread and the MQTT loops beside it. Ready for
-/// systemd means all of that is up; the watchdog is petted while the sensor loop keeps turning (every read counts, a failed one too).
+/// systemd means all of that is up; the watchdog is petted while the <see cref="SensorLoop"/> keeps turning (every read counts,
+/// a failed one and a slice of back-off too).
 /// </summary>
-public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, SystemdNotifier notifier, SystemdLifecycle lifecycle, TimeProvider time,
+public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, SystemdNotifier notifier, SystemdLifecycle lifecycle, TimeProvider systemTime,
     ILogger<DaemonRuntime> log) : IHostedService
 {
+    // The daemon's one clock: the wall clock at start carried on monotonically, re-anchored (clock_adjusted) once plausible.
+    readonly AnchoredClock time = new(systemTime, ClockPlausibility.For(settings.Security.TrustLocalClock));
     readonly CancellationTokenSource _stopping = new();
     readonly List<Task> _loops = [];
     ISensor? _sensor;
@@ -31,8 +34,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
     MqttPublisher? _publisher;
     SampleStore? _samples;
     Thread? _sensorThread;
-    long _loopIterations;
-    long _lastDataBits; // the last window's data-clock time, as double bits: read by the command thread, torn-free on 32-bit ARM
+    SensorLoop? _sensorLoop;
 
     MonitoringPipeline? _pipeline;
 
@@ -46,9 +48,9 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         _samples = stores.Samples;
         var events = new EventLog(state, topics.Events, settings.Mqtt.QueueLimit);
         var seen = new SeenCommands(state, time.GetUtcNow().ToUnixTimeMilliseconds());
-        var sink = new EventLogSink(events, (type, fields) => log.LogInformation("event {Type} {Fields}", type, fields?.ToJsonString()));
+        var sink = new EventLogSink(events, (type, fields) => log.LogInformation("event {Type} {Fields}", type, fields?.ToJsonString()), () => time.Synced);
 
-        _sensor = SensorFactory.Create(settings.Sensor);
+        _sensor = SensorFactory.Create(settings.Sensor, pacer: new SamplePacer(time)); // back-off and pacing on the daemon's one clock
         var vectorizer = new FeatureTransform(_sensor.Format);
         var status = new DaemonStatus(device, _sensor.Kind, time);
 
@@ -62,54 +64,25 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         _pipeline = new MonitoringPipeline(live, stores, vectorizer, status, sink, time, model, record);
         _loops.Add(Logged("pruning the forward cache", stores.ForwardCache.PruneAsync(stores.Registry.LiveBaseHashes()))); // entries of bases no kept version uses are dead weight
         var handlers = new CommandHandlers(live, status, stores.Registry, stores.Samples, sink, _pipeline.Model, _pipeline.Adaptation,
-            () => BitConverter.Int64BitsToDouble(Interlocked.Read(ref _lastDataBits)), time);
+            () => _sensorLoop!.LastDataS, time);
         var commands = new CommandProcessor(settings.Security, topics, events, sink, handlers, seen, CommandKey(), time);
         _pipeline.Monitor.Scored += _publisher.OnScored;
+        _sensorLoop = new SensorLoop(_sensor, frame => _pipeline.Process(frame), sink, status, time, log);
         status.Started();
 
         _loops.Add(_publisher.RunStatusLoopAsync(_stopping.Token));
         _loops.Add(_publisher.RunTelemetryLoopAsync(_stopping.Token));
         _loops.Add(_publisher.RunOutboxLoopAsync(_stopping.Token));
         _loops.Add(HandleInboundAsync(commands, _stopping.Token));
-        _loops.Add(new PipelineWatchdog(notifier, () => Interlocked.Read(ref _loopIterations)).RunAsync(_stopping.Token));
+        _loops.Add(new PipelineWatchdog(notifier, () => _sensorLoop.Iterations, time).RunAsync(_stopping.Token));
         _loops.Add(HousekeepingAsync(events, _stopping.Token));
+        _loops.Add(FollowWallClockAsync(sink, _stopping.Token));
         if (settings.Sensor.Ambient.Kind is not null) _loops.Add(AmbientLoopAsync(status, _stopping.Token));
-        _sensorThread = new Thread(() => SensorLoop(sink, status)) { IsBackground = true, Name = "sensor-loop" };
+        _sensorThread = new Thread(() => _sensorLoop.Run(_stopping.Token)) { IsBackground = true, Name = "sensor-loop" };
         _sensorThread.Start();
         notifier.Status($"monitoring with model version {record.Version}");
         if (!lifecycle.HostNotifies) notifier.Ready();
         log.LogInformation("Monitoring {Kind} with model version {Version} ({Method}); state in {State}.", _sensor.Kind, record.Version, record.Method, settings.StateDirectory);
-    }
-
-    void SensorLoop(IEventSink sink, DaemonStatus status)
-    {
-        SensorFrame frame = _sensor!.CreateFrame();
-        bool healthy = true;
-        while (!_stopping.IsCancellationRequested)
-        {
-            SensorReadResult result;
-            try { result = _sensor.Read(frame, _stopping.Token); }
-            catch (OperationCanceledException) { break; }
-            Interlocked.Increment(ref _loopIterations);
-            long now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            if (result == SensorReadResult.EndOfData)
-            {
-                log.LogInformation("The replay has ended; scoring stops, the daemon keeps answering commands.");
-                status.SetSensor(false, "replay ended");
-                break;
-            }
-            bool nowHealthy = result == SensorReadResult.Ok;
-            if (nowHealthy != healthy)
-            {
-                healthy = nowHealthy;
-                status.SetSensor(healthy, healthy ? null : _sensor.Health.Reason);
-                sink.Emit(healthy ? "sensor_recovered" : "sensor_fault", now, new JsonObject { ["kind"] = _sensor.Kind, ["error"] = _sensor.Health.Reason });
-            }
-            if (!nowHealthy) continue;
-            Interlocked.Exchange(ref _lastDataBits, BitConverter.DoubleToInt64Bits(frame.TimestampS));
-            try { _pipeline!.Process(frame); }
-            catch (Exception e) { log.LogError(e, "Window {Sequence} could not be processed.", frame.Sequence); }
-        }
     }
 
     async Task HandleInboundAsync(CommandProcessor commands, CancellationToken cancellation)
@@ -136,6 +109,22 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         {
             await _samples!.FlushAsync();
             await events.PruneAsync(settings.Storage.EventRetentionDays, time.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+    }
+
+    /// <summary>Re-anchors the data clock once the wall clock is plausible (or jumps after that), with a clock_adjusted event.</summary>
+    async Task FollowWallClockAsync(IEventSink sink, CancellationToken cancellation)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5), systemTime);
+        while (await timer.WaitForNextTickAsync(cancellation))
+        {
+            if (time.Check() is not { } adjusted) continue;
+            log.LogWarning("The wall clock moved by {Offset}; the data clock follows it from now on.", adjusted.Offset);
+            sink.Emit("clock_adjusted", adjusted.To.ToUnixTimeMilliseconds(), new JsonObject
+            {
+                ["from"] = adjusted.From.ToUnixTimeMilliseconds(), ["to"] = adjusted.To.ToUnixTimeMilliseconds(),
+                ["offsetMs"] = (long)adjusted.Offset.TotalMilliseconds,
+            });
         }
     }
 

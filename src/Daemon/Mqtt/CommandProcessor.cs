@@ -104,7 +104,9 @@ public sealed partial class CommandProcessor(
         if (request["ts"] is not JsonValue tsValue || !tsValue.TryGetValue(out long ts))
             throw new CommandError("unauthorized", "a signed command needs 'ts' (Unix milliseconds)");
         if (Math.Abs(now - ts) > ClockWindow.TotalMilliseconds)
-            throw new CommandError("unauthorized", $"'ts' is {Math.Abs(now - ts) / 1000} s away from the device clock (limit 300 s)");
+            throw time is AnchoredClock { Synced: false }
+                ? new CommandError("clock_unsynchronised", $"'ts' is {Math.Abs(now - ts) / 1000} s away from the device clock, which is not synchronised yet: it cannot be judged")
+                : new CommandError("unauthorized", $"'ts' is {Math.Abs(now - ts) / 1000} s away from the device clock (limit 300 s)");
         if (!seen.TryRecord(id, now)) throw new CommandError("replayed", $"command id '{id}' was already used");
     }
 

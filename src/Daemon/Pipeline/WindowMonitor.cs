@@ -130,6 +130,7 @@ public sealed class WindowMonitor
     bool Store(double dataS, out long sampleId)
     {
         sampleId = -1;
+        if (dataS < _lastSampleS) _lastSampleS = double.NegativeInfinity; // the clock was set back (clock_adjusted): storing goes on
         if (dataS - _lastSampleS < _settings.Current.Storage.SampleIntervalSeconds) return false;
         _lastSampleS = dataS;
         sampleId = _samples.Add(_features, (long)Math.Round(dataS * 1000));

@@ -57,6 +57,7 @@ public sealed class FeatureExtractor
         var flags = SampleQuality.CopyFinite(samples[..n], x);
         if (n < _settings.WindowSize) flags |= WindowFlags.ShortWindow;
         flags |= SampleQuality.DetectClipping(x, _settings.FullScale, _settings.FlatTopRun);
+        flags |= SampleQuality.DetectStuck(x);
 
         var stats = WindowStatistics.Of(x);
         if (stats.Variance <= 1e-30) flags |= WindowFlags.Flat;
@@ -84,6 +85,7 @@ public sealed class FeatureExtractor
         var flags = WindowFlags.NoWaveform;
         var a = _amplitudes.Length >= amplitudes.Length ? _amplitudes.AsSpan(0, amplitudes.Length) : new float[amplitudes.Length];
         flags |= SampleQuality.CopyFinite(amplitudes, a);
+        flags |= SampleQuality.DetectStuck(a, singleValueOnly: true);
         bands ??= CachedSpectrumBands(binHz, amplitudes.Length);
         bands.Reduce(a, 1.0, features);
         double power = 0;

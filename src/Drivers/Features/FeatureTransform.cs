@@ -65,6 +65,7 @@ public sealed class FeatureTransform
         ReadOnlySpan<float> bins = frame.Channel(0);
         var flags = frame.Flags;
         if (bins.Length < Format.Length) flags |= WindowFlags.ShortWindow;
+        flags |= SampleQuality.DetectStuck(bins, singleValueOnly: true);
         for (int i = 1; i < Format.Length; i++)
         {
             float a = i < bins.Length ? bins[i] : 0;

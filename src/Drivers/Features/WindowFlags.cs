@@ -19,13 +19,16 @@ public enum WindowFlags
     NoWaveform = 32,
     /// <summary>The chip's FIFO overflowed inside the window: samples are missing, the window is not contiguous.</summary>
     Overrun = 64,
+    /// <summary>Stuck-at: a channel repeats one value or flickers between a few (a frozen register, a shorted or railed
+    /// input, a converter stuck on a code with its last bit toggling). Never scored, never stored, never trained on.</summary>
+    StuckAt = 128,
 }
 
 public static class WindowFlagsExtensions
 {
     /// <summary>Flags that make a window unfit for scoring or training.</summary>
     public const WindowFlags Bad = WindowFlags.NonFinite | WindowFlags.Clipped | WindowFlags.ShortWindow
-        | WindowFlags.Flat | WindowFlags.SensorFault | WindowFlags.Overrun;
+        | WindowFlags.Flat | WindowFlags.SensorFault | WindowFlags.Overrun | WindowFlags.StuckAt;
 
     /// <summary>True when none of the <see cref="Bad"/> flags is set.</summary>
     public static bool IsUsable(this WindowFlags flags) => (flags & Bad) == 0;

@@ -17,6 +17,7 @@ public interface ISensor : IDisposable
     SensorFrame CreateFrame() => new(Format);
 
     /// <summary>Fills <paramref name="frame"/> with the next window. Never throws for device trouble: returns
-    /// <see cref="SensorReadResult.Faulted"/> and reports the reason in <see cref="Health"/>.</summary>
+    /// <see cref="SensorReadResult.Faulted"/> and reports the reason in <see cref="Health"/>. Returns within a window's time,
+    /// or about a second while a faulted sensor backs off, so a loop that stops returning is hung (the watchdog's cue).</summary>
     SensorReadResult Read(SensorFrame frame, CancellationToken cancellationToken = default);
 }

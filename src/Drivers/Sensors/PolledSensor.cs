@@ -5,7 +5,9 @@ namespace SensorOdl.Drivers.Sensors;
 /// <summary>
 /// Turns an <see cref="ISampleSource"/> into an <see cref="ISensor"/>: samples at the configured rate into fixed-size
 /// windows (draining the FIFO of chips that have one), reports a fault with its reason instead of throwing, and reopens the
-/// device with exponential back-off until it answers again. No allocation per sample or per window.
+/// device with exponential back-off until it answers again. While it waits, a read returns within
+/// <see cref="BackoffPolicy.WaitSlice"/>, so the caller's loop never blocks for a whole back-off. All waits are on the pacer's
+/// <see cref="TimeProvider"/>. No allocation per sample or per window.
 /// </summary>
 public sealed class PolledSensor : ISensor
 {
@@ -125,6 +127,12 @@ public sealed class PolledSensor : ISensor
 
     private bool TryOpen(CancellationToken cancellationToken)
     {
+        TimeSpan sliceEnd = _pacer.Elapsed + _backoff.WaitSlice;
+        if (_retryAt > sliceEnd)
+        {
+            _pacer.WaitUntil(sliceEnd, cancellationToken);
+            return false; // still backing off: no attempt, the health and its reason stay as they are
+        }
         _pacer.WaitUntil(_retryAt, cancellationToken);
         try
         {

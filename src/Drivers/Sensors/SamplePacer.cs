@@ -5,7 +5,7 @@ namespace SensorOdl.Drivers.Sensors;
 /// <summary>
 /// Paces samples and windows on a <see cref="TimeProvider"/>'s clock: <see cref="Elapsed"/> is monotonic, and
 /// <see cref="WaitUntil"/> / <see cref="Wait"/> block until the time is due. On <see cref="TimeProvider.System"/> the wait is
-/// precise (a sleep, or a spin below 2 ms for per-sample polling); on any other provider it waits for that provider's
+/// precise (a sleep, or a spin below 2 ms for per-sample polling), and so on an <see cref="IOwnWallClock"/> over it; on any other provider it waits for that provider's
 /// timer, so whoever advances the provider releases it. Tests override <see cref="Wait"/> to advance a fake instead.
 /// </summary>
 public class SamplePacer
@@ -36,7 +36,7 @@ public class SamplePacer
     public virtual void Wait(TimeSpan duration, CancellationToken cancellationToken)
     {
         if (duration <= TimeSpan.Zero) return;
-        if (ReferenceEquals(Time, TimeProvider.System)) WaitPrecisely(duration, cancellationToken);
+        if (ReferenceEquals(Time, TimeProvider.System) || Time is IOwnWallClock { Monotonic: var m } && ReferenceEquals(m, TimeProvider.System)) WaitPrecisely(duration, cancellationToken);
         else WaitForTimer(duration, cancellationToken);
     }
 

@@ -36,12 +36,12 @@ public class FeatureTransformTests
     {
         var format = SensorFormat.Waveform(64, 1000, ["a", "b"], ["V", "V"]);
         var frame = new SensorFrame(format) { Count = 64, Flags = WindowFlags.Overrun };
-        Signals.Sine(64, 1000, 50).CopyTo(frame.ChannelBuffer(0)); // channel b stays 0: flat
+        Signals.Sine(64, 1000, 50).CopyTo(frame.ChannelBuffer(0)); // channel b stays 0: flat, stuck at 0
         var transform = new FeatureTransform(format);
 
         var flags = transform.Extract(frame, new float[transform.Size]);
 
-        Assert.Equal(WindowFlags.Overrun | WindowFlags.Flat, flags);
+        Assert.Equal(WindowFlags.Overrun | WindowFlags.Flat | WindowFlags.StuckAt, flags);
     }
 
     [Fact]

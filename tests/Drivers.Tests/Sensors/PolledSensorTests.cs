@@ -82,22 +82,53 @@ public class PolledSensorTests
         Assert.Equal(50, frame.Count);
 
         source.Present = false;
-        var slept = new List<double>();
-        for (int i = 0; i < 4; i++)
+        var between = new List<double>();
+        var lastAttempt = pacer.Elapsed;
+        int attempts = sensor.FailedAttempts;
+        while (between.Count < 4)
         {
             var t = pacer.Elapsed;
             Assert.Equal(SensorReadResult.Faulted, sensor.Read(frame));
-            slept.Add((pacer.Elapsed - t).TotalSeconds);
+            Assert.True(pacer.Elapsed - t <= TimeSpan.FromSeconds(1), "a read backs off at most one WaitSlice");
+            if (sensor.FailedAttempts == attempts) continue;
+            attempts = sensor.FailedAttempts;
+            between.Add((pacer.Elapsed - lastAttempt).TotalSeconds);
+            lastAttempt = pacer.Elapsed;
         }
-        Assert.Equal([1.0, 2.0, 4.0, 4.0], slept.Select(s => Math.Round(s, 3)));
+        Assert.Equal([1.0, 2.0, 4.0, 4.0], between.Select(s => Math.Round(s, 3)));
         Assert.Contains("could not be opened", sensor.Health.Reason);
 
         source.Present = true;
         source.FailAfterReads = int.MaxValue;
-        Assert.Equal(SensorReadResult.Ok, sensor.Read(frame));
+        var backAt = pacer.Elapsed;
+        while (sensor.Read(frame) != SensorReadResult.Ok) Assert.True(pacer.Elapsed - backAt <= TimeSpan.FromSeconds(4), "not retried within the back-off");
         Assert.True(sensor.Health.IsHealthy);
         Assert.Equal(0, sensor.FailedAttempts);
         Assert.Equal(2, source.Opens);
         Assert.Equal(WindowFlags.None, frame.Flags);
+    }
+
+    [Fact]
+    public void A_long_backoff_is_spent_in_reads_that_each_return_within_the_wait_slice()
+    {
+        var pacer = new FakePacer();
+        var source = new ScriptedSource { Present = false };
+        var backoff = new BackoffPolicy(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30)) { WaitSlice = TimeSpan.FromSeconds(2) };
+        using var sensor = new PolledSensor(source, 1000, 100, pacer, backoff);
+        var frame = sensor.CreateFrame();
+
+        Assert.Equal(SensorReadResult.Faulted, sensor.Read(frame)); // the first attempt, at once
+        Assert.Equal(1, sensor.FailedAttempts);
+        string? reason = sensor.Health.Reason;
+        var returns = new List<double>();
+        while (sensor.FailedAttempts == 1)
+        {
+            var t = pacer.Elapsed;
+            Assert.Equal(SensorReadResult.Faulted, sensor.Read(frame));
+            returns.Add(Math.Round((pacer.Elapsed - t).TotalSeconds, 3));
+            if (sensor.FailedAttempts == 1) Assert.Same(reason, sensor.Health.Reason); // waiting changes nothing
+        }
+        Assert.Equal(Enumerable.Repeat(2.0, 15), returns);
+        Assert.Equal(30, pacer.Elapsed.TotalSeconds, 6);
     }
 }

@@ -2,9 +2,11 @@ namespace SensorOdl.Daemon.Host.Systemd;
 
 /// <summary>
 /// Pets the systemd watchdog from pipeline progress rather than from a timer: every
-/// WatchdogInterval/2 it sends WATCHDOG=1 only if <c>progress</c> (e.g. windows scored) changed
-/// since the previous check, so a stuck pipeline lets systemd kill and restart the service.
-/// The pipeline must therefore advance more often than WatchdogInterval/2.
+/// WatchdogInterval/4 it sends WATCHDOG=1 only if <c>progress</c> (the sensor loop's reads: windows,
+/// failed reads, slices of a reconnection back-off) changed since the previous check, so a stuck
+/// loop lets systemd kill and restart the service. A loop that advances more often than that keeps
+/// the pings under WatchdogInterval/2 apart (half of systemd's limit, its own advice); one that
+/// advances at least every WatchdogInterval/2 still keeps the service alive.
 /// </summary>
 public sealed class PipelineWatchdog(SystemdNotifier notifier, Func<long> progress, TimeProvider? timeProvider = null)
 {
@@ -24,7 +26,7 @@ public sealed class PipelineWatchdog(SystemdNotifier notifier, Func<long> progre
             return;
 
         var last = Read();
-        using var timer = new PeriodicTimer(interval / 2, _time);
+        using var timer = new PeriodicTimer(CheckInterval(interval), _time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
@@ -46,6 +48,9 @@ public sealed class PipelineWatchdog(SystemdNotifier notifier, Func<long> progre
         {
         }
     }
+
+    /// <summary>How often progress is checked (and a ping sent) for a unit's WatchdogSec.</summary>
+    public static TimeSpan CheckInterval(TimeSpan watchdogInterval) => watchdogInterval / 4;
 
     // A throwing counter counts as no progress: the pings stop and systemd restarts the service.
     private long? Read()
