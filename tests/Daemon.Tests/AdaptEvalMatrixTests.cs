@@ -22,7 +22,7 @@ public sealed class AdaptEvalMatrixTests
             Assert.True((double)pair["falseAlarmRateBefore"]! > 0.5, $"{name}: the other room should look abnormal to the base");
             Assert.True((int)pair["promoted"]! >= 1, name);
             // False alarms come down, unless the probe guard refused a candidate that went blind (and said so).
-            bool blindRefused = pair["jobs"]!.AsArray().Any(j => !(bool)j!["promoted"]! && ((string)j["reason"]!).StartsWith("blind to synthetic fault probes", StringComparison.Ordinal));
+            bool blindRefused = pair["jobs"]!.AsArray().Any(j => !(bool)j!["promoted"]! && ((string)j["reason"]!).StartsWith("blind to synthetic ", StringComparison.Ordinal));
             Assert.True((double)pair["falseAlarmRateAfter"]! < 0.1 || blindRefused, $"{name}: adaptation did not bring false alarms down");
             foreach (JsonNode? job in pair["jobs"]!.AsArray())
                 Assert.InRange((double)job!["probeRecall"]!, 0, 1); // the fan spectra get probes
@@ -37,8 +37,12 @@ public sealed class AdaptEvalMatrixTests
             foreach (JsonNode? job in pair["jobs"]!.AsArray())
                 Assert.True((double)job!["fullRetrainSeconds"]! > 0 && (int)job["windows"]! >= 120, $"{name}: {job.ToJsonString()}");
         }
-        JsonNode quietToNoisy = pairs[1]!;
-        Assert.True((double)quietToNoisy["rows"]![2]!["faultRecallAfter"]! > 0.9, quietToNoisy.ToJsonString());
+        // Both directions end well below the base's false alarms and keep most faults (re-centred inputs, probe guard by kind).
+        foreach (JsonNode? pair in pairs)
+        {
+            Assert.True((double)pair!["falseAlarmRateAfter"]! < 0.05, pair.ToJsonString());
+            Assert.True((double)pair["rows"]![2]!["faultRecallAfter"]! > 0.9, pair.ToJsonString());
+        }
     }
 
     [Fact]
