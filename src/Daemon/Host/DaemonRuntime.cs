@@ -54,7 +54,9 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
 
         (string host, int port, bool tls) = await BrokerAsync(cancellationToken);
         _link = new MqttLink(settings.Mqtt, topics, host, port, tls, log);
-        _publisher = new MqttPublisher(_link, topics, status, events, stores.Registry, live, Version, time);
+        var inbox = new CommandInbox(settings.Mqtt, sink, time, log); // commands that come while starting wait here
+        _link.Received = inbox.Offer;
+        _publisher = new MqttPublisher(_link, topics, status, events, stores.Registry, live, Version, time, m => log.LogWarning("{Message}", m));
         _loops.Add(_link.RunAsync(_stopping.Token));
         await WaitConnectedAsync(TimeSpan.FromSeconds(3), cancellationToken); // `online` + `starting` before a first-start training
 
@@ -70,7 +72,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         _loops.Add(_publisher.RunStatusLoopAsync(_stopping.Token));
         _loops.Add(_publisher.RunTelemetryLoopAsync(_stopping.Token));
         _loops.Add(_publisher.RunOutboxLoopAsync(_stopping.Token));
-        _loops.Add(HandleInboundAsync(commands, _stopping.Token));
+        _loops.Add(inbox.RunAsync(commands.HandleAsync, _publisher.PublishDiscoveryAsync, _stopping.Token));
         _loops.Add(new PipelineWatchdog(notifier, () => Interlocked.Read(ref _loopIterations)).RunAsync(_stopping.Token));
         _loops.Add(HousekeepingAsync(events, _stopping.Token));
         if (settings.Sensor.Ambient.Kind is not null) _loops.Add(AmbientLoopAsync(status, _stopping.Token));
@@ -109,23 +111,6 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
             Interlocked.Exchange(ref _lastDataBits, BitConverter.DoubleToInt64Bits(frame.TimestampS));
             try { _pipeline!.Process(frame); }
             catch (Exception e) { log.LogError(e, "Window {Sequence} could not be processed.", frame.Sequence); }
-        }
-    }
-
-    async Task HandleInboundAsync(CommandProcessor commands, CancellationToken cancellation)
-    {
-        await foreach (MQTTnet.MqttApplicationMessage message in _link!.Inbound.ReadAllAsync(cancellation))
-        {
-            try
-            {
-                if (message.Topic == Topics.HomeAssistantStatus)
-                {
-                    if (System.Text.Encoding.UTF8.GetString(System.Buffers.BuffersExtensions.ToArray(message.Payload)) == "online") await _publisher!.PublishDiscoveryAsync(cancellation);
-                    continue;
-                }
-                await commands.HandleAsync(message);
-            }
-            catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "Command handling failed."); }
         }
     }
 
