@@ -23,6 +23,12 @@ public sealed record MqttSettings
     public double TelemetryIntervalSeconds { get; init; } = 1;
     /// <summary>Outbound queue bound (events and replies held while the broker is away).</summary>
     public int QueueLimit { get; init; } = 10_000;
+    /// <summary>Inbound commands admitted per second on average (a token bucket); the rest are counted in `commands_throttled`.</summary>
+    public double CommandRatePerSecond { get; init; } = 20;
+    /// <summary>Commands admitted at once after a quiet spell (the bucket's size).</summary>
+    public int CommandBurst { get; init; } = 40;
+    /// <summary>Bytes that commands waiting to be handled may hold (a payload over 64 KiB holds its first 64 KiB).</summary>
+    public long CommandBacklogBytes { get; init; } = 1024 * 1024;
 }
 
 public sealed record ModelSection

@@ -107,6 +107,9 @@ public static partial class SettingsLoader
         Check(TopicPattern().IsMatch(s.Mqtt.TopicPrefix), "Mqtt:TopicPrefix", "must be a non-empty topic level without '+', '#' or '/'.");
         Check(s.Mqtt.TelemetryIntervalSeconds >= 0 && double.IsFinite(s.Mqtt.TelemetryIntervalSeconds), "Mqtt:TelemetryIntervalSeconds", "must be 0 or more.");
         Check(s.Mqtt.QueueLimit >= 10, "Mqtt:QueueLimit", "must be at least 10.");
+        Check(s.Mqtt.CommandRatePerSecond > 0 && double.IsFinite(s.Mqtt.CommandRatePerSecond), "Mqtt:CommandRatePerSecond", "must be more than 0.");
+        Check(s.Mqtt.CommandBurst >= 1, "Mqtt:CommandBurst", "must be at least 1.");
+        Check(s.Mqtt.CommandBacklogBytes >= 128 * 1024, "Mqtt:CommandBacklogBytes", "must be at least 131072 (two commands of the 64 KiB limit).");
         foreach ((string key, string? file) in new[] { ("Mqtt:PasswordFile", s.Mqtt.PasswordFile), ("Mqtt:CaFile", s.Mqtt.CaFile), ("Mqtt:ClientCertFile", s.Mqtt.ClientCertFile), ("Mqtt:ClientKeyFile", s.Mqtt.ClientKeyFile), ("Security:CommandKeyFile", s.Security.CommandKeyFile) })
             Check(string.IsNullOrEmpty(file) || File.Exists(file), key, $"file '{file}' does not exist.");
         foreach (string problem in s.Sensor.Problems()) throw new ConfigurationException(problem);

@@ -56,7 +56,9 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
 
         (string host, int port, bool tls) = await BrokerAsync(cancellationToken);
         _link = new MqttLink(settings.Mqtt, topics, host, port, tls, log);
-        _publisher = new MqttPublisher(_link, topics, status, events, stores.Registry, live, Version, time);
+        var inbox = new CommandInbox(settings.Mqtt, sink, time, log); // commands that come while starting wait here
+        _link.Received = inbox.Offer;
+        _publisher = new MqttPublisher(_link, topics, status, events, stores.Registry, live, Version, time, m => log.LogWarning("{Message}", m));
         _loops.Add(_link.RunAsync(_stopping.Token));
         await WaitConnectedAsync(TimeSpan.FromSeconds(3), cancellationToken); // `online` + `starting` before a first-start training
 
@@ -73,7 +75,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         _loops.Add(_publisher.RunStatusLoopAsync(_stopping.Token));
         _loops.Add(_publisher.RunTelemetryLoopAsync(_stopping.Token));
         _loops.Add(_publisher.RunOutboxLoopAsync(_stopping.Token));
-        _loops.Add(HandleInboundAsync(commands, _stopping.Token));
+        _loops.Add(inbox.RunAsync(commands.HandleAsync, _publisher.PublishDiscoveryAsync, _stopping.Token));
         _loops.Add(new PipelineWatchdog(notifier, () => _sensorLoop.Iterations, time).RunAsync(_stopping.Token));
         _loops.Add(HousekeepingAsync(events, _stopping.Token));
         _loops.Add(FollowWallClockAsync(sink, _stopping.Token));
@@ -83,23 +85,6 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         notifier.Status($"monitoring with model version {record.Version}");
         if (!lifecycle.HostNotifies) notifier.Ready();
         log.LogInformation("Monitoring {Kind} with model version {Version} ({Method}); state in {State}.", _sensor.Kind, record.Version, record.Method, settings.StateDirectory);
-    }
-
-    async Task HandleInboundAsync(CommandProcessor commands, CancellationToken cancellation)
-    {
-        await foreach (MQTTnet.MqttApplicationMessage message in _link!.Inbound.ReadAllAsync(cancellation))
-        {
-            try
-            {
-                if (message.Topic == Topics.HomeAssistantStatus)
-                {
-                    if (System.Text.Encoding.UTF8.GetString(System.Buffers.BuffersExtensions.ToArray(message.Payload)) == "online") await _publisher!.PublishDiscoveryAsync(cancellation);
-                    continue;
-                }
-                await commands.HandleAsync(message);
-            }
-            catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "Command handling failed."); }
-        }
     }
 
     async Task HousekeepingAsync(EventLog events, CancellationToken cancellation)

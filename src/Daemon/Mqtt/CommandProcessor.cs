@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -33,21 +34,26 @@ public sealed partial class CommandProcessor(
     public const int MaxPayloadBytes = 64 * 1024;
     static readonly TimeSpan ClockWindow = TimeSpan.FromMinutes(5);
 
-    public async Task HandleAsync(MqttApplicationMessage message)
+    /// <summary>Handles one command straight from MQTTnet (tests and tools; the daemon goes through <see cref="CommandInbox"/>).</summary>
+    public Task HandleAsync(MqttApplicationMessage message) => HandleAsync(CommandMessage.From(message));
+
+    /// <summary>Answers the command: a reply, or a refusal (a `command_rejected` event, and a reply when it can be addressed). Never throws for bad input.</summary>
+    public async Task HandleAsync(CommandMessage message)
     {
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        string replyTopic = string.IsNullOrEmpty(message.ResponseTopic) ? topics.Reply : message.ResponseTopic;
-        byte[]? correlation = message.CorrelationData is { Length: > 0 } c ? c : null;
+        bool validResponseTopic = message.ResponseTopic is null || IsPublishableTopic(message.ResponseTopic);
+        string replyTopic = message.ResponseTopic is { } rt && validResponseTopic ? rt : topics.Reply;
+        byte[]? correlation = message.CorrelationData;
         string? id = null;
         string? command = null;
         try
         {
-            long length = message.Payload.Length;
-            id = RecoverId(message.Payload.Slice(0, Math.Min(length, MaxPayloadBytes)).ToArray());
-            if (length > MaxPayloadBytes) throw new CommandError("bad_json", $"command payload of {length} bytes is over the {MaxPayloadBytes}-byte limit");
-            byte[] payload = message.Payload.ToArray();
-            bool button = security.AllowUnsignedButton && payload.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(HomeAssistantDiscovery.ButtonPayload));
-            if (commandKey is not null && !button) CheckSignature(message, payload);
+            byte[] payload = message.Payload;
+            id = RecoverId(payload);
+            if (message.Oversize) throw new CommandError("bad_json", $"command payload of {message.Length} bytes is over the {MaxPayloadBytes}-byte limit");
+            if (!validResponseTopic) throw CommandError.BadArgs("the MQTT response topic is not a topic one can publish to (empty, or with '+', '#' or U+0000)");
+            bool button = security.AllowUnsignedButton && payload.AsSpan().SequenceEqual(ButtonPayload);
+            if (commandKey is not null && !button) CheckSignature(message.Signature, payload);
 
             JsonObject request = Parse(payload);
             id = request["id"] is JsonValue idValue && idValue.TryGetValue(out string? s) ? s : throw CommandError.BadArgs("'id' must be a string");
@@ -67,35 +73,71 @@ public sealed partial class CommandProcessor(
         catch (Exception e)
         {
             CommandError error = e as CommandError ?? new CommandError("internal", $"the command failed: {e.Message}");
-            eventSink.Emit("command_rejected", now, new JsonObject { ["id"] = id, ["command"] = command, ["code"] = error.Code, ["message"] = error.Message });
+            if (id is { Length: > 128 }) id = null; // an over-long id is refused, not echoed
+            string text = Clip(error.Message);
+            eventSink.Emit("command_rejected", now, new JsonObject { ["id"] = id, ["command"] = command is null ? null : Clip(command), ["code"] = error.Code, ["message"] = text });
             // A reply needs somewhere to go and something to correlate with.
-            if (id is not null || correlation is not null || !string.IsNullOrEmpty(message.ResponseTopic))
+            if (id is not null || correlation is not null || message.ResponseTopic is not null)
                 await Reply(replyTopic, correlation, new JsonObject
                 {
                     ["id"] = id, ["device"] = topics.Device, ["ok"] = false,
-                    ["error"] = new JsonObject { ["code"] = error.Code, ["message"] = error.Message },
+                    ["error"] = new JsonObject { ["code"] = error.Code, ["message"] = text },
                 }, now);
         }
     }
 
+    static readonly byte[] ButtonPayload = Encoding.UTF8.GetBytes(HomeAssistantDiscovery.ButtonPayload);
+
+    /// <summary>Hostile names (a 60 KiB command, an argument name) are cut in events and replies.</summary>
+    static string Clip(string text) => text.Length <= 200 ? text : text[..(char.IsHighSurrogate(text[199]) ? 199 : 200)] + "…";
+
+    /// <summary>MQTT: a topic name one publishes to has no wildcards and no U+0000, and is not empty.</summary>
+    static bool IsPublishableTopic(string topic) => topic.Length is > 0 and <= 65535 && topic.IndexOfAny(['+', '#', '\0']) < 0;
+
     Task Reply(string topic, byte[]? correlation, JsonObject reply, long now) =>
         events.EnqueueReplyAsync(topic, reply.ToJsonString(), correlation, now);
 
+    /// <summary>
+    /// The command object, fully read: System.Text.Json reads strings and property names lazily, so invalid UTF-8 or a
+    /// lone surrogate escape (and a duplicate key) would otherwise surface later, from a handler, as `internal`.
+    /// </summary>
     static JsonObject Parse(byte[] payload)
     {
+        if (!Utf8.IsValid(payload)) throw new CommandError("bad_json", "the command is not valid UTF-8");
         try
         {
-            return JsonNode.Parse(payload) as JsonObject ?? throw new CommandError("bad_json", "the command is not a JSON object");
+            JsonObject request = JsonNode.Parse(payload) as JsonObject ?? throw new CommandError("bad_json", "the command is not a JSON object");
+            ReadAll(request);
+            return request;
         }
         catch (JsonException e) { throw new CommandError("bad_json", $"the command is not valid JSON ({e.Message.Split('.')[0]})"); }
-        catch (ArgumentException) { throw new CommandError("bad_json", "the command is not valid UTF-8 JSON"); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw new CommandError("bad_json", $"the command is not valid UTF-8 JSON ({e.Message.Split('.')[0]})");
+        }
     }
 
-    void CheckSignature(MqttApplicationMessage message, byte[] payload)
+    /// <summary>Reads every name and string once (the parser's depth limit, 64, bounds the recursion).</summary>
+    static void ReadAll(JsonNode? node)
     {
-        MqttUserProperty? property = message.UserProperties?.FirstOrDefault(p => p.Name == CommandSignature.Property);
-        if (property is null) throw new CommandError("unauthorized", "commands must be signed: user property 'sig' is missing");
-        if (!CommandSignature.Verify(commandKey!, payload, property.ReadValueAsString()))
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (KeyValuePair<string, JsonNode?> property in o) ReadAll(property.Value);
+                break;
+            case JsonArray a:
+                foreach (JsonNode? item in a) ReadAll(item);
+                break;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                v.GetValue<string>();
+                break;
+        }
+    }
+
+    void CheckSignature(string? signature, byte[] payload)
+    {
+        if (signature is null) throw new CommandError("unauthorized", "commands must be signed: user property 'sig' is missing");
+        if (!CommandSignature.Verify(commandKey!, payload, signature))
             throw new CommandError("unauthorized", "the signature does not match the payload");
     }
 
@@ -113,7 +155,7 @@ public sealed partial class CommandProcessor(
     /// <summary>The id of a command that cannot be parsed (or is too long to parse), so that it can still be answered.</summary>
     static string? RecoverId(byte[] payload)
     {
-        Match match = IdPattern().Match(Encoding.UTF8.GetString(payload));
+        Match match = IdPattern().Match(Encoding.UTF8.GetString(payload, 0, Math.Min(payload.Length, MaxPayloadBytes)));
         return match.Success ? match.Groups[1].Value : null;
     }
 

@@ -1,6 +1,5 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -11,8 +10,8 @@ namespace SensorOdl.Daemon.Mqtt;
 /// <summary>
 /// The broker connection: a supervisor that connects, watches the link with pings and reconnects with
 /// jittered exponential back-off (MQTTnet 5 has no managed client). The will is `offline` on the
-/// availability topic, retained, without delay. Received messages are handed to a channel so that a slow
-/// consumer never stalls the client's receive loop.
+/// availability topic, retained, without delay. Received messages are handed to <see cref="Received"/> (the
+/// <see cref="CommandInbox"/>), which only admits or counts them, so that a slow consumer never stalls the receive loop.
 /// </summary>
 public sealed class MqttLink : IAsyncDisposable
 {
@@ -20,8 +19,6 @@ public sealed class MqttLink : IAsyncDisposable
     readonly MqttClientOptions _options;
     readonly Topics _topics;
     readonly ILogger _log;
-    readonly Channel<MqttApplicationMessage> _inbound = Channel.CreateBounded<MqttApplicationMessage>(
-        new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
     readonly SemaphoreSlim _publishGate = new(1, 1);
 
     public MqttLink(MqttSettings settings, Topics topics, string host, int port, bool tls, ILogger log)
@@ -50,13 +47,15 @@ public sealed class MqttLink : IAsyncDisposable
         _options = builder.Build();
         _client.ApplicationMessageReceivedAsync += e =>
         {
-            _inbound.Writer.TryWrite(e.ApplicationMessage);
+            try { Received?.Invoke(e.ApplicationMessage); }
+            catch (Exception error) { _log.LogError(error, "A received message could not be taken in."); }
             return Task.CompletedTask;
         };
     }
 
     public bool Connected => _client.IsConnected;
-    public ChannelReader<MqttApplicationMessage> Inbound => _inbound.Reader;
+    /// <summary>Every received message, on MQTTnet's receive loop (so: quick, copy what is kept).</summary>
+    public Action<MqttApplicationMessage>? Received { get; set; }
     /// <summary>Runs after every (re)connect: republish retained topics and discovery, flush the queue.</summary>
     public Func<CancellationToken, Task>? OnConnected { get; set; }
 
@@ -140,19 +139,25 @@ public sealed class MqttLink : IAsyncDisposable
     }
 
     /// <summary>Publishes one message; false when not connected or the broker did not take it.</summary>
-    public async Task<bool> PublishAsync(MqttApplicationMessage message, CancellationToken cancellation)
+    public async Task<bool> PublishAsync(MqttApplicationMessage message, CancellationToken cancellation) =>
+        await DeliverAsync(message, cancellation) == Delivery.Accepted;
+
+    /// <summary>Publishes one message and says whether the broker took it, refused it (it never will), or it did not get there.</summary>
+    public async Task<Delivery> DeliverAsync(MqttApplicationMessage message, CancellationToken cancellation)
     {
-        if (!_client.IsConnected) return false;
+        if (!_client.IsConnected) return Delivery.NotSent;
         await _publishGate.WaitAsync(cancellation);
         try
         {
             MqttClientPublishResult result = await _client.PublishAsync(message, cancellation);
-            return result.IsSuccess;
+            if (result.IsSuccess || result.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers) return Delivery.Accepted;
+            _log.LogDebug("MQTT publish to {Topic} refused: {Code} {Reason}", message.Topic, result.ReasonCode, result.ReasonString);
+            return Delivery.Refused;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
         {
             _log.LogDebug("MQTT publish failed: {Message}", e.Message);
-            return false;
+            return Delivery.NotSent;
         }
         finally
         {
@@ -179,6 +184,16 @@ public sealed class MqttLink : IAsyncDisposable
         _publishGate.Dispose();
         return ValueTask.CompletedTask;
     }
+}
+
+/// <summary>What became of one publish.</summary>
+public enum Delivery
+{
+    Accepted,
+    /// <summary>The broker answered with an error reason code (not authorised, too large, bad topic …): it will not take this message.</summary>
+    Refused,
+    /// <summary>Not connected, or the connection failed under it: try again later.</summary>
+    NotSent,
 }
 
 /// <summary>Message shapes: retained QoS 1 state, QoS 1 events and replies, QoS 0 telemetry.</summary>

@@ -27,9 +27,12 @@ public sealed class MqttPublisher
     TelemetrySample? _latest; // written by the pipeline thread, read by the telemetry loop: one immutable reference
     long _lastTelemetryMs;
 
+    readonly Action<string>? _log;
+
     public MqttPublisher(MqttLink link, Topics topics, DaemonStatus status, EventLog events, ModelRegistry registry, LiveSettings settings,
-        string version, TimeProvider time)
+        string version, TimeProvider time, Action<string>? warn = null)
     {
+        _log = warn;
         _link = link;
         _topics = topics;
         _status = status;
@@ -134,21 +137,55 @@ public sealed class MqttPublisher
         }
     }
 
-    /// <summary>Delivers queued events and replies in queue order; stops at the first failure to keep the order.</summary>
+    /// <summary>
+    /// Delivers queued events and replies in queue order, a batch at a time; the delivered ones of a batch leave the
+    /// queue in one transaction. Stops at the first failure to keep the order — except for a message the broker
+    /// refuses (not authorised, too large, …) or that fails <see cref="MaxAttempts"/> times while the link stays up:
+    /// it will never be taken, so it leaves the queue with a warning instead of holding back everything behind it.
+    /// </summary>
     public async Task FlushOutboxAsync(CancellationToken cancellation)
     {
         while (_link.Connected)
         {
-            IReadOnlyList<OutboxMessage> batch = _events.Pending(100);
+            IReadOnlyList<OutboxMessage> batch = _events.Pending(BatchSize);
             if (batch.Count == 0) return;
+            List<long> done = new(batch.Count);
+            bool stopped = false;
             foreach (OutboxMessage message in batch)
             {
                 MqttApplicationMessage mqtt = Messages.Event(message.Topic, message.Payload, message.CorrelationData);
-                if (!await _link.PublishAsync(mqtt, cancellation)) return;
-                await _events.MarkDeliveredAsync(message.Id);
+                bool connectedBefore = _link.Connected;
+                Delivery delivery = await _link.DeliverAsync(mqtt, cancellation);
+                if (delivery == Delivery.NotSent && connectedBefore && ++_failures.Attempts(message.Id) >= MaxAttempts) delivery = Delivery.Refused;
+                if (delivery == Delivery.Refused)
+                    _log?.Invoke($"The broker will not take queued message {message.Id} ({(message.Type is null ? "reply" : $"event {message.Type}, seq {message.Seq}")}) on {message.Topic}; it leaves the queue.");
+                if (delivery == Delivery.NotSent)
+                {
+                    stopped = true;
+                    break;
+                }
+                _failures.Forget(message.Id);
+                done.Add(message.Id);
             }
+            if (done.Count > 0) await _events.MarkDeliveredAsync(done);
+            if (stopped) return;
         }
     }
+
+    const int BatchSize = 100;
+    /// <summary>Publishes of one message that may fail while the link stays up before it counts as refused.</summary>
+    public const int MaxAttempts = 5;
+    readonly DeliveryFailures _failures = new();
+}
+
+/// <summary>Failed publishes per queued message; only the flush loop touches it.</summary>
+sealed class DeliveryFailures
+{
+    readonly Dictionary<long, int> _counts = [];
+
+    public ref int Attempts(long id) => ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_counts, id, out _);
+
+    public void Forget(long id) => _counts.Remove(id);
 }
 
 /// <summary>One scored window as telemetry sends it (docs/CONTRACT.md §3); immutable, so a message never mixes two windows.</summary>

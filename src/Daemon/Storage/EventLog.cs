@@ -125,6 +125,13 @@ public sealed class EventLog
 
     public Task MarkDeliveredAsync(long id) => _state.WriteAsync(db => db.GetCollection<OutboxMessage>(Outbox).Delete(id));
 
+    /// <summary>Removes a delivered batch in one transaction.</summary>
+    public Task MarkDeliveredAsync(IReadOnlyCollection<long> ids) => _state.WriteAsync(db =>
+    {
+        ILiteCollection<OutboxMessage> outbox = db.GetCollection<OutboxMessage>(Outbox);
+        foreach (long id in ids) outbox.Delete(id);
+    });
+
     public Task PruneAsync(int retentionDays, long nowMs) => _state.WriteAsync(db =>
     {
         long cutoff = nowMs - retentionDays * 86_400_000L;

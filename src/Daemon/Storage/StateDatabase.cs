@@ -118,6 +118,7 @@ public sealed class StateDatabase : IDisposable
     // threads meet a type for the first time), so every stored type is mapped once here, on one thread.
     void PrepareMappers()
     {
+        Database.Mapper.TrimWhitespace = false; // LiteDB trims strings by default: a reply's topic "a/b " must stay itself
         Prepare<ModelVersionRecord>();
         Prepare<RegistryPointer>();
         Prepare<OutboxMessage>();

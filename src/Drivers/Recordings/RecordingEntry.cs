@@ -16,6 +16,7 @@ public sealed class RecordingEntry
         _fields = fields;
         Index = index;
         File = Text("file") ?? Text("name") ?? throw new RecordingFormatException($"Recording {index} of the manifest in {folder} has no 'file'.");
+        if (File.Contains('\0')) throw new RecordingFormatException($"Recording {index} of the manifest in {folder} has a 'file' with a NUL character.");
         Path = System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, File));
         IsCsv = File.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
         string kind = Text("kind") ?? (IsCsv ? "waveform" : "");

@@ -46,6 +46,10 @@ public sealed class RecordingManifest
         {
             throw new RecordingFormatException($"{path} is not valid JSON: {e.Message}", e);
         }
+        catch (InvalidOperationException e) // a string with invalid UTF-8 or a lone surrogate escape, read lazily
+        {
+            throw new RecordingFormatException($"{path} is not valid JSON text: {e.Message}", e);
+        }
     }
 
     /// <summary>The recordings a filter selects, in manifest order. Throws <see cref="ManifestFilterException"/> for a bad filter.</summary>

@@ -42,9 +42,10 @@ public sealed record ModelDocument(
     public Network ToNetwork()
     {
         if (Kind != ModelKind.Base) throw new ModelFormatException("this file holds adapters, not a base model.");
+        CheckWeightsFit();
         Network network;
         try { network = Network.FromSpec(Layers); }
-        catch (ArgumentException e) { throw new ModelFormatException($"the architecture does not fit together ({e.Message})"); }
+        catch (Exception e) when (e is ArgumentException or OverflowException) { throw new ModelFormatException($"the architecture does not fit together ({e.Message})"); }
         for (int i = 0; i < network.Layers.Count; i++)
             foreach (Parameter p in network.Layers[i].Parameters)
             {
@@ -53,6 +54,30 @@ public sealed record ModelDocument(
                 tensor.Values.CopyTo(p.Value, 0);
             }
         return network;
+    }
+
+    /// <summary>
+    /// A layer's weights must be the tensor the file holds for it, before anything is allocated for the layer: a damaged or
+    /// hostile header (a dense layer of 10⁹ × 10⁹) is refused, not attempted.
+    /// </summary>
+    void CheckWeightsFit()
+    {
+        for (int i = 0; i < Layers.Count; i++)
+        {
+            LayerSpec l = Layers[i];
+            if (new[] { l.In, l.Out, l.Channels, l.Height, l.Width, l.Kernel, l.Padding, l.Size }.Any(v => v is < 0 or > 1 << 24))
+                throw new ModelFormatException($"layer {i} ({l.Type}) has a size out of range.");
+            long weights = l.Type switch
+            {
+                "dense" => (long)l.In * l.Out,
+                "conv2d" => (long)l.Out * l.Channels * l.Kernel * l.Kernel,
+                _ => -1,
+            };
+            if (weights >= 0 && Find($"layer{i}.weight")?.Values.Length != weights)
+                throw new ModelFormatException($"tensor layer{i}.weight does not match layer {i} ({l.Type}).");
+            if (l.Type == "conv2d" && (long)l.Channels * l.Kernel * l.Kernel * (l.Height + 2L * l.Padding) * (l.Width + 2L * l.Padding) > 1L << 28)
+                throw new ModelFormatException($"layer {i} (conv2d) is too large.");
+        }
     }
 
     public static ModelDocument FromAdapters(AdapterSet adapters, string baseHash, IReadOnlyDictionary<string, string>? metadata = null)

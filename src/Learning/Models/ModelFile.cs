@@ -85,13 +85,16 @@ public static partial class ModelFile
         var tensors = new List<NamedTensor>();
         foreach (TensorHeader t in header.Tensors ?? [])
         {
-            long count = (t.Shape ?? []).Aggregate(1L, (a, b) => a * b);
-            if (t.Shape is null || t.Shape.Any(d => d < 0) || offset + count * sizeof(float) > body.Length)
+            long room = (body.Length - offset) / sizeof(float);
+            if (t.Shape is not { } shape || shape.Any(d => d < 0)) throw new ModelFormatException($"{source}: tensor {t.Name} has no valid shape.");
+            // Multiplied with a cap, so that a hostile shape cannot overflow past the check.
+            long count = shape.Aggregate(1L, (a, b) => b == 0 ? 0 : a > room ? a : a * b);
+            if (count > room)
                 throw new ModelFormatException($"{source}: tensor {t.Name} does not fit in the payload.");
             var values = new float[count];
             body.Slice(offset, (int)count * sizeof(float)).CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
             offset += (int)count * sizeof(float);
-            tensors.Add(new NamedTensor(t.Name, t.Shape, values));
+            tensors.Add(new NamedTensor(t.Name, shape, values));
         }
         if (offset != body.Length) throw new ModelFormatException($"{source} has {body.Length - offset} bytes no tensor accounts for.");
         return new ModelDocument(kind, header.Layers ?? [], tensors, header.Metadata ?? new Dictionary<string, string>());

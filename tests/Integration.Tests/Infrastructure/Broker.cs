@@ -49,9 +49,10 @@ public abstract class Broker : IAsyncDisposable
     }
 
     /// <param name="persistent">mosquitto keeps sessions (and their queued QoS 1 messages) across its own restart.</param>
-    public static async Task<Broker> StartNewAsync(string workDir, bool persistent = false)
+    /// <param name="security">mosquitto lines that replace `allow_anonymous true` (password and ACL files: <see cref="BrokerSecurity"/>).</param>
+    public static async Task<Broker> StartNewAsync(string workDir, bool persistent = false, string? security = null)
     {
-        Broker broker = UseMosquitto ? new MosquittoBroker(MosquittoPath!, workDir, persistent) : new InProcessBroker();
+        Broker broker = UseMosquitto ? new MosquittoBroker(MosquittoPath!, workDir, persistent, security) : new InProcessBroker();
         await broker.StartAsync();
         return broker;
     }
@@ -96,7 +97,7 @@ sealed class MosquittoBroker : Broker
     readonly string _logFile;
     Process? _process;
 
-    public MosquittoBroker(string executable, string workDir, bool persistent)
+    public MosquittoBroker(string executable, string workDir, bool persistent, string? security = null)
     {
         _executable = executable;
         Port = FreePort();
@@ -111,7 +112,7 @@ sealed class MosquittoBroker : Broker
         // persistence file into our temp dir; keep our own identity instead.
         string user = Environment.UserName == "root" ? "user root\n" : "";
         File.WriteAllText(_config,
-            $"{user}listener {Port} 127.0.0.1\nallow_anonymous true\n{persistence}log_dest file {_logFile}\nlog_timestamp_format %H:%M:%S\n{logTypes}");
+            $"{user}listener {Port} 127.0.0.1\n{security ?? "allow_anonymous true\n"}{persistence}log_dest file {_logFile}\nlog_timestamp_format %H:%M:%S\n{logTypes}");
     }
 
     public override bool IsMosquitto => true;

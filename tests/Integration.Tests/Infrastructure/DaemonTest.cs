@@ -22,10 +22,15 @@ public abstract class DaemonTest : IAsyncLifetime
     /// <summary>Whether mosquitto keeps sessions across its own restart (the outage test's observer needs it).</summary>
     protected virtual bool PersistentBroker => false;
 
+    /// <summary>mosquitto configuration lines replacing `allow_anonymous true` (given the broker's work folder), or null.</summary>
+    protected virtual string? BrokerSecurity(string brokerDir) => null;
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Root);
-        Broker = await Broker.StartNewAsync(Path.Combine(Root, "broker"), PersistentBroker);
+        string brokerDir = Path.Combine(Root, "broker");
+        Directory.CreateDirectory(brokerDir);
+        Broker = await Broker.StartNewAsync(brokerDir, PersistentBroker, BrokerSecurity(brokerDir));
     }
 
     public async Task DisposeAsync()
@@ -80,9 +85,12 @@ public abstract class DaemonTest : IAsyncLifetime
 
     protected async Task<MqttProbe> ProbeAsync(params string[] filters) => await ProbeAsync(MqttProtocolVersion.V500, filters);
 
-    protected async Task<MqttProbe> ProbeAsync(MqttProtocolVersion version, params string[] filters)
+    protected async Task<MqttProbe> ProbeAsync(MqttProtocolVersion version, params string[] filters) => await ProbeAsync(version, null, filters);
+
+    /// <summary>A probe that logs in as <paramref name="login"/> (user name and password).</summary>
+    protected async Task<MqttProbe> ProbeAsync(MqttProtocolVersion version, (string User, string Password)? login, params string[] filters)
     {
-        MqttProbe probe = await MqttProbe.ConnectAsync(Broker.Port, Diagnostics, version);
+        MqttProbe probe = await MqttProbe.ConnectAsync(Broker.Port, Diagnostics, version, login: login);
         _probes.Add(probe);
         if (filters.Length > 0) await probe.SubscribeAsync(filters);
         return probe;

@@ -48,7 +48,7 @@ public sealed class MqttProbe : IAsyncDisposable
     public bool Connected => _client.IsConnected;
 
     public static async Task<MqttProbe> ConnectAsync(int port, Func<string> diagnostics, MqttProtocolVersion version = MqttProtocolVersion.V500,
-        string? clientId = null, bool persistentSession = false)
+        string? clientId = null, bool persistentSession = false, (string User, string Password)? login = null)
     {
         IMqttClient client = new MqttClientFactory().CreateMqttClient();
         var builder = new MqttClientOptionsBuilder()
@@ -57,6 +57,7 @@ public sealed class MqttProbe : IAsyncDisposable
             .WithProtocolVersion(version)
             .WithTimeout(TimeSpan.FromSeconds(10))
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(30));
+        if (login is { } l) builder.WithCredentials(l.User, l.Password);
         if (persistentSession)
         {
             builder.WithCleanSession(false);
