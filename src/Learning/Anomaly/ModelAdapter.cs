@@ -40,7 +40,7 @@ public sealed record AdaptationOptions
     public double FalseAlarmBudget { get; init; } = 0.01;
     /// <summary>Share of known fault windows (exemplars, operator labels) the candidate must still flag.</summary>
     public double MinFaultRecall { get; init; } = DefaultMinFaultRecall;
-    /// <summary>How far the candidate's recall on probes of its new normal may fall below the base's on probes of its own (<see cref="AnomalyModel.ProbeReference"/>).</summary>
+    /// <summary>How far, on any probe kind, the candidate's recall on probes of its new normal may fall below the bar <see cref="ProbeGuard"/> sets.</summary>
     public double MaxProbeRecallDrop { get; init; } = DefaultMaxProbeRecallDrop;
     /// <summary>Whether an autoencoder's candidate reads its inputs through the new normal's centre and spread (see <see cref="ModelAdapter"/>).</summary>
     public bool Renormalise { get; init; } = DefaultRenormalise;
