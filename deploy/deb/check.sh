@@ -107,4 +107,4 @@ dpkg_root -i "$deb2"
 SENSORODL_PURGE_STATE=yes dpkg_root -P sensorodl
 [ ! -e "$state" ] || fail "purge with SENSORODL_PURGE_STATE=yes kept the state"
 step "remove and purge keep the state; SENSORODL_PURGE_STATE=yes purge removes it"
-echo "deb check: passed"
+echo "deb check: passed in $SECONDS s"
