@@ -71,3 +71,22 @@ public sealed class RenormalisationTests
         Assert.Equal(Base.Mean, AnomalyModelDocuments.ReadVersion(Base, older, candidate.Adapted!.Options).Mean);
     }
 }
+
+/// <summary>The adaptation threshold's footing: every window the adapters did not fit.</summary>
+public sealed class AdaptationThresholdTests
+{
+    [Fact]
+    public void The_threshold_is_the_budget_quantile_of_the_calibration_and_validation_windows_together()
+    {
+        const int n = 120, d = Rooms.D;
+        float[] roomB = Rooms.Windows(n, 31, roomB: true);
+        (AnomalyModel candidate, CandidateReport report) = ModelAdapter.Adapt(Rooms.Base(), roomB, [.. Enumerable.Range(0, n).Select(i => (long)i)], [],
+            Rooms.Adaptation, new Caches.InMemoryForwardCacheStore());
+        float[] held = [.. Enumerable.Range(0, n).Where(i => i % 4 < 2).Select(i => candidate.Score(roomB.AsSpan(i * d, d)))];
+        float[] calibrationOnly = [.. Enumerable.Range(0, n).Where(i => i % 4 == 1).Select(i => candidate.Score(roomB.AsSpan(i * d, d)))];
+        Assert.Equal(60, held.Length);
+        float tolerance = 1e-5f * Math.Abs(report.Threshold);
+        Assert.True(Math.Abs(Quantiles.Of(held, 0.99) - report.Threshold) <= tolerance, $"threshold {report.Threshold}, held quantile {Quantiles.Of(held, 0.99)}");
+        Assert.True(Math.Abs(Quantiles.Of(calibrationOnly, 0.99) - report.Threshold) > tolerance, "the calibration quarter alone gives the same threshold: the test cannot tell the rules apart");
+    }
+}
