@@ -56,7 +56,10 @@ public sealed class MqttLink : IAsyncDisposable
     public bool Connected => _client.IsConnected;
     /// <summary>Every received message, on MQTTnet's receive loop (so: quick, copy what is kept).</summary>
     public Action<MqttApplicationMessage>? Received { get; set; }
-    /// <summary>Runs after every (re)connect: republish retained topics and discovery, flush the queue.</summary>
+    /// <summary>
+    /// Runs after every (re)connect: republish retained topics and discovery, flush the queue. Throwing (a retained
+    /// message did not get there) makes the link retry it after the back-off.
+    /// </summary>
     public Func<CancellationToken, Task>? OnConnected { get; set; }
 
     /// <summary>Also used by `sensorodl fleet`, so that the operator tool trusts brokers exactly as the daemon does.</summary>
@@ -85,23 +88,43 @@ public sealed class MqttLink : IAsyncDisposable
         }
     }
 
-    /// <summary>Keeps the connection up until cancelled.</summary>
+    /// <summary>First wait after a failed attempt; it doubles per failure up to <see cref="MaxRetryDelay"/>.</summary>
+    public static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// The back-off's cap. A restarted broker is found at most this (plus 100 ms) after it listens again, so that
+    /// its retained state is back within 5 s (docs/RELIABILITY.md §5); with full jitter a fleet still spreads its
+    /// reconnects over the whole 2 s instead of arriving in step.
+    /// </summary>
+    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Keeps the connection up until cancelled. A connection counts as ready only once it is subscribed and
+    /// <see cref="OnConnected"/> (the retained topics) went through; until then every round retries what is missing,
+    /// on the same connection if it is still up — a failed subscribe or republish is never left for the next outage.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellation)
     {
-        var delay = TimeSpan.FromMilliseconds(250);
+        TimeSpan delay = FirstRetryDelay;
+        bool ready = false;
         while (!cancellation.IsCancellationRequested)
         {
             try
             {
                 if (!await _client.TryPingAsync(cancellation))
                 {
+                    ready = false;
                     MqttClientConnectResult result = await _client.ConnectAsync(_options, cancellation);
                     if (result.ResultCode != MqttClientConnectResultCode.Success)
                         throw new InvalidOperationException($"broker refused the connection: {result.ResultCode} {result.ReasonString}");
-                    await SubscribeAsync(cancellation);
                     _log.LogInformation("Connected to the MQTT broker.");
+                }
+                if (!ready)
+                {
+                    await SubscribeAsync(cancellation);
                     if (OnConnected is { } connected) await connected(cancellation);
-                    delay = TimeSpan.FromMilliseconds(250);
+                    ready = true;
+                    delay = FirstRetryDelay;
                 }
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellation);
             }
@@ -110,7 +133,7 @@ public sealed class MqttLink : IAsyncDisposable
                 _log.LogWarning("MQTT: {Message}; retrying in {Delay:F1} s.", Describe(e), delay.TotalSeconds);
                 // Full jitter, so a fleet that lost the broker together does not come back in step.
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * delay.TotalMilliseconds + 100), cancellation).ContinueWith(_ => { });
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 30_000));
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, MaxRetryDelay.TotalMilliseconds));
             }
             catch (Exception) when (cancellation.IsCancellationRequested)
             {

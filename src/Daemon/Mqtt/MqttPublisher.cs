@@ -53,13 +53,31 @@ public sealed class MqttPublisher
         if (signal.CurrentCount == 0) signal.Release();
     }
 
+    /// <summary>
+    /// The retained state again — the broker may have lost it (restarted without persistence) — then the queue. A
+    /// retained message that did not get there throws, so that <see cref="MqttLink"/> tries again after its back-off; one
+    /// the broker refuses (an ACL, say) it never takes, and is only logged.
+    /// </summary>
     public async Task OnConnectedAsync(CancellationToken cancellation)
     {
-        await _link.PublishAsync(Messages.Retained(_topics.Availability, "online"), cancellation);
-        await PublishStatusAsync(cancellation);
-        await PublishModelAsync(cancellation);
-        await PublishDiscoveryAsync(cancellation);
+        await RepublishAsync(Messages.Retained(_topics.Availability, "online"), cancellation);
+        await RepublishAsync(Messages.Retained(_topics.Status, _status.ToJson(NowMs).ToJsonString()), cancellation);
+        if (ModelMessage() is { } model) await RepublishAsync(model, cancellation);
+        foreach ((string topic, string payload) in HomeAssistantDiscovery.Messages(_topics, _version))
+            await RepublishAsync(Messages.Retained(topic, payload), cancellation);
         Release(_outboxSignal);
+    }
+
+    async Task RepublishAsync(MqttApplicationMessage message, CancellationToken cancellation)
+    {
+        switch (await _link.DeliverAsync(message, cancellation))
+        {
+            case Delivery.NotSent:
+                throw new InvalidOperationException($"the retained {message.Topic} did not get to the broker");
+            case Delivery.Refused:
+                _log?.Invoke($"The broker will not take the retained {message.Topic}.");
+                break;
+        }
     }
 
     public Task PublishStatusAsync(CancellationToken cancellation) =>
@@ -67,7 +85,12 @@ public sealed class MqttPublisher
 
     public async Task PublishModelAsync(CancellationToken cancellation)
     {
-        if (_registry.Active is not { } active) return;
+        if (ModelMessage() is { } model) await _link.PublishAsync(model, cancellation);
+    }
+
+    MqttApplicationMessage? ModelMessage()
+    {
+        if (_registry.Active is not { } active) return null;
         var payload = new JsonObject
         {
             ["version"] = active.Version,
@@ -79,7 +102,7 @@ public sealed class MqttPublisher
             ["metrics"] = new JsonObject(active.Metrics.Select(kv => new KeyValuePair<string, JsonNode?>(kv.Key, kv.Value))),
             ["reason"] = active.Reason,
         };
-        await _link.PublishAsync(Messages.Retained(_topics.Model, payload.ToJsonString()), cancellation);
+        return Messages.Retained(_topics.Model, payload.ToJsonString());
     }
 
     public async Task PublishDiscoveryAsync(CancellationToken cancellation)
