@@ -107,21 +107,27 @@ public sealed class StateArchiveTests : IDisposable
         var registry = new ModelRegistry(live, source, keepVersions: 3);
         registry.AddBase(BaseA, "first start", 40);
         using var stop = new CancellationTokenSource();
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         int checkpoints = 0, pairs = 0;
         Task writer = Task.Run(() =>
         {
             for (int n = 1; !stop.IsCancellationRequested; n++)
             {
                 int pair = n;
-                // One transaction writes a fault and a normal window: a snapshot holds both or neither.
-                live.Write(db => db.GetCollection<SampleRecord>("samples").InsertBulk(
-                [
-                    new SampleRecord { Id = 2 * pair - 1, Ts = pair, Label = "fault", Features = new byte[4096] },
-                    new SampleRecord { Id = 2 * pair, Ts = pair, Label = "normal", Features = new byte[4096] },
-                ]), durable: n % 2 == 0);
+                // One transaction writes a fault and a normal window and a seen id (another collection, other pages):
+                // a snapshot holds all three or none.
+                live.Write(db =>
+                {
+                    db.GetCollection<SampleRecord>("samples").InsertBulk(
+                    [
+                        new SampleRecord { Id = 2 * pair - 1, Ts = pair, Label = "fault", Features = new byte[1024] },
+                        new SampleRecord { Id = 2 * pair, Ts = pair, Label = "normal", Features = new byte[1024] },
+                    ]);
+                    db.GetCollection<SeenCommand>("seen_commands").Insert(new SeenCommand { Id = $"pair-{pair}", Ts = now });
+                }, durable: n % 2 == 0);
                 Volatile.Write(ref pairs, n);
-                if (n % 15 == 0) registry.AddAdapted(TinyModels.Adapted(BaseA, n), 1, "drift", 1, null, null, activate: n % 30 == 0);
-                if (n % 20 == 0)
+                if (n % 10 == 0) registry.AddAdapted(TinyModels.Adapted(BaseA, n), 1, "drift", 1, null, null, activate: n % 20 == 0);
+                if (n % 7 == 0)
                 {
                     live.Database.Checkpoint();
                     Interlocked.Increment(ref checkpoints);
@@ -130,13 +136,14 @@ public sealed class StateArchiveTests : IDisposable
         });
 
         var seenPairs = new List<int>();
-        for (int export = 0; export < 12; export++)
+        for (int export = 0; export < 6; export++)
         {
             int wanted = Volatile.Read(ref pairs) + 5;
             Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref pairs) >= wanted || writer.IsCompleted, TimeSpan.FromSeconds(30)));
             Assert.False(writer.IsFaulted, writer.Exception?.ToString());
             string archive = Path.Combine(_root, $"live-{export}.sodlstate");
             StateArchiveExport.Export(source, archive, "pump7", withSamples: false);
+
             string target = Dir($"restored-{export}");
             StateArchiveImport.Import(StateArchiveReader.Read(archive), target, keepVersions: 3, replace: false);
 
@@ -146,6 +153,8 @@ public sealed class StateArchiveTests : IDisposable
             long[] normals = [.. samples.Labelled("normal").Select(s => s.Ts).Order()];
             Assert.Equal(faults, normals);
             Assert.Equal(Enumerable.Range(1, faults.Length).Select(i => (long)i), faults); // a prefix of the history, no gap
+            Assert.Equal(Enumerable.Range(1, faults.Length).Select(i => $"pair-{i}").Order(StringComparer.Ordinal),
+                restored.Database.GetCollection<SeenCommand>("seen_commands").FindAll().Select(c => c.Id).Order(StringComparer.Ordinal));
             var restoredRegistry = new ModelRegistry(restored, target);
             foreach (ModelVersionRecord kept in restoredRegistry.List().Where(v => !v.Retired)) restoredRegistry.Load(kept, new FineTuneOptions());
             seenPairs.Add(faults.Length);
