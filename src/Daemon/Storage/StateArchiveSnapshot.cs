@@ -25,31 +25,41 @@ static class StateArchiveSnapshot
         for (int attempt = 0; attempt < Attempts; attempt++)
         {
             byte[] logBefore = ReadShared(Source(StateDatabase.LogFileName));
-            byte[] data = ReadShared(Source(StateDatabase.FileName));
-            byte[] journal = ReadShared(Source(StateDatabase.JournalFileName));
-            byte[] marks = ReadShared(Source(HighWaterMarks.FileName));
+            Directory.CreateDirectory(copyDirectory);
+            CopyShared(Source(StateDatabase.FileName), Path.Combine(copyDirectory, StateDatabase.FileName));
+            CopyShared(Source(StateDatabase.JournalFileName), Path.Combine(copyDirectory, StateDatabase.JournalFileName));
+            CopyShared(Source(HighWaterMarks.FileName), Path.Combine(copyDirectory, HighWaterMarks.FileName));
             byte[] logAfter = ReadShared(Source(StateDatabase.LogFileName));
             if (!logAfter.AsSpan().StartsWith(logBefore)) continue; // a checkpoint emptied the log meanwhile
-            Directory.CreateDirectory(copyDirectory);
-            File.WriteAllBytes(Path.Combine(copyDirectory, StateDatabase.FileName), data);
-            File.WriteAllBytes(Path.Combine(copyDirectory, StateDatabase.JournalFileName), journal);
             File.WriteAllBytes(Path.Combine(copyDirectory, StateDatabase.LogFileName), logAfter);
-            if (marks.Length > 0) File.WriteAllBytes(Path.Combine(copyDirectory, HighWaterMarks.FileName), marks);
             return;
         }
         throw new IOException($"the state in {stateDirectory} kept changing during {Attempts} attempts to copy it; try again.");
     }
 
-    /// <summary>The file's bytes as the page cache has them (a daemon's unsynced writes included), or none when absent.</summary>
+    /// <summary>The log's bytes as the page cache has them (a daemon's unsynced writes included), or none when absent.</summary>
     static byte[] ReadShared(string path)
+    {
+        var bytes = new MemoryStream();
+        CopyShared(path, bytes);
+        return bytes.ToArray();
+    }
+
+    /// <summary>Copies a file the daemon may be writing, streamed (the data file may be large); an absent file is left absent.</summary>
+    static void CopyShared(string path, string destination)
+    {
+        using var target = new FileStream(destination, FileMode.Create, FileAccess.Write);
+        if (!CopyShared(path, target)) { target.Dispose(); File.Delete(destination); }
+    }
+
+    static bool CopyShared(string path, Stream destination)
     {
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-            var bytes = new MemoryStream();
-            stream.CopyTo(bytes, 1 << 16);
-            return bytes.ToArray();
+            stream.CopyTo(destination, 1 << 16);
+            return true;
         }
-        catch (FileNotFoundException) { return []; }
+        catch (FileNotFoundException) { return false; }
     }
 }
