@@ -10,6 +10,7 @@ public static class CommandLine
     [
         new RunVerb(Notifier), new DemoVerb(), new RecordVerb(), new TrainVerb(), new EvaluateVerb(), new AdaptEvalVerb(),
         new ModelsVerb("list"), new ModelsVerb("show"), new ModelsVerb("rollback"), new BenchFinetuneVerb(),
+        .. StateVerb.All,
         .. FleetVerbs.All,
     ];
 

@@ -8,7 +8,7 @@ namespace SensorOdl.Daemon.Cli;
 /// </summary>
 public sealed class ParsedArguments
 {
-    static readonly HashSet<string> Flags = ["help", "json", "verbose", "loop", "matrix", "all"];
+    static readonly HashSet<string> Flags = ["help", "json", "verbose", "loop", "matrix", "all", "force"];
     readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
     readonly HashSet<string> _read = [];
 
@@ -42,6 +42,18 @@ public sealed class ParsedArguments
     }
 
     public bool Has(string name) { _read.Add(name); return _options.ContainsKey(name); }
+
+    /// <summary>
+    /// A bare flag of one verb whose name other verbs take with a value (`state export --samples` beside
+    /// `bench finetune --samples N`): a word the parser took as its value was a positional argument.
+    /// </summary>
+    public bool Flag(string name)
+    {
+        _read.Add(name);
+        if (!_options.TryGetValue(name, out string? value)) return false;
+        if (value is not null) Positionals.Add(value);
+        return true;
+    }
 
     public string? String(string name)
     {

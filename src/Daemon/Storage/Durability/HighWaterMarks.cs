@@ -33,7 +33,7 @@ public sealed class HighWaterMarks
 {
     public const string FileName = "sensorodl.marks";
     public const long SeqBlock = 1000;
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }; // a metric may be NaN
     readonly IStorageFiles _files;
     readonly string _path;
     readonly Lock _gate = new();
