@@ -176,6 +176,28 @@ public class AnomalyTests
     }
 }
 
+public class DriftHysteresisTests
+{
+    /// <summary>Scores whose share above the threshold (1) over the last 20 windows is exactly <paramref name="share"/> (in tenths).</summary>
+    static IEnumerable<float> Share(int tenths, int windows) => Enumerable.Range(0, windows).Select(i => i % 10 < tenths ? 2f : 0.5f);
+
+    [Fact]
+    public void Declared_drift_holds_while_the_share_sits_between_half_the_level_and_the_level_and_clears_only_below_half()
+    {
+        var detector = new DriftDetector(new DriftSettings { Window = 20, Level = 0.5, Persistence = 10 }, threshold: 1f);
+        int t = 0;
+        List<DriftChange> Feed(IEnumerable<float> scores) => [.. scores.Select(s => detector.Observe(s, t++))];
+        Assert.Contains(DriftChange.Detected, Feed(Share(10, 40)));
+        // 30 % above: under the level (50 %) but over its half — without hysteresis this would clear.
+        Assert.DoesNotContain(DriftChange.Cleared, Feed(Share(3, 200)));
+        Assert.True(detector.Detected);
+        // 10 % above, under the half: clears once, after Persistence windows under it.
+        List<DriftChange> clearing = Feed(Share(1, 60));
+        Assert.Single(clearing, c => c == DriftChange.Cleared);
+        Assert.False(detector.Detected);
+    }
+}
+
 public class FullRetrainBaselineTests
 {
     [Fact]
