@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using SensorOdl.Daemon.Bench;
 using SensorOdl.Learning.Networks;
+using SensorOdl.Learning.Tensors;
 using SensorOdl.Learning.Training;
 
 namespace SensorOdl.Daemon.Tests;
@@ -108,5 +109,18 @@ public sealed class FinetuneBenchmarkPartsTests : IDisposable
         Assert.True(result.Seconds > 0 && result.GigaflopsPerSecond > 0);
         Assert.Equal(network.Layers.Count, result.Layers.Count);
         Assert.Equal("conv2d", result.Layers[0].Layer[2..]);
+    }
+
+    [Fact]
+    public void The_gemm_benchmark_times_every_hardware_kernel_on_lenets_shapes()
+    {
+        GemmReport report = GemmBenchmark.Run(rounds: 1, CancellationToken.None);
+        Assert.Equal(["conv1 (per image)", "conv2 (per image)", "fc1 (batch 32)", "fc2 (batch 32)"], report.Shapes.Select(s => s.Layer));
+        foreach (GemmShapeResult shape in report.Shapes)
+        {
+            Assert.Contains(shape.Kernels, k => k.Kernel == "Scalar");
+            Assert.Contains(shape.Kernels, k => k.Kernel == Gemm.Best.ToString());
+            Assert.All(shape.Kernels, k => Assert.True(k.MedianGflops > 0 && k.BestGflops >= k.MedianGflops));
+        }
     }
 }

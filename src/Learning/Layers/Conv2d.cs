@@ -54,10 +54,9 @@ public sealed class Conv2d : Layer, IWeightedLayer
         {
             Im2Col.Unfold(x.Slice(s * InputSize, InputSize), InChannels, Height, Width, Kernel, Padding, _columns);
             Span<float> ys = y.Slice(s * OutputSize, OutputSize);
-            // y: [cout, P] = W: [cout, K] · columns: [K, P]
-            Gemm.Multiply(Weight.Value, _columns, ys, OutChannels, FanIn, Positions);
-            for (int c = 0; c < OutChannels; c++)
-                TensorPrimitives.Add(ys.Slice(c * Positions, Positions), Bias.Value[c], ys.Slice(c * Positions, Positions));
+            // y: [cout, P] = b + W: [cout, K] · columns: [K, P]  (the kernel adds onto the bias, saving a pass over y)
+            for (int c = 0; c < OutChannels; c++) ys.Slice(c * Positions, Positions).Fill(Bias.Value[c]);
+            Gemm.Multiply(Weight.Value, _columns, ys, OutChannels, FanIn, Positions, accumulate: true);
         }
     }
 
