@@ -89,7 +89,7 @@ public sealed class FinetuneBenchmarkPartsTests : IDisposable
     {
         var report = new FinetuneReport("d", 8, 1, 1,
             [new("no-ft", 0.1, 0, 0, 0), new("lora-all", 0.7, 2.5, 10, 0), new("skip2-lora-q4", 0.72, 0.2, 10, 100)],
-            4, 32, 0.01f, 75, 10, 0.9, 1, "m", new BaseForwardResult(8, 4, 416_520, 0.001, 6.7, []));
+            4, 32, 0.01f, 75, 10, 0.9, 1, "m", new BaseForwardResult(8, 4, 416_520, 0.001, 6.7, 0.001, 6.7, []));
         string svg = AccuracyTimePlot.Svg(report);
         Assert.Contains("lora-all (70.0 %", svg);
         Assert.Contains("skip2-lora-q4 (72.0 %", svg);
@@ -107,6 +107,7 @@ public sealed class FinetuneBenchmarkPartsTests : IDisposable
         BaseForwardResult result = BaseForwardTiming.Measure(network, images, batchSize: 4, passes: 3);
         Assert.Equal(10, result.Images);
         Assert.True(result.Seconds > 0 && result.GigaflopsPerSecond > 0);
+        Assert.True(result.CpuSeconds > 0 && result.CpuSeconds <= result.Seconds * 1.05 + 0.001, $"CPU {result.CpuSeconds} s, wall {result.Seconds} s");
         Assert.Equal(network.Layers.Count, result.Layers.Count);
         Assert.Equal("conv2d", result.Layers[0].Layer[2..]);
     }

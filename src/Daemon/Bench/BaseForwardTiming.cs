@@ -6,8 +6,9 @@ using SensorOdl.Learning.Training;
 namespace SensorOdl.Daemon.Bench;
 
 /// <summary>The base forward of a cold epoch 1, timed alone, and the layers' share of it.</summary>
+/// <remarks>Seconds: wall clock; CpuSeconds: the thread's CPU time over the same pass, which a shared machine's load inflates less.</remarks>
 public sealed record BaseForwardResult(int Images, int BatchSize, long MultiplyAddsPerImage, double Seconds, double GigaflopsPerSecond,
-    IReadOnlyList<LayerTime> Layers);
+    double CpuSeconds, double GigaflopsPerCpuSecond, IReadOnlyList<LayerTime> Layers);
 
 public sealed record LayerTime(string Layer, double Seconds);
 
@@ -24,10 +25,12 @@ public static class BaseForwardTiming
         Network.Activations activations = network.CreateActivations(batchSize);
         int count = images.Count, inputs = network.InputSize;
         var totals = new double[passes];
+        var cpu = new double[passes];
         var layerSeconds = new double[passes, network.Layers.Count];
         for (int pass = 0; pass < passes; pass++)
         {
             long start = Stopwatch.GetTimestamp();
+            double cpuStart = ThreadCpuClock.Seconds();
             for (int first = 0; first < count; first += batchSize)
             {
                 int batch = Math.Min(batchSize, count - first);
@@ -41,11 +44,13 @@ public static class BaseForwardTiming
                 }
             }
             totals[pass] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            cpu[pass] = ThreadCpuClock.Seconds() - cpuStart;
         }
         int median = MedianIndex(totals);
         long multiplyAdds = MultiplyAddsPerImage(network);
         LayerTime[] layers = [.. network.Layers.Select((layer, i) => new LayerTime($"{i}:{layer.Spec.Type}", layerSeconds[median, i]))];
-        return new BaseForwardResult(count, batchSize, multiplyAdds, totals[median], 2.0 * multiplyAdds * count / totals[median] / 1e9, layers);
+        double flops = 2.0 * multiplyAdds * count, cpuMedian = cpu.Order().ElementAt(passes / 2);
+        return new BaseForwardResult(count, batchSize, multiplyAdds, totals[median], flops / totals[median] / 1e9, cpuMedian, flops / cpuMedian / 1e9, layers);
     }
 
     /// <summary>The multiply-adds of the weighted layers for one image (LeNet-5: 416,520).</summary>

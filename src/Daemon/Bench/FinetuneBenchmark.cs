@@ -55,7 +55,8 @@ public sealed class FinetuneBenchmark(FinetuneBenchmarkOptions options, Action<s
 
         WarmUp(baseNetwork, rotatedTrain);
         BaseForwardResult baseForward = BaseForwardTiming.Measure(baseNetwork, rotatedTrain, options.BatchSize, passes: 7);
-        log($"base forward of epoch 1: {baseForward.Images} images in {baseForward.Seconds * 1000:F1} ms = {baseForward.GigaflopsPerSecond:F1} GFLOP/s (median of 7; "
+        log($"base forward of epoch 1: {baseForward.Images} images in {baseForward.Seconds * 1000:F1} ms = {baseForward.GigaflopsPerSecond:F1} GFLOP/s, "
+            + $"{baseForward.CpuSeconds * 1000:F1} ms of CPU = {baseForward.GigaflopsPerCpuSecond:F1} GFLOP/s (medians of 7; wall "
             + string.Join(", ", baseForward.Layers.Select(l => $"{l.Layer} {l.Seconds * 1000:F1}")) + " ms)");
         var results = new List<FinetuneMethodResult>();
         foreach (string method in options.Methods)
