@@ -113,7 +113,7 @@ public static class Gemm
     }
 
     // packed: [sliver][k][Rows], rows past m zero, so every tile runs the full micro-kernel.
-    static void PackA(ReadOnlySpan<float> a, bool transposed, float[] packed, int m, int k)
+    internal static void PackA(ReadOnlySpan<float> a, bool transposed, float[] packed, int m, int k)
     {
         const int rows = MicroKernels.Rows;
         int slivers = (m + rows - 1) / rows;
@@ -181,7 +181,7 @@ public static class Gemm
         }
     }
 
-    static float[] Buffer(ref float[]? buffer, int size)
+    internal static float[] Buffer(ref float[]? buffer, int size)
     {
         if (buffer is null || buffer.Length < size) buffer = new float[Math.Max(size, 1)];
         return buffer;
