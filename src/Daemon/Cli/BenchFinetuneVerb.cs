@@ -81,6 +81,8 @@ public sealed class BenchFinetuneVerb : IVerb
         text.AppendLine(CultureInfo.InvariantCulture, $"{"method",-15} {"accuracy",9} {"seconds",9} {"trainable",10} {"cache kB",10}");
         foreach (FinetuneMethodResult m in report.Methods)
             text.AppendLine(CultureInfo.InvariantCulture, $"{m.Name,-15} {m.Accuracy,9:P2} {m.Seconds,9:F3} {m.TrainableParams,10:N0} {m.CacheBytes / 1000.0,10:N0}");
+        BaseForwardResult f = report.BaseForward;
+        text.AppendLine(CultureInfo.InvariantCulture, $"base forward of epoch 1 (cold, {f.Images} images, batch {f.BatchSize}): {f.Seconds * 1000:F1} ms = {f.GigaflopsPerSecond:F1} GFLOP/s; thread CPU {f.CpuSeconds * 1000:F1} ms = {f.GigaflopsPerCpuSecond:F1} GFLOP/s ({2 * f.MultiplyAddsPerImage:N0} FLOP per image, medians of 7 passes)");
         text.AppendLine(CultureInfo.InvariantCulture, $"base on upright test images: {report.BaseAccuracyUnrotated:P2}; {report.Machine}");
         return text.ToString();
     }

@@ -9,7 +9,7 @@ public static class CommandLine
     static IVerb[] Verbs =>
     [
         new RunVerb(Notifier), new DemoVerb(), new RecordVerb(), new TrainVerb(), new EvaluateVerb(), new AdaptEvalVerb(),
-        new ModelsVerb("list"), new ModelsVerb("show"), new ModelsVerb("rollback"), new BenchFinetuneVerb(),
+        new ModelsVerb("list"), new ModelsVerb("show"), new ModelsVerb("rollback"), new BenchFinetuneVerb(), new BenchGemmVerb(),
         .. StateVerb.All,
         .. FleetVerbs.All,
     ];

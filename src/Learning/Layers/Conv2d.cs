@@ -4,7 +4,7 @@ using SensorOdl.Learning.Tensors;
 namespace SensorOdl.Learning.Layers;
 
 /// <summary>
-/// 2-D convolution, stride 1, zero padding, through im2col and <see cref="Gemm"/>.
+/// 2-D convolution, stride 1, zero padding: forward by <see cref="DirectConvolution"/>, backward through im2col and <see cref="Gemm"/>.
 /// x: [batch, cin, h, w]  W: [cout, cin·k·k]  b: [cout]  y: [batch, cout, h', w'] with h' = h + 2·pad − k + 1.
 /// </summary>
 public sealed class Conv2d : Layer, IWeightedLayer
@@ -51,14 +51,8 @@ public sealed class Conv2d : Layer, IWeightedLayer
     public override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
     {
         for (int s = 0; s < batch; s++)
-        {
-            Im2Col.Unfold(x.Slice(s * InputSize, InputSize), InChannels, Height, Width, Kernel, Padding, _columns);
-            Span<float> ys = y.Slice(s * OutputSize, OutputSize);
-            // y: [cout, P] = W: [cout, K] · columns: [K, P]
-            Gemm.Multiply(Weight.Value, _columns, ys, OutChannels, FanIn, Positions);
-            for (int c = 0; c < OutChannels; c++)
-                TensorPrimitives.Add(ys.Slice(c * Positions, Positions), Bias.Value[c], ys.Slice(c * Positions, Positions));
-        }
+            DirectConvolution.Forward(x.Slice(s * InputSize, InputSize), InChannels, Height, Width, Kernel, Padding,
+                Weight.Value, Bias.Value, OutChannels, y.Slice(s * OutputSize, OutputSize));
     }
 
     public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx,

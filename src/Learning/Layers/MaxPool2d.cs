@@ -25,6 +25,11 @@ public sealed class MaxPool2d : Layer
 
     public override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
     {
+        if (Size == 2)
+        {
+            ForwardTwoByTwo(x, y, batch);
+            return;
+        }
         for (int plane = 0; plane < batch * Channels; plane++)
         {
             ReadOnlySpan<float> input = x.Slice(plane * Height * Width, Height * Width);
@@ -49,6 +54,29 @@ public sealed class MaxPool2d : Layer
             for (int oy = 0; oy < OutHeight; oy++)
                 for (int ox = 0; ox < OutWidth; ox++)
                     inputGradient[ArgMax(input, oy, ox)] += gradient[oy * OutWidth + ox];
+        }
+    }
+
+    // LeNet's pooling, without the per-window index arithmetic: the same comparisons in the same order as ArgMax.
+    void ForwardTwoByTwo(ReadOnlySpan<float> x, Span<float> y, int batch)
+    {
+        for (int plane = 0; plane < batch * Channels; plane++)
+        {
+            ReadOnlySpan<float> input = x.Slice(plane * Height * Width, Height * Width);
+            Span<float> output = y.Slice(plane * OutHeight * OutWidth, OutHeight * OutWidth);
+            for (int oy = 0; oy < OutHeight; oy++)
+            {
+                ReadOnlySpan<float> top = input.Slice(2 * oy * Width, Width), bottom = input.Slice((2 * oy + 1) * Width, Width);
+                Span<float> row = output.Slice(oy * OutWidth, OutWidth);
+                for (int ox = 0; ox < row.Length; ox++)
+                {
+                    float best = top[2 * ox];
+                    if (top[2 * ox + 1] > best) best = top[2 * ox + 1];
+                    if (bottom[2 * ox] > best) best = bottom[2 * ox];
+                    if (bottom[2 * ox + 1] > best) best = bottom[2 * ox + 1];
+                    row[ox] = best;
+                }
+            }
         }
     }
 

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using SensorOdl.Learning.Layers;
+using SensorOdl.Learning.Networks;
+using SensorOdl.Learning.Training;
+
+namespace SensorOdl.Daemon.Bench;
+
+/// <summary>The base forward of a cold epoch 1, timed alone, and the layers' share of it.</summary>
+/// <remarks>Seconds: wall clock; CpuSeconds: the thread's CPU time over the same pass, which a shared machine's load inflates less.</remarks>
+public sealed record BaseForwardResult(int Images, int BatchSize, long MultiplyAddsPerImage, double Seconds, double GigaflopsPerSecond,
+    double CpuSeconds, double GigaflopsPerCpuSecond, IReadOnlyList<LayerTime> Layers);
+
+public sealed record LayerTime(string Layer, double Seconds);
+
+/// <summary>
+/// Runs the frozen base over the fine-tuning images in mini-batches, exactly the forward passes a cold
+/// skip2-lora epoch 1 makes, without cache encoding or adapter work, and reports the median of several
+/// passes (the machine is shared: a median resists one-sided noise and a single lucky run).
+/// GFLOP/s = 2 × multiply-adds per image × images ÷ seconds.
+/// </summary>
+public static class BaseForwardTiming
+{
+    public static BaseForwardResult Measure(Network network, SampleSet images, int batchSize, int passes)
+    {
+        Network.Activations activations = network.CreateActivations(batchSize);
+        int count = images.Count, inputs = network.InputSize;
+        var totals = new double[passes];
+        var cpu = new double[passes];
+        var layerSeconds = new double[passes, network.Layers.Count];
+        for (int pass = 0; pass < passes; pass++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            double cpuStart = ThreadCpuClock.Seconds();
+            for (int first = 0; first < count; first += batchSize)
+            {
+                int batch = Math.Min(batchSize, count - first);
+                ReadOnlySpan<float> x = images.Inputs.AsSpan(first * inputs, batch * inputs);
+                x.CopyTo(activations.Values[0]);
+                for (int i = 0; i < network.Layers.Count; i++)
+                {
+                    long layerStart = Stopwatch.GetTimestamp();
+                    network.Layers[i].Forward(activations.Values[i], activations.Values[i + 1], batch);
+                    layerSeconds[pass, i] += Stopwatch.GetElapsedTime(layerStart).TotalSeconds;
+                }
+            }
+            totals[pass] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            cpu[pass] = ThreadCpuClock.Seconds() - cpuStart;
+        }
+        int median = MedianIndex(totals);
+        long multiplyAdds = MultiplyAddsPerImage(network);
+        LayerTime[] layers = [.. network.Layers.Select((layer, i) => new LayerTime($"{i}:{layer.Spec.Type}", layerSeconds[median, i]))];
+        double flops = 2.0 * multiplyAdds * count, cpuMedian = cpu.Order().ElementAt(passes / 2);
+        return new BaseForwardResult(count, batchSize, multiplyAdds, totals[median], flops / totals[median] / 1e9, cpuMedian, flops / cpuMedian / 1e9, layers);
+    }
+
+    /// <summary>The multiply-adds of the weighted layers for one image (LeNet-5: 416,520).</summary>
+    public static long MultiplyAddsPerImage(Network network) => network.Layers.Sum(layer => layer switch
+    {
+        Conv2d conv => (long)conv.OutChannels * conv.FanIn * conv.OutHeight * conv.OutWidth,
+        Dense dense => (long)dense.FanIn * dense.FanOut,
+        _ => 0L,
+    });
+
+    static int MedianIndex(double[] values)
+    {
+        int[] order = [.. Enumerable.Range(0, values.Length).OrderBy(i => values[i])];
+        return order[values.Length / 2];
+    }
+}

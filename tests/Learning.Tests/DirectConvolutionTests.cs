@@ -1,0 +1,43 @@
+using SensorOdl.Learning.Tensors;
+
+namespace SensorOdl.Learning.Tests;
+
+public class DirectConvolutionTests
+{
+    // inChannels, height, width, kernel, padding, outChannels: LeNet's two layers, channel counts either side of
+    // the 6-row sliver, outputs narrower than a panel, padding past the kernel's reach, 1×1.
+    public static TheoryData<GemmKernel, int, int, int, int, int, int> Cases()
+    {
+        (int, int, int, int, int, int)[] shapes =
+        [
+            (1, 28, 28, 5, 2, 6), (6, 14, 14, 5, 0, 16), (2, 5, 7, 3, 1, 7), (3, 4, 3, 2, 3, 1), (1, 1, 1, 1, 0, 13), (4, 9, 6, 3, 0, 12),
+        ];
+        var data = new TheoryData<GemmKernel, int, int, int, int, int, int>();
+        foreach (GemmKernel kernel in Enum.GetValues<GemmKernel>())
+            foreach ((int cin, int h, int w, int k, int pad, int cout) in shapes) data.Add(kernel, cin, h, w, k, pad, cout);
+        return data;
+    }
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Forward_agrees_with_unfolding_and_the_reference_product(GemmKernel kernel, int inChannels, int height, int width, int size, int padding, int outChannels)
+    {
+        if (!Gemm.IsSupported(kernel)) return;
+        var random = new Random(inChannels * 1000 + height * 10 + outChannels);
+        float[] Values(int n) => [.. Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1))];
+        int taps = inChannels * size * size;
+        int outHeight = height + 2 * padding - size + 1, outWidth = width + 2 * padding - size + 1, positions = outHeight * outWidth;
+        float[] image = Values(inChannels * height * width), weight = Values(outChannels * taps), bias = Values(outChannels);
+
+        var columns = new float[taps * positions];
+        Im2Col.Unfold(image, inChannels, height, width, size, padding, columns);
+        var expected = new float[outChannels * positions];
+        ReferenceGemm.Multiply(weight, columns, expected, outChannels, taps, positions);
+        for (int i = 0; i < expected.Length; i++) expected[i] += bias[i / positions];
+
+        float[] y = [.. Enumerable.Repeat(float.NaN, outChannels * positions + 4)];
+        DirectConvolution.Forward(image, inChannels, height, width, size, padding, weight, bias, outChannels, y, kernel);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - y[i]) <= 1e-5f * (taps + 2), $"output {i}: expected {expected[i]}, got {y[i]}");
+        Assert.All(y[^4..], value => Assert.True(float.IsNaN(value)));
+    }
+}
