@@ -10,12 +10,12 @@ public class GemmTests
         return [.. Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1))];
     }
 
-    // LeNet-5's shapes, adapter ranks, and sizes on either side of the 6-row sliver and 8/16-column panel.
+    // LeNet-5's shapes, adapter ranks (the spectrum model's down-projection: 16 × 511 · (4 × 511)ᵀ), and sizes on either side of the 6-row sliver and 8/16-column panel.
     static readonly (int M, int K, int N)[] ShapeList =
     [
         (1, 1, 1), (3, 5, 7), (4, 25, 784), (6, 25, 784), (16, 150, 100), (5, 17, 33), (32, 400, 120), (9, 3, 16),
         (32, 120, 84), (32, 84, 10), (150, 16, 100), (120, 32, 400), (7, 9, 8), (6, 1, 16), (13, 31, 17), (2, 64, 15),
-        (12, 0, 9), (1, 40, 47), (32, 4, 400), (32, 10, 4),
+        (12, 0, 9), (1, 40, 47), (32, 4, 400), (32, 10, 4), (16, 511, 4), (3, 16, 7),
     ];
 
     public static TheoryData<GemmKernel, int, int, int> Cases()

@@ -14,6 +14,8 @@ public static class Gemm
 {
     /// <summary>Narrower outputs than this go through plain loops: packing would cost more than it saves.</summary>
     const int NarrowOutput = 8;
+    /// <summary>From this inner length a narrow a · bᵀ (an adapter's down-projection: k = the layer width, n = the rank) is a vector dot product per output.</summary>
+    const int LongDot = 16;
 
     [ThreadStatic] static float[]? t_packedA;
     [ThreadStatic] static float[]? t_packedB;
@@ -60,7 +62,9 @@ public static class Gemm
         if (kernel == GemmKernel.Auto) kernel = Best;
         else if (!IsSupported(kernel)) throw new NotSupportedException($"The {kernel} GEMM kernel is not accelerated on this machine.");
         if (m == 0 || n == 0) return;
-        if (kernel == GemmKernel.Scalar || n < NarrowOutput || k == 0)
+        if (kernel != GemmKernel.Scalar && n < NarrowOutput && bTransposed && !aTransposed && k >= LongDot)
+            Dots(a, b, c, m, k, n, accumulate);
+        else if (kernel == GemmKernel.Scalar || n < NarrowOutput || k == 0)
             Plain(a, aTransposed, b, bTransposed, c, m, k, n, accumulate);
         else if (kernel == GemmKernel.Vector256)
             Blocked<Vector256Kernel>(a, aTransposed, b, bTransposed, c, m, k, n, accumulate);
@@ -155,6 +159,20 @@ public static class Gemm
     }
 
     // Narrow outputs (adapter ranks, the logits) and the scalar kernel.
+    /// <summary>c: [m, n] (+)= a: [m, k] · bᵀ, b: [n, k], one vectorised dot product per output.</summary>
+    static void Dots(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            ReadOnlySpan<float> aRow = a.Slice(i * k, k);
+            for (int j = 0; j < n; j++)
+            {
+                float dot = System.Numerics.Tensors.TensorPrimitives.Dot(aRow, b.Slice(j * k, k));
+                c[i * n + j] = accumulate ? c[i * n + j] + dot : dot;
+            }
+        }
+    }
+
     static void Plain(ReadOnlySpan<float> a, bool aTransposed, ReadOnlySpan<float> b, bool bTransposed,
         Span<float> c, int m, int k, int n, bool accumulate)
     {
