@@ -267,7 +267,8 @@ public sealed class CommandTests(ITestOutputHelper output) : DaemonTest
         long startedTs = (long)Num(started.Json, "ts"), endTs = (long)Num(end.Json, "ts");
         List<long> ts = [.. training.Select(m => (long)Num(m.Json, "ts")).Where(t => t > startedTs && t < endTs).Append(startedTs).Append(endTs).Order()];
         for (int i = 1; i < ts.Count; i++)
-            Check(ts[i] - ts[i - 1] < 1600, $"{ts[i] - ts[i - 1]} ms without a 'training' status between training_started ({startedTs}) and {Str(end.Json, "type")} ({endTs}) (≤ 1 s + 600 ms slack expected); ts: {string.Join(",", ts)}");
+            // 1 s of slack: on a loaded 2-core machine one tick of the status loop was seen 840 ms late (a 1,840 ms gap).
+            Check(ts[i] - ts[i - 1] < 2000, $"{ts[i] - ts[i - 1]} ms without a 'training' status between training_started ({startedTs}) and {Str(end.Json, "type")} ({endTs}) (≤ 1 s + 1 s slack expected); ts: {string.Join(",", ts)}");
         List<JsonObject> progress = [.. training.Select(m => m.Json["training"]).OfType<JsonObject>()];
         Check(progress.Count > 0, $"no 'training' status carried the training block: {string.Join("\n", training)}");
         foreach (JsonObject t in progress)
