@@ -16,10 +16,12 @@ if [ -n "${SENSORODL_BIN:-}" ]; then bin=$SENSORODL_BIN; else
   dotnet build src/Daemon -c Release -v q -nologo >/dev/null
   bin=src/Daemon/bin/Release/net10.0/sensorodl
 fi
+# as deploy/systemd/sensorodl.service sets it (GCGEN0=default measures the runtime's own choice)
+if [ "${GCGEN0:-}" != default ]; then export DOTNET_GCgen0size=${GCGEN0:-0x400000}; fi
 printf 'listener %s 127.0.0.1\nallow_anonymous true\n' $port > "$work/mosquitto.conf"
 "$(command -v mosquitto || echo /usr/sbin/mosquitto)" -c "$work/mosquitto.conf" >/dev/null 2>&1 & broker=$!
 sleep 0.5
-run() { "$bin" run --Mqtt:Uri=mqtt://127.0.0.1:$port --Device:Id=bench --Storage:StateDir="$work/state" ${SENSORODL_ARGS:-} >"$work/daemon.log" 2>&1 & daemon=$!; }
+run() { SENSORODL_GC_REPORT=1 "$bin" run --Mqtt:Uri=mqtt://127.0.0.1:$port --Device:Id=bench --Storage:StateDir="$work/state" ${SENSORODL_ARGS:-} >"$work/daemon.log" 2>&1 & daemon=$!; }
 
 # First start trains the base model; the second start is the steady case (model in the registry).
 for start in first second; do
@@ -42,6 +44,7 @@ if [ -n "${RSS_AT:-}" ]; then
     read -r rss anon < <(awk '/^[0-9a-f]+-[0-9a-f]+ /{named=($6 != "" && $6 !~ /^\[(heap|anon)/ && $6 !~ /memfd:doublemapper/)}
       /^Rss:/{total+=$2; if (!named) anon+=$2} END{print total, anon}' /proc/$daemon/smaps)
     echo "at ${at} s: RSS $((rss / 1024)) MB (anonymous $((anon / 1024)) MB); state $(du -sk "$work/state" | cut -f1) kB"
+    grep -o 'gc heap: .*' "$work/daemon.log" | tail -1 | sed 's/^/  /' || true
   done
   kill -TERM $daemon; wait $daemon || true
   exit 0
