@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Start-to-online time, steady-state resident memory and CPU share of `sensorodl run` (simulated sensor,
 # real time, MQTT on) against a mosquitto on a private port. Usage: bench/measure-daemon.sh [seconds] [warm-up seconds]
+# Memory over time instead: RSS_AT="60 150 300" prints RSS, its anonymous part and the state size at those seconds
+# after the second start, then stops. SENSORODL_ARGS adds daemon options to both starts (e.g. --Sensor:Speed=20 fills
+# the 2,000-window sample store in about 100 s); PORT runs two measurements side by side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 warmup=${2:-60}
-port=18839
+port=${PORT:-18839}
 work=$(mktemp -d)
 trap 'kill $broker $daemon 2>/dev/null || true; rm -rf "$work"' EXIT
 # SENSORODL_BIN measures another build, e.g. a ReadyToRun publish (see docs/BENCHMARKS.md)
@@ -13,10 +16,12 @@ if [ -n "${SENSORODL_BIN:-}" ]; then bin=$SENSORODL_BIN; else
   dotnet build src/Daemon -c Release -v q -nologo >/dev/null
   bin=src/Daemon/bin/Release/net10.0/sensorodl
 fi
+# as deploy/systemd/sensorodl.service sets it (GCGEN0=default measures the runtime's own choice)
+if [ "${GCGEN0:-}" != default ]; then export DOTNET_GCgen0size=${GCGEN0:-0x400000}; fi
 printf 'listener %s 127.0.0.1\nallow_anonymous true\n' $port > "$work/mosquitto.conf"
 "$(command -v mosquitto || echo /usr/sbin/mosquitto)" -c "$work/mosquitto.conf" >/dev/null 2>&1 & broker=$!
 sleep 0.5
-run() { "$bin" run --Mqtt:Uri=mqtt://127.0.0.1:$port --Device:Id=bench --Storage:StateDir="$work/state" >"$work/daemon.log" 2>&1 & daemon=$!; }
+run() { SENSORODL_GC_REPORT=1 "$bin" run --Mqtt:Uri=mqtt://127.0.0.1:$port --Device:Id=bench --Storage:StateDir="$work/state" ${SENSORODL_ARGS:-} >"$work/daemon.log" 2>&1 & daemon=$!; }
 
 # First start trains the base model; the second start is the steady case (model in the registry).
 for start in first second; do
@@ -30,6 +35,20 @@ for start in first second; do
   echo "$start start: online after $(echo "$t1 - $t0" | bc) s ($used s of CPU)"
   if [ $start = first ]; then sleep 2; kill -TERM $daemon; wait $daemon || true; mosquitto_pub -p $port -t sensorodl/bench/availability -r -n; fi
 done
+
+if [ -n "${RSS_AT:-}" ]; then
+  started=$(date +%s.%N)
+  for at in $RSS_AT; do
+    sleep "$(echo "$at - ($(date +%s.%N) - $started)" | bc)"
+    # smaps: anonymous memory (GC heap, native allocations, JIT'd code) apart from mapped files (runtime, assemblies)
+    read -r rss anon < <(awk '/^[0-9a-f]+-[0-9a-f]+ /{named=($6 != "" && $6 !~ /^\[(heap|anon)/ && $6 !~ /memfd:doublemapper/)}
+      /^Rss:/{total+=$2; if (!named) anon+=$2} END{print total, anon}' /proc/$daemon/smaps)
+    echo "at ${at} s: RSS $((rss / 1024)) MB (anonymous $((anon / 1024)) MB); state $(du -sk "$work/state" | cut -f1) kB"
+    grep -o 'gc heap: .*' "$work/daemon.log" | tail -1 | sed 's/^/  /' || true
+  done
+  kill -TERM $daemon; wait $daemon || true
+  exit 0
+fi
 
 sleep "$warmup" # tiered JIT recompiles hot code for the first half minute or so
 ticks=$(getconf CLK_TCK)

@@ -89,6 +89,31 @@ public sealed class LiteDbForwardCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task Entries_of_windows_the_ring_evicted_are_deleted_and_pinned_ones_kept()
+    {
+        using StateDatabase state = StateDatabase.Open(_stateDirectory);
+        Tuner(state, "base-a").Fit(Windows(30, 1)); // entries for sample ids 1..30, before any window is stored
+        var samples = new SampleStore(state, capacity: 10);
+        for (int i = 1; i <= 5; i++) Assert.Equal(i, samples.Add(new float[12], ts: i * 1000));
+        Assert.Equal(1, await samples.LabelAsync(5000, 5000, "normal")); // window 5 is pinned
+        for (int i = 6; i <= 30; i++) samples.Add(new float[12], ts: i * 1000);
+        await samples.FlushAsync(); // the ring keeps 21..30 and the pinned 5
+        LiteDB.ILiteCollection<CacheDocument> entries = state.Database.GetCollection<CacheDocument>(LiteDbForwardCacheStore.CollectionName);
+        Assert.Equal(30, entries.Count());
+
+        FineTuner refit = Tuner(state, "base-a"); // opening the scope prunes it
+        Assert.Equal([5, .. Enumerable.Range(21, 10)], entries.FindAll().Select(e => (int)e.Sample).Order().ToArray());
+        refit.Fit(Windows(30, 1));
+        Assert.Equal(19, refit.BaseForwardSamples); // 1..4 and 6..20 were forwarded again
+
+        samples.Add(new float[12], ts: 31_000);
+        await samples.FlushAsync(); // 21 leaves the ring
+        await new LiteDbForwardCacheStore(state).PruneAsync(new HashSet<string> { "base-a" });
+        Assert.DoesNotContain(entries.FindAll(), e => e.Sample is > 5 and < 22);
+        Assert.Contains(entries.FindAll(), e => e.Sample == 5);
+    }
+
+    [Fact]
     public async Task A_failed_write_is_rolled_back_and_the_writer_keeps_working()
     {
         using StateDatabase state = StateDatabase.Open(_stateDirectory);

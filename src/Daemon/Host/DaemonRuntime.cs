@@ -94,6 +94,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         {
             await _samples!.FlushAsync();
             await events.PruneAsync(settings.Storage.EventRetentionDays, time.GetUtcNow().ToUnixTimeMilliseconds());
+            if (GcHeapReport.Enabled) log.LogInformation("{Report}", GcHeapReport.Describe());
         }
     }
 

@@ -7,7 +7,9 @@ namespace SensorOdl.Daemon.Storage;
 /// The forward cache in the state database, so a retrain after a restart skips the base forward pass too.
 /// Entries are keyed by scope (base hash, layout, encoding) and sample id; a different base has another
 /// scope and never reads them. Opening a scope loads its entries into memory once (a few hundred bytes
-/// each at 4 bits); puts are buffered and written in one transaction per flush.
+/// each at 4 bits); puts are buffered and written in one transaction per flush. Entries of windows the sample
+/// ring has evicted can never be asked for again (ids are not reused): opening a scope and the start-up prune
+/// delete them, so the cache stays as bounded as the ring.
 /// </summary>
 public sealed class LiteDbForwardCacheStore(StateDatabase state) : IForwardCacheStore
 {
@@ -16,14 +18,33 @@ public sealed class LiteDbForwardCacheStore(StateDatabase state) : IForwardCache
     public IForwardCache Open(string baseHash, CacheLayout layout, CacheEncoding encoding) =>
         new LiteDbForwardCache(state, $"{baseHash}/{layout.Signature}/{encoding}", new ForwardCacheCodec(layout, encoding));
 
-    /// <summary>Removes every entry whose base is not among the bases still in use.</summary>
+    /// <summary>Removes every entry whose base is not among the bases still in use, and those of evicted windows.</summary>
     public Task PruneAsync(IReadOnlySet<string> liveBaseHashes) => state.WriteAsync(db =>
     {
         ILiteCollection<CacheDocument> entries = db.GetCollection<CacheDocument>(CollectionName);
         foreach (string scope in entries.Query().Select(e => e.Scope).ToEnumerable().Distinct().ToList())
             if (!liveBaseHashes.Contains(scope.Split('/')[0]))
                 entries.DeleteMany(e => e.Scope == scope);
+        DeleteEvicted(db);
     });
+
+    /// <summary>
+    /// Deletes the entries of windows that left the ring: older than its oldest unlabelled window and not a pinned
+    /// (labelled) one. With no window stored nothing is known to be evicted and nothing goes. Returns how many went.
+    /// </summary>
+    internal static int DeleteEvicted(LiteDatabase db)
+    {
+        ILiteCollection<SampleRecord> samples = db.GetCollection<SampleRecord>(SampleStore.CollectionName);
+        SampleRecord? oldest = samples.Query().Where(s => s.Label == null).OrderBy(s => s.Id).FirstOrDefault();
+        if (oldest is null) return 0;
+        long floor = oldest.Id;
+        var pinned = samples.Query().Where(s => s.Label != null && s.Id < floor).Select(s => s.Id).ToEnumerable().ToHashSet();
+        ILiteCollection<CacheDocument> entries = db.GetCollection<CacheDocument>(CollectionName);
+        // Ids first, deletes after: a cursor is not read while its collection changes.
+        List<string> evicted = [.. entries.Find(e => e.Sample < floor).Where(e => !pinned.Contains(e.Sample)).Select(e => e.Id)];
+        foreach (string id in evicted) entries.Delete(id);
+        return evicted.Count;
+    }
 }
 
 public sealed class CacheDocument
@@ -47,7 +68,8 @@ sealed class LiteDbForwardCache : IForwardCache
         _state = state;
         _scope = scope;
         _memory = new InMemoryForwardCache(codec);
-        state.Write(_ => { }); // the writer runs in order: once this is through, earlier fine-tunes' entries are committed
+        // The writer runs in order: once this is through, earlier fine-tunes' entries are committed.
+        state.Write(db => LiteDbForwardCacheStore.DeleteEvicted(db));
         ILiteCollection<CacheDocument> entries = Entries(state.Database);
         entries.EnsureIndex(e => e.Scope);
         foreach (CacheDocument document in entries.Find(e => e.Scope == scope))

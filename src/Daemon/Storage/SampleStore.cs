@@ -29,8 +29,8 @@ sealed class Counter
 /// </summary>
 public sealed class SampleStore
 {
-    public const string CountersCollection = "counters";
-    const string Samples = "samples", Counters = CountersCollection;
+    public const string CountersCollection = "counters", CollectionName = "samples";
+    const string Samples = CollectionName, Counters = CountersCollection;
     const int IdBlock = 1000, FlushBatch = 64;
     readonly StateDatabase _state;
     readonly int _capacity;
