@@ -1,6 +1,5 @@
+using SensorOdl.TestSupport;
 using System.Buffers;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using MQTTnet;
 using MQTTnet.Formatter;
@@ -15,14 +14,6 @@ namespace SensorOdl.Daemon.Tests;
 /// </summary>
 public sealed class EmbeddedBrokerTests
 {
-    static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     static IMqttClient Client() => new MqttClientFactory().CreateMqttClient();
 
@@ -41,7 +32,7 @@ public sealed class EmbeddedBrokerTests
     [InlineData(MqttProtocolVersion.V311)]
     public async Task A_client_with_an_empty_id_is_accepted_and_can_subscribe_and_receive(MqttProtocolVersion version)
     {
-        int port = FreePort();
+        int port = LocalServers.FreePort();
         await using EmbeddedBroker broker = await EmbeddedBroker.StartUnlessListeningAsync(port, CancellationToken.None)
             ?? throw new InvalidOperationException($"port {port} is taken");
         (IMqttClient first, MqttClientConnectResult result) = await Connect(port, version);
@@ -69,7 +60,7 @@ public sealed class EmbeddedBrokerTests
     [Fact]
     public async Task An_empty_id_with_a_persistent_3_1_1_session_is_still_refused_as_the_protocol_requires()
     {
-        int port = FreePort();
+        int port = LocalServers.FreePort();
         await using EmbeddedBroker broker = await EmbeddedBroker.StartUnlessListeningAsync(port, CancellationToken.None)
             ?? throw new InvalidOperationException($"port {port} is taken");
         using IMqttClient client = Client();

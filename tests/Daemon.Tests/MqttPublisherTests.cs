@@ -1,3 +1,4 @@
+using SensorOdl.TestSupport;
 using System.Buffers;
 using System.Diagnostics;
 using EventLog = SensorOdl.Daemon.Storage.EventLog;
@@ -418,27 +419,14 @@ public sealed class TestBroker : IAsyncLifetime
     Process? _mosquitto;
     MqttServer? _server;
 
-    public int Port { get; } = FreePort();
+    public int Port { get; } = LocalServers.FreePort();
     public bool IsMosquitto => _mosquitto is not null;
 
-    static string? MosquittoPath =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Append("/usr/sbin").Append("/usr/local/sbin")
-            .Select(dir => Path.Combine(dir, "mosquitto"))
-            .FirstOrDefault(File.Exists);
 
-    static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     public async Task InitializeAsync()
     {
-        if (MosquittoPath is { } executable && Environment.GetEnvironmentVariable("SENSORODL_TEST_BROKER") != "inprocess")
+        if (LocalServers.MosquittoPath is { } executable && Environment.GetEnvironmentVariable("SENSORODL_TEST_BROKER") != "inprocess")
         {
             string config = Path.Combine(_dir, "mosquitto.conf");
             // As root mosquitto would switch to the `mosquitto` user; keep ours.

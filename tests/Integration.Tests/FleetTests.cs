@@ -1,3 +1,4 @@
+using SensorOdl.TestSupport;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using SensorOdl.Integration.Tests.Infrastructure;
@@ -172,7 +173,7 @@ public sealed partial class FleetTests(FleetFixture fleet, ITestOutputHelper out
         CliRun unknown = await fleet.FleetAsync(true, "retrain", "--device", "no-such-device");
         Check(unknown.Code == 1 && unknown.ErrLines.Length == 1 && unknown.Err.Contains("unknown device 'no-such-device'"), "unknown device: exit 1, one line", unknown);
 
-        int port = Broker.FreePort();
+        int port = LocalServers.FreePort();
         CliRun unreachable = await FleetFixture.RunAsync(["fleet", "status", "--all", "--broker", $"mqtt://127.0.0.1:{port}"]);
         Check(unreachable.Code == 1 && unreachable.ErrLines.Length == 1 && unreachable.Err.Contains($"cannot reach the broker at mqtt://127.0.0.1:{port}"), "unreachable broker: exit 1, one line", unreachable);
     }

@@ -1,3 +1,4 @@
+using SensorOdl.TestSupport;
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
@@ -33,7 +34,7 @@ public sealed class TlsTests : IAsyncLifetime
         File.WriteAllText(Path.Combine(_root, "password"), "s3cret\n");
         File.WriteAllText(Path.Combine(_root, "wrong-password"), "guess\n");
         RunTool("mosquitto_passwd", "-b", "-c", Path.Combine(_root, "passwd"), "device", "s3cret");
-        int port = Broker.FreePort();
+        int port = LocalServers.FreePort();
         File.WriteAllText(Path.Combine(_root, "mosquitto.conf"), string.Join('\n',
             Environment.UserName == "root" ? "user root" : "", // started as root it would drop to a user that cannot read these files
             $"listener {port}", // every interface: "localhost" (the certificate's name) may resolve to ::1
@@ -69,7 +70,7 @@ public sealed class TlsTests : IAsyncLifetime
 
     Process StartBroker()
     {
-        var info = new ProcessStartInfo(Broker.MosquittoPath!, ["-c", Path.Combine(_root, "mosquitto.conf")])
+        var info = new ProcessStartInfo(LocalServers.MosquittoPath!, ["-c", Path.Combine(_root, "mosquitto.conf")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,3 +1,4 @@
+using SensorOdl.TestSupport;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -32,39 +33,17 @@ public abstract class Broker : IAsyncDisposable
     public abstract ValueTask DisposeAsync();
 
     /// <summary>mosquitto when installed, unless SENSORODL_IT_BROKER=inprocess asks for the fallback (to exercise it).</summary>
-    public static bool UseMosquitto => MosquittoPath is not null && Environment.GetEnvironmentVariable("SENSORODL_IT_BROKER") != "inprocess";
-
-    /// <summary>mosquitto's path, or null when it is not installed.</summary>
-    public static string? MosquittoPath
-    {
-        get
-        {
-            foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Append("/usr/sbin").Append("/usr/local/sbin"))
-            {
-                string candidate = Path.Combine(dir, "mosquitto");
-                if (File.Exists(candidate)) return candidate;
-            }
-            return null;
-        }
-    }
+    public static bool UseMosquitto => LocalServers.MosquittoPath is not null && Environment.GetEnvironmentVariable("SENSORODL_IT_BROKER") != "inprocess";
 
     /// <param name="persistent">mosquitto keeps sessions (and their queued QoS 1 messages) across its own restart.</param>
     /// <param name="security">mosquitto lines that replace `allow_anonymous true` (password and ACL files: <see cref="BrokerSecurity"/>).</param>
     public static async Task<Broker> StartNewAsync(string workDir, bool persistent = false, string? security = null)
     {
-        Broker broker = UseMosquitto ? new MosquittoBroker(MosquittoPath!, workDir, persistent, security) : new InProcessBroker();
+        Broker broker = UseMosquitto ? new MosquittoBroker(LocalServers.MosquittoPath!, workDir, persistent, security) : new InProcessBroker();
         await broker.StartAsync();
         return broker;
     }
 
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     protected static async Task WaitListeningAsync(int port, TimeSpan timeout, Func<string> diagnostics)
     {
@@ -100,7 +79,7 @@ sealed class MosquittoBroker : Broker
     public MosquittoBroker(string executable, string workDir, bool persistent, string? security = null)
     {
         _executable = executable;
-        Port = FreePort();
+        Port = LocalServers.FreePort();
         Directory.CreateDirectory(workDir);
         _config = Path.Combine(workDir, "mosquitto.conf");
         string persistence = persistent
@@ -171,7 +150,7 @@ sealed class InProcessBroker : Broker
 
     public InProcessBroker()
     {
-        Port = FreePort();
+        Port = LocalServers.FreePort();
         var factory = new MqttServerFactory();
         MqttServerOptions options = factory.CreateServerOptionsBuilder().WithDefaultEndpoint()
             .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback).WithDefaultEndpointPort(Port)
