@@ -137,8 +137,9 @@ public static class ModelAdapter
         // instead of a quarter, the 99th percentile of a first job's ~100 windows is no longer their maximum.
         float threshold = Quantiles.Of(heldScores, 1 - options.FalseAlarmBudget);
 
-        double before = FlaggedShare(current.ScoreNormalized(current.NormalizeMany(Gather(newNormal, d, validation), validation.Length), validation.Length), current.Threshold);
-        double after = FlaggedShare(scorer.ScoreNormalized(validationZ, validation.Length), threshold);
+        float[] validationRaw = Gather(newNormal, d, validation);
+        double before = FlaggedShare(current.ScoreNormalized(current.NormalizeMany(validationRaw, validation.Length), validation.Length), current.Threshold);
+        double after = FlaggedShare(heldScores[calibration.Length..], threshold);
         double? recallBefore = null, recallAfter = null;
         if (m > 0)
         {
@@ -147,7 +148,7 @@ public static class ModelAdapter
         }
 
         ProbeVerdict? probeVerdict = probes is null ? null : ProbeGuard.Judge((x, count) => scorer.ScoreNormalized(scorer.NormalizeMany(x, count), count),
-            threshold, probes, Gather(newNormal, d, validation), Gather(newNormal, d, fit), Gather(newNormal, d, calibration), d,
+            threshold, probes, validationRaw, Gather(newNormal, d, fit), Gather(newNormal, d, calibration), d,
             options.FalseAlarmBudget, current.ProbeReference, options.MaxProbeRecallDrop);
 
         ReferenceStatistics reference = ReferenceStatistics.Measure(heldZ, calibration.Length + validation.Length, heldScores, threshold);
