@@ -51,7 +51,7 @@ public sealed record DriftSection
     public int Persistence { get; init; } = 30;
 }
 
-/// <summary>What drift does: adapt on its own, wait for an operator's retrain, or nothing.</summary>
+/// <summary>What drift does: adapt on its own, adapt and hold the candidate for an operator's promote, or nothing.</summary>
 public enum AdaptationMode
 {
     Auto,
@@ -73,6 +73,10 @@ public sealed record AdaptationSettings
     public double MinFaultRecall { get; init; } = AdaptationOptions.DefaultMinFaultRecall;
     /// <summary>How far a candidate's recall on synthetic fault probes of its new normal may fall below the base's on its own.</summary>
     public double MaxProbeRecallDrop { get; init; } = AdaptationOptions.DefaultMaxProbeRecallDrop;
+    /// <summary>Minutes of data time after a promotion during which the previous version scores in the shadow; 0 = no probation.</summary>
+    public double ProbationMinutes { get; init; } = 30;
+    /// <summary>The new version is rolled back when it flags more than this many times the previous version's share of windows.</summary>
+    public double ProbationFactor { get; init; } = 2;
 }
 
 public sealed record StorageSettings

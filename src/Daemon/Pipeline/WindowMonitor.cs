@@ -78,6 +78,7 @@ public sealed class WindowMonitor
         float score = model.Score(_features);
         if (!float.IsFinite(score)) score = float.MaxValue; // a window the model cannot reconstruct at all is anomalous
         bool anomalous = score > model.Threshold;
+        _scoring.Shadow?.Observe(_features, anomalous, dataS); // probation: the previous version scores the same window
         bool turned = _rule.Observe(anomalous);
         _status.SetScore(score, _rule.Active);
         if (turned)
