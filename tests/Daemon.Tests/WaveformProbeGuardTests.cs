@@ -39,7 +39,7 @@ public sealed class WaveformProbeGuardTests : IDisposable
             for (int j = 0; j < d; j++) outerShift[j] += Math.Abs(probes[d + j] - row[j]) / n; // row 1 = outer race
             ids[i] = samples.Add(row, i * 1000L, probes);
         }
-        return (features, ids, d, FeatureProbes.For(machine.Format, samples)!, outerShift);
+        return (features, ids, d, FeatureProbes.For(machine.Format, samples, enforceWaveform: true)!, outerShift);
     }
 
     /// <summary>Squared standardised distance to the fit windows' centre over the features the scorer looks at; threshold at the 99th percentile of calibration.</summary>
@@ -71,6 +71,10 @@ public sealed class WaveformProbeGuardTests : IDisposable
 
         Assert.Equal(30, blind.Windows);
         Assert.False(blind.Passed);
+        Assert.True(blind.Blocks);
+        ProbeVerdict reported = ProbeGuard.Judge(blindScore, blindBar, probes with { Advisory = true }, held, fit, calibration, d, 0.01, 0.95, 0.2, heldIds)!;
+        Assert.False(reported.Passed);
+        Assert.False(reported.Blocks); // the default for waveforms: reported, not enforced (Adaptation:EnforceWaveformProbes)
         Assert.Matches("^blind to synthetic (outer|inner)-race probes", blind.Blindness);
         Assert.True(whole.Passed, whole.Blindness);
     }

@@ -14,12 +14,13 @@ namespace SensorOdl.Daemon.Adaptation;
 public static class FeatureProbes
 {
     /// <summary>A maker for features of this format: spectra from the features themselves, waveforms from the probes
-    /// <paramref name="samples"/> keeps beside its windows (null without a store).</summary>
-    public static ProbeSet? For(SensorFormat format, SampleStore? samples = null)
+    /// <paramref name="samples"/> keeps beside its windows (null without a store), a verdict on them refusing a candidate
+    /// only when <paramref name="enforceWaveform"/> (else reported: `Adaptation:EnforceWaveformProbes`).</summary>
+    public static ProbeSet? For(SensorFormat format, SampleStore? samples = null, bool enforceWaveform = false)
     {
         var kinds = new FaultProbes(format);
         if (!kinds.CanMakeFromFeatures)
-            return samples is null ? null : ProbeSet.FromStore(kinds.Names, ids => samples.ProbesOf(ids));
+            return samples is null ? null : ProbeSet.FromStore(kinds.Names, ids => samples.ProbesOf(ids), advisory: !enforceWaveform);
         return new ProbeSet(kinds.Names, (windows, n) =>
         {
             var probes = new FaultProbes(format); // one per call: the job runs on its own thread

@@ -73,6 +73,8 @@ public sealed record AdaptationSettings
     public double MinFaultRecall { get; init; } = AdaptationOptions.DefaultMinFaultRecall;
     /// <summary>How far a candidate's recall on synthetic fault probes of its new normal may fall below the base's on its own.</summary>
     public double MaxProbeRecallDrop { get; init; } = AdaptationOptions.DefaultMaxProbeRecallDrop;
+    /// <summary>Waveform models: a candidate the probe guard finds blind is refused (true) or only reported (false; docs/BENCHMARKS.md, issue 9).</summary>
+    public bool EnforceWaveformProbes { get; init; }
 }
 
 public sealed record StorageSettings

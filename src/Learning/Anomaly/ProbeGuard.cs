@@ -7,11 +7,12 @@ namespace SensorOdl.Learning.Anomaly;
 /// <param name="Make">[n, d] raw features of normal windows → [n·k, d] raw features: window i's probe of kind p is row i·k + p.</param>
 /// <param name="Stored">Instead of <see cref="Make"/>, probes made earlier from the raw windows (waveforms: their features cannot be
 /// turned back into a window), looked up by sample id; a window without stored probes gives none.</param>
-public sealed record ProbeSet(IReadOnlyList<string> Kinds, ProbeMaker Make, StoredProbes? Stored = null)
+/// <param name="Advisory">The verdict is reported (events, model record) but never refuses a candidate.</param>
+public sealed record ProbeSet(IReadOnlyList<string> Kinds, ProbeMaker Make, StoredProbes? Stored = null, bool Advisory = false)
 {
     /// <summary>Probes looked up by sample id (<see cref="Make"/> is not available).</summary>
-    public static ProbeSet FromStore(IReadOnlyList<string> kinds, StoredProbes stored) =>
-        new(kinds, (_, _) => throw new NotSupportedException("These probes are made from raw windows and looked up by sample id."), stored);
+    public static ProbeSet FromStore(IReadOnlyList<string> kinds, StoredProbes stored, bool advisory = false) =>
+        new(kinds, (_, _) => throw new NotSupportedException("These probes are made from raw windows and looked up by sample id."), stored, advisory);
 
     /// <summary>[h·k, d] probes of the windows that have them (all of them when made from features), and how many windows that is.</summary>
     public (float[] Probes, int Windows) Of(float[] windows, long[]? ids, int n, int d)
@@ -48,13 +49,16 @@ public sealed record ProbeKindVerdict(string Kind, double Candidate, double Neig
 
 /// <summary>The probe guard's verdict over every kind.</summary>
 /// <param name="Windows">How many held-back windows the probes were made from.</param>
-public sealed record ProbeVerdict(IReadOnlyList<ProbeKindVerdict> Kinds, double MaxDrop, int Windows = 0)
+/// <param name="Advisory">Reported only: a failed verdict does not refuse the candidate (<see cref="ProbeSet.Advisory"/>).</param>
+public sealed record ProbeVerdict(IReadOnlyList<ProbeKindVerdict> Kinds, double MaxDrop, int Windows = 0, bool Advisory = false)
 {
     public double Recall => Kinds.Average(k => k.Candidate);
     public double Reference => Kinds.Average(k => k.Reference);
     /// <summary>The kind the candidate falls furthest below its bar on.</summary>
     public ProbeKindVerdict Worst => Kinds.MaxBy(k => k.Reference - k.Candidate)!;
     public bool Passed => Worst.Reference - Worst.Candidate <= MaxDrop + 1e-9;
+    /// <summary>The candidate is refused: it failed and the guard is enforced.</summary>
+    public bool Blocks => !Passed && !Advisory;
 
     public string Blindness => $"blind to synthetic {Worst.Kind} probes: it flags {Worst.Candidate:P1} of those made from the new normal, " +
         $"a nearest-neighbour detector fitted on the same windows {Worst.Neighbours:P1} (at most {MaxDrop:P0} less allowed)";
@@ -95,6 +99,6 @@ public static class ProbeGuard
         {
             double seen = Share(yardstick, neighbours.Threshold, kind);
             return new ProbeKindVerdict(name, Share(candidate, threshold, kind), seen, Math.Min(seen, baseReference ?? 1));
-        })], maxDrop, h);
+        })], maxDrop, h, probes.Advisory);
     }
 }
