@@ -135,7 +135,7 @@ public static class ModelAdapter
         float[] heldScores = scorer.ScoreNormalized(heldZ, calibration.Length + validation.Length);
         // The threshold's quantile comes from every window the adapters did not fit: with half the collection
         // instead of a quarter, the 99th percentile of a first job's ~100 windows is no longer their maximum.
-        float threshold = Quantiles.Of(heldScores, 1 - options.FalseAlarmBudget);
+        float threshold = TailThreshold.Of(heldScores, options.FalseAlarmBudget);
 
         float[] validationRaw = Gather(newNormal, d, validation);
         double before = FlaggedShare(current.ScoreNormalized(current.NormalizeMany(validationRaw, validation.Length), validation.Length), current.Threshold);
