@@ -76,7 +76,7 @@ public sealed class RenormalisationTests
 public sealed class AdaptationThresholdTests
 {
     [Fact]
-    public void The_threshold_is_the_budget_quantile_of_the_calibration_and_validation_windows_together()
+    public void The_threshold_is_the_tail_fit_budget_quantile_of_the_calibration_and_validation_windows_together()
     {
         const int n = 120, d = Rooms.D;
         float[] roomB = Rooms.Windows(n, 31, roomB: true);
@@ -86,7 +86,7 @@ public sealed class AdaptationThresholdTests
         float[] calibrationOnly = [.. Enumerable.Range(0, n).Where(i => i % 4 == 1).Select(i => candidate.Score(roomB.AsSpan(i * d, d)))];
         Assert.Equal(60, held.Length);
         float tolerance = 1e-5f * Math.Abs(report.Threshold);
-        Assert.True(Math.Abs(Quantiles.Of(held, 0.99) - report.Threshold) <= tolerance, $"threshold {report.Threshold}, held quantile {Quantiles.Of(held, 0.99)}");
-        Assert.True(Math.Abs(Quantiles.Of(calibrationOnly, 0.99) - report.Threshold) > tolerance, "the calibration quarter alone gives the same threshold: the test cannot tell the rules apart");
+        Assert.True(Math.Abs(TailThreshold.Of(held, 0.01) - report.Threshold) <= tolerance, $"threshold {report.Threshold}, held tail quantile {TailThreshold.Of(held, 0.01)}");
+        Assert.True(Math.Abs(TailThreshold.Of(calibrationOnly, 0.01) - report.Threshold) > tolerance, "the calibration quarter alone gives the same threshold: the test cannot tell the rules apart");
     }
 }

@@ -76,7 +76,8 @@ public sealed record CandidateReport(
 /// and synthetic fault probes of the new normal must stay about as visible as that normal allows
 /// (<see cref="ProbeGuard"/>). An autoencoder's candidate first re-centres its normaliser on the new normal
 /// (<see cref="AdaptationOptions.Renormalise"/>). New-normal windows are split by position: every 4th validates, the
-/// next one calibrates, the rest fit; the threshold is the quantile of validation and calibration windows together.
+/// next one calibrates, the rest fit; the threshold is the (1 − budget) quantile of validation and calibration windows
+/// together, read from a fit to their upper tail (<see cref="TailThreshold"/>).
 /// </summary>
 public static class ModelAdapter
 {
@@ -134,8 +135,9 @@ public static class ModelAdapter
         float[] heldZ = [.. calibrationZ, .. validationZ];
         float[] heldScores = scorer.ScoreNormalized(heldZ, calibration.Length + validation.Length);
         // The threshold's quantile comes from every window the adapters did not fit: with half the collection
-        // instead of a quarter, the 99th percentile of a first job's ~100 windows is no longer their maximum.
-        float threshold = Quantiles.Of(heldScores, 1 - options.FalseAlarmBudget);
+        // instead of a quarter, the 99th percentile of a first job's ~100 windows is no longer their maximum; the tail fit
+        // keeps it from sitting between the two largest (≈ 2 % false alarms for a 1 % budget).
+        float threshold = TailThreshold.Of(heldScores, options.FalseAlarmBudget);
 
         float[] validationRaw = Gather(newNormal, d, validation);
         double before = FlaggedShare(current.ScoreNormalized(current.NormalizeMany(validationRaw, validation.Length), validation.Length), current.Threshold);

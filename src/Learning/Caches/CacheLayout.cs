@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SensorOdl.Learning.Caches;
 
 /// <summary>How a cached value is stored: as float32, or quantised to 8 or 4 bits.</summary>
@@ -37,6 +38,7 @@ public sealed class ForwardCacheCodec
     public int EncodedSize { get; }
 
     /// <summary>entry: [Layout.Length] → destination: [EncodedSize]</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Encode(ReadOnlySpan<float> entry, Span<byte> destination)
     {
         if (Encoding == CacheEncoding.Float32)
@@ -58,6 +60,7 @@ public sealed class ForwardCacheCodec
     }
 
     /// <summary>source: [EncodedSize] → entry: [Layout.Length]</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Decode(ReadOnlySpan<byte> source, Span<float> entry)
     {
         if (Encoding == CacheEncoding.Float32)

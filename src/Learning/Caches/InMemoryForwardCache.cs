@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SensorOdl.Learning.Caches;
 
 /// <summary>Encoded entries in one growing byte arena, indexed by sample id. Not thread-safe.</summary>
@@ -9,6 +10,7 @@ public sealed class InMemoryForwardCache(ForwardCacheCodec codec) : IForwardCach
     public ForwardCacheCodec Codec { get; } = codec;
     public int Count => _slots.Count;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryGet(long sampleId, Span<float> entry)
     {
         if (!_slots.TryGetValue(sampleId, out int slot)) return false;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace SensorOdl.Learning.Caches;
@@ -17,6 +18,7 @@ public static class Quantizer
     };
 
     /// <summary>values: [n] → codes: [PackedBytes(n, bits)]; returns (min, scale).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (float Min, float Scale) Quantize(ReadOnlySpan<float> values, int bits, Span<byte> codes)
     {
         int levels = (1 << bits) - 1;
@@ -44,6 +46,7 @@ public static class Quantizer
     }
 
     /// <summary>codes: [PackedBytes(n, bits)] → values: [n]</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dequantize(ReadOnlySpan<byte> codes, int bits, float min, float scale, Span<float> values)
     {
         int n = values.Length;

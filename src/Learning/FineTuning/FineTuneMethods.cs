@@ -1,5 +1,6 @@
 using SensorOdl.Learning.Caches;
 using SensorOdl.Learning.Networks;
+using SensorOdl.Learning.Training;
 
 namespace SensorOdl.Learning.FineTuning;
 
@@ -22,6 +23,26 @@ public static class FineTuneMethods
         "skip2-lora-q4" => new Skip2Lora(baseNetwork, options, CacheEncoding.Int4),
         _ => throw new ArgumentException($"Unknown fine-tuning method '{name}'; use one of {string.Join(", ", Names)}."),
     };
+
+    /// <summary>
+    /// Compiles a method's fitting path for this base before a job needs it: one epoch over one mini-batch of zero
+    /// windows into a throw-away in-memory cache (never <paramref name="options"/>' store); the base is not changed.
+    /// The fitting loops are marked AggressiveOptimization (compiled fully on their first call, never run as tier-0
+    /// code), so this moves their one-off compilation out of the first job's fit.
+    /// </summary>
+    public static void WarmUp(string name, Network baseNetwork, FineTuneOptions options)
+    {
+        int batch = Math.Max(1, options.Training.BatchSize);
+        FineTuner tuner = Create(name, baseNetwork, options with
+        {
+            CacheStore = new InMemoryForwardCacheStore(),
+            BaseHash = "warm-up",
+            Training = options.Training with { Epochs = 1 },
+        });
+        var windows = new SampleSet(baseNetwork.InputSize, new float[batch * baseNetwork.InputSize], new int[batch],
+            [.. Enumerable.Range(0, batch).Select(i => -1L - i)]);
+        tuner.Fit(windows);
+    }
 
     /// <summary>Rebuilds the adapted model an adapter set describes on top of its base.</summary>
     public static FineTuner Restore(Network baseNetwork, AdapterSet adapters, FineTuneOptions options)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SensorOdl.Learning.Caches;
 using SensorOdl.Learning.Networks;
 using SensorOdl.Learning.Training;
@@ -33,6 +34,7 @@ public sealed class Skip2Lora : SkipAdapters
     public override long CacheBytes => _cache.EncodedBytes;
     public IForwardCache Cache => _cache;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void FillEntries(SampleSet data, ReadOnlySpan<int> positions, ReadOnlySpan<float> x, ReadOnlySpan<int> labels, Span<float> entries)
     {
         int batch = positions.Length;

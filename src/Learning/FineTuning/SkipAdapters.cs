@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using SensorOdl.Learning.Caches;
 using SensorOdl.Learning.Networks;
@@ -68,6 +69,7 @@ public abstract class SkipAdapters : FineTuner
     }
 
     /// <summary>Copies sample <paramref name="row"/> of the base's activations into entry: [E].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected void CopyEntry(int row, Span<float> entry, int label)
     {
         for (int l = 1; l < _adapters.Length; l++)
@@ -80,6 +82,7 @@ public abstract class SkipAdapters : FineTuner
         if (Layout.ExactLength > outputs) entry[_outputOffset + outputs] = label;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override float TrainBatch(SampleSet data, ReadOnlySpan<int> positions)
     {
         int batch = positions.Length, outputs = Base.OutputSize;
@@ -109,6 +112,7 @@ public abstract class SkipAdapters : FineTuner
     }
 
     /// <summary>y: [batch, out] = h_L + Σ_l (x_l A_lᵀ) B_lᵀ, keeping u_l = x_l A_lᵀ: [batch, r] for the backward pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void Output(int batch)
     {
         int outputs = Base.OutputSize;

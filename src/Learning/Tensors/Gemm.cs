@@ -72,6 +72,7 @@ public static class Gemm
             Blocked<Vector128Kernel>(a, aTransposed, b, bTransposed, c, m, k, n, accumulate);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Blocked<TKernel>(ReadOnlySpan<float> a, bool aTransposed, ReadOnlySpan<float> b, bool bTransposed,
         Span<float> c, int m, int k, int n, bool accumulate) where TKernel : IMicroKernel
     {
@@ -117,6 +118,7 @@ public static class Gemm
     }
 
     // packed: [sliver][k][Rows], rows past m zero, so every tile runs the full micro-kernel.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void PackA(ReadOnlySpan<float> a, bool transposed, float[] packed, int m, int k)
     {
         const int rows = MicroKernels.Rows;
@@ -143,6 +145,7 @@ public static class Gemm
     }
 
     // packed: [k][columns] holding b's columns j0 … j0 + width, zero beyond width.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void PackB(ReadOnlySpan<float> b, bool transposed, float[] packed, int k, int n, int j0, int width, int columns)
     {
         if (width < columns) Array.Clear(packed, 0, k * columns);
@@ -160,6 +163,7 @@ public static class Gemm
 
     // Narrow outputs (adapter ranks, the logits) and the scalar kernel.
     /// <summary>c: [m, n] (+)= a: [m, k] · bᵀ, b: [n, k], one vectorised dot product per output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Dots(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
     {
         for (int i = 0; i < m; i++)
@@ -173,6 +177,7 @@ public static class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Plain(ReadOnlySpan<float> a, bool aTransposed, ReadOnlySpan<float> b, bool bTransposed,
         Span<float> c, int m, int k, int n, bool accumulate)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace SensorOdl.Learning.Training;
@@ -31,6 +32,7 @@ public static class SoftmaxCrossEntropy
 public static class MeanSquaredError
 {
     /// <summary>prediction, target: [batch, size] → loss; gradient: [batch, size] = 2 (prediction − target) / (batch · size)</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Compute(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, int batch, int size)
     {
         int n = batch * size;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using SensorOdl.Learning.Tensors;
 
@@ -33,6 +34,7 @@ public sealed class Adam(IReadOnlyList<Parameter> parameters, float learningRate
     readonly float[][] _second = [.. parameters.Select(p => new float[p.Size])];
     int _step;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step()
     {
         _step++;

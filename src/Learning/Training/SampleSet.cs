@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SensorOdl.Learning.Training;
 
 /// <summary>What a network is trained to do: pick a class or reconstruct its input.</summary>
@@ -38,6 +39,7 @@ public sealed class SampleSet
         Labels ?? throw new InvalidOperationException("Classification needs labelled samples.");
 
     /// <summary>Copies the samples at the given positions into x: [positions.Length, InputSize] and their labels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Gather(ReadOnlySpan<int> positions, Span<float> x, Span<int> labels)
     {
         for (int i = 0; i < positions.Length; i++)
