@@ -28,12 +28,7 @@ public sealed class SecretsReloader(DaemonSettings settings, MqttLink? link, Com
     public async Task RunAsync(CancellationToken cancellation)
     {
         if (!_files.Any) return;
-        using PosixSignalRegistration registration = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
-        {
-            context.Cancel = true; // SIGHUP means reload here, not terminate
-            try { _hangup.Release(); }
-            catch (SemaphoreFullException) { } // a reload is already due
-        });
+        using PosixSignalRegistration? registration = OnHangup();
         while (!cancellation.IsCancellationRequested)
         {
             bool signalled;
@@ -41,6 +36,23 @@ public sealed class SecretsReloader(DaemonSettings settings, MqttLink? link, Com
             catch (OperationCanceledException) { return; }
             if (signalled) log.LogInformation("SIGHUP: reading the secrets again.");
             Reload(readAll: signalled);
+        }
+    }
+
+    PosixSignalRegistration? OnHangup()
+    {
+        try
+        {
+            return PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true; // SIGHUP means reload here, not terminate
+                try { _hangup.Release(); }
+                catch (SemaphoreFullException) { } // a reload is already due
+            });
+        }
+        catch (PlatformNotSupportedException)
+        {
+            return null; // no SIGHUP (Windows): the poll alone finds changed files
         }
     }
 
