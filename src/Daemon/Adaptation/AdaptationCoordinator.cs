@@ -96,13 +96,30 @@ public sealed class AdaptationCoordinator : IWindowObserver
         }
     }
 
+    /// <summary>
+    /// The data clock was re-anchored (clock_adjusted) and the stored windows moved by <paramref name="offsetS"/>: the
+    /// episode's start and a waiting job's data times move with them, so the job still trains on the windows it meant.
+    /// </summary>
+    public void ShiftDataTimes(double offsetS)
+    {
+        lock (_gate)
+        {
+            if (_episodeStartS is { } start) _episodeStartS = start + offsetS;
+            if (_job is { } job)
+            {
+                job.SinceS += offsetS;
+                if (job.EpisodeStartS is { } episode) job.EpisodeStartS = episode + offsetS;
+            }
+        }
+    }
+
     sealed class Job(string id, string reason, double sinceS, int samplesWanted, string method, int epochs, double? episodeStartS = null)
     {
         /// <summary>Where the windows to train on start: the first drift of the episode, so that every new normal seen since is kept.</summary>
-        public double? EpisodeStartS { get; } = episodeStartS;
+        public double? EpisodeStartS { get; set; } = episodeStartS;
         public string Id { get; } = id;
         public string Reason { get; } = reason;
-        public double SinceS { get; } = sinceS;
+        public double SinceS { get; set; } = sinceS;
         public int SamplesWanted { get; } = samplesWanted;
         public string Method { get; } = method;
         public int Epochs { get; } = epochs;

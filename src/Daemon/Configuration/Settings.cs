@@ -98,6 +98,8 @@ public sealed record SecuritySettings
     public bool AllowUnsignedButton { get; init; }
     /// <summary>Believe the local wall clock from the start (a site without NTP): events are never marked clockSynced: false.</summary>
     public bool TrustLocalClock { get; init; }
+    /// <summary>After the command key file changes, commands signed with the previous key are still accepted this long.</summary>
+    public double KeyOverlapMinutes { get; init; } = 60;
 }
 
 /// <summary>Every section, validated once at start; immutable (a runtime change swaps a new snapshot in <see cref="LiveSettings"/>).</summary>

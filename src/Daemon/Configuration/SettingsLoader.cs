@@ -132,6 +132,7 @@ public static partial class SettingsLoader
         Check(s.Adaptation.ProbationMinutes >= 0 && double.IsFinite(s.Adaptation.ProbationMinutes), "Adaptation:ProbationMinutes", "must be 0 or more.");
         Check(s.Adaptation.ProbationFactor >= 1 && double.IsFinite(s.Adaptation.ProbationFactor), "Adaptation:ProbationFactor", "must be at least 1.");
         Check(s.Storage.KeepVersions >= 2, "Storage:KeepVersions", "must be at least 2.");
+        Check(s.Security.KeyOverlapMinutes is >= 0 and <= 10_080, "Security:KeyOverlapMinutes", "must be between 0 and 10080 (a week).");
         Check(s.Storage.EventRetentionDays >= 1, "Storage:EventRetentionDays", "must be at least 1.");
         Check(s.Storage.SampleCapacity >= s.Adaptation.MinSamples, "Storage:SampleCapacity", "must hold at least Adaptation:MinSamples windows.");
         Check(s.Storage.SampleIntervalSeconds >= 0, "Storage:SampleIntervalSeconds", "must be 0 or more.");

@@ -67,7 +67,8 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         _loops.Add(Logged("pruning the forward cache", stores.ForwardCache.PruneAsync(stores.Registry.LiveBaseHashes()))); // entries of bases no kept version uses are dead weight
         var handlers = new CommandHandlers(live, status, stores.Registry, stores.Samples, sink, _pipeline.Model, _pipeline.Adaptation,
             () => _sensorLoop!.LastDataS, time);
-        var commands = new CommandProcessor(settings.Security, topics, events, sink, handlers, seen, CommandKey(), time);
+        CommandKeys? keys = CommandKey() is { } key ? new CommandKeys(key, TimeSpan.FromMinutes(settings.Security.KeyOverlapMinutes), time) : null;
+        var commands = new CommandProcessor(settings.Security, topics, events, sink, handlers, seen, keys, time);
         _pipeline.Monitor.Scored += _publisher.OnScored;
         _sensorLoop = new SensorLoop(_sensor, frame => _pipeline.Process(frame), sink, status, time, log);
         status.Started();
@@ -78,7 +79,8 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         _loops.Add(inbox.RunAsync(commands.HandleAsync, _publisher.PublishDiscoveryAsync, _stopping.Token));
         _loops.Add(new PipelineWatchdog(notifier, () => _sensorLoop.Iterations, time).RunAsync(_stopping.Token));
         _loops.Add(HousekeepingAsync(events, _stopping.Token));
-        _loops.Add(FollowWallClockAsync(sink, _stopping.Token));
+        _loops.Add(FollowWallClockAsync(sink, events, _stopping.Token));
+        _loops.Add(Logged("reloading secrets", new SecretsReloader(settings, _link, keys, sink, time, log).RunAsync(_stopping.Token)));
         if (settings.Sensor.Ambient.Kind is not null) _loops.Add(AmbientLoopAsync(status, _stopping.Token));
         _sensorThread = new Thread(() => _sensorLoop.Run(_stopping.Token)) { IsBackground = true, Name = "sensor-loop" };
         _sensorThread.Start();
@@ -99,13 +101,14 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
     }
 
     /// <summary>Re-anchors the data clock once the wall clock is plausible (or jumps after that), with a clock_adjusted event.</summary>
-    async Task FollowWallClockAsync(IEventSink sink, CancellationToken cancellation)
+    async Task FollowWallClockAsync(IEventSink sink, EventLog events, CancellationToken cancellation)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5), systemTime);
         while (await timer.WaitForNextTickAsync(cancellation))
         {
             if (time.Check() is not { } adjusted) continue;
             log.LogWarning("The wall clock moved by {Offset}; the data clock follows it from now on.", adjusted.Offset);
+            await ClockShift.ApplyAsync(adjusted, _samples!, events, _pipeline?.Adaptation); // before the event, whose own time is already the new one
             sink.Emit("clock_adjusted", adjusted.To.ToUnixTimeMilliseconds(), new JsonObject
             {
                 ["from"] = adjusted.From.ToUnixTimeMilliseconds(), ["to"] = adjusted.To.ToUnixTimeMilliseconds(),

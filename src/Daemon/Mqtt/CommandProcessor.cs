@@ -28,7 +28,7 @@ public sealed partial class CommandProcessor(
     IEventSink eventSink,
     CommandHandlers handlers,
     SeenCommands seen,
-    byte[]? commandKey,
+    CommandKeys? commandKeys,
     TimeProvider time)
 {
     public const int MaxPayloadBytes = 64 * 1024;
@@ -53,7 +53,7 @@ public sealed partial class CommandProcessor(
             if (message.Oversize) throw new CommandError("bad_json", $"command payload of {message.Length} bytes is over the {MaxPayloadBytes}-byte limit");
             if (!validResponseTopic) throw CommandError.BadArgs("the MQTT response topic is not a topic one can publish to (empty, or with '+', '#' or U+0000)");
             bool button = security.AllowUnsignedButton && payload.AsSpan().SequenceEqual(ButtonPayload);
-            if (commandKey is not null && !button) CheckSignature(message.Signature, payload);
+            if (commandKeys is not null && !button) CheckSignature(message.Signature, payload);
 
             JsonObject request = Parse(payload);
             id = request["id"] is JsonValue idValue && idValue.TryGetValue(out string? s) ? s : throw CommandError.BadArgs("'id' must be a string");
@@ -65,7 +65,7 @@ public sealed partial class CommandProcessor(
                 JsonObject o => o,
                 _ => throw CommandError.BadArgs("'args' must be an object"),
             };
-            if (commandKey is not null && !button) CheckFreshness(request, id, now);
+            if (commandKeys is not null && !button) CheckFreshness(request, id, now);
 
             JsonNode result = await handlers.ExecuteAsync(command, args);
             await Reply(replyTopic, correlation, new JsonObject { ["id"] = id, ["device"] = topics.Device, ["ok"] = true, ["result"] = result }, now);
@@ -137,8 +137,11 @@ public sealed partial class CommandProcessor(
     void CheckSignature(string? signature, byte[] payload)
     {
         if (signature is null) throw new CommandError("unauthorized", "commands must be signed: user property 'sig' is missing");
-        if (!CommandSignature.Verify(commandKey!, payload, signature))
-            throw new CommandError("unauthorized", "the signature does not match the payload");
+        switch (commandKeys!.Verify(payload, signature))
+        {
+            case KeyMatch.None: throw new CommandError("unauthorized", "the signature does not match the payload");
+            case KeyMatch.PreviousExpired: throw new CommandError("unauthorized", "signed with the previous command key, whose overlap (Security:KeyOverlapMinutes) has ended");
+        }
     }
 
     void CheckFreshness(JsonObject request, string id, long now)

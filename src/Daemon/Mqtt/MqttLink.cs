@@ -16,7 +16,11 @@ namespace SensorOdl.Daemon.Mqtt;
 public sealed class MqttLink : IAsyncDisposable
 {
     readonly IMqttClient _client;
-    readonly MqttClientOptions _options;
+    readonly string _host;
+    readonly int _port;
+    readonly bool _tls;
+    volatile MqttClientOptions _options;
+    volatile bool _reconnect;
     readonly Topics _topics;
     readonly ILogger _log;
     readonly SemaphoreSlim _publishGate = new(1, 1);
@@ -25,16 +29,31 @@ public sealed class MqttLink : IAsyncDisposable
     {
         _topics = topics;
         _log = log;
+        _host = host;
+        _port = port;
+        _tls = tls;
         _client = new MqttClientFactory().CreateMqttClient();
+        _options = BuildOptions(settings);
+        _client.ApplicationMessageReceivedAsync += e =>
+        {
+            try { Received?.Invoke(e.ApplicationMessage); }
+            catch (Exception error) { _log.LogError(error, "A received message could not be taken in."); }
+            return Task.CompletedTask;
+        };
+    }
+
+    /// <summary>The connect options with the secrets read now: password file, CA, client certificate and key.</summary>
+    MqttClientOptions BuildOptions(MqttSettings settings)
+    {
         var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(host, port)
-            .WithClientId($"sensorodl-{topics.Device}")
+            .WithTcpServer(_host, _port)
+            .WithClientId($"sensorodl-{_topics.Device}")
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithCleanStart(false)
             .WithSessionExpiryInterval(3600) // commands sent while we are away wait in the broker
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
             .WithTimeout(TimeSpan.FromSeconds(10))
-            .WithWillTopic(topics.Availability)
+            .WithWillTopic(_topics.Availability)
             .WithWillPayload("offline")
             .WithWillRetain()
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
@@ -43,14 +62,19 @@ public sealed class MqttLink : IAsyncDisposable
             string password = settings.PasswordFile is { Length: > 0 } file ? File.ReadAllText(file).Trim() : "";
             builder.WithCredentials(settings.Username, password);
         }
-        if (tls) builder.WithTlsOptions(o => ConfigureTls(o, settings));
-        _options = builder.Build();
-        _client.ApplicationMessageReceivedAsync += e =>
-        {
-            try { Received?.Invoke(e.ApplicationMessage); }
-            catch (Exception error) { _log.LogError(error, "A received message could not be taken in."); }
-            return Task.CompletedTask;
-        };
+        if (_tls) builder.WithTlsOptions(o => ConfigureTls(o, settings));
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// Reads the secrets again (a rotated password, client certificate or CA) and reconnects with them: the running
+    /// connection is closed cleanly (no will, so `online` stays) and the supervisor connects again at once. Throws, and
+    /// keeps the current options, when a file cannot be read or parsed.
+    /// </summary>
+    public void Reload(MqttSettings settings)
+    {
+        _options = BuildOptions(settings);
+        _reconnect = true;
     }
 
     public bool Connected => _client.IsConnected;
@@ -111,6 +135,15 @@ public sealed class MqttLink : IAsyncDisposable
         {
             try
             {
+                if (_reconnect)
+                {
+                    _reconnect = false;
+                    if (_client.IsConnected)
+                    {
+                        _log.LogInformation("Reconnecting to the MQTT broker with the reloaded secrets.");
+                        await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), cancellation);
+                    }
+                }
                 if (!await _client.TryPingAsync(cancellation))
                 {
                     ready = false;

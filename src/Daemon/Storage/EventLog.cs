@@ -41,6 +41,7 @@ public sealed class EventLog
     readonly int _queueLimit;
     long _nextSeq, _lastQueuedId; // touched only on the writer thread after construction
     long _publishableUpTo; // the newest outbox id on the disk: nothing newer is handed out for publishing
+    readonly long _firstSeqOfRun;
 
     public EventLog(StateDatabase state, string eventTopic, int queueLimit)
     {
@@ -50,6 +51,7 @@ public sealed class EventLog
         ILiteCollection<EventRecord> events = state.Database.GetCollection<EventRecord>(Events);
         long floor = state.Database.GetCollection<Counter>(SampleStore.CountersCollection).FindById(SeqFloorCounter)?.Next ?? 1;
         _nextSeq = Math.Max((events.Count() == 0 ? 0 : events.Max(e => e.Seq)) + 1, floor);
+        _firstSeqOfRun = _nextSeq;
         state.Database.GetCollection<EventRecord>(Events).EnsureIndex(e => e.Ts);
         ILiteCollection<OutboxMessage> outbox = state.Database.GetCollection<OutboxMessage>(Outbox);
         _publishableUpTo = _lastQueuedId = outbox.Count() == 0 ? 0 : outbox.Max(m => m.Id); // opening the state synced it
@@ -130,6 +132,22 @@ public sealed class EventLog
     {
         ILiteCollection<OutboxMessage> outbox = db.GetCollection<OutboxMessage>(Outbox);
         foreach (long id in ids) outbox.Delete(id);
+    });
+
+    /// <summary>
+    /// The data clock was re-anchored by <paramref name="offsetMs"/>: the retention time of every event of this process
+    /// moves by that step, so a board that booted a year behind does not prune them as a year old. What was published
+    /// (the event's JSON, its <c>ts</c>) stays as it was.
+    /// </summary>
+    public Task ShiftRunAsync(long offsetMs) => _state.WriteAsync(db =>
+    {
+        ILiteCollection<EventRecord> events = db.GetCollection<EventRecord>(Events);
+        long from = _firstSeqOfRun, until = _nextSeq;
+        foreach (EventRecord e in events.Find(e => e.Seq >= from && e.Seq < until).ToList())
+        {
+            e.Ts += offsetMs;
+            events.Update(e);
+        }
     });
 
     public Task PruneAsync(int retentionDays, long nowMs) => _state.WriteAsync(db =>

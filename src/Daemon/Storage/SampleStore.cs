@@ -45,6 +45,7 @@ public sealed class SampleStore
     readonly List<SampleRecord> _pending = [];
     readonly List<SampleProbesRecord> _pendingProbes = [];
     long _nextId, _reservedUpTo;
+    readonly long _firstIdOfRun;
 
     public SampleStore(StateDatabase state, int capacity)
     {
@@ -52,7 +53,7 @@ public sealed class SampleStore
         _capacity = capacity;
         state.Database.GetCollection<SampleRecord>(Samples).EnsureIndex(s => s.Ts);
         long stored = state.Database.GetCollection<Counter>(Counters).FindById("sample")?.Next ?? 1;
-        _nextId = _reservedUpTo = stored;
+        _nextId = _reservedUpTo = _firstIdOfRun = stored;
     }
 
     /// <summary>Adds a window, with its synthetic fault probes when there are any (kept beside it and evicted with it); returns its sample id.</summary>
@@ -110,6 +111,29 @@ public sealed class SampleStore
                     probes.Delete(old.Id);
                 }
         };
+    }
+
+    /// <summary>
+    /// The data clock was re-anchored by <paramref name="offsetMs"/> (clock_adjusted): every window this process stored
+    /// was timed on the old anchor, so its time moves by the same step — in one durable transaction, labels with it — and
+    /// a label span given in the corrected time names the right windows. Windows of earlier runs keep their times.
+    /// </summary>
+    public Task ShiftRunAsync(long offsetMs)
+    {
+        lock (_gate)
+        {
+            foreach (SampleRecord pending in _pending) pending.Ts += offsetMs; // not yet written: they go in shifted
+            long from = _firstIdOfRun, until = _nextId - _pending.Count; // batches already posted are written before this runs
+            return _state.WriteAsync(db =>
+            {
+                ILiteCollection<SampleRecord> samples = db.GetCollection<SampleRecord>(Samples);
+                foreach (SampleRecord s in samples.Find(s => s.Id >= from && s.Id < until).ToList())
+                {
+                    s.Ts += offsetMs;
+                    samples.Update(s);
+                }
+            }, durable: true);
+        }
     }
 
     /// <summary>Pins the windows of a time span under a label; returns how many were labelled.</summary>

@@ -28,7 +28,7 @@ public sealed class UnsynchronisedCommandTests : IDisposable
         var handlers = new CommandHandlers(new LiveSettings(new DaemonSettings()), rig.Pipeline.Status, rig.Pipeline.Stores.Registry,
             rig.Pipeline.Stores.Samples, events, rig.Pipeline.Model, rig.Pipeline.Adaptation, () => 0, clock);
         var processor = new CommandProcessor(new SecuritySettings { CommandKeyFile = "key" }, topics, new EventLog(rig.State, topics.Events, 100),
-            events, handlers, new SeenCommands(rig.State, clock.GetUtcNow().ToUnixTimeMilliseconds()), Key, clock);
+            events, handlers, new SeenCommands(rig.State, clock.GetUtcNow().ToUnixTimeMilliseconds()), new CommandKeys(Key, TimeSpan.Zero, clock), clock);
         long operatorNow = Build.AddDays(10).ToUnixTimeMilliseconds(); // the operator's clock is right
 
         await processor.HandleAsync(Signed($"{{\"id\":\"c1\",\"command\":\"status\",\"ts\":{operatorNow}}}"));

@@ -36,7 +36,7 @@ public sealed class CommandFuzzTests : IDisposable
         var seen = new SeenCommands(_rig.State, _rig.Clock.GetUtcNow().ToUnixTimeMilliseconds());
         _unsigned = new CommandProcessor(new SecuritySettings(), topics, _events, _sink, handlers, seen, null, _rig.Clock);
         _events.Queued += () => Interlocked.Increment(ref _replies); // only replies: the processor's events go to _sink
-        _signed = new CommandProcessor(new SecuritySettings { AllowUnsignedButton = true }, topics, _events, _sink, handlers, seen, Encoding.UTF8.GetBytes(Key), _rig.Clock);
+        _signed = new CommandProcessor(new SecuritySettings { AllowUnsignedButton = true }, topics, _events, _sink, handlers, seen, new CommandKeys(Encoding.UTF8.GetBytes(Key), TimeSpan.Zero, _rig.Clock), _rig.Clock);
     }
 
     public void Dispose()

@@ -32,6 +32,9 @@ public abstract class Broker : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
+    /// <summary>mosquitto only: SIGHUP, so that it reads its password file and ACL again (connected clients stay).</summary>
+    public virtual void ReloadConfiguration() => throw new NotSupportedException("only mosquitto reloads its configuration");
+
     /// <summary>mosquitto when installed, unless SENSORODL_IT_BROKER=inprocess asks for the fallback (to exercise it).</summary>
     public static bool UseMosquitto => LocalServers.MosquittoPath is not null && Environment.GetEnvironmentVariable("SENSORODL_IT_BROKER") != "inprocess";
 
@@ -118,6 +121,11 @@ sealed class MosquittoBroker : Broker
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         await WaitListeningAsync(Port, TimeSpan.FromSeconds(10), () => Log);
+    }
+
+    public override void ReloadConfiguration()
+    {
+        if (_process is { HasExited: false } process) Signals.Hangup(process.Id);
     }
 
     /// <summary>SIGTERM, as an operator would stop it; mosquitto then saves its persistence file.</summary>

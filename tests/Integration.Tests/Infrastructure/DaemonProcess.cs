@@ -82,6 +82,7 @@ public sealed class DaemonProcess : IAsyncDisposable
     }
 
     public void Terminate() => Signals.Terminate(_process.Id);
+    public void Hangup() => Signals.Hangup(_process.Id);
 
     /// <summary>The exit code, or null when it did not exit in time.</summary>
     public async Task<int?> WaitForExitAsync(TimeSpan timeout)
