@@ -13,6 +13,12 @@ public sealed record AnomalyTrainingOptions
     /// <summary>The share of normal windows held back for calibration.</summary>
     public double HoldOut { get; init; } = 0.2;
     public int Seed { get; init; } = 1;
+    /// <summary>
+    /// Normal training windows kept with the base (a seeded random sample; raw features) for adaptation to rehearse;
+    /// 0 keeps none. At 256 windows of 512 spectrum bins it adds 512 KiB to the base file.
+    /// </summary>
+    public int ReservoirSize { get; init; } = DefaultReservoirSize;
+    public const int DefaultReservoirSize = 256;
 
     /// <remarks>
     /// Wide inputs (spectra) get 128 → 32 → 128: on the fan data it keeps the base sensitive enough that adapted
