@@ -91,6 +91,16 @@ public sealed class RehearsalTests
         Assert.Equal(report.Fitted, store.Puts.Count(id => id > 0));
     }
 
+    [Fact]
+    public void The_full_retrain_baseline_fits_the_same_rehearsal_windows_so_the_speed_ratio_counts_them_on_both_sides()
+    {
+        (_, CandidateReport adapters) = AdaptToRoomB(Base, 0.25);
+        (_, CandidateReport full) = ModelAdapter.Adapt(Base, Rooms.Windows(200, 31, roomB: true), [.. Enumerable.Range(1, 200).Select(i => (long)i)], [],
+            Rooms.Adaptation with { Rehearsal = 0.25, Method = ModelAdapter.FullRetrain, Training = Rooms.Adaptation.Training with { Epochs = 2 } });
+        Assert.True(adapters.Rehearsed > 0);
+        Assert.Equal((adapters.Fitted, adapters.Rehearsed), (full.Fitted, full.Rehearsed));
+    }
+
     [Theory]
     [InlineData(0, 60, 0)]
     [InlineData(0.25, 60, 20)]
