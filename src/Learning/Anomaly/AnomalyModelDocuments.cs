@@ -130,7 +130,7 @@ public static class AnomalyModelDocuments
         tensor.Values.Length == size ? tensor.Values : throw new ModelFormatException($"tensor {tensor.Name} has {tensor.Values.Length} values, expected {size}.");
 
     static float[] Whole(NamedTensor tensor, int size) =>
-        tensor.Values.Length % size == 0 ? tensor.Values : throw new ModelFormatException($"tensor {tensor.Name} does not hold whole rows of {size} values.");
+        tensor.Shape is [_, int width] && width == size ? tensor.Values : throw new ModelFormatException($"tensor {tensor.Name} is not [rows, {size}].");
 
     static NamedTensor Required(ModelDocument d, string name) => d.Find(name) ?? throw new ModelFormatException($"tensor {name} is missing.");
 
