@@ -10,6 +10,7 @@
 #                  drift detection (60 + 30 windows) and Adaptation:MinSamples (120) on the streamed half
 #   FAULT_WINDOWS  windows per fault recording (default WINDOWS / 3)
 # SENSORODL_DLL uses another build of sensorodl.dll instead of building src/Daemon.
+# FAULT_SEVERITY (0–1) records the faults at that severity instead of Sensor:Simulation's 0.5 (the normal takes are unchanged).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-.bench/simulated-dataset}
@@ -26,7 +27,12 @@ seed=100
 record() { # drift fault take windows
   seed=$((seed + 1))
   dotnet "$dll" record --out "$out" --file "$1-$2-take$3.f32" --windows "$4" --set "take=$3" \
-    --Sensor:Simulation:Drift="$1" --Sensor:Simulation:Fault="$2" --Sensor:Seed=$seed --Sensor:Speed=0 >/dev/null
+    --Sensor:Simulation:Drift="$1" --Sensor:Simulation:Fault="$2" --Sensor:Seed=$seed --Sensor:Speed=0 $(severity "$2") >/dev/null
+}
+severity() { # fault → the override of its severity, when FAULT_SEVERITY is set
+  [ -n "${FAULT_SEVERITY:-}" ] || return 0
+  case "$1" in imbalance) echo "--Sensor:Simulation:Imbalance=$FAULT_SEVERITY";; outer) echo "--Sensor:Simulation:OuterRace=$FAULT_SEVERITY";;
+    inner) echo "--Sensor:Simulation:InnerRace=$FAULT_SEVERITY";; esac
 }
 for drift in none speed load mounting noise; do
   record "$drift" none 1 "$windows"

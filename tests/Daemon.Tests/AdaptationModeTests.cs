@@ -32,19 +32,30 @@ public sealed class AdaptationModeTests : IDisposable
     }
 
     [Fact]
-    public void Confirm_reports_drift_and_waits_for_a_retrain_command()
+    public void Confirm_adapts_on_drift_and_holds_the_candidate_without_activating_it()
     {
         using SimulatedPipeline rig = Build(AdaptationMode.Confirm);
         rig.Stream(400);
         Assert.Contains("drift_detected", rig.Types);
-        Assert.DoesNotContain("training_started", rig.Types);
+        Assert.Contains("training_started", rig.Types);
+        Assert.Contains("model_pending", rig.Types);
+        Assert.DoesNotContain("model_promoted", rig.Types);
+        Assert.Equal(1, rig.Pipeline.Model.Current.Info.Version);
+        Assert.Equal(2, rig.Pipeline.Adaptation.Pending?.Version);
+    }
 
+    [Fact]
+    public void A_retrain_command_in_confirm_mode_also_ends_pending()
+    {
+        using SimulatedPipeline rig = Build(AdaptationMode.Off);
+        rig.Stream(400);
+        rig.Pipeline.Settings.Update(s => s with { Adaptation = s.Adaptation with { Mode = AdaptationMode.Confirm } });
         (string? job, RetrainRefusal refusal) = rig.Pipeline.Adaptation.RequestRetrain(null, null, null, dataS: 1e6);
         Assert.Equal(RetrainRefusal.None, refusal);
         Assert.NotNull(job);
-        Assert.Contains("training_started", rig.Types);
-        Assert.Contains("model_promoted", rig.Types);
-        Assert.Equal(2, rig.Pipeline.Model.Current.Info.Version);
+        Assert.Contains("model_pending", rig.Types);
+        Assert.Equal(1, rig.Pipeline.Model.Current.Info.Version);
+        Assert.Equal(job, rig.Pipeline.Adaptation.Pending?.Job);
         // At most one retrain per Adaptation:MinIntervalMinutes of the data's clock.
         Assert.Equal(RetrainRefusal.RateLimited, rig.Pipeline.Adaptation.RequestRetrain(null, null, null, dataS: 1e6 + 60).Refusal);
     }
@@ -52,7 +63,7 @@ public sealed class AdaptationModeTests : IDisposable
     [Fact]
     public void A_collecting_job_shows_how_many_windows_it_has_and_wants()
     {
-        using SimulatedPipeline rig = Build(AdaptationMode.Confirm);
+        using SimulatedPipeline rig = Build(AdaptationMode.Off);
         rig.Stream(100);
         (string? job, RetrainRefusal refusal) = rig.Pipeline.Adaptation.RequestRetrain(null, null, samples: 1000, dataS: 1e6);
         Assert.Equal(RetrainRefusal.None, refusal);
@@ -67,12 +78,18 @@ public sealed class AdaptationModeTests : IDisposable
     }
 
     [Fact]
-    public void Off_never_adapts()
+    public void Off_reports_drift_and_waits_for_a_retrain_command()
     {
         using SimulatedPipeline rig = Build(AdaptationMode.Off);
         rig.Stream(400);
         Assert.Contains("drift_detected", rig.Types);
         Assert.DoesNotContain("training_started", rig.Types);
         Assert.Equal(1, rig.Pipeline.Model.Current.Info.Version);
+
+        (string? job, RetrainRefusal refusal) = rig.Pipeline.Adaptation.RequestRetrain(null, null, null, dataS: 1e6);
+        Assert.Equal(RetrainRefusal.None, refusal);
+        Assert.NotNull(job);
+        Assert.Contains("model_promoted", rig.Types);
+        Assert.Equal(2, rig.Pipeline.Model.Current.Info.Version);
     }
 }

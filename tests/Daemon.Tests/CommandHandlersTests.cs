@@ -79,7 +79,7 @@ public sealed class CommandHandlersTests : IDisposable
 
         var status = (JsonObject)await Run("status");
 
-        Assert.Equal(["device", "state", "uptimeSeconds", "model", "anomaly", "drift", "collecting", "training", "sensor", "ambient", "ts"], status.Select(kv => kv.Key));
+        Assert.Equal(["device", "state", "uptimeSeconds", "model", "anomaly", "drift", "collecting", "candidate", "training", "sensor", "ambient", "ts"], status.Select(kv => kv.Key));
         Assert.Equal("t", (string)status["device"]!);
         Assert.Equal("monitoring", (string)status["state"]!);
         Assert.Equal(NowMs, (long)status["ts"]!);
@@ -471,7 +471,7 @@ public sealed class CommandHandlersTests : IDisposable
     // ---- unknown
 
     [Theory]
-    [InlineData("promote")]
+    [InlineData("deploy")]
     [InlineData("Status")]
     [InlineData("")]
     public async Task An_unknown_command_is_unknown_command(string command)

@@ -138,6 +138,8 @@ public sealed class SettingsLoaderTests : IDisposable
         { "Adaptation:BatchSize", "1025" },
         { "Adaptation:MinSamples", "15" },
         { "Adaptation:MinIntervalMinutes", "-1" },
+        { "Adaptation:ProbationMinutes", "-1" },
+        { "Adaptation:ProbationFactor", "0.5" },
         { "Storage:KeepVersions", "1" },
         { "Storage:EventRetentionDays", "0" },
         { "Storage:SampleCapacity", "119" },

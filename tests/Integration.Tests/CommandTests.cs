@@ -201,7 +201,7 @@ public sealed class CommandTests(ITestOutputHelper output) : DaemonTest
         string device = NewDevice("ratelimit");
         // Every window enters the sample store, so 16 are there within two seconds; one quick epoch.
         (_, MqttProbe probe) = await StartMonitoringAsync(device, NewStateDir(device),
-            "Storage:SampleIntervalSeconds=0", "Adaptation:MinIntervalMinutes=10", "Adaptation:Mode=confirm");
+            "Storage:SampleIntervalSeconds=0", "Adaptation:MinIntervalMinutes=10", "Adaptation:Mode=off");
         // 2 s of scoring on the daemon's clock: ~23 windows stored, so the job trains at once. (Should a starved
         // daemon have stored fewer, it collects the rest first; the test holds either way.)
         await WaitScoredForAsync(probe, device, 2);
@@ -248,7 +248,7 @@ public sealed class CommandTests(ITestOutputHelper output) : DaemonTest
         (_, MqttProbe probe) = await StartMonitoringAsync(device, NewStateDir(device),
             // Rank 32 adapters, so that the training lasts a few seconds (rank 4 fits this small model in under one,
             // too short for a status a second to show anything).
-            "Sensor:Speed=20", "Storage:SampleIntervalSeconds=0", "Adaptation:Mode=confirm", "Storage:SampleCapacity=2000", "Adaptation:Rank=32");
+            "Sensor:Speed=20", "Storage:SampleIntervalSeconds=0", "Adaptation:Mode=off", "Storage:SampleCapacity=2000", "Adaptation:Rank=32");
         // No wait for the store to fill: with fewer than 600 windows stored, the job collects them first
         // (docs/CONTRACT.md §3 retrain) — the daemon waits for that condition itself — and then trains.
         int mark = probe.Mark;

@@ -9,7 +9,7 @@ namespace SensorOdl.Integration.Tests;
 /// <summary>
 /// One mosquitto and two real daemons shared by every `fleet` test (starting daemons is the expensive part): `Drifted`
 /// runs the simulated machine remounted from the first window (so the base flags it and a retrain gets promoted),
-/// `Steady` the default machine. Both start from the same imported base, at 3× speed, every window stored, confirm mode (drift waits for an operator),
+/// `Steady` the default machine. Both start from the same imported base, at 3× speed, every window stored, adaptation off (drift waits for an operator's retrain),
 /// no retrain rate limit, and signed commands (the fleet tool signs with the same key file).
 /// </summary>
 public sealed class FleetFixture : IAsyncLifetime
@@ -50,7 +50,7 @@ public sealed class FleetFixture : IAsyncLifetime
         var arguments = new List<string>
         {
             "run", $"--Mqtt:Uri={Broker.Uri}", $"--Device:Id={device}", $"--Storage:StateDir={Path.Combine(Root, device)}",
-            "--Sensor:Speed=3", "--Storage:SampleIntervalSeconds=0", "--Adaptation:Mode=confirm", "--Adaptation:MinIntervalMinutes=0",
+            "--Sensor:Speed=3", "--Storage:SampleIntervalSeconds=0", "--Adaptation:Mode=off", "--Adaptation:MinIntervalMinutes=0",
             $"--Security:CommandKeyFile={KeyFile}", $"--Model:Path={BaseModel}",
         };
         arguments.AddRange(extra.Select(e => $"--{e}"));

@@ -144,6 +144,10 @@ public sealed partial class FleetTests(FleetFixture fleet, ITestOutputHelper out
         // A second rollback to a version that does not exist: refused (not_found), exit 1 with one line.
         CliRun missing = await fleet.FleetAsync(true, "rollback", "--to", "99", "--device", fleet.Drifted);
         Check(missing.Code == 1 && missing.ErrLines.Length == 1 && missing.Err.Contains("refused: not_found"), "rollback to a missing version exits 1", missing);
+
+        // Adaptation off: no candidate is pending, so promote is refused (no_candidate), exit 1 with one line.
+        CliRun promote = await fleet.FleetAsync(true, "promote", "--device", fleet.Drifted);
+        Check(promote.Code == 1 && promote.ErrLines.Length == 1 && promote.Err.Contains("refused: no_candidate"), "promote with nothing pending exits 1", promote);
     }
 
     [Fact]

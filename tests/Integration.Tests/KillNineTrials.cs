@@ -48,7 +48,7 @@ public sealed class KillNineTrials(ITestOutputHelper output) : DaemonTest
         for (int trial = 0; trial <= trials; trial++)
         {
             int mark = probe.Mark;
-            DaemonProcess daemon = StartDaemon(device, state, "Storage:SampleIntervalSeconds=0", "Adaptation:MinIntervalMinutes=0", "Adaptation:Mode=confirm");
+            DaemonProcess daemon = StartDaemon(device, state, "Storage:SampleIntervalSeconds=0", "Adaptation:MinIntervalMinutes=0", "Adaptation:Mode=off");
             try
             {
                 await WaitMonitoringAsync(probe, device, mark);

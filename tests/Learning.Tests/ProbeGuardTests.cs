@@ -49,7 +49,7 @@ public sealed class ProbeGuardTests
     {
         float[] fit = room[..(100 * D)], calibration = room[(100 * D)..(130 * D)], held = room[(130 * D)..];
         (Func<float[], int, float[]> score, float threshold) = Scorer(fit, calibration, looksAt);
-        return ProbeGuard.Judge(score, threshold, FaultLines, held, fit, calibration, D, 0.01, baseReference, 0.2);
+        return ProbeGuard.Judge(score, threshold, FaultLines, held, fit, calibration, D, 0.01, baseReference, 0.2)!;
     }
 
     [Fact]

@@ -25,10 +25,12 @@ public enum RetrainRefusal
 }
 
 /// <summary>
-/// Collect → fine-tune → validate → promote, in the background. Drift (with Mode=auto) or a retrain command
+/// Collect → fine-tune → validate → promote, in the background. Drift (Mode=auto or confirm) or a retrain command
 /// starts a job; the job waits until enough new windows are in the sample store, fits fresh adapters on the
-/// frozen base from the forward cache, and promotes the candidate only if it passes validation. Intervals
-/// (rate limit, back-off after a rejection) are measured on the data's clock.
+/// frozen base from the forward cache, and keeps the candidate only if it passes validation: auto promotes it,
+/// confirm holds it as pending until `promote` or `discard`. Every promotion starts a probation (<see cref="Probation"/>):
+/// the previous version scores in the shadow and a new version that flags far more windows is rolled back by itself.
+/// Intervals (rate limit, back-off after a rejection or a probation rollback) are measured on the data's clock.
 /// </summary>
 public sealed class AdaptationCoordinator : IWindowObserver
 {
@@ -44,6 +46,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
     readonly object _gate = new();
     readonly List<FinishedJob> _history = [];
     Job? _job;
+    PendingCandidate? _pending;
     double _nextAllowedS = double.NegativeInfinity;
     bool _driftWaiting;
     int _jobCounter;
@@ -72,6 +75,9 @@ public sealed class AdaptationCoordinator : IWindowObserver
     long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
     public int Promoted { get; private set; }
     public int Rejected { get; private set; }
+    public int RolledBack { get; private set; }
+    /// <summary>Confirm mode: the validated candidate waiting for `promote` or `discard`, else null.</summary>
+    public PendingCandidate? Pending { get { lock (_gate) return _pending; } }
     /// <summary>Keep every finished job's windows and time in <see cref="History"/> (evaluations; never in the daemon: it holds the features).</summary>
     public bool RecordHistory { get; init; }
     public IReadOnlyList<FinishedJob> History => _history;
@@ -116,7 +122,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
             _episodeStartS ??= onsetS;
             _settledWindows = 0;
         }
-        if (Mode != AdaptationMode.Auto) return;
+        if (Mode == AdaptationMode.Off) return;
         lock (_gate) _driftWaiting = true;
         TryStartDriftJob(dataS);
     }
@@ -155,7 +161,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
             waiting = _driftWaiting && _job is null && dataS >= _nextAllowedS;
         }
         if (!waiting) return;
-        if (!driftDetected || Mode != AdaptationMode.Auto)
+        if (!driftDetected || Mode == AdaptationMode.Off)
         {
             lock (_gate) _driftWaiting = false;
             return;
@@ -183,7 +189,15 @@ public sealed class AdaptationCoordinator : IWindowObserver
     void TryStartDriftJob(double dataS)
     {
         double? episode;
-        lock (_gate) episode = _episodeStartS;
+        lock (_gate)
+        {
+            if (_pending is not null)
+            {
+                _driftWaiting = false; // a candidate for this drift already waits for the operator
+                return;
+            }
+            episode = _episodeStartS;
+        }
         (Job? job, _) = TryClaim("drift", dataS, dataS, Settings.Adaptation.MinSamples, null, null, episode);
         if (job is null) return;
         lock (_gate) _driftWaiting = false;
@@ -284,19 +298,11 @@ public sealed class AdaptationCoordinator : IWindowObserver
             if (report.Accepted)
             {
                 int parent = active.Info.Version;
-                ModelVersionRecord record = _registry.AddAdapted(candidate, parent, $"{job.Reason}: {report.Reason}", report.Fitted, metrics, job.Id, activate: true);
-                _active.Activate(candidate, ModelInfo.Of(record));
-                lock (_gate)
-                {
-                    _promotedInEpisode = job.EpisodeStartS is not null;
-                    _settledWindows = 0;
-                }
-                Promoted++;
-                _events.Emit("model_promoted", NowMs, new JsonObject
-                {
-                    ["job"] = job.Id, ["version"] = record.Version, ["id"] = record.Id, ["parentVersion"] = parent,
-                    ["method"] = record.Method, ["reason"] = report.Reason, ["metrics"] = Metrics(metrics),
-                });
+                bool hold = Mode == AdaptationMode.Confirm;
+                ModelVersionRecord record = _registry.AddAdapted(candidate, parent, $"{job.Reason}: {report.Reason}", report.Fitted, metrics, job.Id, activate: !hold);
+                var kept = new PendingCandidate(candidate, record, job.Id, parent, report.Reason, Metrics(metrics), job.EpisodeStartS is not null);
+                if (hold) HoldPending(kept);
+                else Promote(kept);
             }
             else
             {
@@ -306,7 +312,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
                     ["job"] = job.Id, ["reason"] = report.Reason, ["metrics"] = Metrics(metrics),
                     ["retryAfterMinutes"] = settings.Adaptation.MinIntervalMinutes,
                 });
-                lock (_gate) _driftWaiting = Mode == AdaptationMode.Auto;
+                lock (_gate) _driftWaiting = Mode != AdaptationMode.Off;
             }
         }
         catch (Exception e)
@@ -319,6 +325,124 @@ public sealed class AdaptationCoordinator : IWindowObserver
             _status.SetActivity(DaemonState.Monitoring);
         }
     }
+
+    /// <summary>Confirm mode: the candidate is stored, not active; a newer one replaces it (the older is discarded).</summary>
+    void HoldPending(PendingCandidate candidate)
+    {
+        PendingCandidate? replaced;
+        lock (_gate)
+        {
+            replaced = _pending;
+            _pending = candidate;
+        }
+        if (replaced is not null) EmitDiscarded(replaced, $"replaced by version {candidate.Version}");
+        _status.SetCandidate(candidate.Version, candidate.Metrics);
+        _events.Emit("model_pending", NowMs, new JsonObject
+        {
+            ["job"] = candidate.Job, ["version"] = candidate.Version, ["id"] = candidate.Record.Id, ["parentVersion"] = candidate.ParentVersion,
+            ["method"] = candidate.Record.Method, ["reason"] = candidate.Reason, ["metrics"] = candidate.Metrics.DeepClone(),
+        });
+    }
+
+    /// <summary>The `promote` command: activates the pending candidate (null when there is none, or it is not <paramref name="version"/>).</summary>
+    public PendingCandidate? PromotePending(int? version)
+    {
+        PendingCandidate? candidate = TakePending(version);
+        if (candidate is null) return null;
+        _registry.Activate(candidate.Version);
+        Promote(candidate);
+        return candidate;
+    }
+
+    /// <summary>The `discard` command: drops the pending candidate (its version stays in the registry, inactive).</summary>
+    public PendingCandidate? DiscardPending(int? version)
+    {
+        PendingCandidate? candidate = TakePending(version);
+        if (candidate is not null) EmitDiscarded(candidate, "discard command");
+        return candidate;
+    }
+
+    /// <summary>
+    /// A version that did not come from a job here (a pushed base model; tests): already stored in the registry, it
+    /// becomes active now and is put on probation like any promotion.
+    /// </summary>
+    public void PromoteStored(AnomalyModel model, ModelVersionRecord record, string reason)
+    {
+        _registry.Activate(record.Version);
+        Promote(new PendingCandidate(model, record, record.Job, _active.Current.Info.Version, reason,
+            new JsonObject(record.Metrics.Select(kv => new KeyValuePair<string, JsonNode?>(kv.Key, Math.Round(kv.Value, 4)))), FromDriftEpisode: false));
+    }
+
+    PendingCandidate? TakePending(int? version)
+    {
+        PendingCandidate? candidate;
+        lock (_gate)
+        {
+            candidate = _pending;
+            if (candidate is null || version is int v && v != candidate.Version) return null;
+            _pending = null;
+        }
+        _status.SetCandidate(null, null);
+        return candidate;
+    }
+
+    void EmitDiscarded(PendingCandidate candidate, string reason) =>
+        _events.Emit("model_discarded", NowMs, new JsonObject { ["job"] = candidate.Job, ["version"] = candidate.Version, ["reason"] = reason });
+
+    /// <summary>Makes a version active (its record already is the registry's active one) and puts it on probation.</summary>
+    void Promote(PendingCandidate promoted)
+    {
+        ModelInUse previous = _active.Current;
+        DaemonSettings settings = Settings;
+        ModelInUse? current = null;
+        Probation? probation = settings.Adaptation.ProbationMinutes > 0
+            ? new Probation(previous.Model, settings.Adaptation.ProbationMinutes, settings.Adaptation.ProbationFactor,
+                (counts, dataS) => RollBackAfterProbation(previous, current!, counts, dataS))
+            : null;
+        current = new ModelInUse(promoted.Model, ModelInfo.Of(promoted.Record), probation);
+        _active.Activate(current);
+        lock (_gate)
+        {
+            _promotedInEpisode = promoted.FromDriftEpisode;
+            _settledWindows = 0;
+        }
+        Promoted++;
+        _events.Emit("model_promoted", NowMs, new JsonObject
+        {
+            ["job"] = promoted.Job, ["version"] = promoted.Version, ["id"] = promoted.Record.Id, ["parentVersion"] = promoted.ParentVersion,
+            ["method"] = promoted.Record.Method, ["reason"] = promoted.Reason, ["metrics"] = promoted.Metrics.DeepClone(),
+        });
+    }
+
+    /// <summary>
+    /// Probation failed (pipeline thread): the previous version becomes active again, the drift episode restarts and no
+    /// job starts for Adaptation:MinIntervalMinutes of data time.
+    /// </summary>
+    void RollBackAfterProbation(ModelInUse previous, ModelInUse promoted, ProbationCounts counts, double dataS)
+    {
+        if (!ReferenceEquals(_active.Current, promoted)) return; // a rollback or promotion came first
+        try { _registry.Activate(previous.Info.Version); }
+        catch (KeyNotFoundException) { return; } // the previous version was retired meanwhile: nothing to go back to
+        if (!_active.Replace(promoted, previous with { Shadow = null })) return;
+        ResetEpisode();
+        lock (_gate) _nextAllowedS = Math.Max(_nextAllowedS, dataS + Settings.Adaptation.MinIntervalMinutes * 60);
+        RolledBack++;
+        int from = promoted.Info.Version, to = previous.Info.Version;
+        _events.Emit("model_rolled_back", NowMs, new JsonObject
+        {
+            ["version"] = to, ["fromVersion"] = from, ["toVersion"] = to, ["id"] = previous.Info.Id,
+            ["reason"] = $"probation: flagged {Percent(counts.NewShare)} of windows against {Percent(counts.OldShare)} for v{to}",
+            ["metrics"] = new JsonObject
+            {
+                ["newShare"] = Math.Round(counts.NewShare, 4), ["oldShare"] = Math.Round(counts.OldShare, 4), ["windows"] = counts.Windows,
+                ["newFlagged"] = counts.NewFlagged, ["oldFlagged"] = counts.OldFlagged,
+            },
+            ["retryAfterMinutes"] = Settings.Adaptation.MinIntervalMinutes,
+        });
+    }
+
+    static string Percent(double share) =>
+        (share * 100).ToString(share * 100 >= 10 ? "0" : "0.#", System.Globalization.CultureInfo.InvariantCulture) + " %";
 
     static JsonObject Metrics(Dictionary<string, double> metrics) =>
         new(metrics.Select(kv => new KeyValuePair<string, JsonNode?>(kv.Key, Math.Round(kv.Value, 4))));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using SensorOdl.Daemon.Evaluation;
+using SensorOdl.Learning.Anomaly;
 
 namespace SensorOdl.Daemon.Cli;
 
@@ -25,6 +26,24 @@ public static class AdaptEvalMatrixTable
             foreach (MatrixJob job in pair.Jobs)
                 text.AppendLine(CultureInfo.InvariantCulture,
                     $"{pair.Source + " → " + pair.Target,-24} {job.Id,-22} {job.Windows,7} {job.AdaptSeconds,8:F3} {job.FullRetrainSeconds,8:F3} {job.Speedup,9:F1}×  {(job.Promoted ? "promoted" : "rejected")}: {job.Reason}");
+        if (report.Pairs.Any(p => p.Probes.Count > 0))
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"{"source → target",-24} {"probe",-11} {"base/source",11} {"final/held",10} {"guard cand.",11} {"guard bar",9}  guard verdict (judged job)");
+            foreach (MatrixPair pair in report.Pairs)
+            {
+                MatrixJob? judged = pair.Jobs.LastOrDefault(j => j.Promoted) ?? pair.Jobs.LastOrDefault();
+                foreach (ProbeKindRecall probe in pair.Probes)
+                {
+                    ProbeKindVerdict? guard = judged?.ProbeKinds?.FirstOrDefault(k => k.Kind == probe.Kind);
+                    string verdict = judged?.ProbePassed is bool passed ? (passed ? "passed" : "blind") + $" ({judged.ProbeWindows} windows)" : "no guard";
+                    text.AppendLine(CultureInfo.InvariantCulture,
+                        $"{pair.Source + " → " + pair.Target,-24} {probe.Kind,-11} {probe.BaseOnSource,11:P1} {probe.FinalOnTarget,10:P1} " +
+                        $"{(guard is null ? "—" : guard.Candidate.ToString("P1", CultureInfo.InvariantCulture)),11} {(guard is null ? "—" : guard.Reference.ToString("P1", CultureInfo.InvariantCulture)),9}  {verdict}");
+                }
+            }
+        }
         return text.ToString();
     }
 

@@ -6,7 +6,8 @@ namespace SensorOdl.Daemon.Cli;
 /// <summary>The `fleet` verbs (docs/CONTRACT.md §1): the operator's side, over the broker the devices use.</summary>
 public static class FleetVerbs
 {
-    public static IVerb[] All => [new FleetStatusVerb(), new FleetWatchVerb(), new FleetCommandVerb("retrain"), new FleetCommandVerb("rollback"), new FleetCommandVerb("label")];
+    public static IVerb[] All => [new FleetStatusVerb(), new FleetWatchVerb(), new FleetCommandVerb("retrain"), new FleetCommandVerb("rollback"),
+        new FleetCommandVerb("promote"), new FleetCommandVerb("discard"), new FleetCommandVerb("label")];
 }
 
 /// <summary>`fleet status`: one row per device from the retained topics, merged with live answers for --all and --select.</summary>
@@ -91,12 +92,15 @@ public sealed class FleetCommandVerb(string command) : IVerb
     {
         "retrain" => "retrain devices and follow them to promoted/rejected",
         "rollback" => "make model version V active on devices",
+        "promote" => "activate the pending candidate on devices (confirm mode)",
+        "discard" => "drop the pending candidate on devices (confirm mode)",
         _ => "label a time span of devices' stored windows fault or normal",
     };
     string Usage => command switch
     {
         "retrain" => "fleet retrain (--device ID | --all | --select F) [--method M] [--epochs N] [--samples N] [--timeout S] [--quiet S] [--json]",
         "rollback" => "fleet rollback --to V (--device ID | --all | --select F) [--timeout S] [--quiet S] [--json]",
+        "promote" or "discard" => $"fleet {command} [--version V] (--device ID | --all | --select F) [--timeout S] [--quiet S] [--json]",
         _ => "fleet label --from T --to T --label fault|normal (--device ID | --all | --select F) [--timeout S] [--quiet S] [--json]",
     };
     string What => command switch
@@ -104,8 +108,11 @@ public sealed class FleetCommandVerb(string command) : IVerb
         "retrain" => """
             Sends 'retrain' (its arguments as --method, --epochs, --samples) to each device, then follows each with a progress
             line (collecting n/m windows → training epoch k/n → validating) to its outcome: 'promoted vN (false alarms a → b)',
-            'rejected: reason', 'failed: error', 'refused: code: message' or 'timeout' (--timeout, default 1800 s).
+            'rejected: reason', 'failed: error', 'refused: code: message' or 'timeout' (--timeout, default 1800 s). In confirm
+            mode a validated candidate is held: 'pending vN (false alarms a → b; promote or discard it)' (a success).
             """,
+        "promote" => "Sends 'promote' (--version V: only if V is the pending candidate): the candidate becomes active; 'no_candidate' when none waits.",
+        "discard" => "Sends 'discard' (--version V: only if V is the pending candidate): the candidate is dropped; 'no_candidate' when none waits.",
         "rollback" => "Sends 'rollback' with version V to each device; the reply is the outcome (--timeout, default 30 s).",
         _ => """
             Sends 'label': the windows each device still stores whose data-clock time is within [--from, --to] (Unix ms or ISO
@@ -144,6 +151,8 @@ public sealed class FleetCommandVerb(string command) : IVerb
         {
             "retrain" => d => new RetrainFollower(d),
             "rollback" => ReplyFollower.Rollback,
+            "promote" => ReplyFollower.Promote,
+            "discard" => ReplyFollower.Discard,
             _ => ReplyFollower.Label,
         };
         IReadOnlyList<DeviceOutcome> outcomes = await new FleetAction(client, IProgressDisplay.For(stdout, json))
@@ -182,6 +191,8 @@ public sealed class FleetCommandVerb(string command) : IVerb
                 if (arguments.Has("epochs")) args["epochs"] = arguments.Int("epochs", 0, 1, 1000);
                 if (arguments.Has("samples")) args["samples"] = arguments.Int("samples", 0, 16);
                 return args;
+            case "promote" or "discard":
+                return arguments.Has("version") ? new JsonObject { ["version"] = arguments.Int("version", 0, 1) } : [];
             case "rollback":
                 if (!arguments.Has("to")) throw new UsageException("--to V is required: the model version to make active.");
                 return new JsonObject { ["version"] = arguments.Int("to", 0, 1) };

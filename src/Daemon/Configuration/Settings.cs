@@ -51,7 +51,7 @@ public sealed record DriftSection
     public int Persistence { get; init; } = 30;
 }
 
-/// <summary>What drift does: adapt on its own, wait for an operator's retrain, or nothing.</summary>
+/// <summary>What drift does: adapt on its own, adapt and hold the candidate for an operator's promote, or nothing.</summary>
 public enum AdaptationMode
 {
     Auto,
@@ -75,6 +75,12 @@ public sealed record AdaptationSettings
     public double MaxProbeRecallDrop { get; init; } = AdaptationOptions.DefaultMaxProbeRecallDrop;
     /// <summary>Share of a fit set made of the base's reservoir windows (rehearsal of the old normal); 0 = off.</summary>
     public double Rehearsal { get; init; } = AdaptationOptions.DefaultRehearsal;
+    /// <summary>Minutes of data time after a promotion during which the previous version scores in the shadow; 0 = no probation.</summary>
+    public double ProbationMinutes { get; init; } = 30;
+    /// <summary>The new version is rolled back when it flags more than this many times the previous version's share of windows.</summary>
+    public double ProbationFactor { get; init; } = 2;
+    /// <summary>Waveform models: a candidate the probe guard finds blind is refused (true) or only reported (false; docs/BENCHMARKS.md, issue 9).</summary>
+    public bool EnforceWaveformProbes { get; init; }
 }
 
 public sealed record StorageSettings

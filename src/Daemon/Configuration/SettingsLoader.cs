@@ -130,6 +130,8 @@ public static partial class SettingsLoader
         Check(s.Adaptation.MaxProbeRecallDrop is >= 0 and <= 1, "Adaptation:MaxProbeRecallDrop", "must be between 0 and 1.");
         Check(s.Adaptation.Rehearsal is >= 0 and <= 0.9, "Adaptation:Rehearsal", "must be between 0 and 0.9.");
         Check(s.Adaptation.MinIntervalMinutes >= 0, "Adaptation:MinIntervalMinutes", "must be 0 or more.");
+        Check(s.Adaptation.ProbationMinutes >= 0 && double.IsFinite(s.Adaptation.ProbationMinutes), "Adaptation:ProbationMinutes", "must be 0 or more.");
+        Check(s.Adaptation.ProbationFactor >= 1 && double.IsFinite(s.Adaptation.ProbationFactor), "Adaptation:ProbationFactor", "must be at least 1.");
         Check(s.Storage.KeepVersions >= 2, "Storage:KeepVersions", "must be at least 2.");
         Check(s.Storage.EventRetentionDays >= 1, "Storage:EventRetentionDays", "must be at least 1.");
         Check(s.Storage.SampleCapacity >= s.Adaptation.MinSamples, "Storage:SampleCapacity", "must hold at least Adaptation:MinSamples windows.");

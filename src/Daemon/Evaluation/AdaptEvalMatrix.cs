@@ -8,8 +8,10 @@ namespace SensorOdl.Daemon.Evaluation;
 public sealed record MatrixOptions(string Data, string By, string Normal, string FaultsBy, int BaseEpochs);
 
 /// <summary>One adaptation job of a pair: its windows, and Skip2-LoRA's time against a full retrain on the same windows (one thread each).</summary>
+/// <param name="ProbeKinds">The probe guard's verdict kind by kind (candidate recall, nearest-neighbour share, bar); null where the guard did not run.</param>
+/// <param name="ProbeWindows">How many held-back windows the guard's probes were made from.</param>
 public sealed record MatrixJob(string Id, bool Promoted, string Reason, int Windows, double AdaptSeconds, double FullRetrainSeconds, double Speedup,
-    double? ProbeRecallReference, double? ProbeRecall);
+    double? ProbeRecallReference, double? ProbeRecall, IReadOnlyList<ProbeKindVerdict>? ProbeKinds = null, bool? ProbePassed = null, int ProbeWindows = 0);
 
 /// <summary>One fault kind (or all together) in one pair.</summary>
 public sealed record MatrixRow(string Faults, int FaultWindows, double FaultRecallBefore, double FaultRecallAfter,
@@ -79,7 +81,8 @@ public sealed class AdaptEvalMatrix(DaemonSettings settings, MatrixOptions optio
             (AnomalyModel retrained, double seconds) = baselines.FullRetrain(job);
             if (job == judged) full = baselines.Verdict(retrained, seconds);
             jobs.Add(new MatrixJob(job.Id, job.Promoted, job.Reason, job.Ids.Length, Math.Round(job.Seconds, 3), Math.Round(seconds, 3),
-                Math.Round(seconds / Math.Max(job.Seconds, 1e-6), 2), job.ProbeRecallReference, job.ProbeRecall));
+                Math.Round(seconds / Math.Max(job.Seconds, 1e-6), 2), job.ProbeRecallReference, job.ProbeRecall,
+                job.Probes?.Kinds, job.Probes?.Passed, job.Probes?.Windows ?? 0));
         }
         BaselineResult threshold = baselines.ThresholdOnly(), pca = baselines.Pca();
         List<MatrixRow> rows = [.. groups.Select(g => new MatrixRow(g.Name, scenario.Faults[g.Name].Count,
@@ -94,13 +97,22 @@ public sealed class AdaptEvalMatrix(DaemonSettings settings, MatrixOptions optio
         };
     }
 
-    /// <summary>How probe recall tracks real recall, kind by kind (empty where probes cannot be made from features).</summary>
+    /// <summary>How probe recall tracks real recall, kind by kind: spectra from the features, waveforms from the probes made of the raw windows.</summary>
     static IReadOnlyList<ProbeKindRecall> ProbesByKind(AdaptScenario scenario)
     {
-        if (FeatureProbes.For(scenario.Format) is not { } probes) return [];
         IReadOnlyList<string> kinds = new Drivers.Features.Probes.FaultProbes(scenario.Format).Names;
-        double[] before = FeatureProbes.RecallByKind(scenario.Base, probes, scenario.Source.Features, scenario.Source.Count);
-        double[] after = FeatureProbes.RecallByKind(scenario.Final, probes, scenario.HeldBack.Features, scenario.HeldBack.Count);
+        double[] before, after;
+        if (scenario.Source.Probes is { } sourceProbes && scenario.HeldBack.Probes is { } heldProbes)
+        {
+            before = FeatureProbes.RecallOfProbes(scenario.Base, sourceProbes, scenario.Source.ProbedWindows, kinds.Count);
+            after = FeatureProbes.RecallOfProbes(scenario.Final, heldProbes, scenario.HeldBack.ProbedWindows, kinds.Count);
+        }
+        else if (FeatureProbes.For(scenario.Format) is { } probes)
+        {
+            before = FeatureProbes.RecallByKind(scenario.Base, probes, scenario.Source.Features, scenario.Source.Count);
+            after = FeatureProbes.RecallByKind(scenario.Final, probes, scenario.HeldBack.Features, scenario.HeldBack.Count);
+        }
+        else return [];
         return [.. kinds.Select((kind, k) => new ProbeKindRecall(kind, Math.Round(before[k], 4), Math.Round(after[k], 4)))];
     }
 

@@ -17,8 +17,9 @@ public sealed record FaultGroup(string Name, string Filter);
 /// <summary>What one source → target scenario is made of.</summary>
 public sealed record ScenarioRequest(string Data, string Train, string Target, IReadOnlyList<FaultGroup> Faults, string? Exemplars, int BaseEpochs);
 
-/// <summary>[n, d] features of a set of windows, extracted once.</summary>
-public sealed record WindowSet(float[] Features, int Count);
+/// <summary>[n, d] features of a set of windows, extracted once; for waveforms, with <see cref="Probes"/> ([p·k, d] synthetic
+/// fault probes of the <see cref="ProbedWindows"/> windows that gave them, made from the raw windows as the daemon makes them).</summary>
+public sealed record WindowSet(float[] Features, int Count, float[]? Probes = null, int ProbedWindows = 0);
 
 /// <summary>
 /// One source → target replay through the daemon's own pipeline (window monitor, drift detector, sample store,
@@ -94,10 +95,16 @@ public sealed class AdaptScenario
         live.Update(s => s with { Adaptation = s.Adaptation with { Mode = AdaptationMode.Off } }); // fault frames never feed an adaptation
         Stream(allFaults, frame, pipeline, clock, seconds, cancellation);
         WindowSet Windows(List<RecordedFrame> frames) => new(Features(frames, transform, frame), frames.Count);
+        WindowSet Probed(List<RecordedFrame> frames)
+        {
+            if (format.Kind == FrameKind.Spectrum) return Windows(frames); // spectrum probes are made from the features
+            (float[] probes, int probed) = FeatureProbes.OfFrames(format, frames.Select(f => { Fill(frame, f); return frame; }));
+            return new WindowSet(Features(frames, transform, frame), frames.Count, probes, probed);
+        }
         return new AdaptScenario
         {
             Format = format, Base = baseModel, Final = pipeline.Model.Current.Model, FinalVersion = pipeline.Model.Current.Info.Version,
-            Source = Windows(Frames(request.Data, request.Train, windowSize).Frames), Streamed = Windows(streamed), HeldBack = Windows(heldBack),
+            Source = Probed(Frames(request.Data, request.Train, windowSize).Frames), Streamed = Windows(streamed), HeldBack = Probed(heldBack),
             Faults = faults.ToDictionary(g => g.Key, g => Windows(g.Value)), DriftDelayWindows = driftDelay,
             Jobs = [.. pipeline.Adaptation.History], Events = events.Events,
         };

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace SensorOdl.Daemon.Fleet;
 
-/// <summary>How one device's part of a fleet command ended: `promoted`, `rejected`, `failed`, `refused`, `timeout`, `rolled_back` or `labelled`.</summary>
+/// <summary>How one device's part of a fleet command ended: `promoted`, `pending`, `rejected`, `failed`, `refused`, `timeout`, `rolled_back`, `discarded` or `labelled`.</summary>
 public sealed record DeviceOutcome(string Device, bool Succeeded, string Kind, string Text, JsonObject Details)
 {
     public JsonObject ToJson()
@@ -113,6 +113,11 @@ public sealed class RetrainFollower(string device) : DeviceFollower(device)
                     $"promoted v{DeviceView.Int(e, "version")} (false alarms {Percent(DeviceView.Num(metrics, "falseAlarmsBefore"))} → {Percent(DeviceView.Num(metrics, "falseAlarmsAfter"))})",
                     Details(e));
                 break;
+            case "model_pending": // confirm mode: validated and waiting for `promote` — the retrain did what it was asked
+                Finish(true, "pending",
+                    $"pending v{DeviceView.Int(e, "version")} (false alarms {Percent(DeviceView.Num(metrics, "falseAlarmsBefore"))} → {Percent(DeviceView.Num(metrics, "falseAlarmsAfter"))}; promote or discard it)",
+                    Details(e));
+                break;
             case "model_rejected":
                 Finish(false, "rejected", $"rejected: {DeviceView.Str(e, "reason")}", Details(e));
                 break;
@@ -139,6 +144,12 @@ public sealed class ReplyFollower(string device, Func<JsonObject, (string Kind, 
 
     public static ReplyFollower Rollback(string device) =>
         new(device, r => ("rolled_back", $"rolled back v{DeviceView.Int(r, "fromVersion")} → v{DeviceView.Int(r, "version")}"));
+
+    public static ReplyFollower Promote(string device) =>
+        new(device, r => ("promoted", $"promoted v{DeviceView.Int(r, "version")} (was v{DeviceView.Int(r, "fromVersion")})"));
+
+    public static ReplyFollower Discard(string device) =>
+        new(device, r => ("discarded", $"discarded v{DeviceView.Int(r, "version")}"));
 
     public static ReplyFollower Label(string device) =>
         new(device, r => ("labelled", $"labelled {DeviceView.Int(r, "labelled")} windows {DeviceView.Str(r, "label")}"));

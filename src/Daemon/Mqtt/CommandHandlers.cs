@@ -27,11 +27,13 @@ public sealed class CommandHandlers(
         "status" => Status(args),
         "retrain" => Retrain(args),
         "rollback" => Rollback(args),
+        "promote" => Promote(args),
+        "discard" => Discard(args),
         "label" => await Label(args),
         "pause" => Pause(args, true),
         "resume" => Pause(args, false),
         "set" => Set(args),
-        _ => throw new CommandError("unknown_command", $"unknown command '{command}'; use status, retrain, rollback, label, pause, resume or set"),
+        _ => throw new CommandError("unknown_command", $"unknown command '{command}'; use status, retrain, rollback, promote, discard, label, pause, resume or set"),
     };
 
     JsonNode Retrain(JsonObject args)
@@ -61,9 +63,35 @@ public sealed class CommandHandlers(
         registry.Activate(version);
         activeModel.Activate(model, ModelInfo.Of(record));
         adaptation.ResetEpisode();
-        events.Emit("model_rolled_back", NowMs, new JsonObject { ["version"] = version, ["fromVersion"] = from, ["id"] = record.Id });
+        events.Emit("model_rolled_back", NowMs, new JsonObject
+        {
+            ["version"] = version, ["fromVersion"] = from, ["toVersion"] = version, ["id"] = record.Id, ["reason"] = "rollback command",
+        });
         return new JsonObject { ["version"] = version, ["fromVersion"] = from };
     }
+
+    JsonNode Promote(JsonObject args)
+    {
+        Only(args, "version");
+        int? version = OptionalInt(args, "version", 1, int.MaxValue);
+        int from = activeModel.Current.Info.Version;
+        PendingCandidate candidate = adaptation.PromotePending(version) ?? throw NoCandidate(version);
+        return new JsonObject { ["version"] = candidate.Version, ["fromVersion"] = from, ["job"] = candidate.Job };
+    }
+
+    JsonNode Discard(JsonObject args)
+    {
+        Only(args, "version");
+        int? version = OptionalInt(args, "version", 1, int.MaxValue);
+        PendingCandidate candidate = adaptation.DiscardPending(version) ?? throw NoCandidate(version);
+        return new JsonObject { ["version"] = candidate.Version, ["job"] = candidate.Job };
+    }
+
+    CommandError NoCandidate(int? version) => adaptation.Pending is { } pending && version is int v
+        ? new CommandError("no_candidate", $"version {v} is not the pending candidate (version {pending.Version} is)")
+        : new CommandError("no_candidate", settings.Current.Adaptation.Mode == AdaptationMode.Confirm
+            ? "no candidate is pending"
+            : "no candidate is pending (candidates wait for promote only with Adaptation:Mode=confirm)");
 
     async Task<JsonNode> Label(JsonObject args)
     {

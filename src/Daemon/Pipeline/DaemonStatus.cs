@@ -11,6 +11,8 @@ public enum DaemonState
     Collecting,
     Training,
     Validating,
+    /// <summary>Confirm mode: a validated candidate waits for `promote` or `discard`.</summary>
+    Pending,
     Degraded,
     Paused,
 }
@@ -46,6 +48,7 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
     string? _sensorError;
     TrainingInfo? _training;
     (int Collected, int Wanted)? _collecting;
+    (int Version, JsonObject Metrics)? _candidate;
     long _skipped;
     JsonObject? _ambient;
     string? _lastBadWindow;
@@ -88,6 +91,10 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
     public void SetTraining(TrainingInfo? training) { lock (_gate) _training = training; }
     /// <summary>While a job collects: the windows it has and the number it waits for (its current estimate).</summary>
     public void SetCollecting(int collected, int wanted) { lock (_gate) _collecting = (collected, wanted); }
+    /// <summary>The pending candidate (confirm mode) with its validation metrics, or null when none waits.</summary>
+    public void SetCandidate(int? version, JsonObject? metrics) =>
+        Update(() => _candidate = version is int v ? (v, (JsonObject)(metrics?.DeepClone() ?? new JsonObject())) : null, notify: true);
+    public int? CandidateVersion { get { lock (_gate) return _candidate?.Version; } }
     public void Started() => Update(() => _state = DaemonState.Monitoring);
 
     void Update(Action change, bool notify = false)
@@ -107,6 +114,7 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
         _paused ? DaemonState.Paused
         : !_sensorHealthy ? DaemonState.Degraded
         : _activity != DaemonState.Monitoring ? _activity
+        : _candidate is not null ? DaemonState.Pending
         : _drift ? DaemonState.Drift
         : DaemonState.Monitoring;
 
@@ -123,6 +131,7 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
                 ["anomaly"] = new JsonObject { ["score"] = Finite(_score), ["threshold"] = Finite(_threshold), ["active"] = _anomaly },
                 ["drift"] = new JsonObject { ["detected"] = _drift, ["statistic"] = Math.Round(_driftStatistic, 4), ["threshold"] = _driftLevel, ["since"] = _driftSince },
                 ["collecting"] = _collecting is not { } c ? null : new JsonObject { ["collected"] = c.Collected, ["wanted"] = c.Wanted },
+                ["candidate"] = _candidate is not { } pending ? null : new JsonObject { ["version"] = pending.Version, ["metrics"] = pending.Metrics.DeepClone() },
                 ["training"] = _training is null ? null : new JsonObject
                 {
                     ["progress"] = Math.Round(_training.Progress, 4),

@@ -34,7 +34,7 @@ public sealed class MonitoringPipeline
         Model = new ActiveModel(status, new ModelInUse(model, ModelInfo.Of(version)));
         Monitor = new WindowMonitor(settings, features, Model, stores.Samples, events, status, time);
         Adaptation = new AdaptationCoordinator(settings, stores.Registry, stores.Samples, events, status, stores.ForwardCache, Model, time,
-            FeatureProbes.For(features.Format))
+            FeatureProbes.For(features.Format, stores.Samples, settings.Current.Adaptation.EnforceWaveformProbes))
         {
             RunInline = replay,
             RecordHistory = replay,

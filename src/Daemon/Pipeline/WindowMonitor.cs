@@ -29,6 +29,7 @@ public sealed class WindowMonitor
     readonly AnomalyRule _rule;
     readonly DriftDetector _drift;
     readonly List<IWindowObserver> _observers = [];
+    readonly WindowProber? _prober;
     ModelInUse _scoring;
     double _lastSampleS = double.NegativeInfinity;
     long _scored, _skipped;
@@ -44,6 +45,7 @@ public sealed class WindowMonitor
         _status = status;
         _time = time;
         _features = new float[vectorizer.Size];
+        _prober = WindowProber.For(vectorizer.Format);
         DaemonSettings s = settings.Current;
         _rule = new AnomalyRule(s.Anomaly.RaiseAfter, s.Anomaly.Window, s.Anomaly.ClearAfter);
         _scoring = active.Current;
@@ -78,6 +80,7 @@ public sealed class WindowMonitor
         float score = model.Score(_features);
         if (!float.IsFinite(score)) score = float.MaxValue; // a window the model cannot reconstruct at all is anomalous
         bool anomalous = score > model.Threshold;
+        _scoring.Shadow?.Observe(_features, anomalous, dataS); // probation: the previous version scores the same window
         bool turned = _rule.Observe(anomalous);
         _status.SetScore(score, _rule.Active);
         if (turned)
@@ -87,7 +90,7 @@ public sealed class WindowMonitor
         }
 
         bool driftDeclared = ObserveDrift(score, dataS, now);
-        bool stored = Store(dataS, out long sampleId);
+        bool stored = Store(frame, dataS, out long sampleId);
         foreach (IWindowObserver observer in _observers)
         {
             if (driftDeclared) observer.OnDriftDetected(dataS, _drift.OnsetS ?? dataS);
@@ -127,13 +130,13 @@ public sealed class WindowMonitor
     }
 
     /// <summary>At most one window per Storage:SampleIntervalSeconds of data enters the sample store.</summary>
-    bool Store(double dataS, out long sampleId)
+    bool Store(SensorFrame frame, double dataS, out long sampleId)
     {
         sampleId = -1;
         if (dataS < _lastSampleS) _lastSampleS = double.NegativeInfinity; // the clock was set back (clock_adjusted): storing goes on
         if (dataS - _lastSampleS < _settings.Current.Storage.SampleIntervalSeconds) return false;
         _lastSampleS = dataS;
-        sampleId = _samples.Add(_features, (long)Math.Round(dataS * 1000));
+        sampleId = _samples.Add(_features, (long)Math.Round(dataS * 1000), _prober is null ? default : _prober.Probe(frame));
         return true;
     }
 

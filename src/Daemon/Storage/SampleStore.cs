@@ -15,6 +15,13 @@ public sealed class SampleRecord
     public float[] Vector() => MemoryMarshal.Cast<byte, float>(Features).ToArray();
 }
 
+/// <summary>A stored window's synthetic fault probes ([k·d] raw features, kind by kind; waveforms only), under its sample id.</summary>
+public sealed class SampleProbesRecord
+{
+    [BsonId] public long Id { get; set; }
+    public byte[] Probes { get; set; } = [];
+}
+
 sealed class Counter
 {
     [BsonId] public string Name { get; set; } = "";
@@ -29,13 +36,14 @@ sealed class Counter
 /// </summary>
 public sealed class SampleStore
 {
-    public const string CountersCollection = "counters", CollectionName = "samples";
-    const string Samples = CollectionName, Counters = CountersCollection;
+    public const string CountersCollection = "counters", CollectionName = "samples", ProbesCollection = "sample_probes";
+    const string Samples = CollectionName, Counters = CountersCollection, Probes = ProbesCollection;
     const int IdBlock = 1000, FlushBatch = 64;
     readonly StateDatabase _state;
     readonly int _capacity;
     readonly object _gate = new();
     readonly List<SampleRecord> _pending = [];
+    readonly List<SampleProbesRecord> _pendingProbes = [];
     long _nextId, _reservedUpTo;
 
     public SampleStore(StateDatabase state, int capacity)
@@ -47,8 +55,8 @@ public sealed class SampleStore
         _nextId = _reservedUpTo = stored;
     }
 
-    /// <summary>Adds a window; returns its sample id.</summary>
-    public long Add(ReadOnlySpan<float> features, long ts)
+    /// <summary>Adds a window, with its synthetic fault probes when there are any (kept beside it and evicted with it); returns its sample id.</summary>
+    public long Add(ReadOnlySpan<float> features, long ts, ReadOnlySpan<float> probes = default)
     {
         lock (_gate)
         {
@@ -60,6 +68,7 @@ public sealed class SampleStore
             }
             long id = _nextId++;
             _pending.Add(new SampleRecord { Id = id, Ts = ts, Features = MemoryMarshal.AsBytes(features).ToArray() });
+            if (!probes.IsEmpty) _pendingProbes.Add(new SampleProbesRecord { Id = id, Probes = MemoryMarshal.AsBytes(probes).ToArray() });
             if (_pending.Count >= FlushBatch) _state.Post(TakeBatchLocked());
             return id;
         }
@@ -82,17 +91,24 @@ public sealed class SampleStore
     Action<LiteDatabase> TakeBatchLocked()
     {
         SampleRecord[] batch = [.. _pending];
+        SampleProbesRecord[] probeBatch = [.. _pendingProbes];
         _pending.Clear();
+        _pendingProbes.Clear();
         int capacity = _capacity;
         return db =>
         {
             if (batch.Length == 0) return;
             ILiteCollection<SampleRecord> samples = db.GetCollection<SampleRecord>(Samples);
+            ILiteCollection<SampleProbesRecord> probes = db.GetCollection<SampleProbesRecord>(Probes);
             samples.Upsert(batch);
+            if (probeBatch.Length > 0) probes.Upsert(probeBatch);
             int excess = samples.Count(s => s.Label == null) - capacity;
             if (excess > 0)
                 foreach (SampleRecord old in samples.Query().Where(s => s.Label == null).OrderBy(s => s.Id).Limit(excess).ToList())
+                {
                     samples.Delete(old.Id);
+                    probes.Delete(old.Id);
+                }
         };
     }
 
@@ -129,6 +145,14 @@ public sealed class SampleStore
     {
         Flush();
         return _state.Database.GetCollection<SampleRecord>(Samples).Count(s => s.Ts >= sinceMs && (s.Label == null || s.Label == "normal"));
+    }
+
+    /// <summary>The stored probes of each window ([k·d] raw features), null where a window has none (or has left the ring).</summary>
+    public IReadOnlyList<float[]?> ProbesOf(IReadOnlyList<long> ids)
+    {
+        Flush();
+        ILiteCollection<SampleProbesRecord> probes = _state.Database.GetCollection<SampleProbesRecord>(Probes);
+        return [.. ids.Select(id => probes.FindById(id) is { } record ? MemoryMarshal.Cast<byte, float>(record.Probes).ToArray() : null)];
     }
 
     public IReadOnlyList<SampleRecord> Labelled(string label) =>

@@ -61,7 +61,11 @@ public static class StateArchiveImport
                 versions.DeleteAll();
                 pointers.DeleteAll();
                 windows.DeleteMany(s => s.Label != null);
-                if (archive.Samples is not null) windows.DeleteAll();
+                if (archive.Samples is not null)
+                {
+                    windows.DeleteAll();
+                    write.GetCollection<SampleProbesRecord>(SampleStore.ProbesCollection).DeleteAll(); // probes of windows no longer there
+                }
             }
             versions.InsertBulk(records);
             if (active is not null) pointers.Upsert(new RegistryPointer { Version = active.Version });

@@ -124,6 +124,7 @@ public sealed class StateDatabase : IDisposable
         Prepare<OutboxMessage>();
         Prepare<EventRecord>();
         Prepare<SampleRecord>();
+        Prepare<SampleProbesRecord>();
         Prepare<Counter>();
         Prepare<SeenCommand>();
         Prepare<CacheDocument>();

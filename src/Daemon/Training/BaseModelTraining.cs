@@ -1,6 +1,7 @@
 using SensorOdl.Drivers.Features;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Drivers.Sensors;
+using SensorOdl.Drivers.Replay;
 using SensorOdl.Drivers.Simulation;
 using SensorOdl.Learning.Anomaly;
 
@@ -31,20 +32,31 @@ public static class BaseModelTraining
         }
         log.WriteLine($"training on {normal.Count} windows ({normal.Size} features each){(exemplars is null ? "" : $", {exemplars.Length / normal.Size} fault exemplars")}");
         AnomalyModel model = AnomalyTrainer.TrainBase(normal.Features, normal.Count, normal.Config.ToJson(), Options(request), cancellation: cancellation, exemplars: exemplars);
-        return WithProbeReference(model, normal);
+        return WithProbeReference(model, normal, request);
     }
 
     /// <summary>
     /// Records the share of synthetic fault probes of its own normal windows the base flags, the recall the
     /// probe guard holds later candidates to; a base on features probes cannot be made from is left as it is.
     /// </summary>
-    static AnomalyModel WithProbeReference(AnomalyModel model, RecordingFeatures normal)
+    static AnomalyModel WithProbeReference(AnomalyModel model, RecordingFeatures normal, BaseTrainingRequest request)
     {
-        if (Adaptation.FeatureProbes.For(normal.Format) is not { } probes) return model;
         int step = Math.Max(1, normal.Count / ProbeReferenceWindows);
+        if (normal.Format.Kind != FrameKind.Spectrum)
+            return Adaptation.FeatureProbes.RecallOnFrames(model, normal.Format, RawFrames(request).Where((_, i) => i % step == 0)) is double recall
+                ? model.WithProbeReference(Math.Round(recall, 4)) : model;
+        if (Adaptation.FeatureProbes.For(normal.Format) is not { } probes) return model;
         int[] rows = [.. Enumerable.Range(0, normal.Count).Where(i => i % step == 0)];
         float[] windows = [.. rows.SelectMany(i => normal.Row(i).ToArray())];
         return model.WithProbeReference(Math.Round(Adaptation.FeatureProbes.Recall(model, probes, windows, rows.Length), 4));
+    }
+
+    /// <summary>The training recordings' raw windows (waveform probes are made from them, not from features); one frame, refilled.</summary>
+    static IEnumerable<SensorFrame> RawFrames(BaseTrainingRequest request)
+    {
+        using var replay = new ReplaySensor(new ReplaySettings(request.Data, request.Filter, Speed: 0, Loop: false), request.WindowSize);
+        SensorFrame frame = replay.CreateFrame();
+        while (replay.Read(frame) == SensorReadResult.Ok) yield return frame;
     }
 
     /// <summary>Normal windows (evenly spread over the training set) the probe reference is measured on.</summary>
@@ -74,12 +86,23 @@ public static class BaseModelTraining
             features.Format.SampleRateHz, features.Format.Length, Seed: seed + 1000, Speed: 0));
         SensorFrame frame = machine.CreateFrame();
         var rows = new float[windows * features.Size]; // [windows, features]
+        var probes = new Drivers.Features.Probes.FaultProbes(features.Format);
+        var probeRow = new float[probes.Count * probes.Size];
+        var made = new List<float>(); // [probed·k, d] probes of every other window, for the probe reference
+        int probed = 0;
         for (int w = 0; w < windows; w++)
         {
             machine.Read(frame);
             features.Extract(frame, rows.AsSpan(w * features.Size, features.Size));
+            if (w % 2 == 0 && probes.Make(frame, probeRow).IsUsable())
+            {
+                made.AddRange(probeRow);
+                probed++;
+            }
         }
-        return AnomalyTrainer.TrainBase(rows, windows, features.Configuration.ToJson(), new AnomalyTrainingOptions { FalseAlarmBudget = falseAlarmBudget });
+        AnomalyModel model = AnomalyTrainer.TrainBase(rows, windows, features.Configuration.ToJson(), new AnomalyTrainingOptions { FalseAlarmBudget = falseAlarmBudget });
+        return probed == 0 ? model
+            : model.WithProbeReference(Math.Round(Adaptation.FeatureProbes.RecallOfProbes(model, [.. made], probed, probes.Count).Average(), 4));
     }
 
     /// <summary>Fault frames where the machine stands still (speed o) look normal; they are not exemplars of the fault.</summary>

@@ -157,7 +157,7 @@ public static class ModelAdapter
 
         ProbeVerdict? probeVerdict = probes is null ? null : ProbeGuard.Judge((x, count) => scorer.ScoreNormalized(scorer.NormalizeMany(x, count), count),
             threshold, probes, validationRaw, Gather(newNormal, d, fit), Gather(newNormal, d, calibration), d,
-            options.FalseAlarmBudget, current.ProbeReference, options.MaxProbeRecallDrop);
+            options.FalseAlarmBudget, current.ProbeReference, options.MaxProbeRecallDrop, [.. validation.Select(i => ids[i])]);
 
         ReferenceStatistics reference = ReferenceStatistics.Measure(heldZ, calibration.Length + validation.Length, heldScores, threshold);
         AnomalyModel candidate = scorer.WithAdapters(scorer.Adapted, threshold, reference);
@@ -166,13 +166,13 @@ public static class ModelAdapter
         bool accepted;
         if (recallAfter < options.MinFaultRecall)
             (accepted, reason) = (false, $"known faults would go unflagged: recall {recallAfter:P1} < {options.MinFaultRecall:P0} (the new normal may itself be a fault)");
-        else if (probeVerdict is { Passed: false })
+        else if (probeVerdict is { Blocks: true })
             (accepted, reason) = (false, probeVerdict.Blindness);
         else if (after > before || (after == before && after > options.FalseAlarmBudget))
             (accepted, reason) = (false, $"false alarms on held-back new-normal windows did not fall ({before:P1} → {after:P1})");
         else
             (accepted, reason) = (true, $"false alarms {before:P1} → {after:P1}" + (recallAfter is null ? "" : $", known-fault recall {recallAfter:P1}")
-                + (probeVerdict is null ? "" : $", probe recall {probeVerdict.Recall:P1}"));
+                + (probeVerdict is null ? "" : $", probe recall {probeVerdict.Recall:P1}" + (probeVerdict.Passed ? "" : $" (not enforced: {probeVerdict.Blindness})")));
         return (candidate, new CandidateReport(accepted, reason, threshold, before, after, recallBefore, recallAfter, probeVerdict,
             fit.Length, calibration.Length, validation.Length, fitSeconds, watch.Elapsed.TotalSeconds) { Rehearsed = fitSet.Count - fit.Length - (current.Head.IsClassifier ? current.ExemplarCount : 0) });
     }

@@ -5,13 +5,41 @@ namespace SensorOdl.Learning.Anomaly;
 /// <summary>Synthetic fault probes of normal windows, by kind (made by the caller, who knows the sensor and the feature transform).</summary>
 /// <param name="Kinds">The probe kinds, in the order <see cref="Make"/> interleaves them.</param>
 /// <param name="Make">[n, d] raw features of normal windows → [n·k, d] raw features: window i's probe of kind p is row i·k + p.</param>
-public sealed record ProbeSet(IReadOnlyList<string> Kinds, ProbeMaker Make);
+/// <param name="Stored">Instead of <see cref="Make"/>, probes made earlier from the raw windows (waveforms: their features cannot be
+/// turned back into a window), looked up by sample id; a window without stored probes gives none.</param>
+/// <param name="Advisory">The verdict is reported (events, model record) but never refuses a candidate.</param>
+public sealed record ProbeSet(IReadOnlyList<string> Kinds, ProbeMaker Make, StoredProbes? Stored = null, bool Advisory = false)
+{
+    /// <summary>Probes looked up by sample id (<see cref="Make"/> is not available).</summary>
+    public static ProbeSet FromStore(IReadOnlyList<string> kinds, StoredProbes stored, bool advisory = false) =>
+        new(kinds, (_, _) => throw new NotSupportedException("These probes are made from raw windows and looked up by sample id."), stored, advisory);
+
+    /// <summary>[h·k, d] probes of the windows that have them (all of them when made from features), and how many windows that is.</summary>
+    public (float[] Probes, int Windows) Of(float[] windows, long[]? ids, int n, int d)
+    {
+        if (Stored is null) return (Make(windows, n), n);
+        if (ids is null || ids.Length != n) throw new ArgumentException("Stored probes are looked up by sample id: give one id per window.", nameof(ids));
+        var made = new List<float>();
+        int found = 0;
+        foreach (float[]? probes in Stored(ids))
+        {
+            if (probes is null) continue;
+            if (probes.Length != Kinds.Count * d) throw new ArgumentException($"A stored probe row holds {probes.Length} values, not {Kinds.Count} × {d}.");
+            made.AddRange(probes);
+            found++;
+        }
+        return ([.. made], found);
+    }
+}
 
 /// <summary>
 /// Synthetic fault probes of normal windows: [n, d] raw features in, [n·k, d] raw features of k perturbed copies
 /// of each out.
 /// </summary>
 public delegate float[] ProbeMaker(float[] windows, int n);
+
+/// <summary>Sample ids → each window's stored probes ([k·d] raw features, kind by kind), null where none were stored.</summary>
+public delegate IReadOnlyList<float[]?> StoredProbes(long[] ids);
 
 /// <summary>One probe kind's verdict: what the candidate flags, what the yardsticks flag, and the bar between them.</summary>
 /// <param name="Candidate">Share of the probes made from held-back new-normal windows that the candidate flags.</param>
@@ -20,13 +48,17 @@ public delegate float[] ProbeMaker(float[] windows, int n);
 public sealed record ProbeKindVerdict(string Kind, double Candidate, double Neighbours, double Reference);
 
 /// <summary>The probe guard's verdict over every kind.</summary>
-public sealed record ProbeVerdict(IReadOnlyList<ProbeKindVerdict> Kinds, double MaxDrop)
+/// <param name="Windows">How many held-back windows the probes were made from.</param>
+/// <param name="Advisory">Reported only: a failed verdict does not refuse the candidate (<see cref="ProbeSet.Advisory"/>).</param>
+public sealed record ProbeVerdict(IReadOnlyList<ProbeKindVerdict> Kinds, double MaxDrop, int Windows = 0, bool Advisory = false)
 {
     public double Recall => Kinds.Average(k => k.Candidate);
     public double Reference => Kinds.Average(k => k.Reference);
     /// <summary>The kind the candidate falls furthest below its bar on.</summary>
     public ProbeKindVerdict Worst => Kinds.MaxBy(k => k.Reference - k.Candidate)!;
     public bool Passed => Worst.Reference - Worst.Candidate <= MaxDrop + 1e-9;
+    /// <summary>The candidate is refused: it failed and the guard is enforced.</summary>
+    public bool Blocks => !Passed && !Advisory;
 
     public string Blindness => $"blind to synthetic {Worst.Kind} probes: it flags {Worst.Candidate:P1} of those made from the new normal, " +
         $"a nearest-neighbour detector fitted on the same windows {Worst.Neighbours:P1} (at most {MaxDrop:P0} less allowed)";
@@ -49,12 +81,15 @@ public static class ProbeGuard
     /// <param name="held">[h, d] raw held-back new-normal windows the probes are made from.</param>
     /// <param name="fit">[f, d] raw windows the candidate was fitted on.</param>
     /// <param name="calibration">[c, d] raw windows its threshold was calibrated on.</param>
-    public static ProbeVerdict Judge(Func<float[], int, float[]> score, float threshold, ProbeSet probes,
-        float[] held, float[] fit, float[] calibration, int d, double falseAlarmBudget, double? baseReference, double maxDrop)
+    /// <param name="heldIds">The sample ids of <paramref name="held"/>, for probes stored by id (<see cref="ProbeSet.Stored"/>).</param>
+    /// <returns>null when none of the held-back windows has probes (stored probes of windows kept before they were made).</returns>
+    public static ProbeVerdict? Judge(Func<float[], int, float[]> score, float threshold, ProbeSet probes,
+        float[] held, float[] fit, float[] calibration, int d, double falseAlarmBudget, double? baseReference, double maxDrop, long[]? heldIds = null)
     {
-        int h = held.Length / d, k = probes.Kinds.Count;
-        float[] made = probes.Make(held, h); // [h·k, d]
+        int k = probes.Kinds.Count;
+        (float[] made, int h) = probes.Of(held, heldIds, held.Length / d, d); // [h·k, d]
         if (made.Length != h * k * d) throw new ArgumentException($"The probe maker gave {made.Length / d} probes for {h} windows of {k} kinds.");
+        if (h == 0) return null;
         float[] candidate = score(made, h * k);
         NearestNeighbourDetector neighbours = NearestNeighbourDetector.Fit(fit, fit.Length / d, calibration, d, falseAlarmBudget);
         float[] yardstick = neighbours.Scores(made, h * k);
@@ -64,6 +99,6 @@ public static class ProbeGuard
         {
             double seen = Share(yardstick, neighbours.Threshold, kind);
             return new ProbeKindVerdict(name, Share(candidate, threshold, kind), seen, Math.Min(seen, baseReference ?? 1));
-        })], maxDrop);
+        })], maxDrop, h, probes.Advisory);
     }
 }

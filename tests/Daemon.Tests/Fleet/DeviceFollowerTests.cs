@@ -55,4 +55,29 @@ public sealed class DeviceFollowerTests
         timeout.TimeOut(TimeSpan.FromSeconds(30), "without a reply");
         Assert.Equal("timeout after 30 s without a reply (last: sent)", timeout.Outcome!.Text);
     }
+
+    [Fact]
+    public void In_confirm_mode_a_retrain_ends_with_a_pending_candidate_which_is_a_success()
+    {
+        var f = new RetrainFollower("a");
+        f.OnReply(J("""{"ok":true,"result":{"job":"job-3"}}"""));
+        f.OnEvent(J("""{"type":"model_pending","job":"job-3","version":5,"parentVersion":4,"metrics":{"falseAlarmsBefore":0.12,"falseAlarmsAfter":0.008}}"""));
+        Assert.Equal(("pending", true), (f.Outcome!.Kind, f.Outcome.Succeeded));
+        Assert.Equal("pending v5 (false alarms 12 % → 0.8 %; promote or discard it)", f.Outcome.Text);
+        Assert.Equal(5, (int)f.Outcome.ToJson()["version"]!);
+    }
+
+    [Fact]
+    public void Promote_and_discard_end_with_their_reply()
+    {
+        var promote = ReplyFollower.Promote("a");
+        promote.OnReply(J("""{"ok":true,"result":{"version":5,"fromVersion":4,"job":"job-3"}}"""));
+        Assert.Equal(("promoted", "promoted v5 (was v4)"), (promote.Outcome!.Kind, promote.Outcome.Text));
+        var discard = ReplyFollower.Discard("a");
+        discard.OnReply(J("""{"ok":true,"result":{"version":5,"job":"job-3"}}"""));
+        Assert.Equal("discarded v5", discard.Outcome!.Text);
+        var none = ReplyFollower.Promote("b");
+        none.OnReply(J("""{"ok":false,"error":{"code":"no_candidate","message":"no candidate is pending"}}"""));
+        Assert.Equal(("refused: no_candidate: no candidate is pending", false), (none.Outcome!.Text, none.Outcome.Succeeded));
+    }
 }

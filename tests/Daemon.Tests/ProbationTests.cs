@@ -1,0 +1,146 @@
+using System.Text.Json.Nodes;
+using SensorOdl.Daemon.Adaptation;
+using SensorOdl.Daemon.Configuration;
+using SensorOdl.Daemon.Pipeline;
+using SensorOdl.Daemon.Storage;
+using SensorOdl.Drivers.Simulation;
+using SensorOdl.Learning.Anomaly;
+using SensorOdl.Learning.FineTuning;
+using SensorOdl.Learning.Training;
+
+namespace SensorOdl.Daemon.Tests;
+
+/// <summary>
+/// Probation after a promotion (Adaptation:ProbationMinutes, ProbationFactor): the previous version scores the same
+/// windows in the shadow, on the data clock; a new version that flags far more is rolled back by the device itself.
+/// The daemon's own pipeline on the simulated machine (stationary unless a test says otherwise).
+/// </summary>
+public sealed class ProbationTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("sensorodl-probation-").FullName;
+    SimulatedPipeline? _rig;
+
+    public void Dispose()
+    {
+        _rig?.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    SimulatedPipeline Start(double probationMinutes = 30)
+    {
+        var settings = new DaemonSettings
+        {
+            Adaptation = new() { Mode = AdaptationMode.Off, ProbationMinutes = probationMinutes, ProbationFactor = 2, MinIntervalMinutes = 10 },
+            Storage = new() { SampleIntervalSeconds = 0 },
+        };
+        _rig = SimulatedPipeline.Start(_dir, settings, seed: 6, trainingWindows: 300);
+        _rig.Stream(100);
+        return _rig;
+    }
+
+    /// <summary>
+    /// Promotes a version that is the running model with zero adapters and its threshold times <paramref name="thresholdFactor"/>:
+    /// below 1 it flags more windows than the running one (a trigger-happy candidate), at 1 exactly the same.
+    /// </summary>
+    static ModelVersionRecord PromoteCopy(SimulatedPipeline rig, float thresholdFactor)
+    {
+        AnomalyModel current = rig.Pipeline.Model.Current.Model;
+        FineTuner tuner = FineTuneMethods.Create("lora-last", current.Base, new FineTuneOptions
+        {
+            BaseHash = current.BaseHash,
+            Training = new TrainingOptions { Objective = Objective.Reconstruction },
+        });
+        AdapterSet adapters = tuner.Export();
+        foreach (NamedTensor tensor in adapters.Tensors) Array.Clear(tensor.Values);
+        tuner.Import(adapters);
+        AnomalyModel copy = current.WithAdapters(tuner, current.Threshold * thresholdFactor, current.Reference);
+        ModelVersionRecord record = rig.Pipeline.Stores.Registry.AddAdapted(copy, 1, "test", 0, null, null, activate: false);
+        rig.Pipeline.Adaptation.PromoteStored(copy, record, "test");
+        Assert.Equal(record.Version, rig.Pipeline.Model.Current.Info.Version);
+        return record;
+    }
+
+    static JsonObject? RolledBack(SimulatedPipeline rig) => rig.Events.Events.LastOrDefault(e => e.Type == "model_rolled_back").Fields;
+
+    [Fact]
+    public void A_version_that_flags_far_more_windows_than_the_previous_one_is_rolled_back_by_the_device()
+    {
+        SimulatedPipeline rig = Start();
+        ModelVersionRecord bad = PromoteCopy(rig, thresholdFactor: 0.05f);
+        rig.Stream(40);
+
+        JsonObject e = RolledBack(rig) ?? throw new Xunit.Sdk.XunitException($"no rollback in {string.Join(", ", rig.Types)}");
+        Assert.Equal(bad.Version, (int)e["fromVersion"]!);
+        Assert.Equal(1, (int)e["toVersion"]!);
+        Assert.Equal(1, (int)e["version"]!);
+        Assert.StartsWith("probation: flagged 100 % of windows against ", (string)e["reason"]!);
+        Assert.EndsWith(" for v1", (string)e["reason"]!);
+        JsonObject metrics = (JsonObject)e["metrics"]!;
+        Assert.Equal(1.0, (double)metrics["newShare"]!);
+        Assert.True((double)metrics["oldShare"]! < 0.5, metrics.ToJsonString());
+        Assert.Equal(Probation.MinFlagged, (long)metrics["windows"]!); // all flagged: the minimum count is what it waited for
+        Assert.Equal(1, rig.Pipeline.Model.Current.Info.Version);
+        Assert.Equal(1, rig.Pipeline.Stores.Registry.ActiveVersion);
+        Assert.Null(rig.Pipeline.Model.Current.Shadow);
+        Assert.Equal(1, rig.Types.Count(t => t == "model_rolled_back"));
+    }
+
+    [Fact]
+    public void After_a_probation_rollback_no_retrain_starts_within_MinIntervalMinutes_of_data_time()
+    {
+        SimulatedPipeline rig = Start();
+        PromoteCopy(rig, thresholdFactor: 0.05f);
+        rig.Stream(20);
+        Assert.NotNull(RolledBack(rig));
+        double rolledBackAt = rig.Clock.Seconds;
+
+        Assert.Equal(RetrainRefusal.RateLimited, rig.Pipeline.Adaptation.RequestRetrain(null, null, 1000, rolledBackAt + 9.5 * 60).Refusal);
+        (string? job, RetrainRefusal refusal) = rig.Pipeline.Adaptation.RequestRetrain(null, null, 1000, rolledBackAt + 10 * 60 + 1);
+        Assert.Equal(RetrainRefusal.None, refusal);
+        Assert.NotNull(job); // collects (1000 windows wanted): the interval is over
+    }
+
+    [Fact]
+    public void A_real_fault_during_probation_is_flagged_by_both_versions_and_does_not_roll_back()
+    {
+        SimulatedPipeline rig = Start();
+        PromoteCopy(rig, thresholdFactor: 0.9f); // a slightly lower threshold: a little more eager than v1
+        rig.Stream(50);
+        rig.Machine.Machine.InjectFaults(MachineScenarios.Faults(FaultKind.Outer));
+        rig.Stream(150);
+
+        Assert.Null(RolledBack(rig));
+        Assert.Equal(2, rig.Pipeline.Model.Current.Info.Version);
+        var probation = (Probation)rig.Pipeline.Model.Current.Shadow!;
+        ProbationCounts counts = probation.Counts;
+        Assert.True(counts.NewFlagged >= 100, $"the fault must be flagged, well past the minimum count: {counts}");
+        Assert.True(counts.OldFlagged >= counts.NewFlagged * 0.9, $"the previous version flags the fault too: {counts}");
+        Assert.Contains("anomaly", rig.Types);
+    }
+
+    [Fact]
+    public void Probation_lasts_ProbationMinutes_of_data_time_then_the_shadow_stops()
+    {
+        SimulatedPipeline rig = Start(probationMinutes: 0.5);
+        PromoteCopy(rig, thresholdFactor: 1f);
+        double start = rig.Clock.Seconds;
+        while (rig.Clock.Seconds < start + 40) rig.Next();
+
+        var probation = (Probation)rig.Pipeline.Model.Current.Shadow!;
+        Assert.True(probation.Over);
+        double windowsPerSecond = 12_000.0 / 1024;
+        Assert.InRange(probation.Counts.Windows, 30 * windowsPerSecond - 2, 30 * windowsPerSecond + 2);
+        Assert.Null(RolledBack(rig));
+    }
+
+    [Fact]
+    public void ProbationMinutes_0_turns_probation_off()
+    {
+        SimulatedPipeline rig = Start(probationMinutes: 0);
+        PromoteCopy(rig, thresholdFactor: 0.05f);
+        rig.Stream(40);
+        Assert.Null(rig.Pipeline.Model.Current.Shadow);
+        Assert.Null(RolledBack(rig));
+        Assert.Equal(2, rig.Pipeline.Model.Current.Info.Version);
+    }
+}
