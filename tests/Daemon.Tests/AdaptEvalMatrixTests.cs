@@ -24,6 +24,7 @@ public sealed class AdaptEvalMatrixTests
             // False alarms come down, unless the probe guard refused a candidate that went blind (and said so).
             bool blindRefused = pair["jobs"]!.AsArray().Any(j => !(bool)j!["promoted"]! && ((string)j["reason"]!).StartsWith("blind to synthetic ", StringComparison.Ordinal));
             Assert.True((double)pair["falseAlarmRateAfter"]! < 0.1 || blindRefused, $"{name}: adaptation did not bring false alarms down");
+            Assert.InRange((double)pair["sourceFalseAlarmsAfter"]!, 0, 1); // the source's normal, back after adapting
             foreach (JsonNode? job in pair["jobs"]!.AsArray())
                 Assert.InRange((double)job!["probeRecall"]!, 0, 1); // the fan spectra get probes
             foreach (JsonNode? row in pair["rows"]!.AsArray())

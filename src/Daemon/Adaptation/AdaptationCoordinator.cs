@@ -278,6 +278,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
                 FalseAlarmBudget = settings.Anomaly.FalseAlarmBudget,
                 MinFaultRecall = settings.Adaptation.MinFaultRecall,
                 MaxProbeRecallDrop = settings.Adaptation.MaxProbeRecallDrop,
+                Rehearsal = settings.Adaptation.Rehearsal,
                 Training = new AdaptationOptions().Training with
                 {
                     Epochs = job.Epochs,

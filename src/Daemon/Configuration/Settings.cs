@@ -73,6 +73,8 @@ public sealed record AdaptationSettings
     public double MinFaultRecall { get; init; } = AdaptationOptions.DefaultMinFaultRecall;
     /// <summary>How far a candidate's recall on synthetic fault probes of its new normal may fall below the base's on its own.</summary>
     public double MaxProbeRecallDrop { get; init; } = AdaptationOptions.DefaultMaxProbeRecallDrop;
+    /// <summary>Share of a fit set made of the base's reservoir windows (rehearsal of the old normal); 0 = off.</summary>
+    public double Rehearsal { get; init; } = AdaptationOptions.DefaultRehearsal;
     /// <summary>Minutes of data time after a promotion during which the previous version scores in the shadow; 0 = no probation.</summary>
     public double ProbationMinutes { get; init; } = 30;
     /// <summary>The new version is rolled back when it flags more than this many times the previous version's share of windows.</summary>

@@ -23,7 +23,11 @@ public sealed record ProbeKindRecall(string Kind, double BaseOnSource, double Fi
 public sealed record MatrixPair(string Source, string Target, double FalseAlarmRateBefore, double FalseAlarmRateAfter,
     bool DriftDetected, long DriftDelayWindows, int Promoted, int Rejected, int ModelVersionAfter,
     double FullRetrainFalseAlarms, double ThresholdOnlyFalseAlarms, double PcaFalseAlarms,
-    IReadOnlyList<MatrixJob> Jobs, IReadOnlyList<MatrixRow> Rows, IReadOnlyList<ProbeKindRecall> Probes, IReadOnlyList<string> Events);
+    IReadOnlyList<MatrixJob> Jobs, IReadOnlyList<MatrixRow> Rows, IReadOnlyList<ProbeKindRecall> Probes, IReadOnlyList<string> Events)
+{
+    /// <summary>The share of the source's normal windows the final model flags: the machine back in its old condition (what rehearsal is for).</summary>
+    public double SourceFalseAlarmsAfter { get; init; }
+}
 
 public sealed record MatrixReport(string Data, string By, string Normal, string FaultsBy, IReadOnlyList<MatrixPair> Pairs);
 
@@ -87,7 +91,10 @@ public sealed class AdaptEvalMatrix(DaemonSettings settings, MatrixOptions optio
         return new MatrixPair(source, target, scenario.FalseAlarms(scenario.Base), scenario.FalseAlarms(scenario.Final),
             scenario.DriftDelayWindows >= 0, scenario.DriftDelayWindows, scenario.Promoted, scenario.Rejected, scenario.FinalVersion,
             full?.FalseAlarmRateAfter ?? double.NaN, threshold.FalseAlarmRateAfter, pca.FalseAlarmRateAfter, jobs, rows, ProbesByKind(scenario),
-            [.. scenario.Events.Where(e => e.Type is not ("anomaly" or "anomaly_cleared")).Select(e => e.Fields is null ? e.Type : $"{e.Type} {e.Fields.ToJsonString()}")]);
+            [.. scenario.Events.Where(e => e.Type is not ("anomaly" or "anomaly_cleared")).Select(e => e.Fields is null ? e.Type : $"{e.Type} {e.Fields.ToJsonString()}")])
+        {
+            SourceFalseAlarmsAfter = AdaptScenario.Flagged(scenario.Final, scenario.Source, scenario.Final.Threshold),
+        };
     }
 
     /// <summary>How probe recall tracks real recall, kind by kind: spectra from the features, waveforms from the probes made of the raw windows.</summary>

@@ -36,7 +36,8 @@ public sealed class AnomalyModel
 
     public AnomalyModel(Network baseNetwork, string baseHash, float[] mean, float[] std, string featureConfig,
         float threshold, ReferenceStatistics reference, FineTuner? adapted = null, float[]? exemplars = null,
-        ModelHead? head = null, int[]? exemplarLabels = null, double? probeReference = null, AnomalyModel? sameBaseAs = null)
+        ModelHead? head = null, int[]? exemplarLabels = null, double? probeReference = null, AnomalyModel? sameBaseAs = null,
+        float[]? reservoir = null)
     {
         BaseStd = sameBaseAs?.BaseStd ?? std;
         Head = head ?? ModelHead.Autoencoder;
@@ -55,6 +56,8 @@ public sealed class AnomalyModel
         Exemplars = exemplars ?? [];
         if (Exemplars.Length % InputSize != 0) throw new ArgumentException("Exemplars must be whole feature vectors.");
         ExemplarLabels = exemplarLabels ?? [];
+        Reservoir = sameBaseAs?.Reservoir ?? reservoir ?? [];
+        if (Reservoir.Length % InputSize != 0) throw new ArgumentException("The reservoir must hold whole feature vectors.");
         if (Head.IsClassifier && ExemplarLabels.Length != ExemplarCount) throw new ArgumentException("A classifier's exemplars need one class each.");
         _z = new float[Chunk * InputSize];
         _output = new float[Chunk * outputs];
@@ -78,6 +81,12 @@ public sealed class AnomalyModel
     /// <summary>The class of each exemplar (classifier heads only).</summary>
     public int[] ExemplarLabels { get; }
     public ModelHead Head { get; }
+    /// <summary>
+    /// [r, d] raw features of a seeded random sample of the base's normal training windows (empty for a base written
+    /// before reservoirs existed): the old normal that adaptation can rehearse (<see cref="AdaptationOptions.Rehearsal"/>).
+    /// </summary>
+    public float[] Reservoir { get; }
+    public int ReservoirCount => Reservoir.Length / InputSize;
     /// <summary>
     /// The share of synthetic fault probes, made from its own normal training windows, that the base flags
     /// (null for a base trained before probes existed, or on features probes cannot be made for): the recall a
@@ -106,7 +115,8 @@ public sealed class AnomalyModel
     public AnomalyModel WithProbeReference(double reference)
     {
         if (Adapted is not null) throw new InvalidOperationException("The probe reference belongs to a base model.");
-        AnomalyModel Create(string hash) => new(Base, hash, Mean, Std, FeatureConfig, Threshold, Reference, null, Exemplars, Head, ExemplarLabels, reference);
+        AnomalyModel Create(string hash) => new(Base, hash, Mean, Std, FeatureConfig, Threshold, Reference, null, Exemplars, Head, ExemplarLabels, reference,
+            reservoir: Reservoir);
         return Create(Models.ModelFile.Hash(Models.ModelFile.Serialize(AnomalyModelDocuments.Base(Create("")))));
     }
 

@@ -14,7 +14,14 @@ namespace SensorOdl.Learning.Anomaly;
 public static class AnomalyModelDocuments
 {
     const string Threshold = "threshold", FeatureConfig = "featureConfig", Kind = "model", Classes = "classes", NormalClass = "normalClass",
-        ProbeRecall = "probeRecall", NormMean = "norm.mean", NormStd = "norm.std";
+        ProbeRecall = "probeRecall", NormMean = "norm.mean", NormStd = "norm.std", ReservoirTensor = "reservoir", AnomalyFormat = "anomalyFormat";
+
+    /// <summary>
+    /// The version of the anomaly sections inside a model file (the container's own version is
+    /// <see cref="ModelFile.FormatVersion"/>): 2 adds the optional <c>reservoir</c> tensor to base files. A file without
+    /// the key is version 1 (no reservoir: its versions adapt without rehearsal); a later version is refused.
+    /// </summary>
+    public const int FormatVersion = 2;
 
     public static ModelDocument Base(AnomalyModel model, IReadOnlyDictionary<string, string>? extraMetadata = null, IEnumerable<NamedTensor>? extraTensors = null)
     {
@@ -24,6 +31,9 @@ public static class AnomalyModelDocuments
             [FeatureConfig] = model.FeatureConfig,
             [Threshold] = model.Threshold.ToString("R", CultureInfo.InvariantCulture),
         };
+        // Only a base with a reservoir is written as format 2: a version-1 base read and written again keeps its bytes,
+        // and so its hash, which its adapter files name.
+        if (model.ReservoirCount > 0) metadata[AnomalyFormat] = FormatVersion.ToString(CultureInfo.InvariantCulture);
         if (model.Head.IsClassifier)
         {
             metadata[Classes] = string.Join('\n', model.Head.Classes);
@@ -38,6 +48,7 @@ public static class AnomalyModelDocuments
             new NamedTensor("ref.centroid", [model.Reference.Centroid.Length], model.Reference.Centroid),
             new NamedTensor("exemplars", [model.ExemplarCount, model.InputSize], model.Exemplars),
             new NamedTensor("exemplars.labels", [model.ExemplarLabels.Length], [.. model.ExemplarLabels.Select(l => (float)l)]),
+            .. model.ReservoirCount > 0 ? [new NamedTensor(ReservoirTensor, [model.ReservoirCount, model.InputSize], model.Reservoir)] : Array.Empty<NamedTensor>(),
             .. extraTensors ?? [],
         ]);
     }
@@ -66,6 +77,8 @@ public static class AnomalyModelDocuments
     /// <summary>The base model of a base file.</summary>
     public static AnomalyModel ReadBase(ModelDocument document, string hash)
     {
+        if (document.Metadata.ContainsKey(AnomalyFormat) && Float(document, AnomalyFormat) > FormatVersion)
+            throw new ModelFormatException($"the anomaly model has format {document.Metadata[AnomalyFormat]}; this build reads up to {FormatVersion}.");
         ModelHead head = document.Metadata.GetValueOrDefault(Kind) switch
         {
             ModelHead.AutoencoderKind => ModelHead.Autoencoder,
@@ -78,7 +91,8 @@ public static class AnomalyModelDocuments
         return new AnomalyModel(network, hash, mean, std, document.Metadata.GetValueOrDefault(FeatureConfig, ""),
             Float(document, Threshold), ReadReference(document), exemplars: document.Find("exemplars")?.Values, head: head,
             exemplarLabels: head.IsClassifier ? labels : null,
-            probeReference: document.Metadata.ContainsKey(ProbeRecall) ? Float(document, ProbeRecall) : null); // files before probes have none
+            probeReference: document.Metadata.ContainsKey(ProbeRecall) ? Float(document, ProbeRecall) : null, // files before probes have none
+            reservoir: document.Find(ReservoirTensor) is { } reservoir ? Whole(reservoir, network.InputSize) : null); // nor before format 2 a reservoir
     }
 
     /// <summary>A version: its base plus the adapters, threshold and reference of an adapter file.</summary>
@@ -114,6 +128,9 @@ public static class AnomalyModelDocuments
 
     static float[] Fits(NamedTensor tensor, int size) =>
         tensor.Values.Length == size ? tensor.Values : throw new ModelFormatException($"tensor {tensor.Name} has {tensor.Values.Length} values, expected {size}.");
+
+    static float[] Whole(NamedTensor tensor, int size) =>
+        tensor.Shape is [_, int width] && width == size ? tensor.Values : throw new ModelFormatException($"tensor {tensor.Name} is not [rows, {size}].");
 
     static NamedTensor Required(ModelDocument d, string name) => d.Find(name) ?? throw new ModelFormatException($"tensor {name} is missing.");
 

@@ -27,7 +27,8 @@ public static class AnomalyTrainer
             .Train(new SampleSet(d, zFit), progress, cancellation);
 
         (float threshold, ReferenceStatistics reference) = Calibrate(provisional, features, d, held, options.FalseAlarmBudget);
-        return Hashed(hash => new AnomalyModel(network, hash, mean, std, featureConfig, threshold, reference, exemplars: exemplars));
+        float[] reservoir = Reservoir(features, count, d, options.ReservoirSize, options.Seed);
+        return Hashed(hash => new AnomalyModel(network, hash, mean, std, featureConfig, threshold, reference, exemplars: exemplars, reservoir: reservoir));
     }
 
     /// <summary>
@@ -56,11 +57,39 @@ public static class AnomalyTrainer
         int[] kept = [.. faults.Where((_, i) => i % stride == 0).Take(MaxExemplars)];
         float[] exemplars = [.. kept.SelectMany(r => features.AsSpan(r * d, d).ToArray())];
         int[] exemplarLabels = [.. kept.Select(r => labels[r])];
+        int[] normal = [.. Enumerable.Range(0, count).Where(r => labels[r] == head.NormalClass)];
+        float[] normalFeatures = Rows(normal, features, d);
+        float[] reservoir = Reservoir(normalFeatures, normal.Length, d, options.ReservoirSize, options.Seed);
         return Hashed(hash => new AnomalyModel(network, hash, mean, std, featureConfig, threshold, reference,
-            exemplars: exemplars, head: head, exemplarLabels: exemplarLabels));
+            exemplars: exemplars, head: head, exemplarLabels: exemplarLabels, reservoir: reservoir));
     }
 
     const int MaxExemplars = 1000;
+
+    /// <summary>
+    /// features: [count, d] → [min(size, count), d]: a seeded uniform sample without replacement (a partial
+    /// Fisher–Yates shuffle), kept in the windows' original order.
+    /// </summary>
+    public static float[] Reservoir(float[] features, int count, int d, int size, int seed)
+    {
+        int keep = Math.Clamp(size, 0, count);
+        int[] order = [.. Enumerable.Range(0, count)];
+        var random = new Random(seed);
+        for (int i = 0; i < keep; i++)
+        {
+            int j = random.Next(i, count);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        int[] kept = [.. order.Take(keep).Order()];
+        return Rows(kept, features, d);
+    }
+
+    static float[] Rows(int[] rows, float[] features, int d)
+    {
+        var result = new float[rows.Length * d];
+        for (int i = 0; i < rows.Length; i++) features.AsSpan(rows[i] * d, d).CopyTo(result.AsSpan(i * d));
+        return result;
+    }
 
     /// <summary>The threshold (the 1 − budget quantile of the held-back normal windows' scores) and the reference statistics.</summary>
     static (float Threshold, ReferenceStatistics Reference) Calibrate(AnomalyModel provisional, float[] features, int d, int[] held, double falseAlarmBudget)

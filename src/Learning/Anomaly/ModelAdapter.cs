@@ -22,6 +22,7 @@ public sealed record AdaptationOptions
     public const double DefaultMinFaultRecall = 0.9;
     public const double DefaultMaxProbeRecallDrop = 0.2;
     public const bool DefaultRenormalise = true;
+    public const double DefaultRehearsal = 0;
 
     /// <summary>Every setting at its default.</summary>
     public static AdaptationOptions Defaults { get; } = new();
@@ -44,6 +45,11 @@ public sealed record AdaptationOptions
     public double MaxProbeRecallDrop { get; init; } = DefaultMaxProbeRecallDrop;
     /// <summary>Whether an autoencoder's candidate reads its inputs through the new normal's centre and spread (see <see cref="ModelAdapter"/>).</summary>
     public bool Renormalise { get; init; } = DefaultRenormalise;
+    /// <summary>
+    /// The share of the fit set made of the base's reservoir windows (the old normal, rehearsed so the adapters do not
+    /// forget it); 0 fits the new normal alone, as does a base without a reservoir. Read through the candidate's normaliser.
+    /// </summary>
+    public double Rehearsal { get; init; } = DefaultRehearsal;
     public int Seed { get; init; } = 1;
 }
 
@@ -63,6 +69,8 @@ public sealed record CandidateReport(
     double FitSeconds,
     double Seconds)
 {
+    /// <summary>Reservoir windows of the old normal the fit rehearsed besides the <see cref="Fitted"/> new ones.</summary>
+    public int Rehearsed { get; init; }
     /// <summary>The candidate's recall on probes of its new normal, all kinds together (null without probes).</summary>
     public double? ProbeRecallAfter => Probes?.Recall;
     /// <summary>What that recall was held to, all kinds together.</summary>
@@ -104,7 +112,7 @@ public static class ModelAdapter
         AnomalyModel fitted = Renormalised(current, newNormal, d, fit, options.Renormalise);
         float[] z = fitted.NormalizeMany(newNormal, n);
         TrainingOptions training = options.Training with { Objective = current.Head.Objective, Seed = options.Seed };
-        SampleSet fitSet = FitSet(current, z, d, fit, ids);
+        SampleSet fitSet = FitSet(current, fitted, z, d, fit, ids, options.Rehearsal, options.Seed);
         AnomalyModel scorer;
         if (options.Method == FullRetrain)
         {
@@ -168,22 +176,49 @@ public static class ModelAdapter
             (accepted, reason) = (true, $"false alarms {before:P1} → {after:P1}" + (recallAfter is null ? "" : $", known-fault recall {recallAfter:P1}")
                 + (probeVerdict is null ? "" : $", probe recall {probeVerdict.Recall:P1}" + (probeVerdict.Passed ? "" : $" (not enforced: {probeVerdict.Blindness})")));
         return (candidate, new CandidateReport(accepted, reason, threshold, before, after, recallBefore, recallAfter, probeVerdict,
-            fit.Length, calibration.Length, validation.Length, fitSeconds, watch.Elapsed.TotalSeconds));
+            fit.Length, calibration.Length, validation.Length, fitSeconds, watch.Elapsed.TotalSeconds) { Rehearsed = fitSet.Count - fit.Length - (current.Head.IsClassifier ? current.ExemplarCount : 0) });
     }
 
     /// <summary>
-    /// What the adapters fit: the new-normal windows, plus — for a classifier — the base's exemplars with their
-    /// classes, so that "normal" is not the only answer left. Exemplars get negative ids: their cache entries
-    /// belong to the base and never meet the sample store's ids.
+    /// What the adapters fit: the new-normal windows; rehearsal windows from the base's reservoir, read through the
+    /// candidate's normaliser (<paramref name="fitted"/>), so that they make up <paramref name="rehearsal"/> of the set;
+    /// and — for a classifier — the base's exemplars with their classes, so that "normal" is not the only answer left.
+    /// Exemplars and reservoir windows get negative ids in ranges of their own: their cache entries belong to the
+    /// base and never meet the sample store's ids (which are positive) or each other's.
     /// </summary>
-    static SampleSet FitSet(AnomalyModel model, float[] z, int d, int[] rows, long[] ids)
+    static SampleSet FitSet(AnomalyModel model, AnomalyModel fitted, float[] z, int d, int[] rows, long[] ids, double rehearsal, int seed)
     {
         float[] inputs = Gather(z, d, rows);
         long[] fitIds = [.. rows.Select(r => ids[r])];
-        if (!model.Head.IsClassifier) return new SampleSet(d, inputs, ids: fitIds);
+        int[] rehearsed = RehearsalRows(model.ReservoirCount, rows.Length, rehearsal, seed);
+        float[] reservoir = fitted.NormalizeMany(Gather(model.Reservoir, d, rehearsed), rehearsed.Length);
+        long[] reservoirIds = [.. rehearsed.Select(r => ReservoirIdBase - r)];
+        if (!model.Head.IsClassifier) return new SampleSet(d, [.. inputs, .. reservoir], ids: [.. fitIds, .. reservoirIds]);
         float[] exemplars = model.NormalizeMany(model.Exemplars, model.ExemplarCount);
-        int[] labels = [.. Enumerable.Repeat(model.Head.NormalClass, rows.Length), .. model.ExemplarLabels];
-        return new SampleSet(d, [.. inputs, .. exemplars], labels, [.. fitIds, .. Enumerable.Range(0, model.ExemplarCount).Select(i => -1L - i)]);
+        int[] labels = [.. Enumerable.Repeat(model.Head.NormalClass, rows.Length + rehearsed.Length), .. model.ExemplarLabels];
+        return new SampleSet(d, [.. inputs, .. reservoir, .. exemplars], labels,
+            [.. fitIds, .. reservoirIds, .. Enumerable.Range(0, model.ExemplarCount).Select(i => -1L - i)]);
+    }
+
+    /// <summary>Forward-cache id of reservoir window r: ReservoirIdBase − r, far below any exemplar's −1 − i.</summary>
+    internal const long ReservoirIdBase = -(1L << 40);
+
+    /// <summary>
+    /// Which reservoir windows join <paramref name="fitted"/> new windows so that they are <paramref name="share"/> of
+    /// the fit set: a seeded sample, all of them when the reservoir is smaller than that.
+    /// </summary>
+    internal static int[] RehearsalRows(int reservoir, int fitted, double share, int seed)
+    {
+        if (share <= 0 || reservoir == 0) return [];
+        int wanted = (int)Math.Min(reservoir, Math.Round(fitted * Math.Min(share, 0.95) / (1 - Math.Min(share, 0.95))));
+        int[] order = [.. Enumerable.Range(0, reservoir)];
+        var random = new Random(seed);
+        for (int i = 0; i < wanted; i++)
+        {
+            int j = random.Next(i, reservoir);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return [.. order.Take(wanted).Order()];
     }
 
     /// <summary>
