@@ -10,6 +10,7 @@ using MQTTnet;
 using MQTTnet.Packets;
 using SensorOdl.Daemon.Adaptation;
 using SensorOdl.Daemon.Configuration;
+using SensorOdl.Daemon.Mqtt.HomeAssistant;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
 using SensorOdl.Learning.FineTuning;
@@ -29,8 +30,11 @@ public sealed partial class CommandProcessor(
     CommandHandlers handlers,
     SeenCommands seen,
     byte[]? commandKey,
-    TimeProvider time)
+    TimeProvider time,
+    UnsignedHomeAssistantCommands? homeAssistant = null)
 {
+    readonly UnsignedHomeAssistantCommands _unsigned = homeAssistant ?? new(security, () => []);
+
     public const int MaxPayloadBytes = 64 * 1024;
     static readonly TimeSpan ClockWindow = TimeSpan.FromMinutes(5);
 
@@ -52,7 +56,7 @@ public sealed partial class CommandProcessor(
             id = RecoverId(payload);
             if (message.Oversize) throw new CommandError("bad_json", $"command payload of {message.Length} bytes is over the {MaxPayloadBytes}-byte limit");
             if (!validResponseTopic) throw CommandError.BadArgs("the MQTT response topic is not a topic one can publish to (empty, or with '+', '#' or U+0000)");
-            bool button = security.AllowUnsignedButton && payload.AsSpan().SequenceEqual(ButtonPayload);
+            bool button = commandKey is not null && _unsigned.Allows(payload); // Home Assistant cannot sign: exact payloads only
             if (commandKey is not null && !button) CheckSignature(message.Signature, payload);
 
             JsonObject request = Parse(payload);
@@ -85,8 +89,6 @@ public sealed partial class CommandProcessor(
                 }, now);
         }
     }
-
-    static readonly byte[] ButtonPayload = Encoding.UTF8.GetBytes(HomeAssistantDiscovery.ButtonPayload);
 
     /// <summary>Hostile names (a 60 KiB command, an argument name) are cut in events and replies.</summary>
     static string Clip(string text) => text.Length <= 200 ? text : text[..(char.IsHighSurrogate(text[199]) ? 199 : 200)] + "…";
