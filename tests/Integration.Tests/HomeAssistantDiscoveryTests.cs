@@ -16,6 +16,9 @@ public sealed class HomeAssistantDiscoveryTests : DaemonTest
 
     static string DeviceConfigTopic(string device) => $"homeassistant/device/{Prefix}_{device}/config";
 
+    /// <summary>The device config once the base model exists (the first announcement, before it, has no rollback select).</summary>
+    static bool IsFullDeviceConfig(Received m, string device) => m.Topic == DeviceConfigTopic(device) && m.Payload.Length > 0 && m.Json["cmps"]?["rollback"] is not null;
+
     [Fact]
     public async Task A_per_entity_config_of_an_earlier_release_is_handed_over_to_the_device_config_and_back()
     {
@@ -32,6 +35,7 @@ public sealed class HomeAssistantDiscoveryTests : DaemonTest
         (DaemonProcess daemon, _) = await StartMonitoringAsync(device, stateDir);
         Received config = await watcher.WaitForAsync(m => m.Topic == DeviceConfigTopic(device) && m.Payload.Length > 0, TimeSpan.FromSeconds(10), "the device config");
         Received cleared = await watcher.WaitForAsync(m => m.Topic == legacy && m.Payload.Length == 0, TimeSpan.FromSeconds(10), "the per-entity config cleared");
+        await watcher.WaitForAsync(m => IsFullDeviceConfig(m, device), TimeSpan.FromSeconds(15), "the device config with the rollback select");
         // Home Assistant's documented order: migrate marker, then the new config, then the empty retained payload.
         List<Received> onLegacy = [.. watcher.All().Where(m => m.Topic == legacy)];
         int marker = watcher.All().ToList().FindIndex(m => m.Topic == legacy && m.Text == HomeAssistantDiscovery.MigrateMarker);
@@ -40,26 +44,28 @@ public sealed class HomeAssistantDiscoveryTests : DaemonTest
         JsonObject components = Obj(config.Json, "cmps");
         Assert.Equal($"sensorodl_{node}_anomaly_score", Str(Obj(components, "anomaly_score"), "uniq_id")); // the entity keeps its history
 
-        // A Home Assistant that starts now finds the device config and nothing of the per-entity form.
+        // A Home Assistant that starts now finds the device config, and the per-entity form's topics end empty.
         MqttProbe late = await ProbeAsync("homeassistant/#");
         await late.WaitForAsync(m => m.Topic == DeviceConfigTopic(device) && m.Retain, TimeSpan.FromSeconds(5), "the retained device config");
         await late.PublishAsync(Flush, "x"); // anything retained arrived before this comes back (not homeassistant/status: that re-announces)
         await late.WaitForAsync(m => m.Topic == Flush, TimeSpan.FromSeconds(5), "own message back");
-        Assert.Equal([DeviceConfigTopic(device)], late.All().Where(m => m.Retain).Select(m => m.Topic).Distinct());
+        Assert.All(late.All().Where(m => m.Topic != DeviceConfigTopic(device) && m.Topic != Flush).GroupBy(m => m.Topic), g => Assert.Equal("", g.Last().Text));
+        Assert.DoesNotContain(late.All(), m => m.Topic == legacy && m.Text.Contains("Anomaly score", StringComparison.Ordinal));
 
         // Back to per-entity discovery (an older Home Assistant): the device config is handed back and cleared.
         daemon.Terminate();
         Check(await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30)) == 0, "the daemon did not exit 0 after SIGTERM");
         int mark = watcher.Mark;
         StartDaemon(device, stateDir, "HomeAssistant:PerEntityDiscovery=true");
-        Received single = await watcher.WaitForAsync(m => m.Topic == legacy && m.Payload.Length > 0 && !m.Text.Contains("migrate"), TimeSpan.FromSeconds(40), "the per-entity config again", mark);
+        Received single = await watcher.WaitForAsync(m => m.Topic == legacy && m.Payload.Length > 0 && m.Text != HomeAssistantDiscovery.MigrateMarker, TimeSpan.FromSeconds(40), "the per-entity config again", mark);
         Assert.Equal($"sensorodl_{node}_anomaly_score", Str(single.Json, "unique_id"));
         await watcher.WaitForAsync(m => m.Topic == DeviceConfigTopic(device) && m.Payload.Length == 0, TimeSpan.FromSeconds(10), "the device config cleared", mark);
         MqttProbe later = await ProbeAsync("homeassistant/#");
         await later.WaitForAsync(m => m.Topic == legacy && m.Retain, TimeSpan.FromSeconds(5), "the retained per-entity config");
         await later.PublishAsync(Flush, "x");
         await later.WaitForAsync(m => m.Topic == Flush, TimeSpan.FromSeconds(5), "own message back");
-        Assert.DoesNotContain(later.All(), m => m.Topic == DeviceConfigTopic(device));
+        Assert.All(later.All().Where(m => m.Topic == DeviceConfigTopic(device)), m => Assert.True(m.Payload.Length == 0 || m.Text == HomeAssistantDiscovery.MigrateMarker, m.ToString()));
+        Assert.Equal("", later.All().LastOrDefault(m => m.Topic == DeviceConfigTopic(device))?.Text ?? "");
         Assert.Contains(later.All(), m => m.Topic == $"homeassistant/update/{node}/model/config" && m.Retain);
     }
 
@@ -72,7 +78,7 @@ public sealed class HomeAssistantDiscoveryTests : DaemonTest
         (_, MqttProbe probe) = await StartMonitoringAsync(device, NewStateDir(device), $"Security:CommandKeyFile={keyFile}",
             "Security:AllowUnsignedHomeAssistant=true", "Adaptation:MinSamples=2000", "Storage:SampleCapacity=2000");
         await probe.SubscribeAsync(DeviceConfigTopic(device));
-        JsonObject components = Obj((await probe.WaitForAsync(m => m.Topic == DeviceConfigTopic(device) && m.Payload.Length > 0, TimeSpan.FromSeconds(5), "device config")).Json, "cmps");
+        JsonObject components = Obj((await probe.WaitForAsync(m => IsFullDeviceConfig(m, device), TimeSpan.FromSeconds(15), "device config")).Json, "cmps");
         JsonObject select = Obj(components, "rollback");
         string option = Assert.Single(select["ops"]!.AsArray())!.GetValue<string>();
         Assert.Equal("1", option);
@@ -85,7 +91,7 @@ public sealed class HomeAssistantDiscoveryTests : DaemonTest
         Assert.Equal(1, Int(Obj(rolledBack.Json, "result"), "version"));
 
         // Install (promote): past the signature check; without a pending candidate the verb itself answers.
-        Received install = await probe.RequestAsync(Str(Obj(components, "model"), "cmd_t"), Str(Obj(components, "model"), "pl_inst"));
+        Received install = await probe.RequestAsync(Str(Obj(components, "model"), "cmd_t"), Str(Obj(components, "model"), "payload_install"));
         Assert.False(Bool(install.Json, "ok"), install.Text);
         Assert.Contains(Str(Obj(install.Json, "error"), "code"), new[] { "no_candidate", "unknown_command" });
 

@@ -86,6 +86,8 @@ public sealed class DiscoverySchemaTests
         Assert.Equal((deviceTopic, ""), single[^1]);
         // Without an ambient sensor its entities are not announced, and a per-entity config left from before is cleared.
         Assert.Equal("", single.Single(m => m.Topic == "homeassistant/sensor/pump_7/temperature/config").Payload);
+        Assert.DoesNotContain(HomeAssistantSchema.ExpandDevice(JsonNode.Parse(Device(new(false, [])).Single(m => m.Topic == deviceTopic).Payload)!.AsObject()),
+            c => c.ObjectId == "rollback"); // no model yet: a select without options is invalid
         Assert.DoesNotContain(HomeAssistantSchema.ExpandDevice(JsonNode.Parse(Device(new(false, [2])).Single(m => m.Topic == deviceTopic).Payload)!.AsObject()),
             c => c.ObjectId is "temperature" or "humidity" or "pressure");
     }

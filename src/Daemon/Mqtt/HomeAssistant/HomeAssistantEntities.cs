@@ -92,12 +92,13 @@ public static class HomeAssistantEntities
         {
             ["command_topic"] = topics.Command, ["payload_press"] = HomeAssistantCommands.RetrainPayload,
         }));
-        entities.Add(Entity("select", "rollback", "Roll back to version", new()
+        if (context.KeptVersions.Count > 0) // a select needs options: none before the first model exists
+            entities.Add(Entity("select", "rollback", "Roll back to version", new()
         {
-            ["command_topic"] = topics.Command, ["command_template"] = HomeAssistantCommands.RollbackCommandTemplate,
-            ["options"] = new JsonArray([.. context.KeptVersions.Select(v => (JsonNode)v.ToString(System.Globalization.CultureInfo.InvariantCulture))]),
-            ["state_topic"] = topics.Model, ["value_template"] = T.ModelVersion, ["entity_category"] = "config",
-        }));
+                ["command_topic"] = topics.Command, ["command_template"] = HomeAssistantCommands.RollbackCommandTemplate,
+                ["options"] = new JsonArray([.. context.KeptVersions.Select(v => (JsonNode)v.ToString(System.Globalization.CultureInfo.InvariantCulture))]),
+                ["state_topic"] = topics.Model, ["value_template"] = T.ModelVersion, ["entity_category"] = "config",
+            }));
         return entities;
     }
 
