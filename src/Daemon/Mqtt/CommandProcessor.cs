@@ -31,9 +31,9 @@ public sealed partial class CommandProcessor(
     SeenCommands seen,
     byte[]? commandKey,
     TimeProvider time,
-    UnsignedHomeAssistantCommands? homeAssistant = null)
+    UnsignedHomeAssistantCommands? unsignedHomeAssistant = null)
 {
-    readonly UnsignedHomeAssistantCommands _unsigned = homeAssistant ?? new(security, () => []);
+    readonly UnsignedHomeAssistantCommands _unsigned = unsignedHomeAssistant ?? new(security, () => []);
 
     public const int MaxPayloadBytes = 64 * 1024;
     static readonly TimeSpan ClockWindow = TimeSpan.FromMinutes(5);
@@ -56,8 +56,8 @@ public sealed partial class CommandProcessor(
             id = RecoverId(payload);
             if (message.Oversize) throw new CommandError("bad_json", $"command payload of {message.Length} bytes is over the {MaxPayloadBytes}-byte limit");
             if (!validResponseTopic) throw CommandError.BadArgs("the MQTT response topic is not a topic one can publish to (empty, or with '+', '#' or U+0000)");
-            bool button = commandKey is not null && _unsigned.Allows(payload); // Home Assistant cannot sign: exact payloads only
-            if (commandKey is not null && !button) CheckSignature(message.Signature, payload);
+            bool homeAssistant = commandKey is not null && _unsigned.Allows(payload); // Home Assistant cannot sign: its exact payloads, when allowed
+            if (commandKey is not null && !homeAssistant) CheckSignature(message.Signature, payload);
 
             JsonObject request = Parse(payload);
             id = request["id"] is JsonValue idValue && idValue.TryGetValue(out string? s) ? s : throw CommandError.BadArgs("'id' must be a string");
@@ -69,7 +69,7 @@ public sealed partial class CommandProcessor(
                 JsonObject o => o,
                 _ => throw CommandError.BadArgs("'args' must be an object"),
             };
-            if (commandKey is not null && !button) CheckFreshness(request, id, now);
+            if (commandKey is not null && !homeAssistant) CheckFreshness(request, id, now);
 
             JsonNode result = await handlers.ExecuteAsync(command, args);
             await Reply(replyTopic, correlation, new JsonObject { ["id"] = id, ["device"] = topics.Device, ["ok"] = true, ["result"] = result }, now);

@@ -1,12 +1,9 @@
-using System.Text;
-using SensorOdl.Daemon.Configuration;
-
 namespace SensorOdl.Daemon.Mqtt.HomeAssistant;
 
 /// <summary>
 /// The commands Home Assistant sends (it cannot sign them): the retrain button's press, the model update entity's
 /// install and one payload per option of the rollback select. Discovery publishes exactly these; with a command key
-/// they pass unsigned only when <see cref="SecuritySettings.AllowUnsignedHomeAssistant"/> (or, for the button alone, the
+/// they pass unsigned only when <see cref="Configuration.SecuritySettings.AllowUnsignedHomeAssistant"/> (or, for the button alone, the
 /// older AllowUnsignedButton) says so, and only byte for byte.
 /// </summary>
 public static class HomeAssistantCommands
@@ -24,20 +21,4 @@ public static class HomeAssistantCommands
     /// <summary>Every payload the published discovery can make Home Assistant send, for these rollback options.</summary>
     public static IReadOnlyList<string> All(IEnumerable<int> rollbackVersions) =>
         [RetrainPayload, InstallPayload, .. rollbackVersions.Select(RollbackPayload)];
-}
-
-/// <summary>Which unsigned payloads a daemon with a command key still takes (docs/CONTRACT.md §3 Signed commands).</summary>
-public sealed class UnsignedHomeAssistantCommands(SecuritySettings security, Func<IEnumerable<int>> rollbackVersions)
-{
-    static readonly byte[] Retrain = Encoding.UTF8.GetBytes(HomeAssistantCommands.RetrainPayload);
-
-    /// <summary>Nothing but what the settings name; rollback options as discovery lists them now (the registry's kept versions).</summary>
-    public bool Allows(ReadOnlySpan<byte> payload)
-    {
-        if (security.AllowUnsignedButton && payload.SequenceEqual(Retrain)) return true;
-        if (!security.AllowUnsignedHomeAssistant) return false;
-        foreach (string allowed in HomeAssistantCommands.All(rollbackVersions()))
-            if (payload.SequenceEqual(Encoding.UTF8.GetBytes(allowed))) return true;
-        return false;
-    }
 }

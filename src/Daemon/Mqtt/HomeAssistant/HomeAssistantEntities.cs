@@ -105,13 +105,3 @@ public static class HomeAssistantEntities
     /// <summary>The status `state` values (docs/CONTRACT.md §3), `pending` included (a confirm-mode candidate waiting).</summary>
     public static readonly string[] StateNames = [.. Enum.GetValues<DaemonState>().Select(s => s.ToWire()).Union(["pending"])];
 }
-
-/// <summary>The context as the daemon has it now.</summary>
-public static class HomeAssistantState
-{
-    /// <summary>The registry's kept (not retired) versions: the rollback select's options.</summary>
-    public static IReadOnlyList<int> KeptVersions(Storage.ModelRegistry registry) => [.. registry.List().Where(v => !v.Retired).Select(v => v.Version)];
-
-    public static HomeAssistantContext Context(Configuration.DaemonSettings settings, Storage.ModelRegistry registry) =>
-        new(settings.Sensor.Ambient.Kind is not null, KeptVersions(registry));
-}
