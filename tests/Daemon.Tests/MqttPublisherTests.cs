@@ -13,6 +13,7 @@ using MQTTnet.Protocol;
 using MQTTnet.Server;
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Mqtt;
+using SensorOdl.Daemon.Mqtt.HomeAssistant;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
 
@@ -33,11 +34,13 @@ public sealed class MqttPublisherTests(TestBroker broker) : IClassFixture<TestBr
     public async Task On_connect_it_publishes_online_status_model_and_discovery_retained_in_that_order()
     {
         await using var rig = await PublisherRig.CreateAsync(broker);
-        await using Subscriber watcher = await Subscriber.ConnectAsync(broker, $"sensorodl/{rig.Device}/#", $"homeassistant/+/{rig.Device}/+/config");
+        string deviceConfig = $"homeassistant/device/sensorodl_{rig.Device}/config";
+        await using Subscriber watcher = await Subscriber.ConnectAsync(broker, $"sensorodl/{rig.Device}/#", $"homeassistant/+/{rig.Device}/+/config", deviceConfig);
 
         rig.Connect();
 
-        IReadOnlyList<Received> all = await watcher.WaitForCountAsync(m => m.Topic.StartsWith("homeassistant/"), 5, "the five discovery configs");
+        int legacyTopics = HomeAssistantEntities.AllObjects(rig.Topics).Count;
+        IReadOnlyList<Received> all = await watcher.WaitForCountAsync(m => m.Topic.StartsWith("homeassistant/"), 2 * legacyTopics + 1, "the device config, and a marker and a clearing per per-entity topic");
         Received online = watcher.Single(rig.Topics.Availability);
         Received status = watcher.Single(rig.Topics.Status);
         Received model = watcher.Single(rig.Topics.Model);
@@ -60,13 +63,12 @@ public sealed class MqttPublisherTests(TestBroker broker) : IClassFixture<TestBr
         Assert.Equal(2.0, (double)m["metrics"]!["threshold"]!);
         Assert.Equal("test base", (string)m["reason"]!);
 
-        string node = rig.Device;
-        Assert.Equal(
-            new[] { "sensor/anomaly_score", "sensor/model_version", "binary_sensor/anomaly", "binary_sensor/drift", "button/retrain" }
-                .Select(o => $"homeassistant/{o.Split('/')[0]}/{node}/{o.Split('/')[1]}/config").Order(),
-            watcher.All().Where(x => x.Topic.StartsWith("homeassistant/")).Select(x => x.Topic).Order());
-        Assert.All(watcher.All().Where(x => x.Topic.StartsWith("homeassistant/")),
-            d => Assert.Equal(Version, (string)d.Json["device"]!["sw_version"]!));
+        Received config = Assert.Single(all, x => x.Topic == deviceConfig);
+        Assert.Equal(Version, (string)config.Json["dev"]!["sw"]!);
+        Assert.Equal(Version, (string)config.Json["o"]!["sw"]!);
+        foreach ((string platform, string objectId) in HomeAssistantEntities.AllObjects(rig.Topics))
+            Assert.Equal([HomeAssistantDiscovery.MigrateMarker, ""],
+                all.Where(x => x.Topic == $"homeassistant/{platform}/{rig.Device}/{objectId}/config").Select(x => x.Text));
 
         // availability, then status, then model, then discovery.
         List<string> order = [.. watcher.All().Select(x => x.Topic.StartsWith("homeassistant/") ? "discovery" : x.Topic)];

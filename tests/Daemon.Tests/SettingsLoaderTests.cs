@@ -58,6 +58,21 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.Equal((20, 30, 2000, 1.0), (s.Storage.KeepVersions, s.Storage.EventRetentionDays, s.Storage.SampleCapacity, s.Storage.SampleIntervalSeconds));
         Assert.Null(s.Security.CommandKeyFile);
         Assert.False(s.Security.AllowUnsignedButton);
+        Assert.False(s.Security.AllowUnsignedHomeAssistant);
+        Assert.False(s.HomeAssistant.PerEntityDiscovery);
+        Assert.Null(s.HomeAssistant.SupportUrl);
+    }
+
+    [Fact]
+    public void The_Home_Assistant_section_binds_and_its_support_url_must_be_http()
+    {
+        DaemonSettings s = Load(("HomeAssistant:PerEntityDiscovery", "true"), ("HomeAssistant:SupportUrl", "https://example.org/help"),
+            ("Security:AllowUnsignedHomeAssistant", "true"));
+        Assert.True(s.HomeAssistant.PerEntityDiscovery);
+        Assert.Equal("https://example.org/help", s.HomeAssistant.SupportUrl);
+        Assert.True(s.Security.AllowUnsignedHomeAssistant);
+        Assert.StartsWith("HomeAssistant:SupportUrl:", Invalid(() => Load(("HomeAssistant:SupportUrl", "ftp://example.org"))).Message);
+        Assert.StartsWith("HomeAssistant:SupportUrl:", Invalid(() => Load(("HomeAssistant:SupportUrl", "not a url"))).Message);
     }
 
     [Fact]

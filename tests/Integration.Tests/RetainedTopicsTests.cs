@@ -26,11 +26,14 @@ public sealed class RetainedTopicsTests : DaemonTest
         Assert.Null(seen[1].Json["model"]);
 
         // A late subscriber gets the retained state.
-        MqttProbe late = await ProbeAsync($"{Prefix}/{device}/#", $"homeassistant/+/{node}/+/config");
+        string deviceConfigTopic = $"homeassistant/device/{Prefix}_{device}/config";
+        MqttProbe late = await ProbeAsync($"{Prefix}/{device}/#", $"homeassistant/+/{node}/+/config", deviceConfigTopic);
         Received availability = await late.WaitForAsync(m => m.Topic == Topic(device, "availability"), TimeSpan.FromSeconds(5), "retained availability");
         Received statusMessage = await late.WaitForAsync(m => m.Topic == Topic(device, "status"), TimeSpan.FromSeconds(5), "retained status");
         Received modelMessage = await late.WaitForAsync(m => m.Topic == Topic(device, "model"), TimeSpan.FromSeconds(5), "retained model");
-        IReadOnlyList<Received> discovery = await late.WaitForCountAsync(m => m.Topic.StartsWith("homeassistant/"), 5, TimeSpan.FromSeconds(5), "5 discovery configs");
+        // The first announcement (before the base model existed) has no rollback select; the daemon re-announces once the version exists.
+        Received deviceConfig = await late.WaitForAsync(m => m.Topic == deviceConfigTopic && m.Payload.Length > 0 && m.Json["cmps"]?["rollback"] is not null,
+            TimeSpan.FromSeconds(15), "the device-based discovery config with the rollback select");
 
         Assert.True(availability.Retain);
         Assert.Equal("online", availability.Text);
@@ -79,40 +82,37 @@ public sealed class RetainedTopicsTests : DaemonTest
         Obj(model, "metrics");
         Assert.False(string.IsNullOrEmpty(Str(model, "reason")));
 
-        // Discovery: 2 sensors, 2 binary sensors, 1 button; availability topic and one device block each.
-        Assert.All(discovery, m => Assert.True(m.Retain, $"{m.Topic} must be retained"));
-        Dictionary<string, JsonObject> configs = discovery.GroupBy(m => m.Topic).ToDictionary(g => g.Key, g => g.First().Json);
-        Assert.Equal(5, configs.Count);
-        Assert.Equal(2, configs.Keys.Count(t => t.StartsWith($"homeassistant/sensor/{node}/")));
-        Assert.Equal(2, configs.Keys.Count(t => t.StartsWith($"homeassistant/binary_sensor/{node}/")));
-        Assert.Single(configs.Keys, t => t.StartsWith($"homeassistant/button/{node}/"));
-        JsonNode? firstIdentifiers = null;
-        foreach ((string topic, JsonObject config) in configs)
-        {
-            Assert.Equal(Topic(device, "availability"), Str(config, "availability_topic"));
-            JsonObject block = Obj(config, "device");
-            Assert.True(block["identifiers"] is JsonArray { Count: > 0 } || block["identifiers"] is JsonValue, $"{topic}: device.identifiers");
-            firstIdentifiers ??= block["identifiers"];
-            Assert.True(JsonNode.DeepEquals(firstIdentifiers, block["identifiers"]), $"{topic}: one device block for all entities");
-            Assert.False(string.IsNullOrEmpty(Str(config, "unique_id")));
-            if (!topic.StartsWith("homeassistant/button/")) Assert.False(string.IsNullOrEmpty(Str(config, "state_topic")));
-        }
-        // The binary sensors read anomaly.active and drift.detected from the status topic.
-        string[] binaryTemplates = [.. configs.Where(kv => kv.Key.StartsWith("homeassistant/binary_sensor/")).Select(kv => Str(kv.Value, "value_template"))];
-        Assert.Contains(binaryTemplates, t => t.Contains("anomaly.active"));
-        Assert.Contains(binaryTemplates, t => t.Contains("drift.detected"));
-        Assert.All(configs.Where(kv => kv.Key.StartsWith("homeassistant/binary_sensor/")), kv => Assert.Equal(Topic(device, "status"), Str(kv.Value, "state_topic")));
-        JsonObject button = configs.Single(kv => kv.Key.StartsWith("homeassistant/button/")).Value;
-        Assert.Equal(Topic(device, "cmd"), Str(button, "command_topic"));
-        JsonObject press = JsonNode.Parse(Str(button, "payload_press"))!.AsObject();
+        // Discovery: one device-based config, retained; the per-entity topics of earlier releases hold nothing retained.
+        MqttProbe later = await ProbeAsync(deviceConfigTopic);
+        Received retained = await later.WaitForAsync(m => m.Topic == deviceConfigTopic, TimeSpan.FromSeconds(5), "the retained device config");
+        Assert.True(retained.Retain);
+        Assert.Equal(deviceConfig.Text, retained.Text);
+        JsonObject config = deviceConfig.Json;
+        Assert.Equal(Topic(device, "availability"), Str(config, "avty_t"));
+        Assert.Equal("sensorodl", Str(Obj(config, "o"), "name"));
+        Assert.True(Obj(config, "dev")["ids"] is JsonArray { Count: > 0 }, "dev.ids");
+        JsonObject components = Obj(config, "cmps");
+        foreach (string id in new[] { "anomaly", "anomaly_score", "drift", "drift_statistic", "state", "adaptation_progress", "model_version", "sensor_health", "model", "retrain", "rollback" })
+            Assert.True(components.ContainsKey(id), $"component {id} is missing: {components.ToJsonString()}");
+        Assert.False(components.ContainsKey("temperature"), "no ambient sensor, no temperature entity");
+        Assert.All(components.Where(kv => Str(kv.Value!.AsObject(), "p") is "sensor" or "binary_sensor"), kv => Assert.False(string.IsNullOrEmpty(Str(kv.Value!.AsObject(), "stat_t"))));
+        Assert.Contains("anomaly.active", Str(Obj(components, "anomaly"), "val_tpl"));
+        Assert.Contains("drift.detected", Str(Obj(components, "drift"), "val_tpl"));
+        Assert.Equal(Topic(device, "status"), Str(Obj(components, "anomaly"), "stat_t"));
+        JsonObject button = Obj(components, "retrain");
+        Assert.Equal(Topic(device, "cmd"), Str(button, "cmd_t"));
+        JsonObject press = JsonNode.Parse(Str(button, "pl_prs"))!.AsObject();
         Assert.Equal("retrain", Str(press, "command"));
         Assert.False(string.IsNullOrEmpty(Str(press, "id")));
+        Assert.Equal(["1"], Obj(components, "rollback")["ops"]!.AsArray().Select(o => o!.GetValue<string>()));
+        Assert.All(late.All().Where(m => m.Topic.StartsWith("homeassistant/") && m.Topic != deviceConfigTopic).GroupBy(m => m.Topic),
+            g => Assert.Equal("", g.Last().Text)); // whatever a subscriber sees of them ends cleared
 
         // Re-announced when Home Assistant says it is back.
         int mark = late.Mark;
         await late.PublishAsync("homeassistant/status", "online");
-        IReadOnlyList<Received> again = await late.WaitForCountAsync(m => m.Topic.StartsWith("homeassistant/"), 5, TimeSpan.FromSeconds(10), "discovery re-announced after homeassistant/status online", mark);
-        Assert.Equal(configs.Keys.Order(), again.Select(m => m.Topic).Distinct().Order());
+        Received again = await late.WaitForAsync(m => m.Topic == deviceConfigTopic && m.Payload.Length > 0, TimeSpan.FromSeconds(10), "discovery re-announced after homeassistant/status online", mark);
+        Assert.True(JsonNode.DeepEquals(Obj(config, "cmps"), Obj(again.Json, "cmps")));
         Assert.False(daemon.HasExited, daemon.Describe());
     }
 
@@ -120,11 +120,11 @@ public sealed class RetainedTopicsTests : DaemonTest
     public async Task The_button_payload_is_a_working_retrain_command()
     {
         string device = NewDevice("button");
-        string node = device.Replace('-', '_');
         (_, MqttProbe probe) = await StartMonitoringAsync(device, NewStateDir(device), "Adaptation:MinSamples=2000", "Storage:SampleCapacity=2000");
-        await probe.SubscribeAsync($"homeassistant/button/{node}/+/config", Topic(device, "reply"));
-        Received config = await probe.WaitForAsync(m => m.Topic.StartsWith("homeassistant/button/"), TimeSpan.FromSeconds(5), "button config");
-        JsonObject button = config.Json;
+        await probe.SubscribeAsync($"homeassistant/device/{Prefix}_{device}/config", Topic(device, "reply"));
+        Received config = await probe.WaitForAsync(m => m.Topic.StartsWith("homeassistant/device/") && m.Payload.Length > 0, TimeSpan.FromSeconds(5), "device config");
+        JsonObject retrain = Obj(Obj(config.Json, "cmps"), "retrain");
+        var button = new JsonObject { ["command_topic"] = Str(retrain, "cmd_t"), ["payload_press"] = Str(retrain, "pl_prs") };
         // Press it the way Home Assistant does: payload_press as is, on command_topic, no response topic.
         int mark = probe.Mark;
         await probe.PublishAsync(Str(button, "command_topic"), Str(button, "payload_press"));

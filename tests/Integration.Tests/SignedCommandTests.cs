@@ -97,14 +97,16 @@ public sealed class SignedCommandTests : DaemonTest
         string keyFile = Path.Combine(Root, "command.key");
         await File.WriteAllTextAsync(keyFile, Key);
         (_, MqttProbe probe) = await StartMonitoringAsync(device, NewStateDir(device), $"Security:CommandKeyFile={keyFile}",
-            "Security:AllowUnsignedButton=true", "Adaptation:MinSamples=2000", "Storage:SampleCapacity=2000");
+            "Security:AllowUnsignedButton=true", "Adaptation:MinSamples=2000", "Storage:SampleCapacity=2000", "HomeAssistant:PerEntityDiscovery=true");
         string node = device.Replace('-', '_');
-        await probe.SubscribeAsync($"homeassistant/button/{node}/+/config");
-        JsonObject config = (await probe.WaitForAsync(m => m.Topic.StartsWith("homeassistant/button/"), TimeSpan.FromSeconds(5), "button config")).Json;
+        await probe.SubscribeAsync($"homeassistant/button/{node}/+/config", $"homeassistant/update/{node}/+/config");
+        JsonObject config = (await probe.WaitForAsync(m => m.Topic.StartsWith("homeassistant/button/") && m.Payload.Length > 0, TimeSpan.FromSeconds(5), "button config")).Json;
+        JsonObject update = (await probe.WaitForAsync(m => m.Topic.StartsWith("homeassistant/update/") && m.Payload.Length > 0, TimeSpan.FromSeconds(5), "update config")).Json;
 
         Received pressed = await probe.RequestAsync(Str(config, "command_topic"), Str(config, "payload_press"));
         Assert.True(Bool(pressed.Json, "ok"), pressed.Text);
-        // Anything else unsigned is still refused.
+        // Anything else unsigned is still refused, the other Home Assistant payloads included (they need AllowUnsignedHomeAssistant).
         AssertCode(await probe.RequestAsync(Topic(device, "cmd"), Command("s-other", "status")), "unauthorized");
+        AssertCode(await probe.RequestAsync(Str(update, "command_topic"), Str(update, "payload_install")), "unauthorized");
     }
 }

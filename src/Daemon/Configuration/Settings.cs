@@ -97,11 +97,22 @@ public sealed record StorageSettings
 public sealed record SecuritySettings
 {
     public string? CommandKeyFile { get; init; }
+    /// <summary>With a key set, still take the Home Assistant retrain button's exact payload unsigned (kept; <see cref="AllowUnsignedHomeAssistant"/> covers it).</summary>
     public bool AllowUnsignedButton { get; init; }
+    /// <summary>With a key set, still take unsigned the exact payloads Home Assistant discovery publishes: retrain, install (promote), each rollback option.</summary>
+    public bool AllowUnsignedHomeAssistant { get; init; }
     /// <summary>Believe the local wall clock from the start (a site without NTP): events are never marked clockSynced: false.</summary>
     public bool TrustLocalClock { get; init; }
     /// <summary>After the command key file changes, commands signed with the previous key are still accepted this long.</summary>
     public double KeyOverlapMinutes { get; init; } = 60;
+}
+
+public sealed record HomeAssistantSettings
+{
+    /// <summary>One discovery config per entity (Home Assistant before 2024.11) instead of one device-based config.</summary>
+    public bool PerEntityDiscovery { get; init; }
+    /// <summary>The discovery origin's support URL (shown in Home Assistant's logs); none by default.</summary>
+    public string? SupportUrl { get; init; }
 }
 
 /// <summary>Every section, validated once at start; immutable (a runtime change swaps a new snapshot in <see cref="LiveSettings"/>).</summary>
@@ -116,6 +127,7 @@ public sealed record DaemonSettings
     public AdaptationSettings Adaptation { get; init; } = new();
     public StorageSettings Storage { get; init; } = new();
     public SecuritySettings Security { get; init; } = new();
+    public HomeAssistantSettings HomeAssistant { get; init; } = new();
 
     public string DeviceId => string.IsNullOrWhiteSpace(Device.Id) ? System.Net.Dns.GetHostName() : Device.Id;
 

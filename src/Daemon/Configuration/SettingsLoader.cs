@@ -107,6 +107,8 @@ public static partial class SettingsLoader
         Check(TopicPattern().IsMatch(s.Mqtt.TopicPrefix), "Mqtt:TopicPrefix", "must be a non-empty topic level without '+', '#' or '/'.");
         Check(s.Mqtt.TelemetryIntervalSeconds >= 0 && double.IsFinite(s.Mqtt.TelemetryIntervalSeconds), "Mqtt:TelemetryIntervalSeconds", "must be 0 or more.");
         Check(s.Mqtt.QueueLimit >= 10, "Mqtt:QueueLimit", "must be at least 10.");
+        Check(s.HomeAssistant.SupportUrl is null || Uri.TryCreate(s.HomeAssistant.SupportUrl, UriKind.Absolute, out Uri? support) && support.Scheme is "http" or "https",
+            "HomeAssistant:SupportUrl", $"'{s.HomeAssistant.SupportUrl}' is not an http:// or https:// URL.");
         Check(s.Mqtt.CommandRatePerSecond > 0 && double.IsFinite(s.Mqtt.CommandRatePerSecond), "Mqtt:CommandRatePerSecond", "must be more than 0.");
         Check(s.Mqtt.CommandBurst >= 1, "Mqtt:CommandBurst", "must be at least 1.");
         Check(s.Mqtt.CommandBacklogBytes >= 128 * 1024, "Mqtt:CommandBacklogBytes", "must be at least 131072 (two commands of the 64 KiB limit).");

@@ -7,6 +7,7 @@ using SensorOdl.Daemon.Adaptation;
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Host.Systemd;
 using SensorOdl.Daemon.Mqtt;
+using SensorOdl.Daemon.Mqtt.HomeAssistant;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
 using SensorOdl.Drivers.Sensors;
@@ -68,7 +69,8 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         var handlers = new CommandHandlers(live, status, stores.Registry, stores.Samples, sink, _pipeline.Model, _pipeline.Adaptation,
             () => _sensorLoop!.LastDataS, time);
         CommandKeys? keys = CommandKey() is { } key ? new CommandKeys(key, TimeSpan.FromMinutes(settings.Security.KeyOverlapMinutes), time) : null;
-        var commands = new CommandProcessor(settings.Security, topics, events, sink, handlers, seen, keys, time);
+        var commands = new CommandProcessor(settings.Security, topics, events, sink, handlers, seen, keys, time,
+            new UnsignedHomeAssistantCommands(settings.Security, () => HomeAssistantState.KeptVersions(stores.Registry)));
         _pipeline.Monitor.Scored += _publisher.OnScored;
         _sensorLoop = new SensorLoop(_sensor, frame => _pipeline.Process(frame), sink, status, time, log);
         status.Started();

@@ -10,6 +10,7 @@ using MQTTnet;
 using MQTTnet.Packets;
 using SensorOdl.Daemon.Adaptation;
 using SensorOdl.Daemon.Configuration;
+using SensorOdl.Daemon.Mqtt.HomeAssistant;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
 using SensorOdl.Learning.FineTuning;
@@ -29,8 +30,11 @@ public sealed partial class CommandProcessor(
     CommandHandlers handlers,
     SeenCommands seen,
     CommandKeys? commandKeys,
-    TimeProvider time)
+    TimeProvider time,
+    UnsignedHomeAssistantCommands? unsignedHomeAssistant = null)
 {
+    readonly UnsignedHomeAssistantCommands _unsigned = unsignedHomeAssistant ?? new(security, () => []);
+
     public const int MaxPayloadBytes = 64 * 1024;
     static readonly TimeSpan ClockWindow = TimeSpan.FromMinutes(5);
 
@@ -52,8 +56,8 @@ public sealed partial class CommandProcessor(
             id = RecoverId(payload);
             if (message.Oversize) throw new CommandError("bad_json", $"command payload of {message.Length} bytes is over the {MaxPayloadBytes}-byte limit");
             if (!validResponseTopic) throw CommandError.BadArgs("the MQTT response topic is not a topic one can publish to (empty, or with '+', '#' or U+0000)");
-            bool button = security.AllowUnsignedButton && payload.AsSpan().SequenceEqual(ButtonPayload);
-            if (commandKeys is not null && !button) CheckSignature(message.Signature, payload);
+            bool homeAssistant = commandKeys is not null && _unsigned.Allows(payload); // Home Assistant cannot sign: its exact payloads, when allowed
+            if (commandKeys is not null && !homeAssistant) CheckSignature(message.Signature, payload);
 
             JsonObject request = Parse(payload);
             id = request["id"] is JsonValue idValue && idValue.TryGetValue(out string? s) ? s : throw CommandError.BadArgs("'id' must be a string");
@@ -65,7 +69,7 @@ public sealed partial class CommandProcessor(
                 JsonObject o => o,
                 _ => throw CommandError.BadArgs("'args' must be an object"),
             };
-            if (commandKeys is not null && !button) CheckFreshness(request, id, now);
+            if (commandKeys is not null && !homeAssistant) CheckFreshness(request, id, now);
 
             JsonNode result = await handlers.ExecuteAsync(command, args);
             await Reply(replyTopic, correlation, new JsonObject { ["id"] = id, ["device"] = topics.Device, ["ok"] = true, ["result"] = result }, now);
@@ -85,8 +89,6 @@ public sealed partial class CommandProcessor(
                 }, now);
         }
     }
-
-    static readonly byte[] ButtonPayload = Encoding.UTF8.GetBytes(HomeAssistantDiscovery.ButtonPayload);
 
     /// <summary>Hostile names (a 60 KiB command, an argument name) are cut in events and replies.</summary>
     static string Clip(string text) => text.Length <= 200 ? text : text[..(char.IsHighSurrogate(text[199]) ? 199 : 200)] + "…";

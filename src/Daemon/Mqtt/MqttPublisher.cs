@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MQTTnet;
 using SensorOdl.Daemon.Configuration;
+using SensorOdl.Daemon.Mqtt.HomeAssistant;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
 
@@ -63,7 +64,7 @@ public sealed class MqttPublisher
         await RepublishAsync(Messages.Retained(_topics.Availability, "online"), cancellation);
         await RepublishAsync(Messages.Retained(_topics.Status, _status.ToJson(NowMs).ToJsonString()), cancellation);
         if (ModelMessage() is { } model) await RepublishAsync(model, cancellation);
-        foreach ((string topic, string payload) in HomeAssistantDiscovery.Messages(_topics, _version))
+        foreach ((string topic, string payload) in DiscoveryMessages())
             await RepublishAsync(Messages.Retained(topic, payload), cancellation);
         Release(_outboxSignal);
     }
@@ -88,27 +89,43 @@ public sealed class MqttPublisher
         if (ModelMessage() is { } model) await _link.PublishAsync(model, cancellation);
     }
 
-    MqttApplicationMessage? ModelMessage()
+    MqttApplicationMessage? ModelMessage() =>
+        _registry.Active is { } active ? Messages.Retained(_topics.Model, ModelJson(active).ToJsonString()) : null;
+
+    /// <summary>The retained model topic's payload (docs/CONTRACT.md §3) for a version.</summary>
+    public static JsonObject ModelJson(ModelVersionRecord active) => new()
     {
-        if (_registry.Active is not { } active) return null;
-        var payload = new JsonObject
-        {
-            ["version"] = active.Version,
-            ["id"] = active.Id,
-            ["parentVersion"] = active.ParentVersion,
-            ["method"] = active.Method,
-            ["createdAt"] = active.CreatedAt,
-            ["trainSamples"] = active.TrainSamples,
-            ["metrics"] = new JsonObject(active.Metrics.Select(kv => new KeyValuePair<string, JsonNode?>(kv.Key, kv.Value))),
-            ["reason"] = active.Reason,
-        };
-        return Messages.Retained(_topics.Model, payload.ToJsonString());
-    }
+        ["version"] = active.Version,
+        ["id"] = active.Id,
+        ["parentVersion"] = active.ParentVersion,
+        ["method"] = active.Method,
+        ["createdAt"] = active.CreatedAt,
+        ["trainSamples"] = active.TrainSamples,
+        ["metrics"] = new JsonObject(active.Metrics.Select(kv => new KeyValuePair<string, JsonNode?>(kv.Key, kv.Value))),
+        ["reason"] = active.Reason,
+    };
 
     public async Task PublishDiscoveryAsync(CancellationToken cancellation)
     {
-        foreach ((string topic, string payload) in HomeAssistantDiscovery.Messages(_topics, _version))
+        foreach ((string topic, string payload) in DiscoveryMessages())
             await _link.PublishAsync(Messages.Retained(topic, payload), cancellation);
+    }
+
+    /// <summary>The kept versions the last discovery listed as rollback options: a change re-announces it.</summary>
+    IReadOnlyList<int> _announcedVersions = [];
+
+    IReadOnlyList<(string Topic, string Payload)> DiscoveryMessages()
+    {
+        DaemonSettings settings = _settings.Current;
+        HomeAssistantContext context = HomeAssistantState.Context(settings, _registry);
+        _announcedVersions = context.KeptVersions;
+        return HomeAssistantDiscovery.Messages(_topics, _version, context, settings.HomeAssistant.PerEntityDiscovery, settings.HomeAssistant.SupportUrl);
+    }
+
+    async Task ReannounceIfVersionsChangedAsync(CancellationToken cancellation)
+    {
+        if (!_link.Connected || HomeAssistantState.KeptVersions(_registry).SequenceEqual(_announcedVersions)) return;
+        await PublishDiscoveryAsync(cancellation);
     }
 
     /// <summary>From the pipeline thread: remember the newest score; the telemetry loop sends it.</summary>
@@ -125,6 +142,7 @@ public sealed class MqttPublisher
             await PublishStatusAsync(cancellation);
             int model = _status.Model?.Version ?? -1;
             if (model != lastModel && await PublishModelRetainedIfConnected(cancellation)) lastModel = model;
+            await ReannounceIfVersionsChangedAsync(cancellation);
         }
     }
 
