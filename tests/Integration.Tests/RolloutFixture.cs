@@ -36,7 +36,7 @@ public sealed class RolloutFixture : IAsyncLifetime
         File.Copy(Path.Combine(RepoPaths.Root, "tests", "Fixtures", "v1", "state-dir", "models", "base-6f8a850a464bd6b5.sodl"), BaseModel);
         Broker = await Broker.StartNewAsync(Path.Combine(Root, "broker"));
         Probe = await MqttProbe.ConnectAsync(Broker.Port, Diagnostics);
-        await Probe.SubscribeAsync($"{Prefix}/+/status", $"{Prefix}/+/model", $"{Prefix}/+/events", $"{Prefix}/+/cmd");
+        await Probe.SubscribeAsync($"{Prefix}/+/status", $"{Prefix}/+/model", $"{Prefix}/+/events", $"{Prefix}/+/cmd", $"{Prefix}/fleet/rollouts/#");
         Start(A, "Anomaly:FalseAlarmBudget=0.45");
         Start(B, "Sensor:Simulation:Drift=mounting");
         Start(C, "Sensor:Simulation:Drift=mounting");

@@ -81,7 +81,7 @@ public sealed class RolloutTests(RolloutFixture fleet, ITestOutputHelper output)
         // 1. Retrain B and C in two stages: both promoted, their anomaly rate falls, the rollout succeeds.
         string retrainId = NewId("retrain");
         CliRun retrain = await fleet.FleetAsync("rollout", "retrain", "--select", $"device={fleet.B}|{fleet.C}", "--stages", "50,100%",
-            "--abort-if", "rejected>0%,anomalyRate>2x", "--min-wait", "3s", "--samples", "64", "--epochs", "10", "--timeout", "120", "--quiet", "1", "--id", retrainId);
+            "--abort-if", "rejected>0%,anomalyRate>2x", "--min-wait", "2s", "--samples", "64", "--epochs", "10", "--timeout", "120", "--quiet", "1", "--id", retrainId);
         output.WriteLine(retrain.ToString());
         Check(retrain.Code == 0 && retrain.Err.Length == 0, "the retrain rollout succeeds", retrain);
         Check(retrain.Out.Contains("stage 1/2: 1 device") && retrain.Out.Contains("stage 2/2: 1 device") && retrain.Out.Contains($"rollout {retrainId} succeeded: 2 succeeded"),
@@ -96,7 +96,7 @@ public sealed class RolloutTests(RolloutFixture fleet, ITestOutputHelper output)
         string abortId = NewId("quality");
         int mark = fleet.Probe.Mark;
         CliRun rollback = await fleet.FleetAsync("rollout", "rollback", "--to", "1", "--select", fleet.All, "--stages", "34,100%",
-            "--abort-if", "anomalyRate>2x", "--min-wait", "4s", "--quiet", "1", "--id", abortId);
+            "--abort-if", "anomalyRate>2x", "--min-wait", "3s", "--quiet", "1", "--id", abortId);
         output.WriteLine(rollback.ToString());
         Check(rollback.Code == 1 && rollback.ErrLines.Length == 1 && rollback.Err.Contains($"aborted: anomalyRate>2x: {fleet.B} flags "),
             "the rollback rollout aborts on B's anomaly rate", rollback);
@@ -106,13 +106,15 @@ public sealed class RolloutTests(RolloutFixture fleet, ITestOutputHelper output)
         Assert.Equal("rolled_back", DeviceState(aborted, fleet.A));
         Assert.Equal("queued", DeviceState(aborted, fleet.C));
         Assert.Equal(0, Commands(fleet.C, "rollback", mark));
+        Assert.Equal(1, Commands(fleet.A, "rollback", mark)); // A was on version 1 already: the abort sends it nothing
+        Assert.Equal(2, Commands(fleet.B, "rollback", mark));
         await fleet.Probe.WaitForAsync(m => m.Topic == $"{Prefix}/{fleet.B}/model" && m.Json["version"]?.GetValue<int>() == promoted,
             TimeSpan.FromSeconds(20), "B is back on its promoted version", mark);
 
         // 3. Roll all three back to the base with no quality criterion: 2 + 1 devices, succeeded.
         string backId = NewId("rollback");
         CliRun back = await fleet.FleetAsync("rollout", "rollback", "--to", "1", "--select", fleet.All, "--stages", "50,100%",
-            "--abort-if", "rejected>0%,failed>0%", "--min-wait", "1s", "--quiet", "1", "--id", backId, "--json");
+            "--abort-if", "rejected>0%,failed>0%", "--min-wait", "0", "--quiet", "1", "--id", backId, "--json");
         output.WriteLine(back.ToString());
         Check(back.Code == 0, "the rollback rollout over three devices succeeds", back);
         JsonObject final = back.Json;
@@ -124,6 +126,34 @@ public sealed class RolloutTests(RolloutFixture fleet, ITestOutputHelper output)
             Assert.Equal("succeeded", DeviceState(final, device));
             Assert.Equal(1, Int(Obj(Obj(final, "after"), device), "version"));
         }
+    }
+
+    [Fact]
+    public async Task An_operator_aborts_a_running_rollout_from_another_client_and_its_devices_go_back()
+    {
+        string id = NewId("abort");
+        int mark = fleet.Probe.Mark;
+        Task<CliRun> running = fleet.FleetAsync("rollout", "retrain", "--device", fleet.C, "--abort-if", "rejected>0%", "--min-wait", "5s",
+            "--samples", "64", "--epochs", "5", "--timeout", "120", "--id", id);
+        Received promoted = await fleet.Probe.WaitForAsync(m => m.Topic == $"{Prefix}/fleet/rollouts/{id}" && m.Payload.Length > 0
+            && m.Json["devices"]?[fleet.C]?.GetValue<string>() == "succeeded", TimeSpan.FromSeconds(90), "C succeeded in the running rollout", mark);
+        int before = promoted.Json["before"]![fleet.C]!["version"]!.GetValue<int>();
+
+        int abortMark = fleet.Probe.Mark;
+        CliRun abort = await fleet.FleetAsync("rollout", "abort", id); // while the driving tool watches C for 5 s
+        output.WriteLine(abort.ToString());
+        Check(abort.Code == 0 && abort.Out.Contains($"rollout {id} aborted: aborted by an operator"), "the abort exits 0", abort);
+        CliRun driver = await running.WaitAsync(TimeSpan.FromSeconds(60));
+        output.WriteLine(driver.ToString());
+        Check(driver.Code == 1 && driver.ErrLines.Length == 1 && driver.Err.Contains($"rollout {id} was aborted by another operator tool"),
+            "the driving tool stops with exit 1 and one line", driver);
+
+        JsonObject rollout = await StatusJsonAsync(id);
+        Assert.Equal("aborted", Str(rollout, "state"));
+        Assert.Equal("rolled_back", DeviceState(rollout, fleet.C));
+        Assert.Equal(1, Commands(fleet.C, "rollback", mark));
+        await fleet.Probe.WaitForAsync(m => m.Topic == $"{Prefix}/{fleet.C}/model" && m.Json["version"]?.GetValue<int>() == before,
+            TimeSpan.FromSeconds(20), "C is back on its version before the rollout", abortMark);
     }
 
     [Fact]

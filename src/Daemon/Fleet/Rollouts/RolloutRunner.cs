@@ -157,6 +157,8 @@ public sealed class RolloutRunner(FleetClient client, TextWriter output, bool qu
         Say($"rollout {document.Id} aborted: {reason}");
         var byVersion = document.Devices.Where(kv => kv.Value == DeviceState.Succeeded)
             .Select(kv => (Device: kv.Key, Version: document.Before.GetValueOrDefault(kv.Key)?.Version))
+            .ToList() // Unchanged() marks devices as it goes
+            .Where(d => !Unchanged(document, d.Device, d.Version))
             .GroupBy(d => d.Version);
         foreach (var group in byVersion)
         {
@@ -177,6 +179,21 @@ public sealed class RolloutRunner(FleetClient client, TextWriter output, bool qu
         }
         await SaveAsync(document, cancellation, checkElsewhere: false);
         Say($"rollout {document.Id}: {document.Counts()}");
+    }
+
+    /// <summary>
+    /// A device the rollout did not move off its before-version (a rollback to the version it had): marked rolled_back
+    /// without a command, which would only restart its drift episode.
+    /// </summary>
+    static bool Unchanged(RolloutDocument document, string device, int? before)
+    {
+        bool unchanged = before is int b && document.Action == "rollback" && DeviceView.Int(document.Args, "version") == b;
+        if (unchanged)
+        {
+            document.Devices[device] = DeviceState.RolledBack;
+            document.Notes[device] = $"unchanged at v{before}: nothing to roll back (rollout aborted)";
+        }
+        return unchanged;
     }
 
     /// <summary>Saves the document, unless another operator aborted the rollout meanwhile (then that is what happened).</summary>
