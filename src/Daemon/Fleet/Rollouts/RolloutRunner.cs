@@ -79,9 +79,9 @@ public sealed class RolloutRunner(FleetClient client, TextWriter output, bool qu
             follow, followJob: retrain, TimeSpan.FromSeconds(document.TimeoutSeconds), cancellation, document.Rate);
         foreach (DeviceOutcome outcome in outcomes)
         {
-            string? code = DeviceView.Str(outcome.Details["error"] as JsonObject, "code");
-            if (outcome.Kind == "refused" && code is "busy" or "rate_limited" && stage < document.Plan.Count)
+            if (RolloutOutcomes.StateOf(outcome, lastStage: stage == document.Plan.Count) is not { } state)
             {
+                string code = RolloutOutcomes.RetryCode(outcome)!;
                 document.Plan[stage - 1].Remove(outcome.Device);
                 document.Plan[stage].Add(outcome.Device);
                 document.Devices[outcome.Device] = DeviceState.Queued;
@@ -89,13 +89,7 @@ public sealed class RolloutRunner(FleetClient client, TextWriter output, bool qu
                 Say($"{outcome.Device}: {code}; retried in stage {stage + 1}");
                 continue;
             }
-            document.Devices[outcome.Device] = outcome.Kind switch
-            {
-                _ when outcome.Succeeded => DeviceState.Succeeded,
-                "rejected" => DeviceState.Rejected,
-                "timeout" => DeviceState.TimedOut,
-                _ => DeviceState.Failed,
-            };
+            document.Devices[outcome.Device] = state;
             document.Notes[outcome.Device] = outcome.Text;
         }
         await SaveAsync(document, cancellation);
