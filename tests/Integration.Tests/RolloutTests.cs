@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using SensorOdl.Integration.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -11,7 +12,7 @@ namespace SensorOdl.Integration.Tests;
 /// aborts on the anomaly rate the devices show after it (and puts them back), one that completes over three devices in
 /// two stages, resume from a recorded stage, and the retained state read by a second client.
 /// </summary>
-public sealed class RolloutTests(RolloutFixture fleet, ITestOutputHelper output) : IClassFixture<RolloutFixture>
+public sealed partial class RolloutTests(RolloutFixture fleet, ITestOutputHelper output) : IClassFixture<RolloutFixture>
 {
     const string Prefix = RolloutFixture.Prefix;
 
@@ -154,6 +155,39 @@ public sealed class RolloutTests(RolloutFixture fleet, ITestOutputHelper output)
         Assert.Equal(1, Commands(fleet.C, "rollback", mark));
         await fleet.Probe.WaitForAsync(m => m.Topic == $"{Prefix}/{fleet.C}/model" && m.Json["version"]?.GetValue<int>() == before,
             TimeSpan.FromSeconds(20), "C is back on its version before the rollout", abortMark);
+    }
+
+    [Fact]
+    public async Task Ctrl_c_leaves_a_rollout_paused_and_resume_finishes_it()
+    {
+        if (SigIntIgnored())
+        {
+            output.WriteLine("SIGINT is ignored by this test run (its children inherit that); Ctrl-C is not checked.");
+            return;
+        }
+        string id = NewId("pause");
+        int mark = fleet.Probe.Mark;
+        await using DaemonProcess tool = DaemonProcess.Start(["fleet", "rollout", "rollback", "--to", "1", "--select", $"device={fleet.A}",
+            "--min-wait", "2s", "--abort-if", "failed>0%", "--id", id, "--broker", fleet.Broker.Uri, "--key-file", fleet.KeyFile]);
+        await fleet.Probe.WaitForAsync(m => m.Topic == $"{Prefix}/fleet/rollouts/{id}" && m.Payload.Length > 0 && m.Json["state"]?.GetValue<string>() == "running",
+            TimeSpan.FromSeconds(60), "the rollout is running", mark);
+        Assert.Equal(0, Kill(tool.Pid, 2));
+        int? code = await tool.WaitForExitAsync(TimeSpan.FromSeconds(20));
+        Check(code == 1, $"Ctrl-C ends the tool with exit 1, got {code?.ToString() ?? "no exit"}\n{tool.Describe()}");
+        Assert.Equal("paused", Str(await StatusJsonAsync(id), "state"));
+
+        CliRun resume = await fleet.FleetAsync("rollout", "resume", id, "--json");
+        output.WriteLine(resume.ToString());
+        Check(resume.Code == 0 && Str(resume.Json, "state") == "succeeded" && DeviceState(resume.Json, fleet.A) == "succeeded", "resume finishes it", resume);
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    static bool SigIntIgnored()
+    {
+        string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (Convert.ToUInt64(line[7..].Trim(), 16) & 0x2) != 0;
     }
 
     [Fact]
