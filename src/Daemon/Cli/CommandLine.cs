@@ -77,7 +77,7 @@ public static class CommandLine
 
     static string Usage() =>
         "usage: sensorodl <verb> [options]   (every verb takes --help)\n\n" +
-        string.Concat(Verbs.Select(v => $"  {v.Name,-16} {v.Summary}\n")) +
+        string.Concat(Verbs.Select(v => $"  {v.Name.PadRight(Math.Max(16, Verbs.Max(w => w.Name.Length)))}  {v.Summary}\n")) +
         "\nConfiguration: --Section:Key=value on any verb (see docs/CONTRACT.md §2). --verbose prints stack traces.\n";
 }
 

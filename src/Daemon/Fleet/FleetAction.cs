@@ -11,15 +11,22 @@ public sealed class FleetAction(FleetClient client, IProgressDisplay display)
     public static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
 
     /// <param name="followJob">Also watch each device's status and events (a retrain's job); otherwise the reply is the outcome.</param>
+    /// <param name="sendRate">At most this many commands per second (null: all at once).</param>
     public async Task<IReadOnlyList<DeviceOutcome>> RunAsync(IReadOnlyList<DeviceView> targets, FleetCommand command,
-        Func<string, DeviceFollower> follow, bool followJob, TimeSpan timeout, CancellationToken cancellation)
+        Func<string, DeviceFollower> follow, bool followJob, TimeSpan timeout, CancellationToken cancellation, double? sendRate = null)
     {
         Dictionary<string, DeviceFollower> followers = targets.ToDictionary(t => t.Device, t => follow(t.Device), StringComparer.Ordinal);
         FleetTopics topics = client.Topics;
         if (followJob)
             await client.SubscribeAsync(targets.SelectMany(t => new[] { topics.Device(t.Device, "events"), topics.Device(t.Device, "status") }), cancellation);
-        foreach (DeviceView target in targets)
-            await client.SendAsync(topics.Device(target.Device, "cmd"), command, Encoding.UTF8.GetBytes(target.Device), cancellation);
+        DateTime firstSend = DateTime.UtcNow;
+        for (int i = 0; i < targets.Count; i++)
+        {
+            // --rate N/s (rollouts): the i-th command goes out no sooner than i/N seconds after the first.
+            if (sendRate is double rate && firstSend + TimeSpan.FromSeconds(i / rate) - DateTime.UtcNow is { } pause && pause > TimeSpan.Zero)
+                await Task.Delay(pause, cancellation);
+            await client.SendAsync(topics.Device(targets[i].Device, "cmd"), command, Encoding.UTF8.GetBytes(targets[i].Device), cancellation);
+        }
 
         DateTime start = DateTime.UtcNow;
         DateTime deadline = start + timeout, replyDeadline = start + (timeout < ReplyTimeout ? timeout : ReplyTimeout);

@@ -141,6 +141,15 @@ public sealed class FleetClient : IAsyncDisposable
         await _client.PublishAsync(builder.Build(), cancellation);
     }
 
+    /// <summary>A retained QoS 1 message (a rollout's state, docs/CONTRACT.md §3 Fleet rollouts); an empty payload clears it.</summary>
+    public async Task PublishRetainedAsync(string topic, byte[] payload, CancellationToken cancellation)
+    {
+        MqttClientPublishResult result = await _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+            .WithContentType("application/json").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(true).Build(), cancellation);
+        if (!result.IsSuccess) // e.g. an ACL without write access to {p}/fleet/#: the state would silently not be kept
+            throw new FleetException($"the broker did not accept {topic} ({result.ReasonCode}{(string.IsNullOrEmpty(result.ReasonString) ? "" : ": " + result.ReasonString)}); this user needs write access to {Topics.Prefix}/fleet/#.");
+    }
+
     /// <summary>The next message, or null when none came within <paramref name="wait"/>; a lost connection is a <see cref="FleetException"/>.</summary>
     public async Task<FleetMessage?> NextAsync(TimeSpan wait, CancellationToken cancellation)
     {
