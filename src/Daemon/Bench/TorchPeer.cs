@@ -8,7 +8,8 @@ using SensorOdl.Learning.Training;
 
 namespace SensorOdl.Daemon.Bench;
 
-public sealed record TorchMethodResult(string Name, double Seconds, double Accuracy);
+/// <summary>Seconds: the fastest cold start's wall time; CpuSeconds: the least process CPU time of the cold starts.</summary>
+public sealed record TorchMethodResult(string Name, double Seconds, double Accuracy, double CpuSeconds);
 
 /// <summary>What bench/peers/torch_finetune.py printed.</summary>
 public sealed record TorchPeerReport(string TorchVersion, int Threads, double BaseAccuracy, IReadOnlyList<TorchMethodResult> Methods);

@@ -87,7 +87,7 @@ public sealed class BenchFinetuneVerb : IVerb
         }
         catch (TorchPeerUnavailableException e)
         {
-            stderr.WriteLine($"error: --compare-torch: {e.Message}");
+            stderr.WriteLine($"sensorodl: bench finetune --compare-torch: {e.Message}");
             return Task.FromResult(1);
         }
         ReportOutput.Write(report, Table(report), arguments, stdout);
@@ -104,7 +104,7 @@ public sealed class BenchFinetuneVerb : IVerb
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Fine-tuning {report.Samples} images rotated {report.Degrees}°, {report.Epochs} epochs, rank {report.Rank}, batch {report.BatchSize}, {(report.Threads == 1 ? "one thread" : $"base forward on {report.Threads} threads")}, best of {report.Repeats} cold starts; tested on {report.TestSamples} rotated images");
         TorchPeerReport? torch = report.Torch;
-        string torchHeader = torch is null ? "" : $" {"torch acc",9} {"torch s",9} {"torch÷ours",10}";
+        string torchHeader = torch is null ? "" : $" {"torch acc",9} {"torch s",9} {"torch÷ours",10} {"CPU ratio",9}";
         text.AppendLine(CultureInfo.InvariantCulture, $"{"method",-15} {"accuracy",9} {"seconds",9} {"trainable",10} {"cache kB",10}{torchHeader}");
         foreach (FinetuneMethodResult m in report.Methods)
             text.AppendLine(CultureInfo.InvariantCulture, $"{m.Name,-15} {m.Accuracy,9:P2} {m.Seconds,9:F3} {m.TrainableParams,10:N0} {m.CacheBytes / 1000.0,10:N0}{TorchColumns(torch, m)}");
@@ -112,7 +112,7 @@ public sealed class BenchFinetuneVerb : IVerb
         text.AppendLine(CultureInfo.InvariantCulture, $"base forward of epoch 1 (cold, {f.Images} images, batch {f.BatchSize}): {f.Seconds * 1000:F1} ms = {f.GigaflopsPerSecond:F1} GFLOP/s; thread CPU {f.CpuSeconds * 1000:F1} ms = {f.GigaflopsPerCpuSecond:F1} GFLOP/s ({2 * f.MultiplyAddsPerImage:N0} FLOP per image, medians of 7 passes)");
         text.AppendLine(CultureInfo.InvariantCulture, $"base on upright test images: {report.BaseAccuracyUnrotated:P2}; {report.Machine}");
         if (torch is not null)
-            text.AppendLine(CultureInfo.InvariantCulture, $"PyTorch peer (bench/peers/torch_finetune.py, same base and data, same run, after ours): torch {torch.TorchVersion}, {torch.Threads} thread(s); its base on the rotated test images {torch.BaseAccuracy:P2}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"PyTorch peer (bench/peers/torch_finetune.py, same base and data, same run, after ours): torch {torch.TorchVersion}, {torch.Threads} thread(s); its base on the rotated test images {torch.BaseAccuracy:P2}; CPU ratio = torch's process CPU time ÷ our thread's");
         return text.ToString();
     }
 
@@ -120,8 +120,11 @@ public sealed class BenchFinetuneVerb : IVerb
     {
         if (torch is null) return "";
         TorchMethodResult? peer = torch.Methods.FirstOrDefault(t => t.Name == ours.Name);
-        if (peer is null) return string.Create(CultureInfo.InvariantCulture, $" {"-",9} {"-",9} {"-",10}");
-        string ratio = ours.Seconds > 0 ? (peer.Seconds / ours.Seconds).ToString("F1", CultureInfo.InvariantCulture) + "×" : "-";
-        return string.Create(CultureInfo.InvariantCulture, $" {peer.Accuracy,9:P2} {peer.Seconds,9:F3} {ratio,10}");
+        if (peer is null) return string.Create(CultureInfo.InvariantCulture, $" {"-",9} {"-",9} {"-",10} {"-",9}");
+        return string.Create(CultureInfo.InvariantCulture,
+            $" {peer.Accuracy,9:P2} {peer.Seconds,9:F3} {Ratio(peer.Seconds, ours.Seconds),10} {Ratio(peer.CpuSeconds, ours.CpuSeconds),9}");
     }
+
+    static string Ratio(double theirs, double ours) =>
+        ours > 0 && double.IsFinite(theirs) && double.IsFinite(ours) ? (theirs / ours).ToString("F1", CultureInfo.InvariantCulture) + "×" : "-";
 }
