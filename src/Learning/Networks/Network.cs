@@ -37,6 +37,7 @@ public sealed class Network
     public Network Clone()
     {
         var copy = FromSpec(Spec);
+        copy.Threads = Threads;
         CopyParametersTo(copy);
         return copy;
     }
@@ -53,14 +54,42 @@ public sealed class Network
 
     public Activations CreateActivations(int maxBatch) => new(this, maxBatch);
 
+    /// <summary>
+    /// Threads a forward pass may use (the Learning:Threads setting; default 1): the batch is split into that many
+    /// row ranges, each run through every layer on its own thread (a sample's result does not depend on the split).
+    /// Backward passes stay on the calling thread.
+    /// </summary>
+    public int Threads
+    {
+        get => _threads;
+        set => _threads = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "Threads must be at least 1.");
+    }
+    int _threads = 1;
+
     /// <summary>x: [batch, InputSize] → activations.Output: [batch, OutputSize]; every layer's input is kept.</summary>
     public void Forward(ReadOnlySpan<float> x, Activations activations, int batch)
     {
         activations.CheckBatch(batch);
         x[..(batch * InputSize)].CopyTo(activations.Values[0]);
-        for (int i = 0; i < Layers.Count; i++)
-            Layers[i].Forward(activations.Values[i], activations.Values[i + 1], batch);
+        int parts = Math.Min(_threads, batch);
+        if (parts <= 1) ForwardRows(activations, 0, batch);
+        else
+            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+            {
+                int first = (int)((long)batch * part / parts), end = (int)((long)batch * (part + 1) / parts);
+                ForwardRows(activations, first, end - first);
+            });
         Interlocked.Add(ref _forwardSamples, batch);
+    }
+
+    void ForwardRows(Activations activations, int first, int count)
+    {
+        for (int i = 0; i < Layers.Count; i++)
+        {
+            int inputs = Layers[i].InputSize, outputs = Layers[i].OutputSize;
+            Layers[i].Forward(activations.Values[i].AsSpan(first * inputs, count * inputs),
+                activations.Values[i + 1].AsSpan(first * outputs, count * outputs), count);
+        }
     }
 
     /// <summary>
