@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using SensorOdl.Daemon.Fleet;
 
 namespace SensorOdl.Daemon.Cli;
@@ -76,5 +77,20 @@ public static class FleetArguments
         if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long ms)) return ms;
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset time)) return time.ToUnixTimeMilliseconds();
         throw new UsageException($"--{name} '{text}' is neither Unix milliseconds nor an ISO 8601 time.");
+    }
+
+    /// <summary>The args of a `retrain` command from `--method`, `--epochs`, `--samples` (each checked as the device would).</summary>
+    public static JsonObject RetrainArgs(ParsedArguments arguments)
+    {
+        var args = new JsonObject();
+        if (arguments.String("method") is { } method)
+        {
+            if (!Learning.FineTuning.FineTuneMethods.IsKnown(method))
+                throw new UsageException($"--method must be one of {string.Join(", ", Learning.FineTuning.FineTuneMethods.Names)}.");
+            args["method"] = method;
+        }
+        if (arguments.Has("epochs")) args["epochs"] = arguments.Int("epochs", 0, 1, 1000);
+        if (arguments.Has("samples")) args["samples"] = arguments.Int("samples", 0, 16);
+        return args;
     }
 }

@@ -75,16 +75,7 @@ public sealed class FleetRolloutVerb(string action) : IVerb
             if (!arguments.Has("to")) throw new UsageException("--to V is required: the model version to make active.");
             return new JsonObject { ["version"] = arguments.Int("to", 0, 1) };
         }
-        var args = new JsonObject();
-        if (arguments.String("method") is { } method)
-        {
-            if (!Learning.FineTuning.FineTuneMethods.IsKnown(method))
-                throw new UsageException($"--method must be one of {string.Join(", ", Learning.FineTuning.FineTuneMethods.Names)}.");
-            args["method"] = method;
-        }
-        if (arguments.Has("epochs")) args["epochs"] = arguments.Int("epochs", 0, 1, 1000);
-        if (arguments.Has("samples")) args["samples"] = arguments.Int("samples", 0, 16);
-        return args;
+        return FleetArguments.RetrainArgs(arguments);
     }
 }
 

@@ -182,16 +182,7 @@ public sealed class FleetCommandVerb(string command) : IVerb
         switch (command)
         {
             case "retrain":
-                var args = new JsonObject();
-                if (arguments.String("method") is { } method)
-                {
-                    if (!Learning.FineTuning.FineTuneMethods.IsKnown(method))
-                        throw new UsageException($"--method must be one of {string.Join(", ", Learning.FineTuning.FineTuneMethods.Names)}.");
-                    args["method"] = method;
-                }
-                if (arguments.Has("epochs")) args["epochs"] = arguments.Int("epochs", 0, 1, 1000);
-                if (arguments.Has("samples")) args["samples"] = arguments.Int("samples", 0, 16);
-                return args;
+                return FleetArguments.RetrainArgs(arguments);
             case "promote" or "discard":
                 return arguments.Has("version") ? new JsonObject { ["version"] = arguments.Int("version", 0, 1) } : [];
             case "rollback":
