@@ -152,6 +152,7 @@ public sealed class SettingsLoaderTests : IDisposable
         { "Adaptation:LearningRate", "1" },
         { "Adaptation:BatchSize", "1025" },
         { "Adaptation:MinSamples", "15" },
+        { "Adaptation:MaxCollectMinutes", "0" },
         { "Adaptation:MinIntervalMinutes", "-1" },
         { "Adaptation:ProbationMinutes", "-1" },
         { "Adaptation:ProbationFactor", "0.5" },

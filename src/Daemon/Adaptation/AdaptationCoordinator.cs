@@ -5,6 +5,7 @@ using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
 using SensorOdl.Learning.Anomaly;
 using SensorOdl.Learning.Caches;
+using SensorOdl.Learning.Drift;
 using SensorOdl.Learning.Training;
 
 namespace SensorOdl.Daemon.Adaptation;
@@ -125,6 +126,12 @@ public sealed class AdaptationCoordinator : IWindowObserver
         public int Epochs { get; } = epochs;
         public int Collected { get; set; }
         public Task? Task { get; set; }
+        /// <summary>Drift jobs with Adaptation:Coverage: collect until the windows cover the new normal.</summary>
+        public bool WantsCoverage { get; init; }
+        public CollectionCoverage? Coverage { get; set; }
+        public double? FirstS { get; set; }
+        /// <summary>What the collection ended on (coverage reached, or the maximum wait), for the version's reason.</summary>
+        public string? CollectionNote { get; set; }
     }
 
     /// <summary>
@@ -145,7 +152,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
     }
 
     /// <summary>A window entered the sample store.</summary>
-    public void OnSampleStored(double dataS)
+    public void OnSampleStored(double dataS, ReadOnlySpan<float> features)
     {
         Job? ready = null;
         lock (_gate)
@@ -153,11 +160,37 @@ public sealed class AdaptationCoordinator : IWindowObserver
             if (_job is { Task: null } job && dataS >= job.SinceS)
             {
                 job.Collected++;
-                if (job.Collected >= job.SamplesWanted) ready = job;
-                else _status.SetCollecting(job.Collected, job.SamplesWanted);
+                int wanted = job.WantsCoverage ? Cover(job, dataS, features) : job.SamplesWanted;
+                if (job.Collected >= wanted || job.CollectionNote is not null) ready = job;
+                else _status.SetCollecting(job.Collected, wanted);
             }
         }
         if (ready is not null) StartTraining(ready, dataS);
+    }
+
+    /// <summary>
+    /// Adds the window to the job's coverage estimate → the windows now wanted; sets the job's collection note when
+    /// the collection is covered or has waited Adaptation:MaxCollectMinutes of data time (it then trains on what is there).
+    /// </summary>
+    int Cover(Job job, double dataS, ReadOnlySpan<float> features)
+    {
+        DaemonSettings settings = Settings;
+        if (job.Coverage is null)
+        {
+            float[] std = _active.Current.Model.Std;
+            float[] scale = std.Length == features.Length ? std : [.. Enumerable.Repeat(1f, features.Length)];
+            job.Coverage = new CollectionCoverage(scale, job.SamplesWanted, Math.Max(job.SamplesWanted, settings.Storage.SampleCapacity));
+            job.FirstS = dataS;
+        }
+        CollectionCoverage coverage = job.Coverage;
+        coverage.Add(features);
+        double waitedMinutes = (dataS - job.FirstS!.Value) / 60;
+        if (coverage.Covered)
+            job.CollectionNote = $"covered after {coverage.Count} windows ({coverage.NewRegions} new region(s) seen while collecting)";
+        else if (waitedMinutes >= settings.Adaptation.MaxCollectMinutes)
+            job.CollectionNote = $"not covered after {settings.Adaptation.MaxCollectMinutes:0.#} min ({coverage.Count} of {coverage.Wanted} windows wanted, " +
+                $"{coverage.NewRegions} new region(s)): trained on what was there";
+        return coverage.Wanted;
     }
 
     /// <summary>
@@ -230,7 +263,10 @@ public sealed class AdaptationCoordinator : IWindowObserver
             if (_job is not null) return (null, RetrainRefusal.Busy);
             if (dataS < _nextAllowedS) return (null, RetrainRefusal.RateLimited);
             _job = new Job($"job-{NowMs}-{++_jobCounter}", reason, sinceS, wanted,
-                method ?? Settings.Adaptation.Method, epochs ?? Settings.Adaptation.Epochs, episodeStartS);
+                method ?? Settings.Adaptation.Method, epochs ?? Settings.Adaptation.Epochs, episodeStartS)
+            {
+                WantsCoverage = reason == "drift" && Settings.Adaptation.Coverage,
+            };
             return (_job, RetrainRefusal.None);
         }
     }
@@ -251,6 +287,8 @@ public sealed class AdaptationCoordinator : IWindowObserver
         Run(job);
     }
 
+    static string Why(Job job) => job.CollectionNote is { } note ? $"{job.Reason} ({note})" : job.Reason;
+
     void Run(Job job)
     {
         var watch = Stopwatch.StartNew();
@@ -263,7 +301,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
             _status.SetActivity(DaemonState.Training);
             _events.Emit("training_started", NowMs, new JsonObject
             {
-                ["job"] = job.Id, ["method"] = job.Method, ["epochs"] = job.Epochs, ["samples"] = windows.Count, ["reason"] = job.Reason,
+                ["job"] = job.Id, ["method"] = job.Method, ["epochs"] = job.Epochs, ["samples"] = windows.Count, ["reason"] = Why(job),
             });
             ModelInUse active = _active.Current;
             AnomalyModel current = active.Model;
@@ -316,7 +354,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
             {
                 int parent = active.Info.Version;
                 bool hold = Mode == AdaptationMode.Confirm;
-                ModelVersionRecord record = _registry.AddAdapted(candidate, parent, $"{job.Reason}: {report.Reason}", report.Fitted, metrics, job.Id, activate: !hold);
+                ModelVersionRecord record = _registry.AddAdapted(candidate, parent, $"{Why(job)}: {report.Reason}", report.Fitted, metrics, job.Id, activate: !hold);
                 var kept = new PendingCandidate(candidate, record, job.Id, parent, report.Reason, Metrics(metrics), job.EpisodeStartS is not null);
                 if (hold) HoldPending(kept);
                 else Promote(kept);

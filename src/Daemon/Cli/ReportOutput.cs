@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace SensorOdl.Daemon.Cli;
 
@@ -8,6 +9,8 @@ public static class ReportOutput
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
+        // A ratio or a delay that never happened is ±Infinity (e.g. no drift declared): written as "Infinity", not a crash after the run.
+        NumberHandling = JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     public static void Write<T>(T report, string table, ParsedArguments arguments, TextWriter stdout)

@@ -69,6 +69,10 @@ public sealed record AdaptationSettings
     public double LearningRate { get; init; } = AdaptationOptions.DefaultLearningRate;
     public int BatchSize { get; init; } = AdaptationOptions.DefaultBatchSize;
     public int MinSamples { get; init; } = 120;
+    /// <summary>A drift job collects until its windows cover the new normal (<see cref="SensorOdl.Learning.Drift.CollectionCoverage"/>), not just MinSamples.</summary>
+    public bool Coverage { get; init; }
+    /// <summary>Data minutes a drift job collects for coverage at the most; then it trains on what is there and says so.</summary>
+    public double MaxCollectMinutes { get; init; } = 120;
     public double MinIntervalMinutes { get; init; } = 10;
     public double MinFaultRecall { get; init; } = AdaptationOptions.DefaultMinFaultRecall;
     /// <summary>How far a candidate's recall on synthetic fault probes of its new normal may fall below the base's on its own.</summary>

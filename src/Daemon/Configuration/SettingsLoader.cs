@@ -129,6 +129,7 @@ public static partial class SettingsLoader
         Check(s.Adaptation.LearningRate > 0 && s.Adaptation.LearningRate < 1, "Adaptation:LearningRate", "must be between 0 and 1.");
         Check(s.Adaptation.BatchSize is >= 1 and <= 1024, "Adaptation:BatchSize", "must be between 1 and 1024.");
         Check(s.Adaptation.MinSamples >= 16, "Adaptation:MinSamples", "must be at least 16.");
+        Check(s.Adaptation.MaxCollectMinutes > 0 && double.IsFinite(s.Adaptation.MaxCollectMinutes), "Adaptation:MaxCollectMinutes", "must be more than 0.");
         Check(s.Adaptation.MaxProbeRecallDrop is >= 0 and <= 1, "Adaptation:MaxProbeRecallDrop", "must be between 0 and 1.");
         Check(s.Adaptation.Rehearsal is >= 0 and <= 0.9, "Adaptation:Rehearsal", "must be between 0 and 0.9.");
         Check(s.Adaptation.MinIntervalMinutes >= 0, "Adaptation:MinIntervalMinutes", "must be 0 or more.");

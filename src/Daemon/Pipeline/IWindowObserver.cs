@@ -9,8 +9,8 @@ public interface IWindowObserver
     /// <summary>Drift was declared at this window; the detector estimates the change began at <paramref name="onsetS"/>.</summary>
     void OnDriftDetected(double dataS, double onsetS);
 
-    /// <summary>This window entered the sample store.</summary>
-    void OnSampleStored(double dataS);
+    /// <summary>This window entered the sample store with these features (valid only during the call).</summary>
+    void OnSampleStored(double dataS, ReadOnlySpan<float> features);
 
     /// <summary>Every scored window, after the two above; <paramref name="driftDetected"/> is the detector's state.</summary>
     void OnWindowScored(double dataS, bool driftDetected);

@@ -94,7 +94,7 @@ public sealed class WindowMonitor
         foreach (IWindowObserver observer in _observers)
         {
             if (driftDeclared) observer.OnDriftDetected(dataS, _drift.OnsetS ?? dataS);
-            if (stored) observer.OnSampleStored(dataS);
+            if (stored) observer.OnSampleStored(dataS, _features);
             observer.OnWindowScored(dataS, _drift.Detected);
         }
         Interlocked.Increment(ref _scored);
