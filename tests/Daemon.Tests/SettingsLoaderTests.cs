@@ -160,6 +160,7 @@ public sealed class SettingsLoaderTests : IDisposable
         { "Storage:EventRetentionDays", "0" },
         { "Storage:SampleCapacity", "119" },
         { "Storage:SampleIntervalSeconds", "-1" },
+        { "Storage:SampleFlushSeconds", "5" },
         { "Mqtt:TelemetryIntervalSeconds", "NaN" },
         { "Adaptation:Mode", "5" },
     };

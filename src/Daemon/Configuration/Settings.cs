@@ -96,6 +96,8 @@ public sealed record StorageSettings
     public int SampleCapacity { get; init; } = 2000;
     /// <summary>At most one window per this many seconds of data enters the sample store (SD-card wear).</summary>
     public double SampleIntervalSeconds { get; init; } = 1;
+    /// <summary>Windows waiting in memory are written at least this often (besides every 64 windows): the SD card's main writer.</summary>
+    public double SampleFlushSeconds { get; init; } = 60;
 }
 
 public sealed record SecuritySettings

@@ -140,6 +140,7 @@ public static partial class SettingsLoader
         Check(s.Storage.EventRetentionDays >= 1, "Storage:EventRetentionDays", "must be at least 1.");
         Check(s.Storage.SampleCapacity >= s.Adaptation.MinSamples, "Storage:SampleCapacity", "must hold at least Adaptation:MinSamples windows.");
         Check(s.Storage.SampleIntervalSeconds >= 0, "Storage:SampleIntervalSeconds", "must be 0 or more.");
+        Check(s.Storage.SampleFlushSeconds >= 10 && double.IsFinite(s.Storage.SampleFlushSeconds), "Storage:SampleFlushSeconds", "must be 10 or more (the housekeeping runs every 10 s).");
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]

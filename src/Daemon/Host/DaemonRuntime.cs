@@ -94,9 +94,16 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
     async Task HousekeepingAsync(EventLog events, CancellationToken cancellation)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(10));
+        long lastFlush = Environment.TickCount64;
         while (await timer.WaitForNextTickAsync(cancellation))
         {
-            await _samples!.FlushAsync();
+            // Every sample transaction rewrites whole 8 kB pages (data, both indexes, the ring's evictions): flushing the
+            // few windows of 10 s each time made most of the bytes written per hour (docs/BENCHMARKS.md, "SD-card writes").
+            if (Environment.TickCount64 - lastFlush >= settings.Storage.SampleFlushSeconds * 1000 - 1000)
+            {
+                await _samples!.FlushAsync();
+                lastFlush = Environment.TickCount64;
+            }
             await events.PruneAsync(settings.Storage.EventRetentionDays, time.GetUtcNow().ToUnixTimeMilliseconds());
             if (GcHeapReport.Enabled) log.LogInformation("{Report}", GcHeapReport.Describe());
         }

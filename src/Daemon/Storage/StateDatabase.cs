@@ -18,6 +18,12 @@ public sealed class StateDatabase : IDisposable
     public const string FileName = "sensorodl.db";
     public const string LogFileName = "sensorodl.wal", JournalFileName = "sensorodl.journal";
     const int GroupCommitLimit = 64;
+    /// <summary>
+    /// Log pages (8 kB) after which LiteDB copies the log into the data file. LiteDB's default, 1,000 (8 MB), let its
+    /// page cache grow to ~13 MB of pages touched since the last checkpoint; 100 keeps it near 5 MB for ~1.4× the bytes
+    /// written (docs/BENCHMARKS.md, "Memory with a full sample store"). Stored in the data file's header (a pragma).
+    /// </summary>
+    public const int CheckpointPages = 100;
     readonly BlockingCollection<WriteRequest> _writes = new();
     readonly Thread _writer;
     readonly FileStream? _lock;
@@ -47,6 +53,7 @@ public sealed class StateDatabase : IDisposable
         _log.Sync();
         _data.Sync();
         PrepareMappers();
+        if (Database.CheckpointSize != CheckpointPages) Database.CheckpointSize = CheckpointPages;
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "state-writer" };
         _writer.Start();
     }

@@ -26,12 +26,10 @@ public static partial class ModelFile
     sealed record TensorHeader(string Name, int[] Shape);
     sealed record Header(IReadOnlyList<LayerSpec> Layers, IReadOnlyList<TensorHeader> Tensors, IReadOnlyDictionary<string, string> Metadata);
 
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public static byte[] Serialize(ModelDocument document)
     {
         var header = new Header(document.Layers, [.. document.Tensors.Select(t => new TensorHeader(t.Name, t.Shape))], document.Metadata);
-        byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, Json);
+        byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, HeaderJson.Default.Header);
         long payloadBytes = document.Tensors.Sum(t => (long)t.Values.Length * sizeof(float));
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
@@ -73,7 +71,7 @@ public static partial class ModelFile
         Header header;
         try
         {
-            header = JsonSerializer.Deserialize<Header>(bytes.Slice(fixedPrefix, headerLength), Json)
+            header = JsonSerializer.Deserialize(bytes.Slice(fixedPrefix, headerLength), HeaderJson.Default.Header)
                 ?? throw new ModelFormatException($"{source} has an empty header.");
         }
         catch (JsonException e) { throw new ModelFormatException($"{source} has an unreadable header ({e.Message})."); }

@@ -33,7 +33,6 @@ public sealed class HighWaterMarks
 {
     public const string FileName = "sensorodl.marks";
     public const long SeqBlock = 1000;
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }; // a metric may be NaN
     readonly IStorageFiles _files;
     readonly string _path;
     readonly Lock _gate = new();
@@ -61,7 +60,7 @@ public sealed class HighWaterMarks
         if (newline < 0) return null;
         string hash = Encoding.ASCII.GetString(bytes, newline + 1, bytes.Length - newline - 1);
         if (hash != Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(0, newline)))) return null;
-        try { return JsonSerializer.Deserialize<MarksDocument>(bytes.AsSpan(0, newline), Json); }
+        try { return JsonSerializer.Deserialize(bytes.AsSpan(0, newline), MarksJson.Default.MarksDocument); }
         catch (JsonException) { return null; }
     }
 
@@ -94,7 +93,7 @@ public sealed class HighWaterMarks
     void Save(MarksDocument next)
     {
         next = next with { Format = StateFormat.Current };
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(next, Json);
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(next, MarksJson.Default.MarksDocument);
         byte[] hash = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(SHA256.HashData(json)));
         AtomicFile.Write(_files, _path, [.. json, (byte)'\n', .. hash]);
         _current = next;
