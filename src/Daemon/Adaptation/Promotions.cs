@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using SensorOdl.Daemon.Configuration;
+using SensorOdl.Daemon.Pipeline;
+using SensorOdl.Daemon.Storage;
+using SensorOdl.Learning.Anomaly;
+
+namespace SensorOdl.Daemon.Adaptation;
+
+/// <summary>
+/// The promotion side of adaptation: an accepted candidate is promoted (auto) or held as pending (confirm) until
+/// `promote` or `discard`; every promotion starts a <see cref="Probation"/> whose failure rolls the previous version
+/// back. Shares the coordinator's lock; <paramref name="promoted"/> (from a drift episode?) and
+/// <paramref name="rolledBack"/> (at data time) let the coordinator keep its episode and back-off.
+/// </summary>
+sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink events, DaemonStatus status, ActiveModel active,
+    TimeProvider time, object gate, Action<bool> promoted, Action<double> rolledBack)
+{
+    PendingCandidate? _pending;
+
+    long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
+    public int Promoted { get; private set; }
+    public int RolledBack { get; private set; }
+    public PendingCandidate? Pending { get { lock (gate) return _pending; } }
+
+    /// <summary>A candidate that passed validation: stored as a new version, then promoted, or held in confirm mode.</summary>
+    public void Accept(AdaptationJob job, TrainedCandidate trained)
+    {
+        bool hold = live.Current.Adaptation.Mode == AdaptationMode.Confirm;
+        string reason = trained.Report.Reason;
+        ModelVersionRecord record = registry.AddAdapted(trained.Model, trained.ParentVersion, $"{job.Description}: {reason}",
+            trained.Report.Fitted, trained.Metrics, job.Id, activate: !hold);
+        var kept = new PendingCandidate(trained.Model, record, job.Id, trained.ParentVersion, reason, MetricsJson.Rounded(trained.Metrics),
+            FromDriftEpisode: job.EpisodeStartS is not null);
+        if (hold) Hold(kept);
+        else Promote(kept);
+    }
+
+    /// <summary>Confirm mode: the candidate is stored, not active; a newer one replaces it (the older is discarded).</summary>
+    void Hold(PendingCandidate candidate)
+    {
+        PendingCandidate? replaced;
+        lock (gate)
+        {
+            replaced = _pending;
+            _pending = candidate;
+        }
+        if (replaced is not null) EmitDiscarded(replaced, $"replaced by version {candidate.Version}");
+        status.SetCandidate(candidate.Version, candidate.Metrics);
+        events.Emit("model_pending", NowMs, CandidateEvent(candidate));
+    }
+
+    public PendingCandidate? PromotePending(int? version)
+    {
+        PendingCandidate? candidate = TakePending(version);
+        if (candidate is null) return null;
+        registry.Activate(candidate.Version);
+        Promote(candidate);
+        return candidate;
+    }
+
+    public PendingCandidate? DiscardPending(int? version)
+    {
+        PendingCandidate? candidate = TakePending(version);
+        if (candidate is not null) EmitDiscarded(candidate, "discard command");
+        return candidate;
+    }
+
+    public void PromoteStored(AnomalyModel model, ModelVersionRecord record, string reason)
+    {
+        registry.Activate(record.Version);
+        Promote(new PendingCandidate(model, record, record.Job, active.Current.Info.Version, reason, MetricsJson.Rounded(record.Metrics),
+            FromDriftEpisode: false));
+    }
+
+    PendingCandidate? TakePending(int? version)
+    {
+        PendingCandidate? candidate;
+        lock (gate)
+        {
+            candidate = _pending;
+            if (candidate is null || version is int v && v != candidate.Version) return null;
+            _pending = null;
+        }
+        status.SetCandidate(null, null);
+        return candidate;
+    }
+
+    void EmitDiscarded(PendingCandidate candidate, string reason) =>
+        events.Emit("model_discarded", NowMs, new JsonObject { ["job"] = candidate.Job, ["version"] = candidate.Version, ["reason"] = reason });
+
+    /// <summary>Makes a version active (its record already is the registry's active one) and puts it on probation.</summary>
+    void Promote(PendingCandidate candidate)
+    {
+        ModelInUse previous = active.Current;
+        DaemonSettings settings = live.Current;
+        ModelInUse? current = null;
+        Probation? probation = settings.Adaptation.ProbationMinutes > 0
+            ? new Probation(previous.Model, settings.Adaptation.ProbationMinutes, settings.Adaptation.ProbationFactor,
+                (counts, dataS) => RollBackAfterProbation(previous, current!, counts, dataS))
+            : null;
+        current = new ModelInUse(candidate.Model, ModelInfo.Of(candidate.Record), probation);
+        active.Activate(current);
+        promoted(candidate.FromDriftEpisode);
+        Promoted++;
+        events.Emit("model_promoted", NowMs, CandidateEvent(candidate));
+    }
+
+    static JsonObject CandidateEvent(PendingCandidate candidate) => new()
+    {
+        ["job"] = candidate.Job, ["version"] = candidate.Version, ["id"] = candidate.Record.Id, ["parentVersion"] = candidate.ParentVersion,
+        ["method"] = candidate.Record.Method, ["reason"] = candidate.Reason, ["metrics"] = candidate.Metrics.DeepClone(),
+    };
+
+    /// <summary>Probation failed (pipeline thread): the previous version becomes active again.</summary>
+    void RollBackAfterProbation(ModelInUse previous, ModelInUse failed, ProbationCounts counts, double dataS)
+    {
+        if (!ReferenceEquals(active.Current, failed)) return; // a rollback or promotion came first
+        try { registry.Activate(previous.Info.Version); }
+        catch (KeyNotFoundException) { return; } // the previous version was retired meanwhile: nothing to go back to
+        if (!active.Replace(failed, previous with { Shadow = null })) return;
+        rolledBack(dataS);
+        RolledBack++;
+        int from = failed.Info.Version, to = previous.Info.Version;
+        events.Emit("model_rolled_back", NowMs, new JsonObject
+        {
+            ["version"] = to, ["fromVersion"] = from, ["toVersion"] = to, ["id"] = previous.Info.Id,
+            ["reason"] = $"probation: flagged {Percent(counts.NewShare)} of windows against {Percent(counts.OldShare)} for v{to}",
+            ["metrics"] = new JsonObject
+            {
+                ["newShare"] = Math.Round(counts.NewShare, 4), ["oldShare"] = Math.Round(counts.OldShare, 4), ["windows"] = counts.Windows,
+                ["newFlagged"] = counts.NewFlagged, ["oldFlagged"] = counts.OldFlagged,
+            },
+            ["retryAfterMinutes"] = live.Current.Adaptation.MinIntervalMinutes,
+        });
+    }
+
+    static string Percent(double share) =>
+        (share * 100).ToString(share * 100 >= 10 ? "0" : "0.#", CultureInfo.InvariantCulture) + " %";
+}
