@@ -66,6 +66,7 @@ public sealed class MqttPublisher
         if (ModelMessage() is { } model) await RepublishAsync(model, cancellation);
         foreach ((string topic, string payload) in DiscoveryMessages())
             await RepublishAsync(Messages.Retained(topic, payload), cancellation);
+        _handedOver = true;
         Release(_outboxSignal);
     }
 
@@ -114,12 +115,16 @@ public sealed class MqttPublisher
     /// <summary>The kept versions the last discovery listed as rollback options: a change re-announces it.</summary>
     IReadOnlyList<int> _announcedVersions = [];
 
+    /// <summary>Whether this run has handed the other discovery form's topics over (on its first connect).</summary>
+    volatile bool _handedOver;
+
     IReadOnlyList<(string Topic, string Payload)> DiscoveryMessages()
     {
         DaemonSettings settings = _settings.Current;
         HomeAssistantContext context = HomeAssistantState.Context(settings, _registry);
         _announcedVersions = context.KeptVersions;
-        return HomeAssistantDiscovery.Messages(_topics, _version, context, settings.HomeAssistant.PerEntityDiscovery, settings.HomeAssistant.SupportUrl);
+        return HomeAssistantDiscovery.Messages(_topics, _version, context, settings.HomeAssistant.PerEntityDiscovery, settings.HomeAssistant.SupportUrl,
+            handOver: !_handedOver);
     }
 
     async Task ReannounceIfVersionsChangedAsync(CancellationToken cancellation)

@@ -15,6 +15,20 @@ public sealed class DiscoverySchemaTests
     static IReadOnlyList<(string Topic, string Payload)> PerEntity(HomeAssistantContext context) => HomeAssistantDiscovery.Messages(Topics, "1.2.3", context, perEntity: true, "https://example.org/sensorodl");
 
     [Fact]
+    public void A_re_announce_sends_only_the_configs_and_no_hand_over_markers()
+    {
+        var deviceAgain = HomeAssistantDiscovery.Messages(Topics, "1.2.3", Full, perEntity: false, handOver: false);
+        (string topic, string payload) = Assert.Single(deviceAgain);
+        Assert.Equal(HomeAssistantDiscovery.DeviceTopic(Topics), topic);
+        Assert.StartsWith("{\"dev\"", payload, StringComparison.Ordinal);
+        Assert.Contains(Device(Full), m => m.Payload == HomeAssistantDiscovery.MigrateMarker); // the first announce hands over
+
+        var perEntityAgain = HomeAssistantDiscovery.Messages(Topics, "1.2.3", Full, perEntity: true, "https://example.org/sensorodl", handOver: false);
+        Assert.DoesNotContain(perEntityAgain, m => m.Topic == HomeAssistantDiscovery.DeviceTopic(Topics) || m.Payload == HomeAssistantDiscovery.MigrateMarker);
+        Assert.Equal(PerEntity(Full).Where(m => m.Topic != HomeAssistantDiscovery.DeviceTopic(Topics)), perEntityAgain);
+    }
+
+    [Fact]
     public void The_device_config_expands_into_components_every_platform_schema_accepts()
     {
         (string topic, string payload) = Assert.Single(Device(Full), m => m.Payload.StartsWith("{\"dev\"", StringComparison.Ordinal));

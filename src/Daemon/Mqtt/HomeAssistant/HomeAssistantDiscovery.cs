@@ -19,16 +19,20 @@ public static partial class HomeAssistantDiscovery
 
     public static string EntityTopic(Topics topics, string platform, string objectId) => $"homeassistant/{platform}/{topics.DiscoveryObject}/{objectId}/config";
 
-    /// <summary>The retained messages to publish, in order.</summary>
+    /// <summary>
+    /// The retained messages to publish, in order. <paramref name="handOver"/>: also hand the other form's topics over
+    /// (marker, configs, empty payloads) — once per run is enough; a re-announce (Home Assistant back online, the kept
+    /// versions changed) sends only the configs, so a late subscriber never meets a marker left between the two.
+    /// </summary>
     public static IReadOnlyList<(string Topic, string Payload)> Messages(Topics topics, string version, HomeAssistantContext context,
-        bool perEntity = false, string? supportUrl = null)
+        bool perEntity = false, string? supportUrl = null, bool handOver = true)
     {
         IReadOnlyList<HomeAssistantEntity> entities = HomeAssistantEntities.For(topics, context);
         string[] legacy = [.. HomeAssistantEntities.AllObjects(topics).Select(o => EntityTopic(topics, o.Platform, o.ObjectId))];
         List<(string, string)> messages = [];
         if (perEntity)
         {
-            messages.Add((DeviceTopic(topics), MigrateMarker));
+            if (handOver) messages.Add((DeviceTopic(topics), MigrateMarker));
             HashSet<string> published = [];
             foreach (HomeAssistantEntity entity in entities)
             {
@@ -37,13 +41,13 @@ public static partial class HomeAssistantDiscovery
                 messages.Add((topic, EntityConfig(topics, version, supportUrl, entity).ToJsonString()));
             }
             messages.AddRange(legacy.Where(t => !published.Contains(t)).Select(t => (t, "")));
-            messages.Add((DeviceTopic(topics), ""));
+            if (handOver) messages.Add((DeviceTopic(topics), ""));
         }
         else
         {
-            messages.AddRange(legacy.Select(t => (t, MigrateMarker)));
+            if (handOver) messages.AddRange(legacy.Select(t => (t, MigrateMarker)));
             messages.Add((DeviceTopic(topics), DeviceConfig(topics, version, supportUrl, entities).ToJsonString()));
-            messages.AddRange(legacy.Select(t => (t, "")));
+            if (handOver) messages.AddRange(legacy.Select(t => (t, "")));
         }
         return messages;
     }
