@@ -39,8 +39,8 @@ public sealed class Skip2Lora : SkipAdapters
     public override long CacheBytes => _cache.EncodedBytes;
     public IForwardCache Cache => _cache;
 
-    /// <summary>The largest table of decoded entries one fit keeps (about 2 MB for 600 spectrum windows).</summary>
-    internal long DecodedTableLimitBytes { get; set; } = 64L << 20;
+    /// <summary>The largest table of decoded entries one fit keeps: 2 MB for 620 spectrum windows, 7.3 MB for 1,024 LeNet images.</summary>
+    internal long DecodedTableLimitBytes { get; set; } = 16L << 20;
 
     protected override void BeginFit(SampleSet data, int batchSize)
     {
