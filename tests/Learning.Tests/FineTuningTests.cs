@@ -101,6 +101,37 @@ public class FineTuningTests
         Assert.Equal(50, other.BaseForwardSamples);
     }
 
+    [Theory]
+    [InlineData("skip2-lora")]
+    [InlineData("skip2-lora-q8")]
+    [InlineData("skip2-lora-q4")]
+    public void Decoding_each_entry_once_per_fit_trains_exactly_as_decoding_it_every_epoch(string method)
+    {
+        SampleSet train = TinyNetworks.Patterns(70, 17, rotated: true);
+        var store = new InMemoryForwardCacheStore();
+        Skip2Lora Tuner(bool decodeOnce, IForwardCacheStore? cache)
+        {
+            var tuner = (Skip2Lora)FineTuneMethods.Create(method, TrainedBase, Options(store: cache));
+            if (!decodeOnce) tuner.DecodedTableLimitBytes = 0;
+            tuner.Fit(train);
+            return tuner;
+        }
+        Skip2Lora once = Tuner(decodeOnce: true, store), everyEpoch = Tuner(decodeOnce: false, null);
+        // From a warm cache: every entry decoded from the store, none computed.
+        Skip2Lora warmOnce = Tuner(decodeOnce: true, store), warmEveryEpoch = Tuner(decodeOnce: false, store);
+        Assert.Equal(70, once.BaseForwardSamples);
+        Assert.Equal(70, everyEpoch.BaseForwardSamples);
+        Assert.Equal(0, warmOnce.BaseForwardSamples);
+        Assert.Equal(0, warmEveryEpoch.BaseForwardSamples);
+        for (int i = 0; i < once.Trainable.Count; i++)
+        {
+            Assert.Equal(everyEpoch.Trainable[i].Value, once.Trainable[i].Value);
+            Assert.Equal(everyEpoch.Trainable[i].Value, warmOnce.Trainable[i].Value);
+            Assert.Equal(everyEpoch.Trainable[i].Value, warmEveryEpoch.Trainable[i].Value);
+        }
+        Assert.NotEqual(new float[once.Trainable[1].Size], once.Trainable[1].Value); // B moved off zero: it trained
+    }
+
     [Fact]
     public void Cache_sizes_follow_the_layout_and_lenet_entries_at_4_bits_are_at_most_a_sixth_of_float32()
     {

@@ -9,12 +9,17 @@ namespace SensorOdl.Learning.FineTuning;
 /// Skip2-LoRA: Skip-LoRA whose base forward pass runs once per sample for the life of the base. The first
 /// time a sample is seen, its layer inputs and output go into the forward cache (float32, or 8 / 4 bits
 /// with a scale per vector); every later epoch, and every later fine-tune of the same base, reads them back.
+/// Within one fit each sample's entry is decoded once, into a float table by sample position that the later epochs
+/// copy from, so a quantised cache costs no more per epoch than a float one (while the table fits in
+/// <see cref="DecodedTableLimitBytes"/>; a larger fit decodes from the cache per mini-batch).
 /// </summary>
 public sealed class Skip2Lora : SkipAdapters
 {
     readonly IForwardCache _cache;
     readonly List<int> _misses = [];
     float[] _missX = [];
+    float[] _decoded = [];     // [data.Count, E]: entries already decoded in this fit, by sample position
+    bool[] _isDecoded = [];
 
     public Skip2Lora(Network baseNetwork, FineTuneOptions options, CacheEncoding encoding = CacheEncoding.Float32)
         : base(baseNetwork, options)
@@ -34,14 +39,31 @@ public sealed class Skip2Lora : SkipAdapters
     public override long CacheBytes => _cache.EncodedBytes;
     public IForwardCache Cache => _cache;
 
+    /// <summary>The largest table of decoded entries one fit keeps: 2 MB for 620 spectrum windows, 7.3 MB for 1,024 LeNet images.</summary>
+    internal long DecodedTableLimitBytes { get; set; } = 16L << 20;
+
+    protected override void BeginFit(SampleSet data, int batchSize)
+    {
+        base.BeginFit(data, batchSize);
+        bool table = (long)data.Count * EntrySize * sizeof(float) <= DecodedTableLimitBytes;
+        _decoded = table ? new float[data.Count * EntrySize] : [];
+        _isDecoded = table ? new bool[data.Count] : [];
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void FillEntries(SampleSet data, ReadOnlySpan<int> positions, ReadOnlySpan<float> x, ReadOnlySpan<int> labels, Span<float> entries)
     {
         int batch = positions.Length;
+        bool table = _isDecoded.Length > 0;
         _misses.Clear();
         for (int s = 0; s < batch; s++)
-            if (!_cache.TryGet(data.Ids[positions[s]], entries.Slice(s * EntrySize, EntrySize)))
-                _misses.Add(s);
+        {
+            int position = positions[s];
+            Span<float> entry = entries.Slice(s * EntrySize, EntrySize);
+            if (table && _isDecoded[position]) _decoded.AsSpan(position * EntrySize, EntrySize).CopyTo(entry);
+            else if (_cache.TryGet(data.Ids[position], entry)) Keep(position, entry);
+            else _misses.Add(s);
+        }
         if (_misses.Count == 0) return;
 
         // One base forward pass for the samples the cache lacks: missX: [misses, in]
@@ -57,8 +79,20 @@ public sealed class Skip2Lora : SkipAdapters
             _cache.Put(data.Ids[positions[s]], entry);
             // Train on what later epochs will read, so that every epoch sees the same (quantised) values.
             if (Encoding != CacheEncoding.Float32) _cache.TryGet(data.Ids[positions[s]], entry);
+            Keep(positions[s], entry);
         }
     }
 
-    protected override void EndFit() => _cache.Flush();
+    void Keep(int position, ReadOnlySpan<float> entry)
+    {
+        if (_isDecoded.Length == 0) return;
+        entry.CopyTo(_decoded.AsSpan(position * EntrySize, EntrySize));
+        _isDecoded[position] = true;
+    }
+
+    protected override void EndFit()
+    {
+        _cache.Flush();
+        (_decoded, _isDecoded) = ([], []); // the table lives for one fit: the next one may bring other samples
+    }
 }

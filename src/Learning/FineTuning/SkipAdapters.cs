@@ -21,7 +21,11 @@ public abstract class SkipAdapters : FineTuner
     readonly int[] _segmentOffsets;   // offset of x_l inside an entry, l ≥ 1
     readonly int _outputOffset;       // offset of h_L inside an entry
     Network.Activations? _activations;
-    float[] _x = [], _entries = [], _y = [], _dy = [], _v = [];
+    float[] _x = [], _entries = [], _y = [], _dy = [];
+    // Every adapter's rank-r products side by side, so that the up-projections run as one product of inner length
+    // L·r instead of L products of inner length r (each of which re-reads the whole [batch, out] output):
+    // u, v: [batch, L·r]; the Bᵀ of every adapter stacked: [L·r, out], and their gradient.
+    float[] _u = [], _v = [], _upStacked = [], _upGradient = [];
     int[] _labels = [];
     long _forwardSamples;
 
@@ -42,6 +46,7 @@ public abstract class SkipAdapters : FineTuner
     public override IReadOnlyList<Parameter> Trainable => [.. _adapters.SelectMany(a => new[] { a.Down, a.Up })];
     public override long BaseForwardSamples => _forwardSamples;
     protected int EntrySize => Layout.Length;
+    int StackedRank => _adapters.Length * Options.Rank;
 
     /// <summary>Fills entries: [batch, E] for the samples at these positions, whose x: [batch, in] and labels are gathered already.</summary>
     protected abstract void FillEntries(SampleSet data, ReadOnlySpan<int> positions, ReadOnlySpan<float> x, ReadOnlySpan<int> labels, Span<float> entries);
@@ -64,8 +69,10 @@ public abstract class SkipAdapters : FineTuner
         _entries = new float[batchSize * EntrySize];
         _y = new float[batchSize * Base.OutputSize];
         _dy = new float[batchSize * Base.OutputSize];
-        _v = new float[batchSize * Options.Rank];
-        foreach (SkipAdapter a in _adapters) a.Allocate(batchSize);
+        _u = new float[batchSize * StackedRank];
+        _v = new float[batchSize * StackedRank];
+        _upStacked = new float[StackedRank * Base.OutputSize];
+        _upGradient = new float[StackedRank * Base.OutputSize];
     }
 
     /// <summary>Copies sample <paramref name="row"/> of the base's activations into entry: [E].</summary>
@@ -90,32 +97,36 @@ public abstract class SkipAdapters : FineTuner
         FillEntries(data, positions, _x, _labels, _entries);
         Output(batch);
         float loss = LossFunctions.Compute(Options.Training.Objective, _y, _x, _labels, _dy, batch, outputs);
+        int rank = Options.Rank, stacked = StackedRank;
+        // dBᵀ of every adapter: [L·r, out] = uᵀ: [L·r, batch] · dy: [batch, out]
+        Gemm.MultiplyTransposedA(_u, _dy, _upGradient, stacked, batch, outputs);
+        // v: [batch, L·r] = dy: [batch, out] · B: [out, L·r]  (B is kept as Bᵀ: [L·r, out])
+        Gemm.MultiplyTransposedB(_dy, _upStacked, _v, batch, outputs, stacked);
         for (int l = 0; l < _adapters.Length; l++)
         {
             SkipAdapter a = _adapters[l];
-            // dBᵀ: [r, out] += uᵀ: [r, batch] · dy: [batch, out]
-            Gemm.MultiplyTransposedA(a.Projection, _dy, a.Up.Gradient, Options.Rank, batch, outputs, accumulate: true);
-            // v: [batch, r] = dy: [batch, out] · B: [out, r]  (B is stored as Bᵀ: [r, out])
-            Gemm.MultiplyTransposedB(_dy, a.Up.Value, _v, batch, outputs, Options.Rank);
-            // dA: [r, d] += vᵀ: [r, batch] · x_l: [batch, d]
+            Span<float> upGradient = a.Up.Gradient;
+            TensorPrimitives.Add(upGradient, _upGradient.AsSpan(l * rank * outputs, rank * outputs), upGradient);
+            // dA: [r, d] += v_lᵀ: [r, batch] · x_l: [batch, d]
             for (int s = 0; s < batch; s++)
             {
                 ReadOnlySpan<float> input = AdapterInput(l, s);
-                for (int k = 0; k < Options.Rank; k++)
+                for (int k = 0; k < rank; k++)
                 {
                     Span<float> row = a.Down.Gradient.AsSpan(k * a.InputSize, a.InputSize);
-                    TensorPrimitives.MultiplyAdd(input, _v[s * Options.Rank + k], row, row);
+                    TensorPrimitives.MultiplyAdd(input, _v[s * stacked + l * rank + k], row, row);
                 }
             }
         }
         return loss;
     }
 
-    /// <summary>y: [batch, out] = h_L + Σ_l (x_l A_lᵀ) B_lᵀ, keeping u_l = x_l A_lᵀ: [batch, r] for the backward pass.</summary>
+    /// <summary>y: [batch, out] = h_L + Σ_l (x_l A_lᵀ) B_lᵀ, keeping u = [x_l A_lᵀ]_l: [batch, L·r] for the backward pass.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void Output(int batch)
     {
-        int outputs = Base.OutputSize;
+        int outputs = Base.OutputSize, rank = Options.Rank, stacked = StackedRank;
+        for (int l = 0; l < _adapters.Length; l++) _adapters[l].Up.Value.CopyTo(_upStacked, l * rank * outputs);
         for (int s = 0; s < batch; s++)
             _entries.AsSpan(s * EntrySize + _outputOffset, outputs).CopyTo(_y.AsSpan(s * outputs, outputs));
         for (int l = 0; l < _adapters.Length; l++)
@@ -124,12 +135,12 @@ public abstract class SkipAdapters : FineTuner
             for (int s = 0; s < batch; s++)
             {
                 ReadOnlySpan<float> input = AdapterInput(l, s);
-                for (int k = 0; k < Options.Rank; k++)
-                    a.Projection[s * Options.Rank + k] = TensorPrimitives.Dot(a.Down.Value.AsSpan(k * a.InputSize, a.InputSize), input);
+                for (int k = 0; k < rank; k++)
+                    _u[s * stacked + l * rank + k] = TensorPrimitives.Dot(a.Down.Value.AsSpan(k * a.InputSize, a.InputSize), input);
             }
-            // y: [batch, out] += u: [batch, r] · Bᵀ: [r, out]
-            Gemm.Multiply(a.Projection, a.Up.Value, _y, batch, Options.Rank, outputs, accumulate: true);
         }
+        // y: [batch, out] += u: [batch, L·r] · Bᵀ: [L·r, out]
+        Gemm.Multiply(_u.AsSpan(0, batch * stacked), _upStacked, _y.AsSpan(0, batch * outputs), batch, stacked, outputs, accumulate: true);
     }
 
     ReadOnlySpan<float> AdapterInput(int l, int sample) => l == 0
@@ -168,10 +179,6 @@ public abstract class SkipAdapters : FineTuner
         public Parameter Down { get; }
         /// <summary>B stored transposed, Bᵀ: [r, out], so that its products run along the (long) output.</summary>
         public Parameter Up { get; }
-        /// <summary>u = x_l Aᵀ: [batch, r]</summary>
-        public float[] Projection { get; private set; } = [];
-
-        public void Allocate(int batchSize) => Projection = new float[batchSize * Down.Shape[0]];
     }
 }
 
