@@ -11,14 +11,14 @@ namespace SensorOdl.Daemon.Storage.Durability;
 /// synced). LiteDB sees a plain stream of pages. Nothing reaches the disk until <see cref="Sync"/> (or a
 /// truncation, which is synced at once so that frames of an older log can never come back).
 /// </summary>
-public sealed class FramedLogStream : Stream
+public sealed class FramedLogStream : ReadWriteSeekStream
 {
     public const int PageSize = 8192;
     const int TrailerSize = 16, FrameSize = PageSize + TrailerSize;
     const uint Magic = 0x474C_4F53; // "SOLG"
     readonly IStorageFile _file;
     readonly byte[] _frame = new byte[FrameSize];
-    long _frames, _position;
+    long _frames;
 
     public FramedLogStream(IStorageFile file)
     {
@@ -54,18 +54,7 @@ public sealed class FramedLogStream : Stream
             && BinaryPrimitives.ReadUInt32LittleEndian(trailer[8..]) == Crc32C.Compute(frame[..(PageSize + 8)]);
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => true;
-    public override bool CanWrite => true;
     public override long Length { get { lock (this) return _frames * PageSize; } }
-    public override long Position { get => _position; set => _position = value; }
-
-    public override long Seek(long offset, SeekOrigin origin) => _position = origin switch
-    {
-        SeekOrigin.Begin => offset,
-        SeekOrigin.Current => _position + offset,
-        _ => Length + offset,
-    };
 
     public override int Read(byte[] buffer, int offset, int count)
     {

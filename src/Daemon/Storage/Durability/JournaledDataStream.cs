@@ -13,14 +13,14 @@ namespace SensorOdl.Daemon.Storage.Durability;
 /// the journal is written: a checkpoint copies every log page home, and a data file ahead of a log whose unsynced
 /// tail was then lost would mix two points in time (found by the power-cut tests).
 /// </summary>
-public sealed class JournaledDataStream : Stream
+public sealed class JournaledDataStream : ReadWriteSeekStream
 {
     const int PageSize = FramedLogStream.PageSize;
     static readonly byte[] Magic = "SODLJRNL"u8.ToArray();
     readonly IStorageFile _data, _journal;
     readonly Action _syncLog;
     readonly SortedDictionary<long, byte[]> _dirty = [];
-    long _length, _position;
+    long _length;
 
     public JournaledDataStream(IStorageFile data, IStorageFile journal, Action syncLog)
     {
@@ -64,18 +64,7 @@ public sealed class JournaledDataStream : Stream
         return pages;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => true;
-    public override bool CanWrite => true;
     public override long Length { get { lock (this) return _length; } }
-    public override long Position { get => _position; set => _position = value; }
-
-    public override long Seek(long offset, SeekOrigin origin) => _position = origin switch
-    {
-        SeekOrigin.Begin => offset,
-        SeekOrigin.Current => _position + offset,
-        _ => Length + offset,
-    };
 
     public override int Read(byte[] buffer, int offset, int count)
     {
