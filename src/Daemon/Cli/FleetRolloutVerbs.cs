@@ -8,9 +8,21 @@ namespace SensorOdl.Daemon.Cli;
 public sealed class FleetRolloutVerb(string action) : IVerb
 {
     public string Name => $"fleet rollout {action}";
-    public string Summary => action == "retrain" ? "retrain a fleet in stages, abort on rejections or worse anomaly rates" : "roll a fleet back to version V in stages";
+    public string Summary => action switch
+    {
+        "retrain" => "retrain a fleet in stages, abort on rejections or worse anomaly rates",
+        RolloutActions.DeployBase => "push a base model file to a fleet in stages, abort on worse anomaly rates or probation rollbacks",
+        _ => "roll a fleet back to version V in stages",
+    };
+    string Usage => action switch
+    {
+        "retrain" => "retrain [--method M] [--epochs N] [--samples N]",
+        RolloutActions.DeployBase => "deploy-base --model FILE [--chunk-kb N]",
+        _ => "rollback --to V",
+    };
+    string DefaultTimeout => action switch { "retrain" => "1800", RolloutActions.DeployBase => "600", _ => "30" };
     public string Help => $"""
-        usage: sensorodl fleet rollout {(action == "retrain" ? "retrain [--method M] [--epochs N] [--samples N]" : "rollback --to V")}
+        usage: sensorodl fleet rollout {Usage}
                  (--select F | --all | --device ID) [--stages 10,50,100%] [--min-wait 10m] [--abort-if CRITERIA]
                  [--rate 5/s] [--id ID] [--timeout S] [--quiet S] [--json] [broker options]
 
@@ -18,7 +30,7 @@ public sealed class FleetRolloutVerb(string action) : IVerb
         share (--stages, the last 100 %). First every device is watched for --min-wait (default 10m) to record its own
         before-figures: the share of telemetry windows it flags, its drift statistic, its model version. Then, per stage:
         '{action}' goes to the stage's devices (at most --rate commands per second, default 5/s) and each is followed to its
-        outcome (--timeout S per device, default {(action == "retrain" ? "1800" : "30")}); a device that answers busy or
+        outcome (--timeout S per device, default {DefaultTimeout}); a device that answers busy or
         rate_limited is retried in the next stage (failed after the last); then the succeeded devices are watched for
         --min-wait again and compared with their own before-figures.
         --abort-if (default {AbortCriteria.Default}), comma-separated, any one aborts: rejected|failed|timed_out|rolled_back
@@ -45,7 +57,7 @@ public sealed class FleetRolloutVerb(string action) : IVerb
         double rate = RolloutOptions.Rate(arguments.String("rate") ?? "5/s");
         string id = arguments.String("id") ?? RolloutDocument.NewId();
         if (!RolloutStore.IsValidId(id)) throw new UsageException($"--id '{id}' is not a rollout id (1–64 letters, digits, '-', '_', '.').");
-        TimeSpan timeout = FleetArguments.Seconds(arguments, "timeout", action == "retrain" ? 1800 : 30);
+        TimeSpan timeout = FleetArguments.Seconds(arguments, "timeout", double.Parse(DefaultTimeout, System.Globalization.CultureInfo.InvariantCulture));
         TimeSpan quiet = FleetArguments.Seconds(arguments, "quiet", 2);
         bool json = arguments.Has("json");
         arguments.RejectUnknown();
@@ -70,6 +82,12 @@ public sealed class FleetRolloutVerb(string action) : IVerb
 
     JsonObject Arguments(ParsedArguments arguments)
     {
+        if (action == RolloutActions.DeployBase)
+        {
+            string model = FleetDeployVerb.ModelOption(arguments);
+            int chunkKb = arguments.Int("chunk-kb", DeployPackage.DefaultChunkKb, 1, DeployPackage.MaxChunkKb);
+            return RolloutActions.DeployArgs(DeployPackage.Read(model, chunkKb));
+        }
         if (action == "rollback")
         {
             if (!arguments.Has("to")) throw new UsageException("--to V is required: the model version to make active.");

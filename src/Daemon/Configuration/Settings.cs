@@ -34,6 +34,8 @@ public sealed record MqttSettings
 public sealed record ModelSection
 {
     public string? Path { get; init; }
+    /// <summary>The largest base model file the `deploy` command accepts (and the disk a transfer in progress may take).</summary>
+    public long MaxDeployBytes { get; init; } = 16 * 1024 * 1024;
 }
 
 public sealed record AnomalySettings

@@ -116,6 +116,7 @@ public static partial class SettingsLoader
             Check(string.IsNullOrEmpty(file) || File.Exists(file), key, $"file '{file}' does not exist.");
         foreach (string problem in s.Sensor.Problems()) throw new ConfigurationException(problem);
         Check(s.Model.Path is null || File.Exists(s.Model.Path), "Model:Path", $"file '{s.Model.Path}' does not exist.");
+        Check(s.Model.MaxDeployBytes is >= 1024 and <= 1L << 30, "Model:MaxDeployBytes", "must be from 1024 to 1073741824.");
         Check(s.Anomaly.FalseAlarmBudget > 0 && s.Anomaly.FalseAlarmBudget < 0.5, "Anomaly:FalseAlarmBudget", "must be between 0 and 0.5.");
         Check(s.Anomaly.RaiseAfter >= 1 && s.Anomaly.RaiseAfter <= s.Anomaly.Window, "Anomaly:RaiseAfter", "must be between 1 and Anomaly:Window.");
         Check(s.Anomaly.ClearAfter >= 1, "Anomaly:ClearAfter", "must be at least 1.");

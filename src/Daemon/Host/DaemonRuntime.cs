@@ -67,7 +67,11 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         _pipeline = new MonitoringPipeline(live, stores, vectorizer, status, sink, time, model, record);
         _loops.Add(Logged("pruning the forward cache", stores.ForwardCache.PruneAsync(stores.Registry.LiveBaseHashes()))); // entries of bases no kept version uses are dead weight
         var handlers = new CommandHandlers(live, status, stores.Registry, stores.Samples, sink, _pipeline.Model, _pipeline.Adaptation,
-            () => _sensorLoop!.LastDataS, time);
+            () => _sensorLoop!.LastDataS, time)
+        {
+            Deploy = new DeployHandler(live, status, stores.Registry, _pipeline.Adaptation, _pipeline.Model, sink, vectorizer.Configuration,
+                new DeployTransferStore(settings.StateDirectory, time), time),
+        };
         CommandKeys? keys = CommandKey() is { } key ? new CommandKeys(key, TimeSpan.FromMinutes(settings.Security.KeyOverlapMinutes), time) : null;
         var commands = new CommandProcessor(settings.Security, topics, events, sink, handlers, seen, keys, time,
             new UnsignedHomeAssistantCommands(settings.Security, () => HomeAssistantState.KeptVersions(stores.Registry)));

@@ -22,6 +22,9 @@ public sealed class CommandHandlers(
 {
     long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>The `deploy` command (pushed base models); without it `deploy` is an unknown command.</summary>
+    public DeployHandler? Deploy { get; init; }
+
     public async Task<JsonNode> ExecuteAsync(string command, JsonObject args) => command switch
     {
         "status" => Status(args),
@@ -33,7 +36,8 @@ public sealed class CommandHandlers(
         "pause" => Pause(args, true),
         "resume" => Pause(args, false),
         "set" => Set(args),
-        _ => throw new CommandError("unknown_command", $"unknown command '{command}'; use status, retrain, rollback, promote, discard, label, pause, resume or set"),
+        "deploy" when Deploy is not null => Deploy.Execute(args),
+        _ => throw new CommandError("unknown_command", $"unknown command '{command}'; use status, retrain, rollback, promote, discard, label, pause, resume{(Deploy is null ? " or set" : ", set or deploy")}"),
     };
 
     JsonNode Retrain(JsonObject args)
@@ -147,20 +151,20 @@ public sealed class CommandHandlers(
         return new JsonObject { ["key"] = key, ["value"] = value.DeepClone() };
     }
 
-    static void Only(JsonObject args, params string[] allowed)
+    internal static void Only(JsonObject args, params string[] allowed)
     {
         string? extra = args.Select(kv => kv.Key).FirstOrDefault(k => !allowed.Contains(k));
         if (extra is not null) throw CommandError.BadArgs($"unknown argument '{extra}'");
     }
 
-    static string? OptionalString(JsonObject args, string key) => args[key] switch
+    internal static string? OptionalString(JsonObject args, string key) => args[key] switch
     {
         null => null,
         JsonValue v when v.TryGetValue(out string? s) => s,
         _ => throw CommandError.BadArgs($"'{key}' must be a string"),
     };
 
-    static long? OptionalLong(JsonObject args, string key) => args[key] switch
+    internal static long? OptionalLong(JsonObject args, string key) => args[key] switch
     {
         null => null,
         JsonValue v when v.TryGetValue(out long l) => l,
@@ -168,7 +172,7 @@ public sealed class CommandHandlers(
         _ => throw CommandError.BadArgs($"'{key}' must be a whole number"),
     };
 
-    static int? OptionalInt(JsonObject args, string key, int min, int max)
+    internal static int? OptionalInt(JsonObject args, string key, int min, int max)
     {
         long? value = OptionalLong(args, key);
         if (value is null) return null;

@@ -88,6 +88,18 @@ public sealed class ModelRegistry
         }, activate: true);
     }
 
+    /// <summary>
+    /// A base model file received whole (the `deploy` command): its bytes are stored unchanged — so its hash stays the one
+    /// it was sent and checked with, whatever form a later release writes — then added as <see cref="AddBase"/> does.
+    /// </summary>
+    public ModelVersionRecord AddBaseFile(ReadOnlySpan<byte> file, AnomalyModel model, string reason, string? job)
+    {
+        if (ModelFile.Hash(file) != model.BaseHash) throw new ArgumentException("The file is not the model's base file.", nameof(file));
+        string path = Path.Combine(_modelsDirectory, BaseFileName(model.BaseHash));
+        if (!_files.Exists(path) || ModelFile.Hash(_files.ReadAllBytes(path)) != model.BaseHash) AtomicFile.Write(_files, path, file);
+        return AddBase(model, reason, model.Reference.Samples, job: job);
+    }
+
     public ModelVersionRecord AddAdapted(AnomalyModel candidate, int parentVersion, string reason, int trainSamples,
         Dictionary<string, double>? metrics, string? job, bool activate)
     {

@@ -8,7 +8,12 @@ public static class RolloutReport
 {
     public static string Heading(RolloutDocument d)
     {
-        string args = d.Action == "rollback" ? $" --to {DeviceView.Int(d.Args, "version")}" : "";
+        string args = d.Action switch
+        {
+            "rollback" => $" --to {DeviceView.Int(d.Args, "version")}",
+            RolloutActions.DeployBase => $" --model {Path.GetFileName(DeviceView.Str(d.Args, "model"))}",
+            _ => "",
+        };
         string when = DateTimeOffset.FromUnixTimeMilliseconds(d.UpdatedAt).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
         return $"rollout {d.Id}: {d.Action}{args} {d.Select}, stages {RolloutStages.Describe(d.Stages)}, abort if {d.AbortIf}: "
             + $"{d.State} at stage {d.Stage}/{d.Plan.Count}{(d.Reason is null ? "" : $" ({d.Reason})")}; updated {when} UTC";

@@ -72,11 +72,7 @@ public sealed class RolloutRunner(FleetClient client, TextWriter output, bool qu
         await SaveAsync(document, cancellation);
         Say($"stage {stage}/{document.Plan.Count}: {devices.Count} device{(devices.Count == 1 ? "" : "s")} ({Names(devices)})");
 
-        bool retrain = document.Action == "retrain";
-        Func<string, DeviceFollower> follow = retrain ? d => new RetrainFollower(d) : ReplyFollower.Rollback;
-        var action = new FleetAction(client, IProgressDisplay.For(output, quiet));
-        IReadOnlyList<DeviceOutcome> outcomes = await action.RunAsync([.. devices.Select(d => new DeviceView(d))], FleetCommand.New(document.Action, document.Args),
-            follow, followJob: retrain, TimeSpan.FromSeconds(document.TimeoutSeconds), cancellation, document.Rate);
+        IReadOnlyList<DeviceOutcome> outcomes = await RolloutActions.RunAsync(client, IProgressDisplay.For(output, quiet), document, devices, cancellation);
         foreach (DeviceOutcome outcome in outcomes)
         {
             if (RolloutOutcomes.StateOf(outcome, lastStage: stage == document.Plan.Count) is not { } state)
@@ -108,7 +104,7 @@ public sealed class RolloutRunner(FleetClient client, TextWriter output, bool qu
         {
             int? now = live.Devices.FirstOrDefault(v => v.Device == device)?.ModelVersion;
             int? before = document.Before.GetValueOrDefault(device)?.Version;
-            bool done = document.Action == "retrain" ? now is int n && before is int b && n > b : now == DeviceView.Int(document.Args, "version");
+            bool done = RolloutActions.TookEffect(document, now, before);
             document.Devices[device] = done ? DeviceState.Succeeded : DeviceState.Queued;
             if (done) document.Notes[device] = $"found at v{now} on resume";
         }
