@@ -6,8 +6,8 @@ namespace SensorOdl.Integration.Tests;
 
 /// <summary>
 /// Adaptation:Mode=confirm on a real daemon and mosquitto: drift fine-tunes and validates by itself, the candidate waits
-/// as pending (status `pending` with `candidate`, the retained model topic still on the active version), and the
-/// `promote` command activates it (model topic and status follow).
+/// as pending (status `pending` with `candidate`, the retained model topic still on the active version), still pending
+/// after a restart, and the `promote` command activates it (model topic and status follow).
 /// </summary>
 public sealed class PendingCandidateTests : DaemonTest
 {
@@ -21,9 +21,10 @@ public sealed class PendingCandidateTests : DaemonTest
         // first window, so the base flags it and drift is declared within a few seconds.
         File.Copy(Path.Combine(RepoPaths.Root, "tests", "Fixtures", "v1", "state-dir", "models", "base-6f8a850a464bd6b5.sodl"), baseModel);
         MqttProbe probe = await ProbeAsync($"{Prefix}/{device}/#");
-        StartDaemon(device, state, $"Model:Path={baseModel}", "Sensor:Simulation:Drift=mounting", "Sensor:Speed=3",
+        string[] settings = [$"Model:Path={baseModel}", "Sensor:Simulation:Drift=mounting", "Sensor:Speed=3",
             "Storage:SampleIntervalSeconds=0", "Adaptation:Mode=confirm", "Adaptation:MinSamples=48", "Adaptation:Epochs=10",
-            "Drift:Persistence=10");
+            "Drift:Persistence=10"];
+        DaemonProcess daemon = StartDaemon(device, state, settings);
 
         Received pending = await WaitEventAsync(probe, device, e => (string?)e["type"] == "model_pending", "model_pending", seconds: 90);
         int version = (int)pending.Json["version"]!;
@@ -35,6 +36,16 @@ public sealed class PendingCandidateTests : DaemonTest
         Check((int?)status.Json["model"]?["version"] == 1, "status still names the active version 1");
         Check(probe.On(Topic(device, "model")).All(m => (int?)m.Json["version"] == 1), "the model topic never announced the candidate");
 
+        // A restart keeps the candidate pending (the registry's pending pointer).
+        daemon.Terminate();
+        Check(await daemon.WaitForExitAsync(TimeSpan.FromSeconds(20)) == 0, $"the daemon stops cleanly\n{daemon.Describe()}");
+        int restart = probe.Mark;
+        StartDaemon(device, state, settings);
+        await probe.WaitForAsync(m => m.Topic == Topic(device, "availability") && m.Text == "online", StartTimeout, "online again", restart);
+        Received again = await probe.WaitForAsync(m => m.Topic == Topic(device, "status") && m.Json["state"]?.GetValue<string>() == "pending",
+            TimeSpan.FromSeconds(30), "status pending after the restart", restart);
+        Check((int?)again.Json["candidate"]?["version"] == version && (int?)again.Json["model"]?["version"] == 1, $"still pending v2 on v1: {again.Text}");
+
         int mark = probe.Mark;
         JsonObject reply = (await probe.RequestAsync(Topic(device, "cmd"), Command("p-1", "promote"))).Json;
         Check((bool?)reply["ok"] == true, $"promote accepted: {reply.ToJsonString()}");
@@ -45,7 +56,7 @@ public sealed class PendingCandidateTests : DaemonTest
         await probe.WaitForAsync(m => m.Topic == Topic(device, "status") && (int?)m.Json["model"]?["version"] == version && m.Json["candidate"] is null
             && m.Json["state"]?.GetValue<string>() != "pending", TimeSpan.FromSeconds(15), "status on v2 without a candidate", mark);
 
-        JsonObject again = (await probe.RequestAsync(Topic(device, "cmd"), Command("p-2", "promote"))).Json;
-        Check((string?)again["error"]?["code"] == "no_candidate", $"a second promote finds nothing: {again.ToJsonString()}");
+        JsonObject second = (await probe.RequestAsync(Topic(device, "cmd"), Command("p-2", "promote"))).Json;
+        Check((string?)second["error"]?["code"] == "no_candidate", $"a second promote finds nothing: {second.ToJsonString()}");
     }
 }

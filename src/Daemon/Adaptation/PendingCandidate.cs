@@ -6,8 +6,8 @@ namespace SensorOdl.Daemon.Adaptation;
 
 /// <summary>
 /// Confirm mode: a candidate that passed validation, stored as a registry version but not active, waiting for the
-/// `promote` or `discard` command. Held in memory only: after a restart it is no longer pending (its version stays in
-/// the registry and `rollback {version}` can still activate it).
+/// `promote` or `discard` command. Its version is also the registry's pending pointer, so a restart finds it pending again
+/// (<see cref="Promotions"/>).
 /// </summary>
 public sealed record PendingCandidate(AnomalyModel Model, ModelVersionRecord Record, string? Job, int ParentVersion, string Reason,
     JsonObject Metrics, bool FromDriftEpisode)

@@ -4,6 +4,8 @@ using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
 using SensorOdl.Learning.Anomaly;
+using SensorOdl.Learning.FineTuning;
+using SensorOdl.Learning.Models;
 
 namespace SensorOdl.Daemon.Adaptation;
 
@@ -16,7 +18,7 @@ namespace SensorOdl.Daemon.Adaptation;
 sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink events, DaemonStatus status, ActiveModel active,
     TimeProvider time, object gate, Action<bool> promoted, Action<double> rolledBack)
 {
-    PendingCandidate? _pending;
+    PendingCandidate? _pending = Restore(registry, status, active);
 
     long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
     public int Promoted { get; private set; }
@@ -45,6 +47,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
             replaced = _pending;
             _pending = candidate;
         }
+        registry.SetPending(candidate.Version);
         if (replaced is not null) EmitDiscarded(replaced, $"replaced by version {candidate.Version}");
         status.SetCandidate(candidate.Version, candidate.Metrics);
         events.Emit("model_pending", NowMs, CandidateEvent(candidate));
@@ -82,8 +85,32 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
             if (candidate is null || version is int v && v != candidate.Version) return null;
             _pending = null;
         }
+        registry.SetPending(null);
         status.SetCandidate(null, null);
         return candidate;
+    }
+
+    /// <summary>
+    /// The candidate a previous run left pending (the registry's pending pointer), pending again: status `pending` with its
+    /// `candidate`, `promote`/`discard` act on it. One that is no longer there to load (retired, active, damaged) is forgotten.
+    /// </summary>
+    static PendingCandidate? Restore(ModelRegistry registry, DaemonStatus status, ActiveModel active)
+    {
+        if (registry.PendingVersion is not int version) return null;
+        try
+        {
+            if (registry.Get(version) is { Retired: false } record && version != active.Current.Info.Version)
+            {
+                AnomalyModel model = registry.Load(record, new FineTuneOptions());
+                var candidate = new PendingCandidate(model, record, record.Job, record.ParentVersion ?? active.Current.Info.Version, record.Reason,
+                    MetricsJson.Rounded(record.Metrics), FromDriftEpisode: false);
+                status.SetCandidate(candidate.Version, candidate.Metrics);
+                return candidate;
+            }
+        }
+        catch (Exception e) when (e is ModelFormatException or IOException or KeyNotFoundException or UnauthorizedAccessException) { }
+        registry.SetPending(null);
+        return null;
     }
 
     void EmitDiscarded(PendingCandidate candidate, string reason) =>

@@ -71,6 +71,19 @@ public sealed class ModelRegistry
 
     public ModelVersionRecord? Active => ActiveVersion is int v ? Get(v) : null;
 
+    const string PendingPointer = "pending";
+
+    /// <summary>Confirm mode's candidate waiting for `promote` or `discard` (a version, not active), kept across restarts.</summary>
+    public int? PendingVersion => _state.Database.GetCollection<RegistryPointer>(Pointers).FindById(PendingPointer)?.Version;
+
+    /// <summary>Records (or, with null, clears) the pending candidate; synced before it returns.</summary>
+    public void SetPending(int? version) => _state.Write(db =>
+    {
+        ILiteCollection<RegistryPointer> pointers = db.GetCollection<RegistryPointer>(Pointers);
+        if (version is int v) pointers.Upsert(new RegistryPointer { Name = PendingPointer, Version = v });
+        else pointers.Delete(PendingPointer);
+    }, durable: true);
+
     public ModelVersionRecord AddBase(AnomalyModel model, string reason, int trainSamples, Dictionary<string, double>? metrics = null, string? job = null)
     {
         string baseFile = WriteBaseFile(model);
