@@ -25,7 +25,10 @@ public sealed class DeployUpload(string device, DeployPackage package, double ch
     public double ChunksPerSecond { get; private set; } = chunksPerSecond;
     /// <summary>A send of the current step waits for its answer.</summary>
     public bool InFlight => _waiting;
-    public int ChunksSent { get; private set; }
+    readonly HashSet<int> _sent = [];
+    /// <summary>Distinct chunks this run sent (a transfer resumed from a device's chunks sends fewer than the count).</summary>
+    public int ChunksSent => _sent.Count;
+    /// <summary>Sends that repeated a step (no answer in time, or a damaged chunk).</summary>
     public int Resent { get; private set; }
     public string Progress => _next is int n ? $"sending chunk {n + 1}/{package.Count}" : "asking where the transfer stands";
     /// <summary>The step waits for the device's verdict on the whole file (its last chunk): that answer takes longer.</summary>
@@ -38,7 +41,7 @@ public sealed class DeployUpload(string device, DeployPackage package, double ch
         _ids.Add(command.Id);
         _waiting = true;
         _attempts++;
-        if (_next is not null) ChunksSent++;
+        if (_next is int index) _sent.Add(index);
         if (_attempts > 1) Resent++;
         return command;
     }
@@ -65,7 +68,7 @@ public sealed class DeployUpload(string device, DeployPackage package, double ch
         {
             string resumed = _resumedAt is > 0 ? $"; resumed at chunk {_resumedAt + 1}" : "";
             Finish(true, "deployed",
-                $"deployed v{DeviceView.Int(result, "version")} (base {DeviceView.Str(result, "baseHash")?[..12]}…, was v{DeviceView.Int(result, "fromVersion")}; {ChunksSent} of {package.Count} chunks sent{resumed})",
+                $"deployed v{DeviceView.Int(result, "version")} (base {DeviceView.Str(result, "baseHash")?[..12]}…, was v{DeviceView.Int(result, "fromVersion")}; {ChunksSent} of {package.Count} chunks sent{(Resent > 0 ? $", {Resent} sent again" : "")}{resumed})",
                 new JsonObject { ["result"] = result.DeepClone(), ["chunksSent"] = ChunksSent, ["resent"] = Resent, ["resumedAt"] = _resumedAt });
             return;
         }

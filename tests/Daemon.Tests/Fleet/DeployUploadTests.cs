@@ -68,6 +68,8 @@ public sealed class DeployUploadTests
         upload.NextCommand();
         upload.OnNoAnswer(TimeSpan.FromSeconds(5));
         Assert.Equal("timeout", upload.Outcome!.Kind);
+        Assert.Equal(1, upload.ChunksSent); // one chunk, sent six times
+        Assert.Equal(5, upload.Resent);
     }
 
     [Fact]
