@@ -64,6 +64,17 @@ public class AnomalyTests
     }
 
     [Fact]
+    public void A_base_with_a_probe_reference_is_written_again_with_the_same_bytes()
+    {
+        AnomalyModel withProbes = Base.WithProbeReference(5.0 / 6); // not a float: read back as one, it changed the bytes
+        byte[] bytes = ModelFile.Serialize(AnomalyModelDocuments.Base(withProbes));
+        AnomalyModel read = AnomalyModelDocuments.ReadBase(ModelFile.Deserialize(bytes), ModelFile.Hash(bytes));
+        Assert.Equal(bytes, ModelFile.Serialize(AnomalyModelDocuments.Base(read)));
+        Assert.Equal(withProbes.BaseHash, read.BaseHash);
+        Assert.Equal(5.0 / 6, read.ProbeReference);
+    }
+
+    [Fact]
     public void Adapting_to_a_new_room_brings_false_alarms_down_and_keeps_faults_flagged()
     {
         float[] roomB = Rooms.Windows(160, 6, roomB: true);

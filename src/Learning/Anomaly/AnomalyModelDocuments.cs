@@ -91,7 +91,7 @@ public static class AnomalyModelDocuments
         return new AnomalyModel(network, hash, mean, std, document.Metadata.GetValueOrDefault(FeatureConfig, ""),
             Float(document, Threshold), ReadReference(document), exemplars: document.Find("exemplars")?.Values, head: head,
             exemplarLabels: head.IsClassifier ? labels : null,
-            probeReference: document.Metadata.ContainsKey(ProbeRecall) ? Float(document, ProbeRecall) : null, // files before probes have none
+            probeReference: document.Metadata.ContainsKey(ProbeRecall) ? Double(document, ProbeRecall) : null, // files before probes have none
             reservoir: document.Find(ReservoirTensor) is { } reservoir ? Whole(reservoir, network.InputSize) : null); // nor before format 2 a reservoir
     }
 
@@ -133,6 +133,12 @@ public static class AnomalyModelDocuments
         tensor.Shape is [_, int width] && width == size ? tensor.Values : throw new ModelFormatException($"tensor {tensor.Name} is not [rows, {size}].");
 
     static NamedTensor Required(ModelDocument d, string name) => d.Find(name) ?? throw new ModelFormatException($"tensor {name} is missing.");
+
+    // Written as a double's round-trip text: read back as a float it would be written again with other digits, and the
+    // base file's bytes, so its hash, would change (an imported or deployed base could not be stored again).
+    static double Double(ModelDocument d, string key) =>
+        d.Metadata.TryGetValue(key, out string? text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+            ? value : throw new ModelFormatException($"metadata {key} is missing or not a number.");
 
     static float Float(ModelDocument d, string key) =>
         d.Metadata.TryGetValue(key, out string? text) && float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value)
