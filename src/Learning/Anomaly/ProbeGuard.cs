@@ -82,23 +82,46 @@ public static class ProbeGuard
     /// <param name="fit">[f, d] raw windows the candidate was fitted on.</param>
     /// <param name="calibration">[c, d] raw windows its threshold was calibrated on.</param>
     /// <param name="heldIds">The sample ids of <paramref name="held"/>, for probes stored by id (<see cref="ProbeSet.Stored"/>).</param>
+    /// <param name="inputs">The candidate's normaliser: when given, the yardstick reads the windows through it
+    /// (<see cref="InputSpaceNeighbours"/>, <see cref="ProbeBar.Inputs"/>) instead of through the fit windows' own spread.</param>
     /// <returns>null when none of the held-back windows has probes (stored probes of windows kept before they were made).</returns>
     public static ProbeVerdict? Judge(Func<float[], int, float[]> score, float threshold, ProbeSet probes,
-        float[] held, float[] fit, float[] calibration, int d, double falseAlarmBudget, double? baseReference, double maxDrop, long[]? heldIds = null)
+        float[] held, float[] fit, float[] calibration, int d, double falseAlarmBudget, double? baseReference, double maxDrop, long[]? heldIds = null,
+        (float[] Mean, float[] Std)? inputs = null)
     {
         int k = probes.Kinds.Count;
         (float[] made, int h) = probes.Of(held, heldIds, held.Length / d, d); // [h·k, d]
         if (made.Length != h * k * d) throw new ArgumentException($"The probe maker gave {made.Length / d} probes for {h} windows of {k} kinds.");
         if (h == 0) return null;
         float[] candidate = score(made, h * k);
-        NearestNeighbourDetector neighbours = NearestNeighbourDetector.Fit(fit, fit.Length / d, calibration, d, falseAlarmBudget);
-        float[] yardstick = neighbours.Scores(made, h * k);
+        float[] yardstick;
+        float yardstickThreshold;
+        if (inputs is { } normaliser)
+        {
+            var neighbours = InputSpaceNeighbours.Fit(normaliser.Mean, normaliser.Std, fit, calibration, falseAlarmBudget);
+            (yardstick, yardstickThreshold) = (neighbours.Scores(made, h * k), neighbours.Threshold);
+        }
+        else
+        {
+            NearestNeighbourDetector neighbours = NearestNeighbourDetector.Fit(fit, fit.Length / d, calibration, d, falseAlarmBudget);
+            (yardstick, yardstickThreshold) = (neighbours.Scores(made, h * k), neighbours.Threshold);
+        }
 
         double Share(float[] scores, float bar, int kind) => h == 0 ? 0 : Enumerable.Range(0, h).Count(i => scores[i * k + kind] > bar) / (double)h;
         return new ProbeVerdict([.. probes.Kinds.Select((name, kind) =>
         {
-            double seen = Share(yardstick, neighbours.Threshold, kind);
+            double seen = Share(yardstick, yardstickThreshold, kind);
             return new ProbeKindVerdict(name, Share(candidate, threshold, kind), seen, Math.Min(seen, baseReference ?? 1));
         })], maxDrop, h, probes.Advisory);
     }
+}
+
+/// <summary>What the probe guard's yardstick reads (<c>Adaptation:ProbeBar</c>).</summary>
+public enum ProbeBar
+{
+    /// <summary>The new normal through its own spread: what the room lets any detector tell apart.</summary>
+    Room,
+    /// <summary>The new normal through the candidate's normaliser (its spread floored at the base's): what the
+    /// candidate's inputs let any detector tell apart, so only a loss in what the network learnt counts as blindness.</summary>
+    Inputs,
 }
