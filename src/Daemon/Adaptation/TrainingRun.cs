@@ -86,6 +86,7 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
         {
             metrics[$"probeRecall.{kind.Kind}"] = kind.Candidate;
             metrics[$"probeReference.{kind.Kind}"] = kind.Reference;
+            if (kind.Unadapted is double unadapted) metrics[$"probeUnadapted.{kind.Kind}"] = unadapted;
         }
         return metrics;
     }

@@ -167,7 +167,7 @@ public static class ModelAdapter
         ProbeVerdict? probeVerdict = probes is null ? null : ProbeGuard.Judge((x, count) => scorer.ScoreNormalized(scorer.NormalizeMany(x, count), count),
             threshold, probes, validationRaw, Gather(newNormal, d, fit), Gather(newNormal, d, calibration), d,
             options.FalseAlarmBudget, current.ProbeReference, options.MaxProbeRecallDrop, [.. validation.Select(i => ids[i])],
-            options.ProbeBar == ProbeBar.Inputs ? (scorer.Mean, scorer.Std) : null);
+            options.ProbeBar == ProbeBar.Unadapted ? Unadapted(fitted, current.Reference, heldZ, calibration.Length, options.FalseAlarmBudget) : null);
 
         ReferenceStatistics reference = ReferenceStatistics.Measure(heldZ, calibration.Length + validation.Length, heldScores, threshold);
         AnomalyModel candidate = scorer.WithAdapters(scorer.Adapted, threshold, reference);
@@ -244,6 +244,14 @@ public static class ModelAdapter
         (float[] mean, float[] std) = Normaliser.Fit(newNormal, d, fit);
         for (int i = 0; i < d; i++) std[i] = Math.Max(std[i], current.BaseStd[i]);
         return current.WithNormaliser(mean, std);
+    }
+
+    /// <summary>The network without adapters through the candidate's normaliser, thresholded at the budget on the calibration windows.</summary>
+    static (Func<float[], int, float[]>, float) Unadapted(AnomalyModel fitted, ReferenceStatistics reference, float[] heldZ, int calibration, double budget)
+    {
+        AnomalyModel plain = fitted.WithAdapters(null, 0, reference);
+        float threshold = TailThreshold.Of(plain.ScoreNormalized(heldZ[..(calibration * plain.InputSize)], calibration), budget);
+        return ((x, count) => plain.ScoreNormalized(plain.NormalizeMany(x, count), count), threshold);
     }
 
     static float[] Gather(float[] z, int d, int[] rows)
