@@ -79,7 +79,7 @@ public sealed record AdaptationSettings
     public double MaxProbeRecallDrop { get; init; } = AdaptationOptions.DefaultMaxProbeRecallDrop;
     /// <summary>Share of a fit set made of the base's reservoir windows (rehearsal of the old normal); 0 = off.</summary>
     public double Rehearsal { get; init; } = AdaptationOptions.DefaultRehearsal;
-    /// <summary>What the probe guard's yardstick reads: room (the new normal through its own spread) or inputs (through the candidate's normaliser).</summary>
+    /// <summary>room: the probe guard's bar is the new room's neighbour share capped by the base's reference; unadapted: also capped by what the network without adapters flags.</summary>
     public ProbeBar ProbeBar { get; init; } = AdaptationOptions.DefaultProbeBar;
     /// <summary>Which windows validate a candidate: interleaved (every 4th) or later (the latest quarter in data time, at the earlier windows' threshold).</summary>
     public Validation Validation { get; init; } = AdaptationOptions.DefaultValidation;

@@ -52,7 +52,7 @@ public sealed record AdaptationOptions
     /// forget it); 0 fits the new normal alone, as does a base without a reservoir. Read through the candidate's normaliser.
     /// </summary>
     public double Rehearsal { get; init; } = DefaultRehearsal;
-    /// <summary>What the probe guard's yardstick reads: the room through its own spread, or the candidate's inputs.</summary>
+    /// <summary>Whether the probe guard's bar is also capped by what the network without adapters flags (<see cref="ProbeBar.Unadapted"/>).</summary>
     public ProbeBar ProbeBar { get; init; } = DefaultProbeBar;
     /// <summary>Which new-normal windows validate a candidate: every 4th (interleaved) or the latest quarter in data time.</summary>
     public Validation Validation { get; init; } = DefaultValidation;

@@ -104,6 +104,7 @@ public static class ProbeGuard
         NearestNeighbourDetector neighbours = NearestNeighbourDetector.Fit(fit, fit.Length / d, calibration, d, falseAlarmBudget);
         float[] yardstick = neighbours.Scores(made, h * k);
         float[]? plain = unadapted?.Score(made, h * k);
+
         double Share(float[] scores, float bar, int kind) => h == 0 ? 0 : Enumerable.Range(0, h).Count(i => scores[i * k + kind] > bar) / (double)h;
         return new ProbeVerdict([.. probes.Kinds.Select((name, kind) =>
         {
