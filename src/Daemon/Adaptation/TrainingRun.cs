@@ -57,6 +57,8 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
         MinFaultRecall = settings.Adaptation.MinFaultRecall,
         MaxProbeRecallDrop = settings.Adaptation.MaxProbeRecallDrop,
         Rehearsal = settings.Adaptation.Rehearsal,
+        ProbeBar = settings.Adaptation.ProbeBar,
+        Validation = settings.Adaptation.Validation,
         Training = new AdaptationOptions().Training with
         {
             Epochs = job.Epochs,
@@ -84,6 +86,7 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
         {
             metrics[$"probeRecall.{kind.Kind}"] = kind.Candidate;
             metrics[$"probeReference.{kind.Kind}"] = kind.Reference;
+            if (kind.Unadapted is double unadapted) metrics[$"probeUnadapted.{kind.Kind}"] = unadapted;
         }
         return metrics;
     }

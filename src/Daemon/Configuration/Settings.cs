@@ -81,6 +81,10 @@ public sealed record AdaptationSettings
     public double MaxProbeRecallDrop { get; init; } = AdaptationOptions.DefaultMaxProbeRecallDrop;
     /// <summary>Share of a fit set made of the base's reservoir windows (rehearsal of the old normal); 0 = off.</summary>
     public double Rehearsal { get; init; } = AdaptationOptions.DefaultRehearsal;
+    /// <summary>room: the probe guard's bar is the new room's neighbour share capped by the base's reference; unadapted: also capped by what the network without adapters flags.</summary>
+    public ProbeBar ProbeBar { get; init; } = AdaptationOptions.DefaultProbeBar;
+    /// <summary>Which windows validate a candidate: interleaved (every 4th) or later (the latest quarter in data time, at the earlier windows' threshold).</summary>
+    public Validation Validation { get; init; } = AdaptationOptions.DefaultValidation;
     /// <summary>Minutes of data time after a promotion during which the previous version scores in the shadow; 0 = no probation.</summary>
     public double ProbationMinutes { get; init; } = 30;
     /// <summary>The new version is rolled back when it flags more than this many times the previous version's share of windows.</summary>

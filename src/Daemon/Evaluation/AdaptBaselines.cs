@@ -24,6 +24,7 @@ public sealed class AdaptBaselines(DaemonSettings settings, AdaptScenario scenar
             Method = ModelAdapter.FullRetrain,
             FalseAlarmBudget = settings.Anomaly.FalseAlarmBudget,
             Rehearsal = settings.Adaptation.Rehearsal, // the same fit set as the job's: rehearsal windows count on both sides
+            Validation = settings.Adaptation.Validation, // and the same split of the job's windows
             Training = new AdaptationOptions().Training with
             {
                 Epochs = settings.Adaptation.Epochs,

@@ -23,6 +23,8 @@ public sealed record AdaptationOptions
     public const double DefaultMaxProbeRecallDrop = 0.2;
     public const bool DefaultRenormalise = true;
     public const double DefaultRehearsal = 0;
+    public const ProbeBar DefaultProbeBar = ProbeBar.Room;
+    public const Validation DefaultValidation = Validation.Interleaved;
 
     /// <summary>Every setting at its default.</summary>
     public static AdaptationOptions Defaults { get; } = new();
@@ -50,6 +52,10 @@ public sealed record AdaptationOptions
     /// forget it); 0 fits the new normal alone, as does a base without a reservoir. Read through the candidate's normaliser.
     /// </summary>
     public double Rehearsal { get; init; } = DefaultRehearsal;
+    /// <summary>Whether the probe guard's bar is also capped by what the network without adapters flags (<see cref="ProbeBar.Unadapted"/>).</summary>
+    public ProbeBar ProbeBar { get; init; } = DefaultProbeBar;
+    /// <summary>Which new-normal windows validate a candidate: every 4th (interleaved) or the latest quarter in data time.</summary>
+    public Validation Validation { get; init; } = DefaultValidation;
     public int Seed { get; init; } = 1;
 }
 
@@ -104,9 +110,7 @@ public static class ModelAdapter
         if (n < 8) throw new ArgumentException($"Adaptation needs at least 8 new-normal windows, got {n}.");
         var watch = Stopwatch.StartNew();
         current = current.ForAnotherThread(); // the caller's model keeps scoring on its own thread
-        int[] validation = [.. Enumerable.Range(0, n).Where(i => i % 4 == 0)];
-        int[] calibration = [.. Enumerable.Range(0, n).Where(i => i % 4 == 1)];
-        int[] fit = [.. Enumerable.Range(0, n).Where(i => i % 4 > 1)];
+        (int[] validation, int[] calibration, int[] fit) = ValidationSplit.Of(n, options.Validation);
 
         var fitting = Stopwatch.StartNew();
         AnomalyModel fitted = Renormalised(current, newNormal, d, fit, options.Renormalise);
@@ -146,10 +150,13 @@ public static class ModelAdapter
         // instead of a quarter, the 99th percentile of a first job's ~100 windows is no longer their maximum; the tail fit
         // keeps it from sitting between the two largest (≈ 2 % false alarms for a 1 % budget).
         float threshold = TailThreshold.Of(heldScores, options.FalseAlarmBudget);
+        // Validated on later windows: the threshold of the earlier (calibration) windows alone must hold on them, or
+        // the fit has not seen the whole new normal yet.
+        float checkedThreshold = options.Validation == Validation.Later ? TailThreshold.Of(heldScores[..calibration.Length], options.FalseAlarmBudget) : threshold;
 
         float[] validationRaw = Gather(newNormal, d, validation);
         double before = FlaggedShare(current.ScoreNormalized(current.NormalizeMany(validationRaw, validation.Length), validation.Length), current.Threshold);
-        double after = FlaggedShare(heldScores[calibration.Length..], threshold);
+        double after = FlaggedShare(heldScores[calibration.Length..], checkedThreshold);
         double? recallBefore = null, recallAfter = null;
         if (m > 0)
         {
@@ -159,7 +166,8 @@ public static class ModelAdapter
 
         ProbeVerdict? probeVerdict = probes is null ? null : ProbeGuard.Judge((x, count) => scorer.ScoreNormalized(scorer.NormalizeMany(x, count), count),
             threshold, probes, validationRaw, Gather(newNormal, d, fit), Gather(newNormal, d, calibration), d,
-            options.FalseAlarmBudget, current.ProbeReference, options.MaxProbeRecallDrop, [.. validation.Select(i => ids[i])]);
+            options.FalseAlarmBudget, current.ProbeReference, options.MaxProbeRecallDrop, [.. validation.Select(i => ids[i])],
+            options.ProbeBar == ProbeBar.Unadapted ? Unadapted(fitted, current.Reference, heldZ, calibration.Length, options.FalseAlarmBudget) : null);
 
         ReferenceStatistics reference = ReferenceStatistics.Measure(heldZ, calibration.Length + validation.Length, heldScores, threshold);
         AnomalyModel candidate = scorer.WithAdapters(scorer.Adapted, threshold, reference);
@@ -170,6 +178,9 @@ public static class ModelAdapter
             (accepted, reason) = (false, $"known faults would go unflagged: recall {recallAfter:P1} < {options.MinFaultRecall:P0} (the new normal may itself be a fault)");
         else if (probeVerdict is { Blocks: true })
             (accepted, reason) = (false, probeVerdict.Blindness);
+        else if (options.Validation == Validation.Later && ValidationSplit.ExceedsBudget(after, validation.Length, options.FalseAlarmBudget))
+            (accepted, reason) = (false, $"not covered yet: {after:P1} false alarms on the latest {validation.Length} windows at the earlier windows' threshold " +
+                $"(more than a {options.FalseAlarmBudget:P0} budget allows at 1 % significance)");
         else if (after > before || (after == before && after > options.FalseAlarmBudget))
             (accepted, reason) = (false, $"false alarms on held-back new-normal windows did not fall ({before:P1} → {after:P1})");
         else
@@ -233,6 +244,14 @@ public static class ModelAdapter
         (float[] mean, float[] std) = Normaliser.Fit(newNormal, d, fit);
         for (int i = 0; i < d; i++) std[i] = Math.Max(std[i], current.BaseStd[i]);
         return current.WithNormaliser(mean, std);
+    }
+
+    /// <summary>The network without adapters through the candidate's normaliser, thresholded at the budget on the calibration windows.</summary>
+    static (Func<float[], int, float[]>, float) Unadapted(AnomalyModel fitted, ReferenceStatistics reference, float[] heldZ, int calibration, double budget)
+    {
+        AnomalyModel plain = fitted.WithAdapters(null, 0, reference);
+        float threshold = TailThreshold.Of(plain.ScoreNormalized(heldZ[..(calibration * plain.InputSize)], calibration), budget);
+        return ((x, count) => plain.ScoreNormalized(plain.NormalizeMany(x, count), count), threshold);
     }
 
     static float[] Gather(float[] z, int d, int[] rows)

@@ -44,8 +44,13 @@ public delegate IReadOnlyList<float[]?> StoredProbes(long[] ids);
 /// <summary>One probe kind's verdict: what the candidate flags, what the yardsticks flag, and the bar between them.</summary>
 /// <param name="Candidate">Share of the probes made from held-back new-normal windows that the candidate flags.</param>
 /// <param name="Neighbours">Share of the same probes a nearest-neighbour detector fitted on the same new normal flags.</param>
-/// <param name="Reference">What the candidate is held to: the lower of <paramref name="Neighbours"/> and the base's own probe recall.</param>
-public sealed record ProbeKindVerdict(string Kind, double Candidate, double Neighbours, double Reference);
+/// <param name="Reference">What the candidate is held to: the lower of <paramref name="Neighbours"/> and the base's own probe recall
+/// (and, with <see cref="ProbeBar.Unadapted"/>, of what the network without adapters flags).</param>
+public sealed record ProbeKindVerdict(string Kind, double Candidate, double Neighbours, double Reference)
+{
+    /// <summary>With <see cref="ProbeBar.Unadapted"/>: the share the network without adapters flags (through the candidate's normaliser).</summary>
+    public double? Unadapted { get; init; }
+}
 
 /// <summary>The probe guard's verdict over every kind.</summary>
 /// <param name="Windows">How many held-back windows the probes were made from.</param>
@@ -61,7 +66,8 @@ public sealed record ProbeVerdict(IReadOnlyList<ProbeKindVerdict> Kinds, double 
     public bool Blocks => !Passed && !Advisory;
 
     public string Blindness => $"blind to synthetic {Worst.Kind} probes: it flags {Worst.Candidate:P1} of those made from the new normal, " +
-        $"a nearest-neighbour detector fitted on the same windows {Worst.Neighbours:P1} (at most {MaxDrop:P0} less allowed)";
+        $"a nearest-neighbour detector fitted on the same windows {Worst.Neighbours:P1}" +
+        (Worst.Unadapted is double unadapted ? $", the network without adapters {unadapted:P1}" : "") + $" (at most {MaxDrop:P0} less than {Worst.Reference:P1} allowed)";
 }
 
 /// <summary>
@@ -82,9 +88,13 @@ public static class ProbeGuard
     /// <param name="fit">[f, d] raw windows the candidate was fitted on.</param>
     /// <param name="calibration">[c, d] raw windows its threshold was calibrated on.</param>
     /// <param name="heldIds">The sample ids of <paramref name="held"/>, for probes stored by id (<see cref="ProbeSet.Stored"/>).</param>
+    /// <param name="unadapted">The same network without adapters, read through the candidate's normaliser, and its threshold
+    /// at the same budget on the same calibration windows (<see cref="ProbeBar.Unadapted"/>): when given, the bar of a kind
+    /// is also capped by the share of the probes it flags.</param>
     /// <returns>null when none of the held-back windows has probes (stored probes of windows kept before they were made).</returns>
     public static ProbeVerdict? Judge(Func<float[], int, float[]> score, float threshold, ProbeSet probes,
-        float[] held, float[] fit, float[] calibration, int d, double falseAlarmBudget, double? baseReference, double maxDrop, long[]? heldIds = null)
+        float[] held, float[] fit, float[] calibration, int d, double falseAlarmBudget, double? baseReference, double maxDrop, long[]? heldIds = null,
+        (Func<float[], int, float[]> Score, float Threshold)? unadapted = null)
     {
         int k = probes.Kinds.Count;
         (float[] made, int h) = probes.Of(held, heldIds, held.Length / d, d); // [h·k, d]
@@ -93,12 +103,31 @@ public static class ProbeGuard
         float[] candidate = score(made, h * k);
         NearestNeighbourDetector neighbours = NearestNeighbourDetector.Fit(fit, fit.Length / d, calibration, d, falseAlarmBudget);
         float[] yardstick = neighbours.Scores(made, h * k);
+        float[]? plain = unadapted?.Score(made, h * k);
 
         double Share(float[] scores, float bar, int kind) => h == 0 ? 0 : Enumerable.Range(0, h).Count(i => scores[i * k + kind] > bar) / (double)h;
         return new ProbeVerdict([.. probes.Kinds.Select((name, kind) =>
         {
             double seen = Share(yardstick, neighbours.Threshold, kind);
-            return new ProbeKindVerdict(name, Share(candidate, threshold, kind), seen, Math.Min(seen, baseReference ?? 1));
+            double? unadaptedSees = plain is null ? null : Share(plain, unadapted!.Value.Threshold, kind);
+            return new ProbeKindVerdict(name, Share(candidate, threshold, kind), seen, Math.Min(Math.Min(seen, baseReference ?? 1), unadaptedSees ?? 1))
+            {
+                Unadapted = unadaptedSees,
+            };
         })], maxDrop, h, probes.Advisory);
     }
+}
+
+/// <summary>What caps the probe guard's bar besides the room's neighbours and the base's own reference (<c>Adaptation:ProbeBar</c>).</summary>
+public enum ProbeBar
+{
+    /// <summary>Nothing else: the bar is what a nearest-neighbour detector in the new room flags, capped by the base's own reference.</summary>
+    Room,
+    /// <summary>
+    /// Also capped by what the same network without adapters flags, read through the candidate's normaliser and thresholded at
+    /// the same budget on the same calibration windows. Blindness is then what the adaptation lost: a probe kind this network
+    /// does not see in this room even unadapted (a broadband lift it reconstructs as a louder room) does not refuse a refit,
+    /// while adapters that learnt to reconstruct what the unadapted network still flags do.
+    /// </summary>
+    Unadapted,
 }

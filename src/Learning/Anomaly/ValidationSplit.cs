@@ -1,0 +1,46 @@
+namespace SensorOdl.Learning.Anomaly;
+
+/// <summary>Which new-normal windows validate a candidate (<c>Adaptation:Validation</c>).</summary>
+public enum Validation
+{
+    /// <summary>Every 4th window validates, the next calibrates, the rest fit: all three span the whole collection.</summary>
+    Interleaved,
+    /// <summary>
+    /// The latest quarter in data time validates; of the earlier windows every 3rd calibrates and the rest fit. The
+    /// candidate must hold the false-alarm budget, at the threshold of the earlier windows, on windows later than any
+    /// it was fitted or calibrated on — so a fit that covered only the first conditions of a new normal shows its false
+    /// alarms before it is promoted (and the next job, still in the same drift episode, fits every window since the onset).
+    /// </summary>
+    Later,
+}
+
+/// <summary>The split of a job's windows (in data-time order) into validation, calibration and fit rows.</summary>
+public static class ValidationSplit
+{
+    public static (int[] Validation, int[] Calibration, int[] Fit) Of(int n, Validation how)
+    {
+        if (how == Validation.Interleaved)
+            return ([.. Enumerable.Range(0, n).Where(i => i % 4 == 0)], [.. Enumerable.Range(0, n).Where(i => i % 4 == 1)],
+                [.. Enumerable.Range(0, n).Where(i => i % 4 > 1)]);
+        int earlier = n - Math.Max(2, n / 4);
+        return ([.. Enumerable.Range(earlier, n - earlier)], [.. Enumerable.Range(0, earlier).Where(i => i % 3 == 0)],
+            [.. Enumerable.Range(0, earlier).Where(i => i % 3 != 0)]);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="share"/> flagged of <paramref name="count"/> validation windows is more than a
+    /// <paramref name="budget"/> lets through by chance: the binomial probability of that many or more is below 1 %.
+    /// </summary>
+    public static bool ExceedsBudget(double share, int count, double budget)
+    {
+        int flagged = (int)Math.Round(share * count);
+        if (count == 0 || flagged == 0) return false;
+        double atMost = 0, term = Math.Pow(1 - budget, count); // P(X = 0)
+        for (int x = 0; x < flagged; x++)
+        {
+            atMost += term;
+            term *= (count - x) / (double)(x + 1) * budget / (1 - budget);
+        }
+        return 1 - atMost < 0.01;
+    }
+}

@@ -1,0 +1,75 @@
+using SensorOdl.Learning.Anomaly;
+
+namespace SensorOdl.Learning.Tests;
+
+/// <summary>
+/// <see cref="ProbeBar.Unadapted"/>: the probe guard's bar is also capped by what the network flags without its
+/// adapters. A probe kind the network cannot see in this room even unadapted does not make a refit blind; one the
+/// unadapted network still sees and the adapted candidate no longer does, does.
+/// </summary>
+public sealed class ProbeBarTests
+{
+    const int D = Rooms.D;
+
+    static readonly ProbeSet Lines = new(["line"], (windows, n) =>
+    {
+        float[] probes = (float[])windows.Clone();
+        for (int s = 0; s < n; s++) { probes[s * D + 8] += 1.5f; probes[s * D + 9] += 1.5f; }
+        return probes;
+    });
+
+    /// <summary>Squared distance to the fit windows' centre over the features a scorer looks at; threshold at the 99th percentile of calibration.</summary>
+    static (Func<float[], int, float[]> Score, float Threshold) Scorer(float[] fit, float[] calibration, Func<int, bool> looksAt)
+    {
+        int n = fit.Length / D;
+        float[] centre = [.. Enumerable.Range(0, D).Select(j => Enumerable.Range(0, n).Average(s => fit[s * D + j]))];
+        float[] Score(float[] x, int count) => [.. Enumerable.Range(0, count).Select(s =>
+            Enumerable.Range(0, D).Where(looksAt).Sum(j => (x[s * D + j] - centre[j]) * (x[s * D + j] - centre[j])))];
+        return (Score, Quantiles.Of(Score(calibration, calibration.Length / D), 0.99));
+    }
+
+    /// <summary>A candidate that ignores features 8 and 9 (where the lines show), judged with or without an unadapted network that does or does not look there.</summary>
+    static ProbeVerdict Judge(bool withUnadapted, bool unadaptedSeesTheLines)
+    {
+        float[] room = Rooms.Windows(160, 41, roomB: true);
+        float[] fit = room[..(100 * D)], calibration = room[(100 * D)..(130 * D)], held = room[(130 * D)..];
+        (Func<float[], int, float[]> score, float threshold) = Scorer(fit, calibration, j => j is not (8 or 9));
+        (Func<float[], int, float[]>, float)? unadapted = withUnadapted
+            ? Scorer(fit, calibration, j => unadaptedSeesTheLines || j is not (8 or 9))
+            : null;
+        return ProbeGuard.Judge(score, threshold, Lines, held, fit, calibration, D, 0.01, 0.95, 0.2, unadapted: unadapted)!;
+    }
+
+    [Fact]
+    public void A_kind_the_network_does_not_see_even_unadapted_does_not_refuse_the_refit()
+    {
+        Assert.False(Judge(withUnadapted: false, unadaptedSeesTheLines: false).Passed); // the room's neighbours see the lines
+        ProbeVerdict verdict = Judge(withUnadapted: true, unadaptedSeesTheLines: false);
+        Assert.True(verdict.Passed, verdict.Blindness);
+        ProbeKindVerdict line = Assert.Single(verdict.Kinds);
+        Assert.True(line.Neighbours > 0.9, $"neighbours {line.Neighbours:P0}");
+        Assert.True(line.Unadapted < 0.2, $"unadapted {line.Unadapted:P0}");
+    }
+
+    [Fact]
+    public void Adapters_that_lost_what_the_unadapted_network_sees_are_still_blind()
+    {
+        ProbeVerdict verdict = Judge(withUnadapted: true, unadaptedSeesTheLines: true);
+        Assert.False(verdict.Passed);
+        Assert.True(verdict.Worst.Unadapted > 0.9, $"unadapted {verdict.Worst.Unadapted:P0}");
+        Assert.StartsWith("blind to synthetic line probes", verdict.Blindness);
+    }
+
+    [Fact]
+    public void Adapting_with_the_unadapted_bar_reports_what_the_unadapted_network_flags()
+    {
+        AnomalyModel baseModel = Rooms.Base().WithProbeReference(0.95);
+        float[] roomB = Rooms.Windows(160, 2, roomB: true);
+        (_, CandidateReport report) = ModelAdapter.Adapt(baseModel, roomB, [.. Enumerable.Range(0, 160).Select(i => (long)i)], [],
+            Rooms.Adaptation with { ProbeBar = ProbeBar.Unadapted }, probes: Lines);
+        ProbeKindVerdict line = Assert.Single(report.Probes!.Kinds);
+        Assert.NotNull(line.Unadapted);
+        Assert.True(line.Reference <= line.Unadapted!.Value + 1e-9);
+        Assert.True(report.Accepted, report.Reason);
+    }
+}

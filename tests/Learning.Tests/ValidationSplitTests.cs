@@ -1,0 +1,59 @@
+using SensorOdl.Learning.Anomaly;
+
+namespace SensorOdl.Learning.Tests;
+
+/// <summary>
+/// <see cref="Validation.Later"/>: a candidate is validated on the latest windows of its collection, at the threshold of
+/// the earlier ones, so a collection whose new normal was still moving is not promoted on the strength of windows that
+/// look like the ones it was fitted on.
+/// </summary>
+public sealed class ValidationSplitTests
+{
+    static readonly AnomalyModel Base = Rooms.Base();
+    const int D = Rooms.D;
+
+    /// <summary>Room B for the first 120 windows; then the room gains a second hum (features 5–7 up by 0.6).</summary>
+    static float[] StillMoving()
+    {
+        float[] x = Rooms.Windows(160, 31, roomB: true);
+        for (int s = 120; s < 160; s++)
+            for (int i = 5; i <= 7; i++) x[s * D + i] += 0.6f;
+        return x;
+    }
+
+    static CandidateReport Adapt(float[] windows, Validation validation) =>
+        ModelAdapter.Adapt(Base, windows, [.. Enumerable.Range(0, windows.Length / D).Select(i => (long)i)], [],
+            Rooms.Adaptation with { Validation = validation }).Report;
+
+    [Fact]
+    public void Validated_on_its_latest_windows_a_fit_of_a_still_moving_new_normal_is_not_promoted()
+    {
+        CandidateReport later = Adapt(StillMoving(), Validation.Later);
+        Assert.False(later.Accepted, later.Reason);
+        Assert.StartsWith("not covered yet", later.Reason);
+        Assert.True(later.FalseAlarmsAfter > 0.2, later.Reason);
+        // Interleaved, the same collection validates on windows like its fit windows and is promoted.
+        CandidateReport interleaved = Adapt(StillMoving(), Validation.Interleaved);
+        Assert.True(interleaved.Accepted, interleaved.Reason);
+    }
+
+    [Fact]
+    public void Validated_on_its_latest_windows_a_fit_of_a_settled_new_normal_is_promoted()
+    {
+        CandidateReport report = Adapt(Rooms.Windows(160, 32, roomB: true), Validation.Later);
+        Assert.True(report.Accepted, report.Reason);
+        Assert.Equal(40, report.Validation);
+        Assert.Equal(40, report.Calibration);
+        Assert.Equal(80, report.Fitted);
+    }
+
+    [Theory]
+    [InlineData(0, 52, false)]
+    [InlineData(2, 52, false)]
+    [InlineData(3, 52, false)] // P(X ≥ 3) = 1.6 % for a 1 % budget
+    [InlineData(4, 52, true)]  // 0.2 %
+    [InlineData(5, 155, false)]
+    [InlineData(6, 155, true)]
+    public void The_budget_is_exceeded_when_that_many_false_alarms_are_unlikely_at_1_percent(int flagged, int count, bool exceeds) =>
+        Assert.Equal(exceeds, ValidationSplit.ExceedsBudget(flagged / (double)count, count, 0.01));
+}
