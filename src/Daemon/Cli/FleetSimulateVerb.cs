@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Fleet;
 using SensorOdl.Daemon.Fleet.Simulation;
@@ -22,7 +23,7 @@ public sealed class FleetSimulateVerb : IVerb
         once at start), the feature transform, one thread that reads every device's windows, and one training worker:
         a retrain sent to many devices at once queues behind it, one fit at a time (a waiting device shows collecting n/n).
         --speed X runs every machine X times real time (default 1: 11.7 windows per second per device); --seed S: device i
-        uses Sensor:Seed S+i; --prefix P is Mqtt:TopicPrefix; --duration S stops after S seconds (default: until Ctrl-C);
+        uses Sensor:Seed S+i; --prefix P is Mqtt:TopicPrefix; --duration S stops after S seconds (default: until Ctrl-C or SIGTERM);
         --stats S prints a line every S seconds (default 10; 0 = never): online devices, windows per second, skipped
         windows (the machine could not keep up), training queue, memory and CPU. --state-dir DIR keeps the devices' state
         (one directory each); by default it lives in a temporary directory that is deleted at the end. The daemon's other
@@ -50,6 +51,14 @@ public sealed class FleetSimulateVerb : IVerb
         if (settings.Sensor.Kind != SensorKind.Simulated)
             throw new UsageException($"fleet simulate runs the simulated machine; Sensor:Kind is {settings.Sensor.Kind.ToConfigValue()}.");
 
+        // SIGTERM (systemd, kill, a script's cleanup) stops the devices as Ctrl-C does: offline said, state closed.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            stopping.Cancel();
+        });
+        cancellation = stopping.Token;
         var started = Stopwatch.StartNew();
         stdout.WriteLine($"starting {devices} simulated devices on {new FleetEndpoint(settings.Mqtt, null).Uri} (prefix {settings.Mqtt.TopicPrefix}) …");
         await using FleetSimulator fleet = await FleetSimulator.StartAsync(
