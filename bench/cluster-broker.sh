@@ -105,8 +105,12 @@ if command -v mosquitto_pub >/dev/null; then
   got=$(mosquitto_sub -h 127.0.0.1 -p "$PORT2" "${auth[@]}" -t "$PREFIX/probe/retained" -C 1 -W 3 2>&1)
   echo "retained on node 1, read on node 2: ${got:-nothing (it does not cross)}; on node 1: $(mosquitto_sub -h 127.0.0.1 -p "$PORT1" "${auth[@]}" -t "$PREFIX/probe/retained" -C 1 -W 3 2>&1)"
   mosquitto_pub -h 127.0.0.1 -p "$PORT1" "${auth[@]}" -t "$PREFIX/probe/retained" -n -r -q 1
-  shared=$(mosquitto_sub -h 127.0.0.1 -p "$PORT2" "${auth[@]}" -t "\$share/ops/$PREFIX/+/telemetry" -C 1 -W 5 2>&1 | cut -c1-120); code=$?
-  echo "shared subscription \$share/ops/$PREFIX/+/telemetry on node 2: exit $code: ${shared:-no message within 5 s}"
+  live=$(mosquitto_sub -h 127.0.0.1 -p "$PORT2" "${auth[@]}" -t "$PREFIX/+/telemetry" -C 1 -W 5 -v 2>&1 | cut -c1-100)
+  echo "plain subscription $PREFIX/+/telemetry on node 2 (devices on node 1): ${live:-no message within 5 s}"
+  shared=$(mosquitto_sub -h 127.0.0.1 -p "$PORT2" "${auth[@]}" -t "\$share/ops/$PREFIX/+/telemetry" -C 1 -W 5 -v 2>&1); code=$?
+  echo "shared subscription \$share/ops/$PREFIX/+/telemetry on node 2: exit $code: $(echo "${shared:-no message within 5 s}" | cut -c1-100)"
+  shared=$(mosquitto_sub -h 127.0.0.1 -p "$PORT1" "${auth[@]}" -t "\$share/ops/$PREFIX/+/telemetry" -C 1 -W 5 -v 2>&1); code=$?
+  echo "shared subscription \$share/ops/$PREFIX/+/telemetry on node 1: exit $code: $(echo "${shared:-no message within 5 s}" | cut -c1-100)"
 fi
 echo "node 1 (devices): $(beam 1); node 2 (operator): $(beam 2)"
 echo "simulator: $(grep ' s  online' "$root/sim.out" | tail -1)"
