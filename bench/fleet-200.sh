@@ -4,7 +4,7 @@
 # and `fleet rollout retrain --stages 10,100%` over all of them. Prints one summary block (docs/BENCHMARKS.md).
 # Usage: bench/fleet-200.sh [DEVICES=200]   env: BIN=path/to/sensorodl (default: the Release build, copied),
 #        PORT=18833, STEADY=60 (s measured), SPEED=1, MIN_WAIT=30s, SAMPLES=60 (retrain windows), RATE=20/s,
-#        ROLLOUT_LIMIT=1200 (s; then the rollout tool gets SIGINT: paused)
+#        ROLLOUT_LIMIT=1200 (s; then the rollout tool gets SIGINT: paused), BROKER_LOG=1 (mosquitto logs every packet, kept in KEEP_LOG)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/sbin"
@@ -19,6 +19,7 @@ broker=""; sim=""
 cleanup() {
   [ -n "$sim" ] && kill -TERM "$sim" 2>/dev/null && wait "$sim" 2>/dev/null
   [ -n "$broker" ] && kill "$broker" 2>/dev/null && wait "$broker" 2>/dev/null
+  [ -n "${KEEP_LOG:-}" ] && [ -f "$work/broker-all.log" ] && cp "$work/broker-all.log" "$KEEP_LOG"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -27,6 +28,8 @@ listener $PORT 127.0.0.1
 allow_anonymous true
 sys_interval 1
 max_queued_messages 10000
+${BROKER_LOG:+log_type all}
+${BROKER_LOG:+log_dest file $work/broker-all.log}
 CONF
 mosquitto -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 & broker=$!
 sleep 0.5
