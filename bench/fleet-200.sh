@@ -19,7 +19,7 @@ broker=""; sim=""
 cleanup() {
   [ -n "$sim" ] && kill -TERM "$sim" 2>/dev/null && wait "$sim" 2>/dev/null
   [ -n "$broker" ] && kill "$broker" 2>/dev/null && wait "$broker" 2>/dev/null
-  [ -n "${KEEP_LOG:-}" ] && [ -f "$work/broker-all.log" ] && cp "$work/broker-all.log" "$KEEP_LOG"
+  [ -n "${KEEP_LOG:-}" ] && cp "$work/broker.log" "$KEEP_LOG"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -29,7 +29,7 @@ allow_anonymous true
 sys_interval 1
 max_queued_messages 10000
 ${BROKER_LOG:+log_type all}
-${BROKER_LOG:+log_dest file $work/broker-all.log}
+${BROKER_LOG:+log_dest stdout}
 CONF
 mosquitto -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 & broker=$!
 sleep 0.5
