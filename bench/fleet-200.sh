@@ -61,8 +61,8 @@ echo "  simulator: $(tail -1 "$work/sim.out")"
 t0=$(now)
 timeout -k 30 -s INT "${ROLLOUT_LIMIT:-1200}" "$BIN" fleet rollout retrain --broker "mqtt://127.0.0.1:$PORT" --Mqtt:TopicPrefix=$PREFIX --samples "$SAMPLES" --select 'state=drift' --stages 10,100% --min-wait "$MIN_WAIT" --rate "$RATE" --json >"$work/rollout.json" 2>"$work/rollout.err"
 code=$?; t1=$(now)
-succeeded=$(grep -o '"state": *"succeeded"' "$work/rollout.json" | wc -l)
-printf 'fleet rollout retrain --stages 10,100%% --min-wait %s --rate %s: exit %d, %d devices succeeded, %.0f s\n' "$MIN_WAIT" "$RATE" "$code" "$succeeded" "$(echo "$t1 - $t0" | bc)"
+succeeded=$(python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); print(sum(v == "succeeded" for v in d["devices"].values()))' "$work/rollout.json" 2>/dev/null || echo "?")
+printf 'fleet rollout retrain --stages 10,100%% --min-wait %s --rate %s: exit %d, %s devices succeeded, %.0f s\n' "$MIN_WAIT" "$RATE" "$code" "$succeeded" "$(echo "$t1 - $t0" | bc)"
 if [ "$code" != 0 ]; then # what the retained rollout object says (a stuck tool prints nothing with --json)
   tail -5 "$work/rollout.err"
   mosquitto_sub -h 127.0.0.1 -p "$PORT" -t "$PREFIX/fleet/rollouts/#" -C 1 -W 5 | python3 -c 'import json,sys,collections; d=json.load(sys.stdin); print("  retained rollout:", d["state"], "stage", d["stage"], dict(collections.Counter(d["devices"].values())))'
