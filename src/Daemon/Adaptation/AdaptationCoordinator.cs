@@ -72,6 +72,8 @@ public sealed class AdaptationCoordinator : IWindowObserver
     public IReadOnlyList<FinishedJob> History => _history;
     /// <summary>Run jobs on the calling (pipeline) thread: deterministic replays for evaluation; never in the daemon.</summary>
     public bool RunInline { get; init; }
+    /// <summary>Where jobs run: null = a long-running thread of their own (the daemon); `fleet simulate` queues every device's jobs on one shared worker.</summary>
+    public TaskScheduler? TrainingScheduler { get; init; }
 
     /// <summary>The `promote` command: activates the pending candidate (null when there is none, or it is not <paramref name="version"/>).</summary>
     public PendingCandidate? PromotePending(int? version) => _promotions.PromotePending(version);
@@ -228,7 +230,9 @@ public sealed class AdaptationCoordinator : IWindowObserver
             _nextAllowedS = dataS + Settings.Adaptation.MinIntervalMinutes * 60;
             if (!RunInline)
             {
-                job.Task = Task.Factory.StartNew(() => Run(job), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                job.Task = TrainingScheduler is { } shared
+                    ? Task.Factory.StartNew(() => Run(job), CancellationToken.None, TaskCreationOptions.HideScheduler, shared)
+                    : Task.Factory.StartNew(() => Run(job), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 return;
             }
             job.Task = Task.CompletedTask;

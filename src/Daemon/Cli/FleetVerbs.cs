@@ -8,7 +8,8 @@ public static class FleetVerbs
 {
     public static IVerb[] All => [new FleetStatusVerb(), new FleetWatchVerb(), new FleetCommandVerb("retrain"), new FleetCommandVerb("rollback"),
         new FleetCommandVerb("promote"), new FleetCommandVerb("discard"), new FleetCommandVerb("label"),
-        new FleetDeployVerb(), new FleetRolloutVerb("retrain"), new FleetRolloutVerb("rollback"), new FleetRolloutVerb(Fleet.Rollouts.RolloutActions.DeployBase), new FleetRolloutIdVerb("status"), new FleetRolloutIdVerb("resume"), new FleetRolloutIdVerb("abort")];
+        new FleetDeployVerb(), new FleetRolloutVerb("retrain"), new FleetRolloutVerb("rollback"), new FleetRolloutVerb(Fleet.Rollouts.RolloutActions.DeployBase), new FleetRolloutIdVerb("status"), new FleetRolloutIdVerb("resume"), new FleetRolloutIdVerb("abort"),
+        new FleetSimulateVerb()];
 }
 
 /// <summary>`fleet status`: one row per device from the retained topics, merged with live answers for --all and --select.</summary>

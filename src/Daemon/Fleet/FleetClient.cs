@@ -62,6 +62,9 @@ public sealed class FleetClient : IAsyncDisposable
 
     public FleetTopics Topics { get; }
 
+    /// <summary>The socket buffers of the tool's connection (see <see cref="ConnectAsync"/>).</summary>
+    public const int ReceiveBufferBytes = 1 << 20;
+
     /// <summary>Connects and subscribes to the session's own reply topics; a broker that cannot be reached is a <see cref="FleetException"/>.</summary>
     public static async Task<FleetClient> ConnectAsync(FleetEndpoint endpoint, CancellationToken cancellation)
     {
@@ -86,7 +89,12 @@ public sealed class FleetClient : IAsyncDisposable
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             timeout.CancelAfter(ConnectTimeout);
-            MqttClientConnectResult result = await mqtt.ConnectAsync(builder.Build(), timeout.Token);
+            MqttClientOptions options = builder.Build();
+            // MQTTnet's default socket buffers (8 kB) gave a ≈ 6.6 kB receive window: watching 200 devices under load, the
+            // tool read ≈ 33 kB/s, the broker queued megabytes for it, and the acks of its own requests waited behind them
+            // for ever (docs/FLEET.md, "Scale"). A large window lets each read take what has arrived.
+            if (options.ChannelOptions is MqttClientTcpOptions tcp) tcp.BufferSize = ReceiveBufferBytes;
+            MqttClientConnectResult result = await mqtt.ConnectAsync(options, timeout.Token);
             if (result.ResultCode != MqttClientConnectResultCode.Success)
                 throw new FleetException($"the broker at {endpoint.Uri} refused the connection: {result.ResultCode}{(string.IsNullOrEmpty(result.ReasonString) ? "" : " " + result.ReasonString)}");
             await client.SubscribeAsync([client.Topics.Private], cancellation);

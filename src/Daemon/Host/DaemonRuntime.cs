@@ -180,7 +180,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
 
     byte[]? CommandKey() => settings.Security.CommandKeyFile is { Length: > 0 } file ? CommandSignature.ReadKey(file) : null;
 
-    static string Version => typeof(DaemonRuntime).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    internal static string Version => typeof(DaemonRuntime).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -25,7 +25,7 @@ public sealed record PipelineStores(ModelRegistry Registry, SampleStore Samples,
 public sealed class MonitoringPipeline
 {
     public MonitoringPipeline(LiveSettings settings, PipelineStores stores, FeatureTransform features, DaemonStatus status,
-        IEventSink events, TimeProvider time, AnomalyModel model, ModelVersionRecord version, bool replay = false)
+        IEventSink events, TimeProvider time, AnomalyModel model, ModelVersionRecord version, bool replay = false, TaskScheduler? trainingScheduler = null)
     {
         Settings = settings;
         Stores = stores;
@@ -38,6 +38,7 @@ public sealed class MonitoringPipeline
         {
             RunInline = replay,
             RecordHistory = replay,
+            TrainingScheduler = trainingScheduler,
         };
         Monitor.Observe(Adaptation);
     }
