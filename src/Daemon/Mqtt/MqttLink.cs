@@ -123,6 +123,14 @@ public sealed class MqttLink : IAsyncDisposable
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// How often the supervisor pings a connection that looks up. A broker that closes the socket (a restart, a kill)
+    /// is seen at the next one-second round without a ping; the ping is for a link that died without a word (a
+    /// pulled cable, a half-open TCP connection), found within this period. Pinging every round made half of all
+    /// packets a broker receives from a fleet (docs/FLEET.md, "Scale").
+    /// </summary>
+    public static readonly TimeSpan PingPeriod = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Keeps the connection up until cancelled. A connection counts as ready only once it is subscribed and
     /// <see cref="OnConnected"/> (the retained topics) went through; until then every round retries what is missing,
     /// on the same connection if it is still up — a failed subscribe or republish is never left for the next outage.
@@ -131,6 +139,7 @@ public sealed class MqttLink : IAsyncDisposable
     {
         TimeSpan delay = FirstRetryDelay;
         bool ready = false;
+        long lastPing = Environment.TickCount64;
         while (!cancellation.IsCancellationRequested)
         {
             try
@@ -144,7 +153,9 @@ public sealed class MqttLink : IAsyncDisposable
                         await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), cancellation);
                     }
                 }
-                if (!await _client.TryPingAsync(cancellation))
+                bool pingDue = Environment.TickCount64 - lastPing >= PingPeriod.TotalMilliseconds;
+                if (pingDue) lastPing = Environment.TickCount64;
+                if (!_client.IsConnected || (pingDue && !await _client.TryPingAsync(cancellation)))
                 {
                     ready = false;
                     MqttClientConnectResult result = await _client.ConnectAsync(_options, cancellation);
