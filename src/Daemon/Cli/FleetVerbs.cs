@@ -159,23 +159,7 @@ public sealed class FleetCommandVerb(string command) : IVerb
         };
         IReadOnlyList<DeviceOutcome> outcomes = await new FleetAction(client, IProgressDisplay.For(stdout, json))
             .RunAsync(targets, FleetCommand.New(command, args), follow, followJob: command == "retrain", timeout, cancellation);
-
-        int succeeded = outcomes.Count(o => o.Succeeded);
-        if (json)
-            stdout.WriteLine(new JsonObject
-            {
-                ["command"] = command,
-                ["devices"] = new JsonArray([.. outcomes.Select(o => (JsonNode)o.ToJson())]),
-                ["skipped"] = new JsonArray([.. offline.Select(v => (JsonNode)JsonValue.Create(v.Device))]),
-            }.ToJsonString(FleetJson.Options));
-        else if (outcomes.Count > 1 || offline.Count > 0)
-            stdout.WriteLine($"{succeeded} of {outcomes.Count} device{(outcomes.Count == 1 ? "" : "s")} succeeded{(offline.Count > 0 ? $"; {offline.Count} offline skipped" : "")}.");
-        if (succeeded == outcomes.Count) return 0;
-        List<DeviceOutcome> failed = [.. outcomes.Where(o => !o.Succeeded)];
-        stderr.WriteLine(outcomes.Count == 1
-            ? $"sensorodl: {failed[0].Device}: {failed[0].Text}"
-            : $"sensorodl: {failed.Count} of {outcomes.Count} devices did not succeed ({string.Join(", ", failed.Take(5).Select(o => $"{o.Device} {o.Kind}"))}{(failed.Count > 5 ? ", …" : "")}).");
-        return 1;
+        return FleetOutcomeReport.Write(command, outcomes, offline, stdout, stderr, json);
     }
 
     JsonObject Arguments(ParsedArguments arguments)
