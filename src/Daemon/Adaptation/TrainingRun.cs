@@ -57,6 +57,7 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
         MinFaultRecall = settings.Adaptation.MinFaultRecall,
         MaxProbeRecallDrop = settings.Adaptation.MaxProbeRecallDrop,
         Rehearsal = settings.Adaptation.Rehearsal,
+        Threads = settings.Learning.Threads,
         Training = new AdaptationOptions().Training with
         {
             Epochs = job.Epochs,
