@@ -114,7 +114,11 @@ public sealed class SampleStore
         };
     }
 
+    // Values go in as parameters, never into the text: LiteDB compiles and keeps every distinct expression text for good
+    // (its Query.EQ/GTE helpers write the value into it, so each new time or label would leak a compiled delegate).
     static BsonExpression Unlabelled => BsonExpression.Create("$.Label = null");
+
+    static BsonExpression InUseSince(long sinceMs) => BsonExpression.Create("$.Ts >= @0 AND ($.Label = null OR $.Label = 'normal')", sinceMs);
 
     /// <summary>
     /// The data clock was re-anchored by <paramref name="offsetMs"/> (clock_adjusted): every window this process stored
@@ -130,7 +134,7 @@ public sealed class SampleStore
             return _state.WriteAsync(db =>
             {
                 ILiteCollection<BsonDocument> samples = db.GetCollection(Samples);
-                foreach (BsonDocument s in samples.Find(Query.And(Query.GTE(IdField, from), Query.LT(IdField, until))).ToList())
+                foreach (BsonDocument s in samples.Find(BsonExpression.Create("$._id >= @0 AND $._id < @1", from, until)).ToList())
                 {
                     s[TsField] = s[TsField].AsInt64 + offsetMs;
                     samples.Update(s);
@@ -147,7 +151,7 @@ public sealed class SampleStore
         await _state.WriteAsync(db =>
         {
             ILiteCollection<BsonDocument> samples = db.GetCollection(Samples);
-            foreach (BsonDocument s in samples.Find(Query.And(Query.GTE(TsField, fromMs), Query.LTE(TsField, toMs))).ToList())
+            foreach (BsonDocument s in samples.Find(BsonExpression.Create("$.Ts >= @0 AND $.Ts <= @1", fromMs, toMs)).ToList())
             {
                 s[LabelField] = label;
                 samples.Update(s);
@@ -162,8 +166,7 @@ public sealed class SampleStore
     {
         Flush();
         List<SampleRecord> newest = [.. _state.Database.GetCollection(Samples).Query()
-            .Where(Query.GTE(TsField, sinceMs)).Where("$.Label = null OR $.Label = 'normal'")
-            .OrderByDescending(IdField).Limit(count).ToEnumerable().Select(FromDocument)];
+            .Where(InUseSince(sinceMs)).OrderByDescending(IdField).Limit(count).ToEnumerable().Select(FromDocument)];
         newest.Reverse();
         return newest;
     }
@@ -171,8 +174,7 @@ public sealed class SampleStore
     public int CountSince(long sinceMs)
     {
         Flush();
-        return _state.Database.GetCollection(Samples).Query()
-            .Where(Query.GTE(TsField, sinceMs)).Where("$.Label = null OR $.Label = 'normal'").Count();
+        return _state.Database.GetCollection(Samples).Count(InUseSince(sinceMs));
     }
 
     /// <summary>The stored probes of each window ([k·d] raw features), null where a window has none (or has left the ring).</summary>
@@ -186,7 +188,7 @@ public sealed class SampleStore
     }
 
     public IReadOnlyList<SampleRecord> Labelled(string label) =>
-        [.. _state.Database.GetCollection(Samples).Find(Query.EQ(LabelField, label)).Select(FromDocument)];
+        [.. _state.Database.GetCollection(Samples).Find(BsonExpression.Create("$.Label = @0", label)).Select(FromDocument)];
 
     // The mapping of a sample document, by hand (no BsonMapper reflection: the daemon is to be trimmed). Field names and
     // types are release 1's, so its documents read as they are; Probes is new (absent in release 1's documents).
