@@ -156,6 +156,8 @@ public sealed class SettingsLoaderTests : IDisposable
         { "Adaptation:MinIntervalMinutes", "-1" },
         { "Adaptation:ProbationMinutes", "-1" },
         { "Adaptation:ProbationFactor", "0.5" },
+        { "Learning:Threads", "0" },
+        { "Learning:Threads", "65" },
         { "Storage:KeepVersions", "1" },
         { "Storage:EventRetentionDays", "0" },
         { "Storage:SampleCapacity", "119" },

@@ -46,6 +46,10 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
         {
             ["job"] = job.Id, ["seconds"] = Math.Round(watch.Elapsed.TotalSeconds, 3), ["samples"] = windows.Count,
         });
+        // A job's arrays (windows, activations, the cache's arena) sit mostly on the large-object heap, which only a gen-2
+        // collection frees, and the daemon rarely makes one: without this the RSS stays at the job's peak for good
+        // (docs/BENCHMARKS.md, "A retrain's peak"). Once per job, a few ms.
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         return new TrainedCandidate(candidate, report, parent.Info.Version, Metrics(report, windows));
     }
 
@@ -59,6 +63,7 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
         Rehearsal = settings.Adaptation.Rehearsal,
         ProbeBar = settings.Adaptation.ProbeBar,
         Validation = settings.Adaptation.Validation,
+        Threads = settings.Learning.Threads,
         Training = new AdaptationOptions().Training with
         {
             Epochs = job.Epochs,

@@ -102,8 +102,8 @@ public sealed record StorageSettings
     public int SampleCapacity { get; init; } = 2000;
     /// <summary>At most one window per this many seconds of data enters the sample store (SD-card wear).</summary>
     public double SampleIntervalSeconds { get; init; } = 1;
-    /// <summary>Windows waiting in memory are written at least this often (besides every 64 windows): the SD card's main writer.</summary>
-    public double SampleFlushSeconds { get; init; } = 60;
+    /// <summary>Windows waiting in memory are written at least this often (besides every 512 windows): the SD card's main writer.</summary>
+    public double SampleFlushSeconds { get; init; } = 300;
 }
 
 public sealed record SecuritySettings
@@ -127,6 +127,12 @@ public sealed record HomeAssistantSettings
     public string? SupportUrl { get; init; }
 }
 
+public sealed record LearningSettings
+{
+    /// <summary>Threads of an adaptation job's base forward passes (a fine-tune's cold epoch 1, the full-retrain baseline); results are identical to the bit for any count.</summary>
+    public int Threads { get; init; } = 1;
+}
+
 /// <summary>Every section, validated once at start; immutable (a runtime change swaps a new snapshot in <see cref="LiveSettings"/>).</summary>
 public sealed record DaemonSettings
 {
@@ -137,6 +143,7 @@ public sealed record DaemonSettings
     public AnomalySettings Anomaly { get; init; } = new();
     public DriftSection Drift { get; init; } = new();
     public AdaptationSettings Adaptation { get; init; } = new();
+    public LearningSettings Learning { get; init; } = new();
     public StorageSettings Storage { get; init; } = new();
     public SecuritySettings Security { get; init; } = new();
     public HomeAssistantSettings HomeAssistant { get; init; } = new();

@@ -15,7 +15,8 @@ public sealed class SampleRecord
     public float[] Vector() => MemoryMarshal.Cast<byte, float>(Features).ToArray();
 }
 
-/// <summary>A stored window's synthetic fault probes ([k·d] raw features, kind by kind; waveforms only), under its sample id.</summary>
+/// <summary>Release 1's document of a window's probes ([k·d] float32 raw features) in <c>sample_probes</c>: read once, when
+/// <see cref="SampleStore"/> moves them into the sample documents.</summary>
 public sealed class SampleProbesRecord
 {
     [BsonId] public long Id { get; set; }
@@ -32,18 +33,22 @@ sealed class Counter
 /// A bounded ring of recent windows' feature vectors with sample ids that are never reused (ids are
 /// reserved in blocks, the reservation committed before any id of it is used). Windows are written in
 /// batches to spare the SD card and are not synced on their own (the newest may be lost in a power cut); labels are
-/// synced before they are answered; labelled windows are pinned and never evicted.
+/// synced before they are answered; labelled windows are pinned and never evicted. A waveform window's probes live in
+/// its own document (<see cref="SampleProbeCodec"/>), so one insert and one eviction per window touch one collection's
+/// pages: release 1's separate <c>sample_probes</c> documents are moved into them when the store opens.
 /// </summary>
 public sealed class SampleStore
 {
     public const string CountersCollection = "counters", CollectionName = "samples", ProbesCollection = "sample_probes";
-    const string Samples = CollectionName, Counters = CountersCollection, Probes = ProbesCollection;
-    const int IdBlock = 1000, FlushBatch = 64;
+    const string Samples = CollectionName, Counters = CountersCollection;
+    /// <summary>Windows held in memory before a batch is written whatever Storage:SampleFlushSeconds says.</summary>
+    public const int FlushBatch = 512;
+    const int IdBlock = 1000;
+    const string IdField = "_id", TsField = "Ts", FeaturesField = "Features", LabelField = "Label", ProbesField = "Probes";
     readonly StateDatabase _state;
     readonly int _capacity;
     readonly object _gate = new();
-    readonly List<SampleRecord> _pending = [];
-    readonly List<SampleProbesRecord> _pendingProbes = [];
+    readonly List<BsonDocument> _pending = [];
     long _nextId, _reservedUpTo;
     readonly long _firstIdOfRun;
 
@@ -51,12 +56,16 @@ public sealed class SampleStore
     {
         _state = state;
         _capacity = capacity;
-        state.Database.GetCollection<SampleRecord>(Samples).EnsureIndex(s => s.Ts);
+        // Release 1 indexed Ts: every batch then rewrote that index's pages too (a quarter of the bytes written per hour)
+        // for the few queries by time (a job's claim, a label), which read the 2,000 documents as fast without it.
+        bool timeIndexed = state.Database.GetCollection("$indexes").FindAll().Any(i => i["collection"] == Samples && i["name"] == TsField);
+        if (timeIndexed) state.Write(db => db.GetCollection(Samples).DropIndex(TsField));
+        if (state.Database.CollectionExists(ProbesCollection) && state.Database.GetCollection(ProbesCollection).Count() > 0) state.Write(MoveReleaseOneProbes);
         long stored = state.Database.GetCollection<Counter>(Counters).FindById("sample")?.Next ?? 1;
         _nextId = _reservedUpTo = _firstIdOfRun = stored;
     }
 
-    /// <summary>Adds a window, with its synthetic fault probes when there are any (kept beside it and evicted with it); returns its sample id.</summary>
+    /// <summary>Adds a window, with its synthetic fault probes when there are any (kept in its document and evicted with it); returns its sample id.</summary>
     public long Add(ReadOnlySpan<float> features, long ts, ReadOnlySpan<float> probes = default)
     {
         lock (_gate)
@@ -68,8 +77,7 @@ public sealed class SampleStore
                 _state.Post(db => db.GetCollection<Counter>(Counters).Upsert(new Counter { Name = "sample", Next = reserve }));
             }
             long id = _nextId++;
-            _pending.Add(new SampleRecord { Id = id, Ts = ts, Features = MemoryMarshal.AsBytes(features).ToArray() });
-            if (!probes.IsEmpty) _pendingProbes.Add(new SampleProbesRecord { Id = id, Probes = MemoryMarshal.AsBytes(probes).ToArray() });
+            _pending.Add(ToDocument(id, ts, MemoryMarshal.AsBytes(features).ToArray(), null, probes.IsEmpty ? null : SampleProbeCodec.Encode(probes, features)));
             if (_pending.Count >= FlushBatch) _state.Post(TakeBatchLocked());
             return id;
         }
@@ -91,27 +99,26 @@ public sealed class SampleStore
 
     Action<LiteDatabase> TakeBatchLocked()
     {
-        SampleRecord[] batch = [.. _pending];
-        SampleProbesRecord[] probeBatch = [.. _pendingProbes];
+        BsonDocument[] batch = [.. _pending];
         _pending.Clear();
-        _pendingProbes.Clear();
         int capacity = _capacity;
         return db =>
         {
             if (batch.Length == 0) return;
-            ILiteCollection<SampleRecord> samples = db.GetCollection<SampleRecord>(Samples);
-            ILiteCollection<SampleProbesRecord> probes = db.GetCollection<SampleProbesRecord>(Probes);
+            ILiteCollection<BsonDocument> samples = db.GetCollection(Samples);
             samples.Upsert(batch);
-            if (probeBatch.Length > 0) probes.Upsert(probeBatch);
-            int excess = samples.Count(s => s.Label == null) - capacity;
+            int excess = samples.Count(Unlabelled) - capacity;
             if (excess > 0)
-                foreach (SampleRecord old in samples.Query().Where(s => s.Label == null).OrderBy(s => s.Id).Limit(excess).ToList())
-                {
-                    samples.Delete(old.Id);
-                    probes.Delete(old.Id);
-                }
+                foreach (BsonValue old in samples.Query().Where(Unlabelled).OrderBy(IdField).Limit(excess).ToEnumerable().Select(d => d[IdField]).ToList())
+                    samples.Delete(old);
         };
     }
+
+    // Values go in as parameters, never into the text: LiteDB compiles and keeps every distinct expression text for good
+    // (its Query.EQ/GTE helpers write the value into it, so each new time or label would leak a compiled delegate).
+    static BsonExpression Unlabelled => BsonExpression.Create("$.Label = null");
+
+    static BsonExpression InUseSince(long sinceMs) => BsonExpression.Create("$.Ts >= @0 AND ($.Label = null OR $.Label = 'normal')", sinceMs);
 
     /// <summary>
     /// The data clock was re-anchored by <paramref name="offsetMs"/> (clock_adjusted): every window this process stored
@@ -122,14 +129,14 @@ public sealed class SampleStore
     {
         lock (_gate)
         {
-            foreach (SampleRecord pending in _pending) pending.Ts += offsetMs; // not yet written: they go in shifted
+            foreach (BsonDocument pending in _pending) pending[TsField] = pending[TsField].AsInt64 + offsetMs; // not yet written: they go in shifted
             long from = _firstIdOfRun, until = _nextId - _pending.Count; // batches already posted are written before this runs
             return _state.WriteAsync(db =>
             {
-                ILiteCollection<SampleRecord> samples = db.GetCollection<SampleRecord>(Samples);
-                foreach (SampleRecord s in samples.Find(s => s.Id >= from && s.Id < until).ToList())
+                ILiteCollection<BsonDocument> samples = db.GetCollection(Samples);
+                foreach (BsonDocument s in samples.Find(BsonExpression.Create("$._id >= @0 AND $._id < @1", from, until)).ToList())
                 {
-                    s.Ts += offsetMs;
+                    s[TsField] = s[TsField].AsInt64 + offsetMs;
                     samples.Update(s);
                 }
             }, durable: true);
@@ -143,10 +150,10 @@ public sealed class SampleStore
         int count = 0;
         await _state.WriteAsync(db =>
         {
-            ILiteCollection<SampleRecord> samples = db.GetCollection<SampleRecord>(Samples);
-            foreach (SampleRecord s in samples.Find(s => s.Ts >= fromMs && s.Ts <= toMs).ToList())
+            ILiteCollection<BsonDocument> samples = db.GetCollection(Samples);
+            foreach (BsonDocument s in samples.Find(BsonExpression.Create("$.Ts >= @0 AND $.Ts <= @1", fromMs, toMs)).ToList())
             {
-                s.Label = label;
+                s[LabelField] = label;
                 samples.Update(s);
                 count++;
             }
@@ -158,9 +165,8 @@ public sealed class SampleStore
     public IReadOnlyList<SampleRecord> Newest(int count, long sinceMs = long.MinValue)
     {
         Flush();
-        List<SampleRecord> newest = [.. _state.Database.GetCollection<SampleRecord>(Samples).Query()
-            .Where(s => s.Ts >= sinceMs && (s.Label == null || s.Label == "normal"))
-            .OrderByDescending(s => s.Id).Limit(count).ToEnumerable()];
+        List<SampleRecord> newest = [.. _state.Database.GetCollection(Samples).Query()
+            .Where(InUseSince(sinceMs)).OrderByDescending(IdField).Limit(count).ToEnumerable().Select(FromDocument)];
         newest.Reverse();
         return newest;
     }
@@ -168,17 +174,53 @@ public sealed class SampleStore
     public int CountSince(long sinceMs)
     {
         Flush();
-        return _state.Database.GetCollection<SampleRecord>(Samples).Count(s => s.Ts >= sinceMs && (s.Label == null || s.Label == "normal"));
+        return _state.Database.GetCollection(Samples).Count(InUseSince(sinceMs));
     }
 
     /// <summary>The stored probes of each window ([k·d] raw features), null where a window has none (or has left the ring).</summary>
     public IReadOnlyList<float[]?> ProbesOf(IReadOnlyList<long> ids)
     {
         Flush();
-        ILiteCollection<SampleProbesRecord> probes = _state.Database.GetCollection<SampleProbesRecord>(Probes);
-        return [.. ids.Select(id => probes.FindById(id) is { } record ? MemoryMarshal.Cast<byte, float>(record.Probes).ToArray() : null)];
+        ILiteCollection<BsonDocument> samples = _state.Database.GetCollection(Samples);
+        return [.. ids.Select(id => samples.FindById(id) is { } document && document[ProbesField] is { IsBinary: true } probes
+            ? SampleProbeCodec.Decode(probes.AsBinary, MemoryMarshal.Cast<byte, float>(document[FeaturesField].AsBinary))
+            : null)];
     }
 
     public IReadOnlyList<SampleRecord> Labelled(string label) =>
-        [.. _state.Database.GetCollection<SampleRecord>(Samples).Find(s => s.Label == label)];
+        [.. _state.Database.GetCollection(Samples).Find(BsonExpression.Create("$.Label = @0", label)).Select(FromDocument)];
+
+    // The mapping of a sample document, by hand (no BsonMapper reflection: the daemon is to be trimmed). Field names and
+    // types are release 1's, so its documents read as they are; Probes is new (absent in release 1's documents).
+    static BsonDocument ToDocument(long id, long ts, byte[] features, string? label, byte[]? probes)
+    {
+        var document = new BsonDocument { [IdField] = id, [TsField] = ts, [FeaturesField] = features };
+        if (label is not null) document[LabelField] = label;
+        if (probes is not null) document[ProbesField] = probes;
+        return document;
+    }
+
+    static SampleRecord FromDocument(BsonDocument document) => new()
+    {
+        Id = document[IdField].AsInt64,
+        Ts = document[TsField].AsInt64,
+        Features = document[FeaturesField].AsBinary,
+        Label = document[LabelField] is { IsString: true } label ? label.AsString : null,
+    };
+
+    /// <summary>Release 1 kept probes in a collection of their own (float32 bytes by sample id): each goes into its window's document, then they leave it.</summary>
+    static void MoveReleaseOneProbes(LiteDatabase db)
+    {
+        ILiteCollection<BsonDocument> samples = db.GetCollection(Samples), old = db.GetCollection(ProbesCollection);
+        foreach (BsonDocument probes in old.FindAll().ToList())
+        {
+            if (samples.FindById(probes[IdField]) is not { } sample || probes[ProbesField] is not { IsBinary: true } raw) continue;
+            ReadOnlySpan<float> features = MemoryMarshal.Cast<byte, float>(sample[FeaturesField].AsBinary);
+            float[] values = MemoryMarshal.Cast<byte, float>(raw.AsBinary).ToArray();
+            sample[ProbesField] = features.Length > 0 && values.Length % features.Length == 0
+                ? SampleProbeCodec.Encode(values, features) : SampleProbeCodec.EncodeRaw(values);
+            samples.Update(sample);
+        }
+        old.DeleteAll(); // in the same transaction (LiteDB drops a collection only outside one): moved whole or not at all
+    }
 }

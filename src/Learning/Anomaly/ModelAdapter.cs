@@ -57,6 +57,8 @@ public sealed record AdaptationOptions
     /// <summary>Which new-normal windows validate a candidate: every 4th (interleaved) or the latest quarter in data time.</summary>
     public Validation Validation { get; init; } = DefaultValidation;
     public int Seed { get; init; } = 1;
+    /// <summary>Threads of the base's forward passes in the fit (<see cref="Network.Threads"/>; the candidate is the same for any count).</summary>
+    public int Threads { get; init; } = 1;
 }
 
 /// <summary>The verdict on a candidate and the numbers behind it.</summary>
@@ -110,6 +112,7 @@ public static class ModelAdapter
         if (n < 8) throw new ArgumentException($"Adaptation needs at least 8 new-normal windows, got {n}.");
         var watch = Stopwatch.StartNew();
         current = current.ForAnotherThread(); // the caller's model keeps scoring on its own thread
+        current.Base.Threads = options.Threads; // the copy's: the fine-tune's cold forward and the full retrain's clone use it
         (int[] validation, int[] calibration, int[] fit) = ValidationSplit.Of(n, options.Validation);
 
         var fitting = Stopwatch.StartNew();

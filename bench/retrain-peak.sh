@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Peak resident memory of the daemon around retrains on a full sample store (issue 12: "a retrain's peak RSS ≤ 64 MB").
+# The first start fills the 2,000-window store at 20x speed (FILL seconds, default 110); the second runs at real time and
+# gets RETRAINS retrain commands (default 2: the first runs the cold base forward and fills the forward cache, the next
+# reads it back), each on the whole ring (samples = Storage:SampleCapacity). Prints VmRSS and VmHWM (the kernel's peak)
+# before and after each, the job's seconds and verdict. Usage: bench/retrain-peak.sh; SENSORODL_ARGS adds daemon options
+# to both starts (e.g. --Learning:Threads=2), METHOD/EPOCHS the retrain's, PORT runs two side by side. The daemon logs its GC
+# heap every 10 s (SENSORODL_GC_REPORT=1); the line 11 s after each verdict is printed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=${PORT:-18859}
+work=$(mktemp -d)
+trap 'kill $broker $daemon $events 2>/dev/null || true; rm -rf "$work"' EXIT
+if [ -n "${SENSORODL_BIN:-}" ]; then bin=$SENSORODL_BIN; else
+  dotnet build src/Daemon -c Release -v q -nologo >/dev/null
+  bin=src/Daemon/bin/Release/net10.0/sensorodl
+fi
+if [ "${GCGEN0:-}" != default ]; then export DOTNET_GCgen0size=${GCGEN0:-0x400000}; fi # as the systemd unit sets it
+printf 'listener %s 127.0.0.1\nallow_anonymous true\n' $port > "$work/mosquitto.conf"
+"$(command -v mosquitto || echo /usr/sbin/mosquitto)" -c "$work/mosquitto.conf" >/dev/null 2>&1 & broker=$!
+sleep 0.5
+topic=sensorodl/bench
+run() { SENSORODL_GC_REPORT=1 "$bin" run --Mqtt:Uri=mqtt://127.0.0.1:$port --Device:Id=bench --Storage:StateDir="$work/state" \
+  --Adaptation:MinIntervalMinutes=0 --Adaptation:ProbationMinutes=0 ${SENSORODL_ARGS:-} "$@" >"$work/daemon.log" 2>&1 & daemon=$!; }
+# starts the daemon and waits for its retained "online" (cleared between the starts)
+start() { mosquitto_sub -p $port -t $topic/availability -C 1 -W 60 >/dev/null 2>&1 & local sub=$!; sleep 0.3; run "$@"
+  wait $sub || { echo "not online"; exit 1; }; }
+mem() { awk '/VmRSS|VmHWM/ {printf "%s %d MB  ", $1, $2 / 1024}' /proc/$daemon/status; }
+
+start --Sensor:Speed=20; sleep "${FILL:-110}"
+kill -TERM $daemon; wait $daemon || true
+mosquitto_pub -p $port -t $topic/availability -r -n
+start
+mosquitto_sub -p $port -t $topic/events -v >"$work/events" 2>/dev/null & events=$!
+sleep "${SETTLE:-30}"
+echo "before: $(mem)(state $(du -sk "$work/state" | cut -f1) kB)"
+grep -o 'gc heap: .*' "$work/daemon.log" | tail -1 | sed 's/^/  /' || true
+for n in $(seq 1 "${RETRAINS:-2}"); do
+  args="{\"samples\": 2000${METHOD:+, \"method\": \"$METHOD\"}${EPOCHS:+, \"epochs\": $EPOCHS}}"
+  mosquitto_pub -p $port -t $topic/cmd -q 1 -m "{\"id\": \"peak-$n\", \"command\": \"retrain\", \"args\": $args}"
+  for _ in $(seq 1 1200); do
+    [ "$(grep -cE '"type":"(model_promoted|model_rejected|model_pending|training_failed)"' "$work/events")" -ge "$n" ] && break
+    sleep 0.5
+  done
+  finished=$(grep '"training_finished"' "$work/events" | tail -1 | grep -o '"seconds":[0-9.]*' || true)
+  verdict=$(grep -oE '"type":"(model_promoted|model_rejected|model_pending|training_failed)"' "$work/events" | tail -1)
+  echo "after retrain $n ($args): $(mem)job ${finished:-?} ${verdict:-no verdict}; state $(du -sk "$work/state" | cut -f1) kB"
+  sleep 11; grep -o 'gc heap: .*' "$work/daemon.log" | tail -1 | sed 's/^/  11 s later: /' || true
+done
+kill -TERM $daemon; wait $daemon || true
