@@ -35,14 +35,16 @@ public sealed class FleetClient : IAsyncDisposable
     readonly IMqttClient _client;
     readonly Channel<FleetMessage> _inbound = Channel.CreateUnbounded<FleetMessage>(new UnboundedChannelOptions { SingleReader = true });
     readonly byte[]? _key;
+    readonly TimeSpan _requestTimeout;
     volatile bool _closing;
     string? _lost;
 
-    FleetClient(IMqttClient client, FleetTopics topics, byte[]? key)
+    FleetClient(IMqttClient client, FleetTopics topics, byte[]? key, TimeSpan requestTimeout)
     {
         _client = client;
         Topics = topics;
         _key = key;
+        _requestTimeout = requestTimeout;
         client.ApplicationMessageReceivedAsync += e =>
         {
             MqttApplicationMessage m = e.ApplicationMessage;
@@ -84,7 +86,7 @@ public sealed class FleetClient : IAsyncDisposable
         }
         if (tls) builder.WithTlsOptions(o => MqttLink.ConfigureTls(o, endpoint.Mqtt));
         IMqttClient mqtt = new MqttClientFactory().CreateMqttClient();
-        var client = new FleetClient(mqtt, new FleetTopics(endpoint.Prefix, session), endpoint.CommandKey);
+        var client = new FleetClient(mqtt, new FleetTopics(endpoint.Prefix, session), endpoint.CommandKey, endpoint.RequestTimeout);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -131,7 +133,26 @@ public sealed class FleetClient : IAsyncDisposable
         {
             var builder = new MqttClientSubscribeOptionsBuilder();
             foreach (string filter in chunk) builder.WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce);
-            await _client.SubscribeAsync(builder.Build(), cancellation);
+            await AcknowledgedAsync(token => _client.SubscribeAsync(builder.Build(), token), "a subscription", cancellation);
+        }
+    }
+
+    /// <summary>
+    /// One request the broker must acknowledge (SUBACK, PUBACK). A broker that keeps the connection but never answers
+    /// would otherwise hold the tool until Ctrl-C; after <see cref="FleetEndpoint.RequestTimeout"/> it is a
+    /// <see cref="FleetException"/> (exit 1, one line).
+    /// </summary>
+    async Task<T> AcknowledgedAsync<T>(Func<CancellationToken, Task<T>> request, string what, CancellationToken cancellation)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        timeout.CancelAfter(_requestTimeout);
+        try
+        {
+            return await request(timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationTimedOutException && !cancellation.IsCancellationRequested)
+        {
+            throw new FleetException($"the broker did not acknowledge {what} within {_requestTimeout.TotalSeconds:0.#} s.");
         }
     }
 
@@ -146,14 +167,14 @@ public sealed class FleetClient : IAsyncDisposable
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithResponseTopic(Topics.Reply).WithCorrelationData(correlation);
         if (_key is not null) builder.WithUserProperty(CommandSignature.Property, Encoding.ASCII.GetBytes(CommandSignature.Sign(_key, payload)));
-        await _client.PublishAsync(builder.Build(), cancellation);
+        await AcknowledgedAsync(token => _client.PublishAsync(builder.Build(), token), $"the command on {topic}", cancellation);
     }
 
     /// <summary>A retained QoS 1 message (a rollout's state, docs/CONTRACT.md §3 Fleet rollouts); an empty payload clears it.</summary>
     public async Task PublishRetainedAsync(string topic, byte[] payload, CancellationToken cancellation)
     {
-        MqttClientPublishResult result = await _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
-            .WithContentType("application/json").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(true).Build(), cancellation);
+        MqttClientPublishResult result = await AcknowledgedAsync(token => _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+            .WithContentType("application/json").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(true).Build(), token), topic, cancellation);
         if (!result.IsSuccess) // e.g. an ACL without write access to {p}/fleet/#: the state would silently not be kept
             throw new FleetException($"the broker did not accept {topic} ({result.ReasonCode}{(string.IsNullOrEmpty(result.ReasonString) ? "" : ": " + result.ReasonString)}); this user needs write access to {Topics.Prefix}/fleet/#.");
     }
@@ -186,8 +207,8 @@ public sealed class FleetClient : IAsyncDisposable
     public async Task SyncAsync(Action<FleetMessage> handle, TimeSpan limit, CancellationToken cancellation)
     {
         string marker = Guid.NewGuid().ToString("N");
-        await _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(Topics.Sync).WithPayload(marker)
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellation);
+        await AcknowledgedAsync(token => _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(Topics.Sync).WithPayload(marker)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), token), "the sync marker", cancellation);
         DateTime deadline = DateTime.UtcNow + limit;
         while (DateTime.UtcNow < deadline)
         {

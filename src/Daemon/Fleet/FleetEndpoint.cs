@@ -9,6 +9,9 @@ namespace SensorOdl.Daemon.Fleet;
 /// </summary>
 public sealed record FleetEndpoint(MqttSettings Mqtt, byte[]? CommandKey)
 {
+    /// <summary>How long the broker may take to acknowledge one request of the tool (a subscribe, a QoS 1 publish).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The daemon's default when Mqtt:Uri is empty: the broker on this machine (embedded or not).</summary>
     public const string DefaultUri = "mqtt://127.0.0.1:1883";
 

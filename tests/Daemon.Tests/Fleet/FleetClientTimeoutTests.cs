@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using SensorOdl.Daemon.Configuration;
+using SensorOdl.Daemon.Fleet;
+
+namespace SensorOdl.Daemon.Tests.Fleet;
+
+/// <summary>A broker that accepts the connection and then never acknowledges anything must not hold the fleet tool for ever.</summary>
+public class FleetClientTimeoutTests
+{
+    [Fact]
+    public async Task A_broker_that_never_acknowledges_a_subscription_is_a_fleet_error_after_the_request_timeout()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        Task broker = AnswerConnectThenStaySilentAsync(listener);
+
+        var endpoint = new FleetEndpoint(new MqttSettings { Uri = $"mqtt://127.0.0.1:{port}" }, null) { RequestTimeout = TimeSpan.FromSeconds(1) };
+        var watch = Stopwatch.StartNew();
+        FleetException error = await Assert.ThrowsAsync<FleetException>(() => FleetClient.ConnectAsync(endpoint, CancellationToken.None));
+
+        Assert.Equal("the broker did not acknowledge a subscription within 1 s.", error.Message);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+        listener.Stop();
+        await broker.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Reads the CONNECT, answers an MQTT 5 CONNACK (success, no properties), then reads and never writes.</summary>
+    static async Task AnswerConnectThenStaySilentAsync(TcpListener listener)
+    {
+        using TcpClient client = await listener.AcceptTcpClientAsync();
+        NetworkStream stream = client.GetStream();
+        var buffer = new byte[4096];
+        bool answered = false;
+        try
+        {
+            while (await stream.ReadAsync(buffer) is int read && read > 0)
+            {
+                if (answered || buffer[0] >> 4 != 1) continue; // 1 = CONNECT
+                await stream.WriteAsync(new byte[] { 0x20, 0x03, 0x00, 0x00, 0x00 });
+                answered = true;
+            }
+        }
+        catch (IOException) { } // the client gave up and closed
+    }
+}
