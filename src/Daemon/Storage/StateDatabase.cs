@@ -122,20 +122,14 @@ public sealed class StateDatabase : IDisposable
     }
 
     // LiteDB's BsonMapper builds a type's mapping lazily and not thread-safely ("Collection was modified" when two
-    // threads meet a type for the first time), so every stored type is mapped once here, on one thread.
+    // threads meet a type for the first time), so every type still mapped by it is mapped once here, on one thread.
+    // The other stored documents are mapped by hand (StoredDocuments).
     void PrepareMappers()
     {
         Database.Mapper.TrimWhitespace = false; // LiteDB trims strings by default: a reply's topic "a/b " must stay itself
-        Prepare<ModelVersionRecord>();
-        Prepare<RegistryPointer>();
-        Prepare<OutboxMessage>();
-        Prepare<EventRecord>();
         Prepare<SampleRecord>();
         Prepare<SampleProbesRecord>();
         Prepare<Counter>();
-        Prepare<SeenCommand>();
-        Prepare<CacheDocument>();
-        Prepare<PendingNotice>();
     }
 
     void Prepare<T>() where T : new() => Database.Mapper.ToObject<T>(Database.Mapper.ToDocument(new T()));
