@@ -118,7 +118,7 @@ public static class StateArchiveExport
         }
     }
 
-    static byte[] Serialize<T>(T value) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(value, StateArchiveNames.Json);
+    static byte[] Serialize<T>(T value) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(value, StateArchiveJson.For<T>());
 
     static byte[] Zip(StateArchiveManifest manifest, Dictionary<string, byte[]> entries)
     {
