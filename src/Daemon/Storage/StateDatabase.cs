@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using LiteDB;
 using SensorOdl.Daemon.Storage.Durability;
 
@@ -123,7 +124,11 @@ public sealed class StateDatabase : IDisposable
 
     // LiteDB's BsonMapper builds a type's mapping lazily and not thread-safely ("Collection was modified" when two
     // threads meet a type for the first time), so every type still mapped by it is mapped once here, on one thread.
-    // The other stored documents are mapped by hand (StoredDocuments).
+    // The other stored documents are mapped by hand (StoredDocuments). A trimmed build keeps these types' properties and
+    // constructors for the mapper's reflection (DynamicDependency) until they are mapped by hand too.
+    [DynamicDependency(MapperMembers, typeof(SampleRecord))]
+    [DynamicDependency(MapperMembers, typeof(SampleProbesRecord))]
+    [DynamicDependency(MapperMembers, typeof(Counter))]
     void PrepareMappers()
     {
         Database.Mapper.TrimWhitespace = false; // LiteDB trims strings by default: a reply's topic "a/b " must stay itself
@@ -131,6 +136,8 @@ public sealed class StateDatabase : IDisposable
         Prepare<SampleProbesRecord>();
         Prepare<Counter>();
     }
+
+    const DynamicallyAccessedMemberTypes MapperMembers = DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.PublicConstructors;
 
     void Prepare<T>() where T : new() => Database.Mapper.ToObject<T>(Database.Mapper.ToDocument(new T()));
 
