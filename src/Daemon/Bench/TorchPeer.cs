@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using SensorOdl.Learning.Layers;
 using SensorOdl.Learning.Networks;
 using SensorOdl.Learning.Training;
@@ -65,16 +66,16 @@ public sealed class TorchPeer(string python, string script)
             tensors.Add(new($"layer{i}.bias", [.. layer.Bias.Shape], (float[])layer.Bias.Value.Clone()));
         }
         PeerTensorFile.Write(Path.Combine(directory, "tensors.bin"), tensors);
-        File.WriteAllText(Path.Combine(directory, "settings.json"), JsonSerializer.Serialize(new
+        File.WriteAllText(Path.Combine(directory, "settings.json"), new JsonObject
         {
-            epochs = options.Epochs,
-            rank = options.Rank,
-            batch = options.BatchSize,
-            lr = options.LearningRate,
-            seed = options.Seed,
-            repeats = options.Repeats,
-            methods,
-        }));
+            ["epochs"] = options.Epochs,
+            ["rank"] = options.Rank,
+            ["batch"] = options.BatchSize,
+            ["lr"] = options.LearningRate,
+            ["seed"] = options.Seed,
+            ["repeats"] = options.Repeats,
+            ["methods"] = new JsonArray([.. methods.Select(m => (JsonNode?)JsonValue.Create(m))]),
+        }.ToJsonString());
     }
 
     /// <summary>Runs the peer on an exported directory; its progress lines go to <paramref name="log"/>.</summary>
@@ -83,7 +84,7 @@ public sealed class TorchPeer(string python, string script)
         (int exit, string output, string error) = Run([script, directory], cancellation, log);
         if (exit != 0) throw new TorchPeerUnavailableException($"the PyTorch peer failed with exit code {exit}: {error.Trim().Split('\n')[^1]}");
         string json = output.Trim().Split('\n')[^1];
-        return JsonSerializer.Deserialize<TorchPeerReport>(json, new JsonSerializerOptions(JsonSerializerDefaults.Web))
+        return JsonSerializer.Deserialize(json, SensorOdl.Daemon.Cli.ReportJson.For<TorchPeerReport>())
             ?? throw new TorchPeerUnavailableException("the PyTorch peer printed no report");
     }
 

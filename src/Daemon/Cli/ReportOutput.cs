@@ -1,21 +1,15 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace SensorOdl.Daemon.Cli;
 
 /// <summary>How reporting verbs print: a table by default, JSON with --json, and the JSON to --out FILE either way.</summary>
 public static class ReportOutput
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        // A ratio or a delay that never happened is ±Infinity (e.g. no drift declared): written as "Infinity", not a crash after the run.
-        NumberHandling = JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
+    // ReportJson's options: a ratio or a delay that never happened is ±Infinity (e.g. no drift declared), written as
+    // "Infinity", not a crash after the run.
     public static void Write<T>(T report, string table, ParsedArguments arguments, TextWriter stdout)
     {
-        string json = JsonSerializer.Serialize(report, Json);
+        string json = JsonSerializer.Serialize(report, ReportJson.For<T>());
         string? outFile = arguments.String("out");
         stdout.Write(arguments.Has("json") ? json + Environment.NewLine : table);
         if (outFile is not null)

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using SensorOdl.Learning.FineTuning;
@@ -38,60 +37,11 @@ public static partial class SettingsLoader
         DaemonSettings settings;
         try
         {
-            settings = configuration.Get<DaemonSettings>() ?? new DaemonSettings();
-        }
-        catch (InvalidOperationException e)
-        {
-            Match key = ConfigKey().Match(e.Message);
-            if (!key.Success) throw new ConfigurationException(e.Message);
-            string path = key.Groups[1].Value;
-            string allowed = EnumAt(path) is { } names ? $" is not one of {string.Join(", ", names)}" : " is not a valid value";
-            throw new ConfigurationException($"{path}: '{configuration[path]}'{allowed}.");
+            settings = SettingsBinder.Bind(configuration);
         }
         catch (InvalidDataException e) { throw new ConfigurationException($"configuration file: {e.Message}"); }
-        RejectEnumsNotByName(configuration, typeof(DaemonSettings), "");
         Validate(settings);
         return settings;
-    }
-
-    // the binder's "Failed to convert configuration value 'x' at 'Sensor:Kind' to type 'SensorOdl.Drivers.Sensors.SensorKind'."
-    [GeneratedRegex("value (?:'[^']*' )?at '([^']+)'")]
-    private static partial Regex ConfigKey();
-
-    /// <summary>
-    /// The binder also takes numbers ("1") and flag lists ("auto, confirm") for an enum; configuration names a
-    /// value by its name only, so anything else is refused like a wrong name.
-    /// </summary>
-    static void RejectEnumsNotByName(IConfiguration configuration, Type section, string prefix)
-    {
-        foreach (PropertyInfo property in section.GetProperties(BindingFlags.Public | BindingFlags.Instance))
-        {
-            string path = prefix + property.Name;
-            Type type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-            if (type.IsEnum)
-            {
-                if (configuration[path] is { Length: > 0 } text && !Enum.GetNames(type).Contains(text.Trim(), StringComparer.OrdinalIgnoreCase))
-                    throw new ConfigurationException($"{path}: '{text}' is not one of {string.Join(", ", Names(type))}.");
-            }
-            else if (type.IsClass && type != typeof(string) && !type.IsArray && type.Namespace?.StartsWith("SensorOdl", StringComparison.Ordinal) == true)
-                RejectEnumsNotByName(configuration, type, path + ":");
-        }
-    }
-
-    /// <summary>An enum's values as configuration writes them.</summary>
-    static IEnumerable<string> Names(Type enumType) => Enum.GetNames(enumType).Select(n => n.ToLowerInvariant());
-
-    /// <summary>The lower-case names of the enum a configuration key binds to, or null when it is not an enum.</summary>
-    static IEnumerable<string>? EnumAt(string path)
-    {
-        Type type = typeof(DaemonSettings);
-        foreach (string segment in path.Split(':'))
-        {
-            PropertyInfo? property = type.GetProperty(segment, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
-            if (property is null) return null;
-            type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        }
-        return type.IsEnum ? Names(type) : null;
     }
 
     static void Validate(DaemonSettings s)

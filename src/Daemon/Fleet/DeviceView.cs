@@ -75,7 +75,7 @@ public sealed class DeviceView(string device)
         document["model"] = model.Count == 0 ? null : model;
         document["device"] = Device;
         document["online"] = Online;
-        return JsonSerializer.SerializeToElement(document);
+        return JsonSerializer.SerializeToElement(document, SensorOdl.Daemon.Cli.NodeJson.Default.JsonObject);
     }
 
     /// <summary>One row of `fleet status --json`.</summary>

@@ -16,6 +16,22 @@ public sealed class OutboxMessage
     public string? Type { get; set; }
     public byte[]? CorrelationData { get; set; }
     public long Ts { get; set; }
+
+    /// <summary>Id 0 is left out: the outbox numbers a new message itself (Int64 auto id).</summary>
+    internal BsonDocument ToDocument() =>
+        new BsonDocument().Set("_id", Id == 0 ? null : Id).Set(nameof(Topic), Topic).Set(nameof(Payload), Payload).Set(nameof(Seq), Seq)
+            .Set(nameof(Type), Type).Set(nameof(CorrelationData), CorrelationData).Set(nameof(Ts), Ts);
+
+    internal static OutboxMessage FromDocument(BsonDocument d) => new()
+    {
+        Id = d.Int64("_id"),
+        Topic = d.String(nameof(Topic)) ?? "",
+        Payload = d.String(nameof(Payload)) ?? "",
+        Seq = d.NullableInt64(nameof(Seq)),
+        Type = d.String(nameof(Type)),
+        CorrelationData = d.Binary(nameof(CorrelationData)),
+        Ts = d.Int64(nameof(Ts)),
+    };
 }
 
 public sealed class EventRecord
@@ -24,6 +40,17 @@ public sealed class EventRecord
     public long Ts { get; set; }
     public string Type { get; set; } = "";
     public string Json { get; set; } = "";
+
+    internal BsonDocument ToDocument() =>
+        new BsonDocument().Set("_id", Seq).Set(nameof(Ts), Ts).Set(nameof(Type), Type).Set(nameof(Json), Json);
+
+    internal static EventRecord FromDocument(BsonDocument d) => new()
+    {
+        Seq = d.Int64("_id"),
+        Ts = d.Int64(nameof(Ts)),
+        Type = d.String(nameof(Type)) ?? "",
+        Json = d.String(nameof(Json)) ?? "",
+    };
 }
 
 /// <summary>
@@ -35,7 +62,7 @@ public sealed class EventRecord
 /// </summary>
 public sealed class EventLog
 {
-    const string Events = "events", Outbox = "outbox";
+    public const string EventsCollection = "events", OutboxCollection = "outbox";
     readonly StateDatabase _state;
     readonly string _eventTopic;
     readonly int _queueLimit;
@@ -48,19 +75,19 @@ public sealed class EventLog
         _state = state;
         _eventTopic = eventTopic;
         _queueLimit = queueLimit;
-        ILiteCollection<EventRecord> events = state.Database.GetCollection<EventRecord>(Events);
-        long floor = state.Database.GetCollection<Counter>(SampleStore.CountersCollection).FindById(SeqFloorCounter)?.Next ?? 1;
-        _nextSeq = Math.Max((events.Count() == 0 ? 0 : events.Max(e => e.Seq)) + 1, floor);
+        StoredCollection<EventRecord> events = state.Database.Events();
+        long floor = state.Database.Counters().FindById(SeqFloorCounter)?.Next ?? 1;
+        _nextSeq = Math.Max((events.Count() == 0 ? 0 : events.Documents.Max().AsInt64) + 1, floor);
         _firstSeqOfRun = _nextSeq;
-        state.Database.GetCollection<EventRecord>(Events).EnsureIndex(e => e.Ts);
-        ILiteCollection<OutboxMessage> outbox = state.Database.GetCollection<OutboxMessage>(Outbox);
-        _publishableUpTo = _lastQueuedId = outbox.Count() == 0 ? 0 : outbox.Max(m => m.Id); // opening the state synced it
+        events.Documents.EnsureIndex("Ts", "$.Ts"); // the name and expression LiteDB gave the index of e => e.Ts
+        StoredCollection<OutboxMessage> outbox = state.Database.Outbox();
+        _publishableUpTo = _lastQueuedId = outbox.Count() == 0 ? 0 : outbox.Documents.Max().AsInt64; // opening the state synced it
         if (_nextSeq > 1) state.Marks.CoverEventSeq(_nextSeq - 1); // a state of format 1 gets its marks here
-        foreach (PendingNotice notice in state.Database.GetCollection<PendingNotice>(StateRecovery.NoticesCollection).FindAll().ToList())
+        foreach (PendingNotice notice in state.Database.PendingNotices().FindAll().ToList())
             Queue(db =>
             {
                 Insert(db, notice.Type, notice.Ts, (JsonObject?)JsonNode.Parse(notice.Fields));
-                db.GetCollection<PendingNotice>(StateRecovery.NoticesCollection).Delete(notice.Type);
+                db.PendingNotices().Delete(notice.Type);
             });
     }
 
@@ -105,7 +132,7 @@ public sealed class EventLog
         long queued = 0;
         await _state.WriteAsync(db =>
         {
-            queued = _lastQueuedId = db.GetCollection<OutboxMessage>(Outbox).Insert(new OutboxMessage
+            queued = _lastQueuedId = db.Outbox().Insert(new OutboxMessage
             {
                 Topic = topic,
                 Payload = payload,
@@ -122,15 +149,15 @@ public sealed class EventLog
     public IReadOnlyList<OutboxMessage> Pending(int limit)
     {
         long durable = Volatile.Read(ref _publishableUpTo);
-        return [.. _state.Database.GetCollection<OutboxMessage>(Outbox).Query().Where(m => m.Id <= durable).OrderBy(m => m.Id).Limit(limit).ToEnumerable()];
+        return [.. _state.Database.Outbox().FirstById(Query.LTE("_id", durable), limit)];
     }
 
-    public Task MarkDeliveredAsync(long id) => _state.WriteAsync(db => db.GetCollection<OutboxMessage>(Outbox).Delete(id));
+    public Task MarkDeliveredAsync(long id) => _state.WriteAsync(db => db.Outbox().Delete(id));
 
     /// <summary>Removes a delivered batch in one transaction.</summary>
     public Task MarkDeliveredAsync(IReadOnlyCollection<long> ids) => _state.WriteAsync(db =>
     {
-        ILiteCollection<OutboxMessage> outbox = db.GetCollection<OutboxMessage>(Outbox);
+        StoredCollection<OutboxMessage> outbox = db.Outbox();
         foreach (long id in ids) outbox.Delete(id);
     });
 
@@ -141,9 +168,9 @@ public sealed class EventLog
     /// </summary>
     public Task ShiftRunAsync(long offsetMs) => _state.WriteAsync(db =>
     {
-        ILiteCollection<EventRecord> events = db.GetCollection<EventRecord>(Events);
+        StoredCollection<EventRecord> events = db.Events();
         long from = _firstSeqOfRun, until = _nextSeq;
-        foreach (EventRecord e in events.Find(e => e.Seq >= from && e.Seq < until).ToList())
+        foreach (EventRecord e in events.Find(Query.And(Query.GTE("_id", from), Query.LT("_id", until))).ToList())
         {
             e.Ts += offsetMs;
             events.Update(e);
@@ -155,7 +182,7 @@ public sealed class EventLog
         long cutoff = nowMs - retentionDays * 86_400_000L;
         // The newest event always stays: it carries the seq the next one continues from.
         long newest = _nextSeq - 1;
-        db.GetCollection<EventRecord>(Events).DeleteMany(e => e.Ts < cutoff && e.Seq < newest);
+        db.Events().DeleteMany(Query.And(Query.LT("Ts", cutoff), Query.LT("_id", newest)));
     });
 
     void Insert(LiteDatabase db, string type, long ts, JsonObject? fields)
@@ -166,19 +193,19 @@ public sealed class EventLog
         if (fields is not null)
             foreach ((string key, JsonNode? value) in fields) payload[key] = value?.DeepClone();
         string json = payload.ToJsonString();
-        db.GetCollection<EventRecord>(Events).Insert(new EventRecord { Seq = seq, Ts = ts, Type = type, Json = json });
-        _lastQueuedId = db.GetCollection<OutboxMessage>(Outbox).Insert(new OutboxMessage { Topic = _eventTopic, Payload = json, Seq = seq, Type = type, Ts = ts }).AsInt64;
+        db.Events().Insert(new EventRecord { Seq = seq, Ts = ts, Type = type, Json = json });
+        _lastQueuedId = db.Outbox().Insert(new OutboxMessage { Topic = _eventTopic, Payload = json, Seq = seq, Type = type, Ts = ts }).AsInt64;
     }
 
     // One undelivered `events_dropped` notice covers every drop until it is delivered: later overflows widen it
     // instead of queueing notices that would themselves be dropped.
     void DropOverflow(LiteDatabase db, long ts)
     {
-        ILiteCollection<OutboxMessage> outbox = db.GetCollection<OutboxMessage>(Outbox);
-        OutboxMessage? notice = outbox.FindOne(m => m.Type == DroppedType);
+        StoredCollection<OutboxMessage> outbox = db.Outbox();
+        OutboxMessage? notice = outbox.FindOne(Query.EQ("Type", DroppedType));
         int excess = outbox.Count() - _queueLimit + (notice is null ? 1 : 0);
         if (excess <= 0) return;
-        List<OutboxMessage> oldest = [.. outbox.Query().Where(m => m.Seq != null && m.Type != DroppedType).OrderBy(m => m.Id).Limit(excess).ToEnumerable()];
+        List<OutboxMessage> oldest = [.. outbox.FirstById(Query.And(Query.Not("Seq", BsonValue.Null), Query.Not("Type", DroppedType)), excess)];
         if (oldest.Count == 0) return;
         foreach (OutboxMessage m in oldest) outbox.Delete(m.Id);
         long count = oldest.Count, fromSeq = oldest[0].Seq!.Value, toSeq = oldest[^1].Seq!.Value;
@@ -193,7 +220,7 @@ public sealed class EventLog
         payload["toSeq"] = Math.Max((long)payload["toSeq"]!, toSeq);
         notice.Payload = payload.ToJsonString();
         outbox.Update(notice);
-        ILiteCollection<EventRecord> events = db.GetCollection<EventRecord>(Events);
+        StoredCollection<EventRecord> events = db.Events();
         if (events.FindById(notice.Seq!.Value) is { } record)
         {
             record.Json = notice.Payload;

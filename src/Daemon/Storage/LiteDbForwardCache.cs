@@ -21,10 +21,10 @@ public sealed class LiteDbForwardCacheStore(StateDatabase state) : IForwardCache
     /// <summary>Removes every entry whose base is not among the bases still in use, and those of evicted windows.</summary>
     public Task PruneAsync(IReadOnlySet<string> liveBaseHashes) => state.WriteAsync(db =>
     {
-        ILiteCollection<CacheDocument> entries = db.GetCollection<CacheDocument>(CollectionName);
-        foreach (string scope in entries.Query().Select(e => e.Scope).ToEnumerable().Distinct().ToList())
+        StoredCollection<CacheDocument> entries = db.ForwardCacheEntries();
+        foreach (string scope in entries.Documents.Query().Select("{ Scope: $.Scope }").ToEnumerable().Select(d => d["Scope"].AsString).Distinct().ToList())
             if (!liveBaseHashes.Contains(scope.Split('/')[0]))
-                entries.DeleteMany(e => e.Scope == scope);
+                entries.DeleteMany(Query.EQ("Scope", scope));
         DeleteEvicted(db);
     });
 
@@ -39,9 +39,9 @@ public sealed class LiteDbForwardCacheStore(StateDatabase state) : IForwardCache
         if (oldest is null) return 0;
         long floor = oldest.Id;
         var pinned = samples.Query().Where(s => s.Label != null && s.Id < floor).Select(s => s.Id).ToEnumerable().ToHashSet();
-        ILiteCollection<CacheDocument> entries = db.GetCollection<CacheDocument>(CollectionName);
+        StoredCollection<CacheDocument> entries = db.ForwardCacheEntries();
         // Ids first, deletes after: a cursor is not read while its collection changes.
-        List<string> evicted = [.. entries.Find(e => e.Sample < floor).Where(e => !pinned.Contains(e.Sample)).Select(e => e.Id)];
+        List<string> evicted = [.. entries.Find(Query.LT("Sample", floor)).Where(e => !pinned.Contains(e.Sample)).Select(e => e.Id)];
         foreach (string id in evicted) entries.Delete(id);
         return evicted.Count;
     }
@@ -53,6 +53,16 @@ public sealed class CacheDocument
     public string Scope { get; set; } = "";
     public long Sample { get; set; }
     public byte[] Data { get; set; } = [];
+
+    internal BsonDocument ToDocument() => new BsonDocument().Set("_id", Id).Set(nameof(Scope), Scope).Set(nameof(Sample), Sample).Set(nameof(Data), Data);
+
+    internal static CacheDocument FromDocument(BsonDocument d) => new()
+    {
+        Id = d.String("_id") ?? "",
+        Scope = d.String(nameof(Scope)) ?? "",
+        Sample = d.Int64(nameof(Sample)),
+        Data = d.Binary(nameof(Data)) ?? [],
+    };
 }
 
 sealed class LiteDbForwardCache : IForwardCache
@@ -70,9 +80,9 @@ sealed class LiteDbForwardCache : IForwardCache
         _memory = new InMemoryForwardCache(codec);
         // The writer runs in order: once this is through, earlier fine-tunes' entries are committed.
         state.Write(db => LiteDbForwardCacheStore.DeleteEvicted(db));
-        ILiteCollection<CacheDocument> entries = Entries(state.Database);
-        entries.EnsureIndex(e => e.Scope);
-        foreach (CacheDocument document in entries.Find(e => e.Scope == scope))
+        StoredCollection<CacheDocument> entries = Entries(state.Database);
+        entries.Documents.EnsureIndex("Scope", "$.Scope"); // the name and expression LiteDB gave the index of e => e.Scope
+        foreach (CacheDocument document in entries.Find(Query.EQ("Scope", scope)))
             if (document.Data.Length == codec.EncodedSize) _memory.PutEncoded(document.Sample, document.Data);
     }
 
@@ -100,5 +110,5 @@ sealed class LiteDbForwardCache : IForwardCache
         _state.Post(db => Entries(db).Upsert(batch));
     }
 
-    static ILiteCollection<CacheDocument> Entries(LiteDatabase db) => db.GetCollection<CacheDocument>(LiteDbForwardCacheStore.CollectionName);
+    static StoredCollection<CacheDocument> Entries(LiteDatabase db) => db.ForwardCacheEntries();
 }

@@ -27,12 +27,47 @@ public sealed class ModelVersionRecord
     public string? Job { get; set; }
     public float Threshold { get; set; }
     public bool Retired { get; set; }
+
+    internal BsonDocument ToDocument()
+    {
+        var metrics = new BsonDocument();
+        foreach ((string name, double value) in Metrics) metrics[name] = value;
+        return new BsonDocument().Set("_id", Version).Set(nameof(Id), Id).Set(nameof(ParentVersion), ParentVersion).Set(nameof(Method), Method)
+            .Set(nameof(CreatedAt), CreatedAt).Set(nameof(BaseHash), BaseHash).Set(nameof(BaseFile), BaseFile).Set(nameof(AdapterFile), AdapterFile)
+            .Set(nameof(AdapterHash), AdapterHash).Set(nameof(TrainSamples), TrainSamples).Set(nameof(Metrics), metrics).Set(nameof(Reason), Reason)
+            .Set(nameof(Job), Job).Set(nameof(Threshold), (double)Threshold).Set(nameof(Retired), Retired);
+    }
+
+    internal static ModelVersionRecord FromDocument(BsonDocument d) => new()
+    {
+        Version = d.Int32("_id"),
+        Id = d.String(nameof(Id)) ?? "",
+        ParentVersion = d.NullableInt32(nameof(ParentVersion)),
+        Method = d.String(nameof(Method)) ?? "base",
+        CreatedAt = d.Int64(nameof(CreatedAt)),
+        BaseHash = d.String(nameof(BaseHash)) ?? "",
+        BaseFile = d.String(nameof(BaseFile)) ?? "",
+        AdapterFile = d.String(nameof(AdapterFile)),
+        AdapterHash = d.String(nameof(AdapterHash)),
+        TrainSamples = d.Int32(nameof(TrainSamples)),
+        Metrics = d.TryGetValue(nameof(Metrics), out BsonValue metrics) && metrics.IsDocument
+            ? metrics.AsDocument.ToDictionary(m => m.Key, m => m.Value.AsDouble)
+            : [],
+        Reason = d.String(nameof(Reason)) ?? "",
+        Job = d.String(nameof(Job)),
+        Threshold = (float)d.Double(nameof(Threshold)),
+        Retired = d.Boolean(nameof(Retired)),
+    };
 }
 
 sealed class RegistryPointer
 {
     [BsonId] public string Name { get; set; } = "active";
     public int Version { get; set; }
+
+    internal BsonDocument ToDocument() => new BsonDocument().Set("_id", Name).Set(nameof(Version), Version);
+
+    internal static RegistryPointer FromDocument(BsonDocument d) => new() { Name = d.String("_id") ?? "", Version = d.Int32(nameof(Version)) };
 }
 
 /// <summary>
@@ -45,7 +80,6 @@ public sealed class ModelRegistry
     public const string VersionsCollection = "models", PointersCollection = "registry", ModelsDirectoryName = "models";
     /// <summary>The counter a rebuilt state starts its version numbers from (StateRecovery).</summary>
     public const string VersionFloorCounter = "model_version";
-    const string Versions = VersionsCollection, Pointers = PointersCollection;
     readonly StateDatabase _state;
     readonly int _keepVersions;
     readonly IStorageFiles _files;
@@ -63,23 +97,23 @@ public sealed class ModelRegistry
     void UpdateMarks() => _state.Marks.RecordModels(List().LastOrDefault()?.Version ?? 0, Active);
 
     public IReadOnlyList<ModelVersionRecord> List() =>
-        [.. _state.Database.GetCollection<ModelVersionRecord>(Versions).FindAll().OrderBy(v => v.Version)];
+        [.. _state.Database.ModelVersions().FindAll().OrderBy(v => v.Version)];
 
-    public ModelVersionRecord? Get(int version) => _state.Database.GetCollection<ModelVersionRecord>(Versions).FindById(version);
+    public ModelVersionRecord? Get(int version) => _state.Database.ModelVersions().FindById(version);
 
-    public int? ActiveVersion => _state.Database.GetCollection<RegistryPointer>(Pointers).FindById("active")?.Version;
+    public int? ActiveVersion => _state.Database.RegistryPointers().FindById("active")?.Version;
 
     public ModelVersionRecord? Active => ActiveVersion is int v ? Get(v) : null;
 
     const string PendingPointer = "pending";
 
     /// <summary>Confirm mode's candidate waiting for `promote` or `discard` (a version, not active), kept across restarts.</summary>
-    public int? PendingVersion => _state.Database.GetCollection<RegistryPointer>(Pointers).FindById(PendingPointer)?.Version;
+    public int? PendingVersion => _state.Database.RegistryPointers().FindById(PendingPointer)?.Version;
 
     /// <summary>Records (or, with null, clears) the pending candidate; synced before it returns.</summary>
     public void SetPending(int? version) => _state.Write(db =>
     {
-        ILiteCollection<RegistryPointer> pointers = db.GetCollection<RegistryPointer>(Pointers);
+        StoredCollection<RegistryPointer> pointers = db.RegistryPointers();
         if (version is int v) pointers.Upsert(new RegistryPointer { Name = PendingPointer, Version = v });
         else pointers.Delete(PendingPointer);
     }, durable: true);
@@ -143,7 +177,7 @@ public sealed class ModelRegistry
     {
         ModelVersionRecord record = Get(version) ?? throw new KeyNotFoundException($"There is no model version {version}.");
         if (record.Retired) throw new KeyNotFoundException($"Model version {version} was retired (Storage:KeepVersions) and its weights removed.");
-        _state.Write(db => db.GetCollection<RegistryPointer>(Pointers).Upsert(new RegistryPointer { Version = version }), durable: true);
+        _state.Write(db => db.RegistryPointers().Upsert(new RegistryPointer { Version = version }), durable: true);
         UpdateMarks();
         return record;
     }
@@ -208,7 +242,7 @@ public sealed class ModelRegistry
     }
 
     int NextVersion() => Math.Max((List().LastOrDefault()?.Version ?? 0) + 1,
-        (int)(_state.Database.GetCollection<Counter>(SampleStore.CountersCollection).FindById(VersionFloorCounter)?.Next ?? 1));
+        (int)(_state.Database.Counters().FindById(VersionFloorCounter)?.Next ?? 1));
 
     ModelVersionRecord Append(ModelVersionRecord record, bool activate)
     {
@@ -218,11 +252,11 @@ public sealed class ModelRegistry
         var retired = new List<ModelVersionRecord>();
         _state.Write(db =>
         {
-            ILiteCollection<ModelVersionRecord> versions = db.GetCollection<ModelVersionRecord>(Versions);
+            StoredCollection<ModelVersionRecord> versions = db.ModelVersions();
             versions.Insert(record);
-            if (activate) db.GetCollection<RegistryPointer>(Pointers).Upsert(new RegistryPointer { Version = record.Version });
+            if (activate) db.RegistryPointers().Upsert(new RegistryPointer { Version = record.Version });
             int keepFrom = record.Version - _keepVersions;
-            foreach (ModelVersionRecord old in versions.Find(v => !v.Retired && v.Version <= keepFrom).ToList())
+            foreach (ModelVersionRecord old in versions.Find(Query.And(Query.EQ("Retired", false), Query.LTE("_id", keepFrom))).ToList())
             {
                 if (old.Version == (activate ? record.Version : active) || old.AdapterFile is null) continue; // active and bases stay
                 old.Retired = true;

@@ -40,7 +40,7 @@ sealed class Counter
 public sealed class SampleStore
 {
     public const string CountersCollection = "counters", CollectionName = "samples", ProbesCollection = "sample_probes";
-    const string Samples = CollectionName, Counters = CountersCollection;
+    const string Samples = CollectionName;
     /// <summary>Windows held in memory before a batch is written whatever Storage:SampleFlushSeconds says.</summary>
     public const int FlushBatch = 512;
     const int IdBlock = 1000;
@@ -61,7 +61,7 @@ public sealed class SampleStore
         bool timeIndexed = state.Database.GetCollection("$indexes").FindAll().Any(i => i["collection"] == Samples && i["name"] == TsField);
         if (timeIndexed) state.Write(db => db.GetCollection(Samples).DropIndex(TsField));
         if (state.Database.CollectionExists(ProbesCollection) && state.Database.GetCollection(ProbesCollection).Count() > 0) state.Write(MoveReleaseOneProbes);
-        long stored = state.Database.GetCollection<Counter>(Counters).FindById("sample")?.Next ?? 1;
+        long stored = state.Database.Counters().FindById("sample")?.Next ?? 1;
         _nextId = _reservedUpTo = _firstIdOfRun = stored;
     }
 
@@ -74,7 +74,7 @@ public sealed class SampleStore
             {
                 long reserve = _reservedUpTo = _nextId + IdBlock;
                 // The writer runs in order: the reservation commits before any batch that uses its ids.
-                _state.Post(db => db.GetCollection<Counter>(Counters).Upsert(new Counter { Name = "sample", Next = reserve }));
+                _state.Post(db => db.Counters().Upsert(new Counter { Name = "sample", Next = reserve }));
             }
             long id = _nextId++;
             _pending.Add(ToDocument(id, ts, MemoryMarshal.AsBytes(features).ToArray(), null, probes.IsEmpty ? null : SampleProbeCodec.Encode(probes, features)));

@@ -6,6 +6,10 @@ sealed class SeenCommand
 {
     [BsonId] public string Id { get; set; } = "";
     public long Ts { get; set; }
+
+    internal BsonDocument ToDocument() => new BsonDocument().Set("_id", Id).Set(nameof(Ts), Ts);
+
+    internal static SeenCommand FromDocument(BsonDocument d) => new() { Id = d.String("_id") ?? "", Ts = d.Int64(nameof(Ts)) };
 }
 
 /// <summary>Command ids seen in the last 24 hours, kept across restarts so a replayed signed command is refused.</summary>
@@ -19,8 +23,8 @@ public sealed class SeenCommands
     public SeenCommands(StateDatabase state, long nowMs)
     {
         _state = state;
-        _seen = state.Database.GetCollection<SeenCommand>(Collection).Find(c => c.Ts > nowMs - Day).ToDictionary(c => c.Id, c => c.Ts);
-        state.WriteAsync(db => db.GetCollection<SeenCommand>(Collection).DeleteMany(c => c.Ts <= nowMs - Day));
+        _seen = state.Database.SeenCommandIds().Find(Query.GT("Ts", nowMs - Day)).ToDictionary(c => c.Id, c => c.Ts);
+        state.WriteAsync(db => db.SeenCommandIds().DeleteMany(Query.LTE("Ts", nowMs - Day)));
     }
 
     /// <summary>Records the id; false when it was already seen within 24 h. On the disk before returning, so a power cut cannot reopen it to a replay.</summary>
@@ -31,7 +35,7 @@ public sealed class SeenCommands
             if (_seen.TryGetValue(id, out long ts) && ts > nowMs - Day) return false;
             _seen[id] = nowMs;
         }
-        _state.Write(db => db.GetCollection<SeenCommand>(Collection).Upsert(new SeenCommand { Id = id, Ts = nowMs }), durable: true);
+        _state.Write(db => db.SeenCommandIds().Upsert(new SeenCommand { Id = id, Ts = nowMs }), durable: true);
         return true;
     }
 }

@@ -60,12 +60,12 @@ public static class StateArchiveExport
         ArchivedSample[]? unlabelled = withSamples
             ? [.. samples.Find(s => s.Label == null).OrderBy(s => s.Id).Select(s => new ArchivedSample(s.Ts, null, s.Features))]
             : null;
-        ArchivedSeenCommand[] seen = [.. db.GetCollection<SeenCommand>(StateArchiveNames.SeenCommandsCollection).FindAll()
+        ArchivedSeenCommand[] seen = [.. db.SeenCommandIds().FindAll()
             .OrderBy(c => c.Ts).Select(c => new ArchivedSeenCommand(c.Id, c.Ts))];
-        ILiteCollection<Counter> counters = db.GetCollection<Counter>(SampleStore.CountersCollection);
-        ILiteCollection<EventRecord> events = db.GetCollection<EventRecord>("events");
+        StoredCollection<Counter> counters = db.Counters();
+        StoredCollection<EventRecord> events = db.Events();
         long eventSeq = Math.Max(state.Marks.Current.EventSeqReserved, Math.Max(
-            events.Count() == 0 ? 0 : events.Max(e => e.Seq),
+            events.Count() == 0 ? 0 : events.Documents.Max().AsInt64,
             (counters.FindById(EventLog.SeqFloorCounter)?.Next ?? 1) - 1));
         int modelVersion = (int)Math.Max(state.Marks.Current.ModelVersion, Math.Max(
             versions.LastOrDefault()?.Version ?? 0,
@@ -118,7 +118,7 @@ public static class StateArchiveExport
         }
     }
 
-    static byte[] Serialize<T>(T value) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(value, StateArchiveNames.Json);
+    static byte[] Serialize<T>(T value) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(value, StateArchiveJson.For<T>());
 
     static byte[] Zip(StateArchiveManifest manifest, Dictionary<string, byte[]> entries)
     {

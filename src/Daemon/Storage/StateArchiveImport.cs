@@ -31,7 +31,7 @@ public static class StateArchiveImport
         if ((existing.Count > 0 || existingLabels > 0) && !replace)
             throw new StateArchiveException($"{stateDirectory} already holds learned state ({existing.Count} model versions, {existingLabels} labelled windows); --force replaces it.");
 
-        ILiteCollection<Counter> counters = db.GetCollection<Counter>(SampleStore.CountersCollection);
+        StoredCollection<Counter> counters = db.Counters();
         int used = (int)Math.Max(state.Marks.Current.ModelVersion, Math.Max(existing.LastOrDefault()?.Version ?? 0,
             (counters.FindById(ModelRegistry.VersionFloorCounter)?.Next ?? 1) - 1));
         ModelVersionRecord[] incoming = archive.Registry.Versions;
@@ -52,10 +52,10 @@ public static class StateArchiveImport
         int samplesAdded = 0;
         state.Write(write =>
         {
-            ILiteCollection<ModelVersionRecord> versions = write.GetCollection<ModelVersionRecord>(ModelRegistry.VersionsCollection);
-            ILiteCollection<RegistryPointer> pointers = write.GetCollection<RegistryPointer>(ModelRegistry.PointersCollection);
+            StoredCollection<ModelVersionRecord> versions = write.ModelVersions();
+            StoredCollection<RegistryPointer> pointers = write.RegistryPointers();
             ILiteCollection<SampleRecord> windows = write.GetCollection<SampleRecord>(StateArchiveNames.SamplesCollection);
-            ILiteCollection<Counter> floors = write.GetCollection<Counter>(SampleStore.CountersCollection);
+            StoredCollection<Counter> floors = write.Counters();
             if (replace)
             {
                 versions.DeleteAll();
@@ -64,7 +64,7 @@ public static class StateArchiveImport
                 if (archive.Samples is not null)
                 {
                     windows.DeleteAll();
-                    write.GetCollection<SampleProbesRecord>(SampleStore.ProbesCollection).DeleteAll(); // probes of windows no longer there
+                    write.GetCollection(SampleStore.ProbesCollection).DeleteAll(); // probes of windows no longer there
                 }
             }
             versions.InsertBulk(records);
@@ -76,7 +76,7 @@ public static class StateArchiveImport
                 samplesAdded++;
             }
             floors.Upsert(new Counter { Name = StateArchiveNames.SampleCounter, Next = nextSample });
-            ILiteCollection<SeenCommand> seen = write.GetCollection<SeenCommand>(StateArchiveNames.SeenCommandsCollection);
+            StoredCollection<SeenCommand> seen = write.SeenCommandIds();
             foreach (ArchivedSeenCommand command in archive.SeenCommands)
                 if (seen.FindById(command.Id) is not { } known || known.Ts < command.Ts) seen.Upsert(new SeenCommand { Id = command.Id, Ts = command.Ts });
             floors.Upsert(new Counter { Name = EventLog.SeqFloorCounter, Next = seqFrom });

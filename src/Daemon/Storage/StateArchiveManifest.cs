@@ -49,10 +49,4 @@ static class StateArchiveNames
     public const string ModelsPrefix = ModelRegistry.ModelsDirectoryName + "/";
     // The collections of the state database the archive reads and writes (docs/CONTRACT.md §4).
     public const string SamplesCollection = "samples", SeenCommandsCollection = "seen_commands", SampleCounter = "sample";
-
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, // a metric may be NaN
-        WriteIndented = true,
-    };
 }

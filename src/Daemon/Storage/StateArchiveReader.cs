@@ -101,7 +101,7 @@ public static partial class StateArchiveReader
 
     static T Parse<T>(string archivePath, string name, byte[] bytes)
     {
-        try { return JsonSerializer.Deserialize<T>(bytes, StateArchiveNames.Json) ?? throw new JsonException("null"); }
+        try { return JsonSerializer.Deserialize(bytes, StateArchiveJson.For<T>()) ?? throw new JsonException("null"); }
         catch (JsonException e) { throw Damaged(archivePath, $"{name} does not parse ({e.Message})"); }
     }
 

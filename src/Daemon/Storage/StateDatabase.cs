@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using LiteDB;
 using SensorOdl.Daemon.Storage.Durability;
 
@@ -122,21 +123,19 @@ public sealed class StateDatabase : IDisposable
     }
 
     // LiteDB's BsonMapper builds a type's mapping lazily and not thread-safely ("Collection was modified" when two
-    // threads meet a type for the first time), so every stored type is mapped once here, on one thread.
+    // threads meet a type for the first time), so every type still mapped by it is mapped once here, on one thread.
+    // The other stored documents are mapped by hand (StoredDocuments). A trimmed build keeps these types' properties and
+    // constructors for the mapper's reflection (DynamicDependency) until they are mapped by hand too.
+    [DynamicDependency(MapperMembers, typeof(SampleRecord))]
+    [DynamicDependency(MapperMembers, typeof(SampleProbesRecord))]
     void PrepareMappers()
     {
         Database.Mapper.TrimWhitespace = false; // LiteDB trims strings by default: a reply's topic "a/b " must stay itself
-        Prepare<ModelVersionRecord>();
-        Prepare<RegistryPointer>();
-        Prepare<OutboxMessage>();
-        Prepare<EventRecord>();
         Prepare<SampleRecord>();
         Prepare<SampleProbesRecord>();
-        Prepare<Counter>();
-        Prepare<SeenCommand>();
-        Prepare<CacheDocument>();
-        Prepare<PendingNotice>();
     }
+
+    const DynamicallyAccessedMemberTypes MapperMembers = DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.PublicConstructors;
 
     void Prepare<T>() where T : new() => Database.Mapper.ToObject<T>(Database.Mapper.ToDocument(new T()));
 

@@ -115,10 +115,24 @@ public sealed class RecordingWriter : IDisposable
         entry["units"] = _format.Units.Distinct().Count() == 1 ? _format.Units[0] : new JsonArray(_format.Units.Select(u => (JsonNode?)JsonValue.Create(u)).ToArray());
         entry["recordedAt"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         entry["sha256"] = Convert.ToHexStringLower(_hash.GetHashAndReset());
-        foreach (var (key, value) in _fields) entry[key] = JsonSerializer.SerializeToNode(value);
+        foreach (var (key, value) in _fields) entry[key] = FieldNode(key, value);
         AppendToManifest(entry);
         return RecordingManifest.Load(_folder).Recordings.Single(r => r.File == FileName);
     }
+
+    // The values RecordingFields and SimulatedMachineSettings.ManifestFields give, converted without the reflection
+    // serializer (a trimmed build has none).
+    private static JsonNode? FieldNode(string key, object? value) => value switch
+    {
+        null => null,
+        string s => JsonValue.Create(s),
+        bool b => JsonValue.Create(b),
+        int i => JsonValue.Create(i),
+        long l => JsonValue.Create(l),
+        double d => JsonValue.Create(d),
+        JsonNode node => node.DeepClone(),
+        _ => throw new ArgumentException($"The manifest field '{key}' is a {value.GetType().Name}; fields are strings, numbers, booleans or null."),
+    };
 
     /// <summary>Abandons an incomplete recording (its file is deleted).</summary>
     public void Dispose()
@@ -149,11 +163,11 @@ public sealed class RecordingWriter : IDisposable
                 ["recordings"] = new JsonArray(),
             };
         }
-        ((JsonArray)root["recordings"]!).Add(entry);
+        ((JsonArray)root["recordings"]!).Add((JsonNode)entry); // the JsonNode overload: the generic one is not trim-safe
         string temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
         {
-            JsonSerializer.Serialize(stream, root, new JsonSerializerOptions { WriteIndented = true });
+            using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true })) root.WriteTo(writer);
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, path, overwrite: true);

@@ -32,6 +32,11 @@ public sealed class PendingNotice
     [BsonId] public string Type { get; set; } = "";
     public long Ts { get; set; }
     public string Fields { get; set; } = "{}";
+
+    internal BsonDocument ToDocument() => new BsonDocument().Set("_id", Type).Set(nameof(Ts), Ts).Set(nameof(Fields), Fields);
+
+    internal static PendingNotice FromDocument(BsonDocument d) =>
+        new() { Type = d.String("_id") ?? "", Ts = d.Int64(nameof(Ts)), Fields = d.String(nameof(Fields)) ?? "{}" };
 }
 
 /// <summary>
@@ -72,15 +77,15 @@ public static class StateRecovery
     {
         LiteDatabase db = state.Database;
         db.BeginTrans();
-        ILiteCollection<Counter> counters = db.GetCollection<Counter>(SampleStore.CountersCollection);
+        StoredCollection<Counter> counters = db.Counters();
         counters.Upsert(new Counter { Name = EventLog.SeqFloorCounter, Next = report.EventSeqFrom });
         counters.Upsert(new Counter { Name = ModelRegistry.VersionFloorCounter, Next = report.ModelVersionFrom });
         if (report.Active is { } active)
         {
-            db.GetCollection<ModelVersionRecord>(ModelRegistry.VersionsCollection).Insert(active);
-            db.GetCollection<RegistryPointer>(ModelRegistry.PointersCollection).Upsert(new RegistryPointer { Version = active.Version });
+            db.ModelVersions().Insert(active);
+            db.RegistryPointers().Upsert(new RegistryPointer { Version = active.Version });
         }
-        db.GetCollection<PendingNotice>(NoticesCollection).Upsert(new PendingNotice
+        db.PendingNotices().Upsert(new PendingNotice
         {
             Type = "state_recovered",
             Ts = report.At,
