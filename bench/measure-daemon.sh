@@ -20,7 +20,7 @@ if [ -n "${SENSORODL_BIN:-}" ]; then bin=$SENSORODL_BIN; else
   bin=src/Daemon/bin/Release/net10.0/sensorodl
 fi
 # as deploy/systemd/sensorodl.service sets it (GCGEN0=default measures the runtime's own choice)
-if [ "${GCGEN0:-}" != default ]; then export DOTNET_GCgen0size=${GCGEN0:-0x400000}; fi
+if [ "${GCGEN0:-}" != default ]; then export DOTNET_GCgen0size=${GCGEN0:-400000}; fi
 printf 'listener %s 127.0.0.1\nallow_anonymous true\n' $port > "$work/mosquitto.conf"
 "$(command -v mosquitto || echo /usr/sbin/mosquitto)" -c "$work/mosquitto.conf" >/dev/null 2>&1 & broker=$!
 sleep 0.5
