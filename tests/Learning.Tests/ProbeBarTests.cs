@@ -18,24 +18,14 @@ public sealed class ProbeBarTests
         return probes;
     });
 
-    /// <summary>Squared distance to the fit windows' centre over the features a scorer looks at; threshold at the 99th percentile of calibration.</summary>
-    static (Func<float[], int, float[]> Score, float Threshold) Scorer(float[] fit, float[] calibration, Func<int, bool> looksAt)
-    {
-        int n = fit.Length / D;
-        float[] centre = [.. Enumerable.Range(0, D).Select(j => Enumerable.Range(0, n).Average(s => fit[s * D + j]))];
-        float[] Score(float[] x, int count) => [.. Enumerable.Range(0, count).Select(s =>
-            Enumerable.Range(0, D).Where(looksAt).Sum(j => (x[s * D + j] - centre[j]) * (x[s * D + j] - centre[j])))];
-        return (Score, Quantiles.Of(Score(calibration, calibration.Length / D), 0.99));
-    }
-
     /// <summary>A candidate that ignores features 8 and 9 (where the lines show), judged with or without an unadapted network that does or does not look there.</summary>
     static ProbeVerdict Judge(bool withUnadapted, bool unadaptedSeesTheLines)
     {
         float[] room = Rooms.Windows(160, 41, roomB: true);
         float[] fit = room[..(100 * D)], calibration = room[(100 * D)..(130 * D)], held = room[(130 * D)..];
-        (Func<float[], int, float[]> score, float threshold) = Scorer(fit, calibration, j => j is not (8 or 9));
+        (Func<float[], int, float[]> score, float threshold) = ProbeGuardTests.Scorer(fit, calibration, j => j is not (8 or 9));
         (Func<float[], int, float[]>, float)? unadapted = withUnadapted
-            ? Scorer(fit, calibration, j => unadaptedSeesTheLines || j is not (8 or 9))
+            ? ProbeGuardTests.Scorer(fit, calibration, j => unadaptedSeesTheLines || j is not (8 or 9))
             : null;
         return ProbeGuard.Judge(score, threshold, Lines, held, fit, calibration, D, 0.01, 0.95, 0.2, unadapted: unadapted)!;
     }

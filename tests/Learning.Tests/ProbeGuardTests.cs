@@ -36,7 +36,7 @@ public sealed class ProbeGuardTests
     }
 
     /// <summary>Squared distance to the room's centre, over the features a scorer looks at, with the threshold at its 99th percentile on calibration windows.</summary>
-    static (Func<float[], int, float[]> Score, float Threshold) Scorer(float[] fit, float[] calibration, Func<int, bool> looksAt)
+    internal static (Func<float[], int, float[]> Score, float Threshold) Scorer(float[] fit, float[] calibration, Func<int, bool> looksAt)
     {
         int n = fit.Length / D;
         float[] centre = [.. Enumerable.Range(0, D).Select(j => Enumerable.Range(0, n).Average(s => fit[s * D + j]))];
