@@ -149,7 +149,7 @@ public sealed class EventLog
     public IReadOnlyList<OutboxMessage> Pending(int limit)
     {
         long durable = Volatile.Read(ref _publishableUpTo);
-        return [.. _state.Database.Outbox().FirstById(Query.LTE("_id", durable), limit)];
+        return [.. _state.Database.Outbox().FirstById(BsonExpression.Create("$._id <= @0", durable), limit)];
     }
 
     public Task MarkDeliveredAsync(long id) => _state.WriteAsync(db => db.Outbox().Delete(id));
@@ -170,7 +170,7 @@ public sealed class EventLog
     {
         StoredCollection<EventRecord> events = db.Events();
         long from = _firstSeqOfRun, until = _nextSeq;
-        foreach (EventRecord e in events.Find(Query.And(Query.GTE("_id", from), Query.LT("_id", until))).ToList())
+        foreach (EventRecord e in events.Find(BsonExpression.Create("$._id >= @0 AND $._id < @1", from, until)).ToList())
         {
             e.Ts += offsetMs;
             events.Update(e);
@@ -182,7 +182,7 @@ public sealed class EventLog
         long cutoff = nowMs - retentionDays * 86_400_000L;
         // The newest event always stays: it carries the seq the next one continues from.
         long newest = _nextSeq - 1;
-        db.Events().DeleteMany(Query.And(Query.LT("Ts", cutoff), Query.LT("_id", newest)));
+        db.Events().DeleteMany(BsonExpression.Create("$.Ts < @0 AND $._id < @1", cutoff, newest));
     });
 
     void Insert(LiteDatabase db, string type, long ts, JsonObject? fields)

@@ -24,7 +24,7 @@ public sealed class LiteDbForwardCacheStore(StateDatabase state) : IForwardCache
         StoredCollection<CacheDocument> entries = db.ForwardCacheEntries();
         foreach (string scope in entries.Documents.Query().Select("{ Scope: $.Scope }").ToEnumerable().Select(d => d["Scope"].AsString).Distinct().ToList())
             if (!liveBaseHashes.Contains(scope.Split('/')[0]))
-                entries.DeleteMany(Query.EQ("Scope", scope));
+                entries.DeleteMany(BsonExpression.Create("$.Scope = @0", scope));
         DeleteEvicted(db);
     });
 
@@ -41,7 +41,7 @@ public sealed class LiteDbForwardCacheStore(StateDatabase state) : IForwardCache
         var pinned = samples.Query().Where(s => s.Label != null && s.Id < floor).Select(s => s.Id).ToEnumerable().ToHashSet();
         StoredCollection<CacheDocument> entries = db.ForwardCacheEntries();
         // Ids first, deletes after: a cursor is not read while its collection changes.
-        List<string> evicted = [.. entries.Find(Query.LT("Sample", floor)).Where(e => !pinned.Contains(e.Sample)).Select(e => e.Id)];
+        List<string> evicted = [.. entries.Find(BsonExpression.Create("$.Sample < @0", floor)).Where(e => !pinned.Contains(e.Sample)).Select(e => e.Id)];
         foreach (string id in evicted) entries.Delete(id);
         return evicted.Count;
     }
@@ -82,7 +82,7 @@ sealed class LiteDbForwardCache : IForwardCache
         state.Write(db => LiteDbForwardCacheStore.DeleteEvicted(db));
         StoredCollection<CacheDocument> entries = Entries(state.Database);
         entries.Documents.EnsureIndex("Scope", "$.Scope"); // the name and expression LiteDB gave the index of e => e.Scope
-        foreach (CacheDocument document in entries.Find(Query.EQ("Scope", scope)))
+        foreach (CacheDocument document in entries.Find(BsonExpression.Create("$.Scope = @0", scope)))
             if (document.Data.Length == codec.EncodedSize) _memory.PutEncoded(document.Sample, document.Data);
     }
 

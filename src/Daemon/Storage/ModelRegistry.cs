@@ -256,7 +256,7 @@ public sealed class ModelRegistry
             versions.Insert(record);
             if (activate) db.RegistryPointers().Upsert(new RegistryPointer { Version = record.Version });
             int keepFrom = record.Version - _keepVersions;
-            foreach (ModelVersionRecord old in versions.Find(Query.And(Query.EQ("Retired", false), Query.LTE("_id", keepFrom))).ToList())
+            foreach (ModelVersionRecord old in versions.Find(BsonExpression.Create("$.Retired = false AND $._id <= @0", keepFrom)).ToList())
             {
                 if (old.Version == (activate ? record.Version : active) || old.AdapterFile is null) continue; // active and bases stay
                 old.Retired = true;

@@ -23,8 +23,8 @@ public sealed class SeenCommands
     public SeenCommands(StateDatabase state, long nowMs)
     {
         _state = state;
-        _seen = state.Database.SeenCommandIds().Find(Query.GT("Ts", nowMs - Day)).ToDictionary(c => c.Id, c => c.Ts);
-        state.WriteAsync(db => db.SeenCommandIds().DeleteMany(Query.LTE("Ts", nowMs - Day)));
+        _seen = state.Database.SeenCommandIds().Find(BsonExpression.Create("$.Ts > @0", nowMs - Day)).ToDictionary(c => c.Id, c => c.Ts);
+        state.WriteAsync(db => db.SeenCommandIds().DeleteMany(BsonExpression.Create("$.Ts <= @0", nowMs - Day)));
     }
 
     /// <summary>Records the id; false when it was already seen within 24 h. On the disk before returning, so a power cut cannot reopen it to a replay.</summary>
