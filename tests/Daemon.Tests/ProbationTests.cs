@@ -42,7 +42,7 @@ public sealed class ProbationTests : IDisposable
     /// Promotes a version that is the running model with zero adapters and its threshold times <paramref name="thresholdFactor"/>:
     /// below 1 it flags more windows than the running one (a trigger-happy candidate), at 1 exactly the same.
     /// </summary>
-    static ModelVersionRecord PromoteCopy(SimulatedPipeline rig, float thresholdFactor)
+    internal static ModelVersionRecord PromoteCopy(SimulatedPipeline rig, float thresholdFactor)
     {
         AnomalyModel current = rig.Pipeline.Model.Current.Model;
         FineTuner tuner = FineTuneMethods.Create("lora-last", current.Base, new FineTuneOptions

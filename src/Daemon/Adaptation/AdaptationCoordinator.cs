@@ -34,6 +34,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
     readonly TimeProvider _time;
     readonly TrainingRun _training;
     readonly Promotions _promotions;
+    readonly AttentionMonitor? _attention;
     readonly object _gate = new();
     readonly List<FinishedJob> _history = [];
     AdaptationJob? _job;
@@ -46,7 +47,8 @@ public sealed class AdaptationCoordinator : IWindowObserver
     readonly int _settleWindows;
 
     public AdaptationCoordinator(LiveSettings settings, ModelRegistry registry, SampleStore samples, IEventSink events,
-        DaemonStatus status, IForwardCacheStore cache, ActiveModel active, TimeProvider time, ProbeSet? probes = null)
+        DaemonStatus status, IForwardCacheStore cache, ActiveModel active, TimeProvider time, ProbeSet? probes = null,
+        AttentionMonitor? attention = null)
     {
         _live = settings;
         _samples = samples;
@@ -56,7 +58,8 @@ public sealed class AdaptationCoordinator : IWindowObserver
         _time = time;
         _settleWindows = settings.Current.Drift.Window + settings.Current.Drift.Persistence;
         _training = new TrainingRun(samples, events, status, cache, active, time, probes);
-        _promotions = new Promotions(settings, registry, events, status, active, time, _gate, OnPromoted, OnRolledBack);
+        _attention = attention;
+        _promotions = new Promotions(settings, registry, events, status, active, time, _gate, OnPromoted, OnRolledBack, attention);
     }
 
     DaemonSettings Settings => _live.Current;
@@ -268,6 +271,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
             ["job"] = job.Id, ["reason"] = trained.Report.Reason, ["metrics"] = MetricsJson.Rounded(trained.Metrics),
             ["retryAfterMinutes"] = settings.Adaptation.MinIntervalMinutes,
         });
+        _attention?.OnRefused(trained.Report.Reason);
         lock (_gate) _driftWaiting = Mode != AdaptationMode.Off;
     }
 

@@ -13,4 +13,6 @@ public sealed record PendingCandidate(AnomalyModel Model, ModelVersionRecord Rec
     JsonObject Metrics, bool FromDriftEpisode)
 {
     public int Version => Record.Version;
+    /// <summary>A failed probe verdict that was reported, not enforced (status `attention` once it is in use); null when none failed.</summary>
+    public string? Blindness { get; init; }
 }

@@ -16,7 +16,7 @@ namespace SensorOdl.Daemon.Adaptation;
 /// <paramref name="rolledBack"/> (at data time) let the coordinator keep its episode and back-off.
 /// </summary>
 sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink events, DaemonStatus status, ActiveModel active,
-    TimeProvider time, object gate, Action<bool> promoted, Action<double> rolledBack)
+    TimeProvider time, object gate, Action<bool> promoted, Action<double> rolledBack, AttentionMonitor? attention = null)
 {
     PendingCandidate? _pending = Restore(registry, status, active);
 
@@ -33,7 +33,10 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
         ModelVersionRecord record = registry.AddAdapted(trained.Model, trained.ParentVersion, $"{job.Description}: {reason}",
             trained.Report.Fitted, trained.Metrics, job.Id, activate: !hold);
         var kept = new PendingCandidate(trained.Model, record, job.Id, trained.ParentVersion, reason, MetricsJson.Rounded(trained.Metrics),
-            FromDriftEpisode: job.EpisodeStartS is not null);
+            FromDriftEpisode: job.EpisodeStartS is not null)
+        {
+            Blindness = trained.Report.Probes is { Passed: false } unenforced ? unenforced.Blindness : null,
+        };
         if (hold) Hold(kept);
         else Promote(kept);
     }
@@ -131,6 +134,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
         promoted(candidate.FromDriftEpisode);
         Promoted++;
         events.Emit("model_promoted", NowMs, CandidateEvent(candidate));
+        attention?.OnPromoted(candidate.Version, candidate.Blindness);
     }
 
     static JsonObject CandidateEvent(PendingCandidate candidate) => new()

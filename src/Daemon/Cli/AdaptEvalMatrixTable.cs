@@ -26,6 +26,13 @@ public static class AdaptEvalMatrixTable
             foreach (MatrixJob job in pair.Jobs)
                 text.AppendLine(CultureInfo.InvariantCulture,
                     $"{pair.Source + " → " + pair.Target,-24} {job.Id,-22} {job.Windows,7} {job.AdaptSeconds,8:F3} {job.FullRetrainSeconds,8:F3} {job.Speedup,9:F1}×  {(job.Promoted ? "promoted" : "rejected")}: {job.Reason}");
+        if (report.Pairs.Any(p => p.Attention is not null))
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"{"source → target",-24} attention once the target had streamed (status `attention`)");
+            foreach (MatrixPair pair in report.Pairs.Where(p => p.Attention is not null))
+                text.AppendLine(CultureInfo.InvariantCulture, $"{pair.Source + " → " + pair.Target,-24} {pair.Attention}");
+        }
         if (report.Pairs.Any(p => p.Probes.Count > 0))
         {
             text.AppendLine();

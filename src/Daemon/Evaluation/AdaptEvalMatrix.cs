@@ -27,6 +27,8 @@ public sealed record MatrixPair(string Source, string Target, double FalseAlarmR
 {
     /// <summary>The share of the source's normal windows the final model flags: the machine back in its old condition (what rehearsal is for).</summary>
     public double SourceFalseAlarmsAfter { get; init; }
+    /// <summary>What status `attention` said once the target had streamed (code: message), null when nothing: a pair that misses the bar should say so here.</summary>
+    public string? Attention { get; init; }
 }
 
 public sealed record MatrixReport(string Data, string By, string Normal, string FaultsBy, IReadOnlyList<MatrixPair> Pairs);
@@ -94,6 +96,7 @@ public sealed class AdaptEvalMatrix(DaemonSettings settings, MatrixOptions optio
             [.. scenario.Events.Where(e => e.Type is not ("anomaly" or "anomaly_cleared")).Select(e => e.Fields is null ? e.Type : $"{e.Type} {e.Fields.ToJsonString()}")])
         {
             SourceFalseAlarmsAfter = AdaptScenario.Flagged(scenario.Final, scenario.Source, scenario.Final.Threshold),
+            Attention = scenario.Attention is { } notice ? $"{notice.Code}: {notice.Message}" : null,
         };
     }
 

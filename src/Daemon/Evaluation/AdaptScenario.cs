@@ -46,6 +46,8 @@ public sealed class AdaptScenario
     public required long DriftDelayWindows { get; init; }
     public required IReadOnlyList<FinishedJob> Jobs { get; init; }
     public required IReadOnlyList<(string Type, long Ts, System.Text.Json.Nodes.JsonObject? Fields)> Events { get; init; }
+    /// <summary>Status `attention` when the target's normal windows had streamed (before the fault windows), null when none.</summary>
+    public required AttentionNotice? Attention { get; init; }
     public int FeatureSize => Base.InputSize;
     public int Promoted => Jobs.Count(j => j.Promoted);
     public int Rejected => Jobs.Count(j => !j.Promoted);
@@ -101,6 +103,7 @@ public sealed class AdaptScenario
 
         double seconds = Stream(streamed, frame, pipeline, clock, 0, cancellation);
         long driftDelay = pipeline.Monitor.DriftDelayWindows;
+        AttentionNotice? attention = pipeline.Attention.Current;
         live.Update(s => s with { Adaptation = s.Adaptation with { Mode = AdaptationMode.Off } }); // fault frames never feed an adaptation
         Stream(allFaults, frame, pipeline, clock, seconds, cancellation);
         WindowSet Windows(List<RecordedFrame> frames) => new(Features(frames, transform, frame), frames.Count);
@@ -115,7 +118,7 @@ public sealed class AdaptScenario
             Format = format, Base = baseModel, Final = pipeline.Model.Current.Model, FinalVersion = pipeline.Model.Current.Info.Version,
             Source = Probed(Frames(request.Data, request.Train, windowSize).Frames), Streamed = Windows(streamed), HeldBack = Probed(heldBack),
             Faults = faults.ToDictionary(g => g.Key, g => Windows(g.Value)), DriftDelayWindows = driftDelay,
-            Jobs = [.. pipeline.Adaptation.History], Events = events.Events,
+            Jobs = [.. pipeline.Adaptation.History], Events = events.Events, Attention = attention,
         };
     }
 

@@ -89,6 +89,7 @@ public sealed class DeviceView(string device)
         ["drift"] = Status?["drift"] is JsonObject d ? new JsonObject { ["detected"] = d["detected"]?.DeepClone(), ["statistic"] = d["statistic"]?.DeepClone() } : null,
         ["collecting"] = Status?["collecting"]?.DeepClone(),
         ["training"] = Status?["training"]?.DeepClone(),
+        ["attention"] = Status?["attention"]?.DeepClone(),
         ["lastSeen"] = LastSeen,
         ["answered"] = Answered,
         ["refusal"] = Refusal,

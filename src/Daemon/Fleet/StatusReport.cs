@@ -15,7 +15,7 @@ public static class StatusReport
 
     public static string Table(FleetSnapshot snapshot, TimeSpan quiet)
     {
-        string[] header = ["device", "online", "state", "model", "anomaly", "drift", "progress", "last seen"];
+        string[] header = ["device", "online", "state", "model", "anomaly", "drift", "progress", "attention", "last seen"];
         List<string[]> rows = [.. snapshot.Devices.Select(Row)];
         int[] widths = [.. header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max())];
         var text = new StringBuilder();
@@ -38,6 +38,7 @@ public static class StatusReport
             anomaly is null ? "-" : $"{YesNo(DeviceView.Bool(anomaly, "active"))} {Number(DeviceView.Num(anomaly, "score"))}",
             drift is null ? "-" : $"{YesNo(DeviceView.Bool(drift, "detected"))} {Number(DeviceView.Num(drift, "statistic"))}",
             DeviceView.Progress(v.Status) ?? (v.Refusal is { } refusal ? $"refused: {refusal.Split(':')[0]}" : "-"),
+            v.Status?["attention"] is JsonObject attention && DeviceView.Str(attention, "code") is { } code ? code : "-",
             v.LastSeen is long seen ? FleetTarget.Age(seen) : "-",
         ];
     }

@@ -52,6 +52,7 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
     long _skipped;
     JsonObject? _ambient;
     string? _lastBadWindow;
+    AttentionNotice? _attention;
 
     public event Action? Changed;
 
@@ -95,6 +96,8 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
     public void SetCandidate(int? version, JsonObject? metrics) =>
         Update(() => _candidate = version is int v ? (v, (JsonObject)(metrics?.DeepClone() ?? new JsonObject())) : null, notify: true);
     public int? CandidateVersion { get { lock (_gate) return _candidate?.Version; } }
+    /// <summary>What an operator should look at (<see cref="AttentionMonitor"/>), or null: published at once.</summary>
+    public void SetAttention(AttentionNotice? notice) => Update(() => _attention = notice, notify: true);
     public void Started() => Update(() => _state = DaemonState.Monitoring);
 
     void Update(Action change, bool notify = false)
@@ -131,6 +134,7 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
                 ["anomaly"] = new JsonObject { ["score"] = Finite(_score), ["threshold"] = Finite(_threshold), ["active"] = _anomaly },
                 ["drift"] = new JsonObject { ["detected"] = _drift, ["statistic"] = Math.Round(_driftStatistic, 4), ["threshold"] = _driftLevel, ["since"] = _driftSince },
                 ["collecting"] = _collecting is not { } c ? null : new JsonObject { ["collected"] = c.Collected, ["wanted"] = c.Wanted },
+                ["attention"] = _attention?.ToJson(),
                 ["candidate"] = _candidate is not { } pending ? null : new JsonObject { ["version"] = pending.Version, ["metrics"] = pending.Metrics.DeepClone() },
                 ["training"] = _training is null ? null : new JsonObject
                 {

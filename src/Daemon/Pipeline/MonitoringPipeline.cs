@@ -33,8 +33,11 @@ public sealed class MonitoringPipeline
         Status = status;
         Model = new ActiveModel(status, new ModelInUse(model, ModelInfo.Of(version)));
         Monitor = new WindowMonitor(settings, features, Model, stores.Samples, events, status, time);
+        DaemonSettings current = settings.Current;
+        Attention = new AttentionMonitor(status, events, time, current.Anomaly.FalseAlarmBudget, current.Drift.Window, current.Drift.Level);
+        Monitor.Scored += (result, _) => Attention.OnWindow(Monitor.ScoringVersion, result.Anomalous, Monitor.DriftDetected);
         Adaptation = new AdaptationCoordinator(settings, stores.Registry, stores.Samples, events, status, stores.ForwardCache, Model, time,
-            FeatureProbes.For(features.Format, stores.Samples, settings.Current.Adaptation.EnforceWaveformProbes))
+            FeatureProbes.For(features.Format, stores.Samples, current.Adaptation.EnforceWaveformProbes), Attention)
         {
             RunInline = replay,
             RecordHistory = replay,
@@ -50,6 +53,8 @@ public sealed class MonitoringPipeline
     public ActiveModel Model { get; }
     public WindowMonitor Monitor { get; }
     public AdaptationCoordinator Adaptation { get; }
+    /// <summary>Status `attention`: what adaptation has left for an operator to look at.</summary>
+    public AttentionMonitor Attention { get; }
 
     /// <summary>One window, on the pipeline thread.</summary>
     public WindowResult Process(SensorFrame frame) => Monitor.Process(frame);

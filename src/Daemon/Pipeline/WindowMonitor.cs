@@ -58,7 +58,11 @@ public sealed class WindowMonitor
     /// <summary>Windows from the start of streaming to the drift declaration (−1 before).</summary>
     public long DriftDelayWindows { get; private set; } = -1;
 
-    /// <summary>Raised after every scored window (telemetry), with the wall-clock time in Unix ms.</summary>
+    /// <summary>The version that scored the latest window, and whether drift is declared (pipeline thread; read them in <see cref="Scored"/>).</summary>
+    public int ScoringVersion => _scoring.Info.Version;
+    public bool DriftDetected => _drift.Detected;
+
+    /// <summary>Raised after every scored window (telemetry, attention), with the wall-clock time in Unix ms.</summary>
     public event Action<WindowResult, long>? Scored;
 
     public void Observe(IWindowObserver observer) => _observers.Add(observer);

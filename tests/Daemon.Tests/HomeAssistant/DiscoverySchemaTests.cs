@@ -48,7 +48,7 @@ public sealed class DiscoverySchemaTests
         // unique_id: one per entity across the device.
         Assert.Equal(components.Count, components.Select(c => c.Config["unique_id"]!.GetValue<string>()).Distinct().Count());
         Assert.Equal(
-            ["adaptation_progress:sensor", "anomaly:binary_sensor", "anomaly_score:sensor", "drift:binary_sensor", "drift_statistic:sensor",
+            ["adaptation_progress:sensor", "anomaly:binary_sensor", "anomaly_score:sensor", "attention:binary_sensor", "drift:binary_sensor", "drift_statistic:sensor",
              "humidity:sensor", "model:update", "model_version:sensor", "pressure:sensor", "retrain:button", "rollback:select",
              "sensor_health:binary_sensor", "state:sensor", "temperature:sensor"],
             components.Select(c => $"{c.ObjectId}:{c.Platform}").Order(StringComparer.Ordinal));

@@ -44,6 +44,12 @@ public sealed class TemplateRenderingTests
         yield return ("anomaly", s.ToJson(Now));
         s = Monitoring(); s.SetDrift(true, 0.73, 0.5, Now - 5_000);
         yield return ("drift", s.ToJson(Now));
+        s = Monitoring(); s.SetDrift(true, 0.73, 0.5, Now - 5_000);
+        s.SetAttention(new AttentionNotice(AttentionNotice.AdaptationRefused, "drift is declared and the adapted candidate was refused (blind to …)", Now - 1_000));
+        yield return ("attention", s.ToJson(Now));
+        JsonObject older = Monitoring().ToJson(Now);
+        older.Remove("attention");
+        yield return ("an older daemon's status, without attention", older);
         s = Monitoring(); s.SetDrift(true, 0.73, 0.5, Now - 5_000); s.SetActivity(DaemonState.Collecting); s.SetCollecting(40, 120);
         yield return ("collecting", s.ToJson(Now));
         s = Monitoring(); s.SetActivity(DaemonState.Training); s.SetTraining(new TrainingInfo(0.25, 8, 30, 12.5));
@@ -137,6 +143,7 @@ public sealed class TemplateRenderingTests
         {
             case "anomaly": Assert.Equal(json["anomaly"]!["active"]!.GetValue<bool>() ? "ON" : "OFF", text); break;
             case "drift": Assert.Equal(json["drift"]!["detected"]!.GetValue<bool>() ? "ON" : "OFF", text); break;
+            case "attention": Assert.Equal(json["attention"] is JsonObject ? "ON" : "OFF", text); break;
             case "sensor_health": Assert.Equal(json["sensor"]!["healthy"]!.GetValue<bool>() ? "OFF" : "ON", text); break;
             case "anomaly_score": Assert.Equal(json["anomaly"]!["score"]!.GetValue<double>(), Number(text), 6); break;
             case "drift_statistic": Assert.Equal(json["drift"]!["statistic"]!.GetValue<double>(), Number(text), 6); break;
@@ -183,6 +190,10 @@ public sealed class TemplateRenderingTests
             case "anomaly_score": Assert.Equal(status["anomaly"]!["threshold"]!.GetValue<double>(), attributes["threshold"]!.GetValue<double>(), 6); break;
             case "drift_statistic": Assert.True(JsonNode.DeepEquals(status["drift"]!["since"], attributes["since"])); break;
             case "sensor_health": Assert.True(JsonNode.DeepEquals(status["sensor"]!["error"], attributes["error"])); break;
+            case "attention":
+                Assert.True(JsonNode.DeepEquals(status["attention"]?["code"], attributes["code"]));
+                Assert.True(JsonNode.DeepEquals(status["attention"]?["message"], attributes["message"]));
+                break;
             case "adaptation_progress":
                 string detail = attributes["detail"]!.GetValue<string>();
                 if (status["training"] is JsonObject t) Assert.Equal($"training epoch {t["epoch"]}/{t["epochs"]}", detail);

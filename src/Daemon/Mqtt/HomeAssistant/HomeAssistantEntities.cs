@@ -44,6 +44,10 @@ public static class HomeAssistantEntities
                 ["state_class"] = "measurement", ["json_attributes_topic"] = topics.Status, ["json_attributes_template"] = T.AnomalyAttributes,
             })),
             Entity("binary_sensor", "drift", "Drift", FromStatus(T.DriftDetected, new() { ["device_class"] = "problem" })),
+            Entity("binary_sensor", "attention", "Needs attention", FromStatus(T.AttentionNeeded, new()
+            {
+                ["device_class"] = "problem", ["json_attributes_topic"] = topics.Status, ["json_attributes_template"] = T.AttentionAttributes,
+            })),
             Entity("sensor", "drift_statistic", "Drift statistic", FromStatus(T.DriftStatistic, new()
             {
                 ["state_class"] = "measurement", ["json_attributes_topic"] = topics.Status, ["json_attributes_template"] = T.DriftAttributes,

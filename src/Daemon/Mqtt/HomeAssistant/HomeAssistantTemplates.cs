@@ -21,6 +21,11 @@ public static class HomeAssistantTemplates
         "{{ {'kind': value_json.sensor.kind, 'error': value_json.sensor.error, 'skippedWindows': value_json.sensor.skippedWindows, " +
         "'lastSkipReason': value_json.sensor.lastSkipReason} | tojson }}";
 
+    /// <summary>ON while status carries an `attention` notice (a status of an older daemon has none: OFF).</summary>
+    public const string AttentionNeeded = "{{ 'ON' if value_json.get('attention') else 'OFF' }}";
+    public const string AttentionAttributes =
+        "{% set a = value_json.get('attention') %}{{ {'code': a.code if a else None, 'message': a.message if a else None, 'since': a.since if a else None} | tojson }}";
+
     /// <summary>An ambient field, or None (Home Assistant: unknown) without a reading (no ambient sensor, or `{kind, error}`).</summary>
     public static string Ambient(string field) => $"{{{{ (value_json.get('ambient') or {{}}).get('{field}') }}}}";
 

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace SensorOdl.Daemon.Pipeline;
+
+/// <summary>Something an operator should look at: what (<see cref="Code"/>), in words, and since when (wall clock, Unix ms).</summary>
+public sealed record AttentionNotice(string Code, string Message, long SinceMs)
+{
+    /// <summary>The model in use flags far more windows than its false-alarm budget, without drift being declared.</summary>
+    public const string OverBudget = "over_budget";
+    /// <summary>Drift is on and the last adaptation job's candidate was refused: the model in use does not fit the machine's condition.</summary>
+    public const string AdaptationRefused = "adaptation_refused";
+    /// <summary>The version in use was promoted although a probe check that is reported, not enforced, found it blind.</summary>
+    public const string ProbeBlind = "probe_blind";
+
+    public JsonObject ToJson() => new() { ["code"] = Code, ["message"] = Message, ["since"] = SinceMs };
+}
+
+/// <summary>
+/// Says when adaptation has left the device in a state nobody would choose, so that it does not stay silent: status
+/// `attention`, events `attention`/`attention_cleared`, a Home Assistant problem sensor. Three conditions, the first
+/// that holds is shown:
+/// <list type="number">
+/// <item><c>adaptation_refused</c>: drift is declared and the drift job's candidate was refused (its reason) — the
+/// model in use keeps alarming on the new condition; cleared by a promotion, a rollback or the drift clearing.</item>
+/// <item><c>over_budget</c>: over the last <see cref="WindowsPerDriftWindow"/> × Drift:Window windows the version in use
+/// flagged at least <see cref="RaiseFactor"/> × the false-alarm budget (at most half of Drift:Level) while no drift is
+/// declared — a version whose validation did not carry to the machine's other conditions, or a fault seen only in
+/// part by the k-of-n rule; cleared below half that share, or by another version.</item>
+/// <item><c>probe_blind</c>: the version in use was promoted though the probe guard's verdict failed where it only
+/// reports (waveform probes without Adaptation:EnforceWaveformProbes); gone while another version is in use.</item>
+/// </list>
+/// Window verdicts come on the pipeline thread, job verdicts on the training thread.
+/// </summary>
+public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, TimeProvider time, double falseAlarmBudget, int driftWindow, double driftLevel)
+{
+    public const int WindowsPerDriftWindow = 5;
+    public const double RaiseFactor = 5;
+
+    readonly object _gate = new();
+    readonly bool[] _recent = new bool[Math.Max(1, driftWindow * WindowsPerDriftWindow)];
+    readonly double _raiseShare = Math.Min(RaiseFactor * falseAlarmBudget, driftLevel / 2);
+    int _count, _next, _flagged;
+    int? _version;
+    bool _drift;
+    string? _refused, _overBudget;
+    (int Version, string Message)? _probeBlind;
+    AttentionNotice? _shown;
+
+    public AttentionNotice? Current { get { lock (_gate) return _shown; } }
+
+    /// <summary>Every scored window: the version that scored it, its verdict, and whether drift is declared.</summary>
+    public void OnWindow(int version, bool flagged, bool driftDetected)
+    {
+        lock (_gate)
+        {
+            if (version != _version) StartVersion(version);
+            if (_count == _recent.Length && _recent[_next]) _flagged--;
+            _recent[_next] = flagged;
+            if (flagged) _flagged++;
+            _next = (_next + 1) % _recent.Length;
+            _count = Math.Min(_count + 1, _recent.Length);
+            if (_drift && !driftDetected) _refused = null; // the drift the refusal was about is over
+            _drift = driftDetected;
+            double share = (double)_flagged / _recent.Length;
+            if (_drift || _count < _recent.Length || share <= _raiseShare / 2) _overBudget = null;
+            else if (_overBudget is null && share >= _raiseShare)
+                _overBudget = $"version {version} flags {Percent(share)} of the last {_recent.Length} windows; its false-alarm budget is " +
+                    $"{Percent(falseAlarmBudget)} and no drift is declared: a condition its adaptation did not see, or a fault the anomaly rule sees only in part";
+            Show();
+        }
+    }
+
+    /// <summary>A job's candidate was refused (training thread).</summary>
+    public void OnRefused(string reason)
+    {
+        lock (_gate)
+        {
+            if (!_drift) return; // a retrain command's refusal is in its own event; nothing keeps alarming because of it
+            _refused = $"drift is declared and the adapted candidate was refused ({reason}); the version in use still flags the new condition";
+            Show();
+        }
+    }
+
+    /// <summary>A version was promoted; <paramref name="blindness"/> is a failed probe verdict that was only reported (training thread).</summary>
+    public void OnPromoted(int version, string? blindness)
+    {
+        lock (_gate)
+        {
+            _probeBlind = blindness is null ? null : (version, $"version {version} was promoted although it is {blindness}; that check is reported, not enforced");
+            Show();
+        }
+    }
+
+    void StartVersion(int version)
+    {
+        if (version == _version) return;
+        _version = version;
+        Array.Clear(_recent);
+        _count = _next = _flagged = 0;
+        _refused = _overBudget = null;
+    }
+
+    void Show()
+    {
+        (string Code, string Message)? wanted = _refused is not null ? (AttentionNotice.AdaptationRefused, _refused)
+            : _overBudget is not null ? (AttentionNotice.OverBudget, _overBudget)
+            : _probeBlind is { } blind && blind.Version == _version ? (AttentionNotice.ProbeBlind, blind.Message)
+            : null;
+        if (wanted?.Code == _shown?.Code && wanted?.Message == _shown?.Message) return;
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        AttentionNotice? previous = _shown;
+        _shown = wanted is { } w ? new AttentionNotice(w.Code, w.Message, now) : null;
+        status.SetAttention(_shown);
+        if (_shown is not null) events.Emit("attention", now, new JsonObject { ["code"] = _shown.Code, ["message"] = _shown.Message });
+        else events.Emit("attention_cleared", now, new JsonObject { ["code"] = previous!.Code });
+    }
+
+    static string Percent(double share) => (share * 100).ToString(share * 100 >= 10 ? "0" : "0.#", CultureInfo.InvariantCulture) + " %";
+}

@@ -1,0 +1,144 @@
+using System.Text.Json.Nodes;
+using SensorOdl.Daemon.Configuration;
+using SensorOdl.Daemon.Pipeline;
+
+namespace SensorOdl.Daemon.Tests;
+
+/// <summary>
+/// Status `attention` (<see cref="AttentionMonitor"/>): a version that alarms far over its budget, drift left standing by a
+/// refused candidate, and a promotion through a probe check that only reports are said, not kept silent.
+/// </summary>
+public sealed class AttentionMonitorTests
+{
+    readonly EventRecorder _events = new();
+    readonly DaemonStatus _status = new("t", "simulated");
+    readonly AttentionMonitor _attention;
+
+    public AttentionMonitorTests()
+    {
+        _status.Started();
+        _attention = new AttentionMonitor(_status, _events, TimeProvider.System, falseAlarmBudget: 0.01, driftWindow: 60, driftLevel: 0.5);
+    }
+
+    const int Span = 300; // 5 × Drift:Window
+
+    /// <summary><paramref name="windows"/> windows of one version, every <paramref name="every"/>-th flagged (0: none).</summary>
+    void Windows(int version, int windows, int every, bool drift = false)
+    {
+        for (int i = 1; i <= windows; i++) _attention.OnWindow(version, every > 0 && i % every == 0, drift);
+    }
+
+    string? Code => _status.ToJson(0)["attention"]?["code"]?.GetValue<string>();
+
+    [Fact]
+    public void A_version_flagging_ten_times_its_budget_is_reported_once_its_span_is_full_and_cleared_when_it_calms_down()
+    {
+        Windows(1, Span - 1, every: 10);
+        Assert.Null(_attention.Current); // 299 windows: not yet a full span
+        Windows(1, 1, every: 1);
+        AttentionNotice notice = _attention.Current!;
+        Assert.Equal(AttentionNotice.OverBudget, notice.Code);
+        Assert.StartsWith("version 1 flags 10 % of the last 300 windows; its false-alarm budget is 1 %", notice.Message);
+        Assert.Equal(AttentionNotice.OverBudget, Code);
+        JsonObject raised = _events.Events.Single(e => e.Type == "attention").Fields!;
+        Assert.Equal(notice.Message, raised["message"]!.GetValue<string>());
+
+        Windows(1, Span, every: 0); // quiet: the share falls below half the raising share
+        Assert.Null(_attention.Current);
+        Assert.Null(_status.ToJson(0)["attention"]);
+        Assert.Equal(AttentionNotice.OverBudget, _events.Events.Single(e => e.Type == "attention_cleared").Fields!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_version_within_a_few_times_its_budget_raises_nothing()
+    {
+        Windows(1, 3 * Span, every: 40); // 2.5 %: over budget, but not the 5 × that says something is wrong
+        Assert.Null(_attention.Current);
+        Assert.DoesNotContain(_events.Events, e => e.Type == "attention");
+    }
+
+    [Fact]
+    public void While_drift_is_declared_the_drift_says_it_and_a_new_version_starts_its_span_afresh()
+    {
+        Windows(1, Span, every: 2, drift: true);
+        Assert.Null(_attention.Current);
+        Windows(1, Span, every: 10);
+        Assert.Equal(AttentionNotice.OverBudget, _attention.Current?.Code);
+        Windows(2, Span - 1, every: 10); // another version: its own span, not yet full
+        Assert.Null(_attention.Current);
+    }
+
+    [Fact]
+    public void A_refusal_during_drift_is_reported_over_everything_else_until_the_drift_clears()
+    {
+        _attention.OnRefused("no drift yet"); // a retrain command's refusal without drift: its own event says it
+        Assert.Null(_attention.Current);
+
+        Windows(1, 10, every: 1, drift: true);
+        _attention.OnRefused("blind to synthetic broadband probes: it flags 30.1 % …");
+        Assert.Equal(AttentionNotice.AdaptationRefused, _attention.Current?.Code);
+        Assert.Contains("blind to synthetic broadband probes", _attention.Current!.Message);
+        Windows(1, 100, every: 1, drift: true);
+        Assert.Equal(AttentionNotice.AdaptationRefused, Code);
+
+        Windows(1, 1, every: 0, drift: false); // the drift cleared
+        Assert.Null(_attention.Current);
+        Assert.Equal(["attention", "attention_cleared"], _events.Events.Select(e => e.Type));
+    }
+
+    [Fact]
+    public void A_refusal_is_forgotten_when_another_version_takes_over()
+    {
+        Windows(1, 10, every: 1, drift: true);
+        _attention.OnRefused("false alarms did not fall");
+        Windows(2, 1, every: 0, drift: false); // a rollback or promotion
+        Assert.Null(_attention.Current);
+    }
+
+    [Fact]
+    public void A_version_promoted_through_a_probe_check_that_only_reports_is_flagged_while_it_is_in_use()
+    {
+        Windows(1, 10, every: 0);
+        _attention.OnPromoted(2, "blind to synthetic impulses probes: it flags 3.0 % of those made from the new normal");
+        Windows(2, 1, every: 0);
+        Assert.Equal(AttentionNotice.ProbeBlind, _attention.Current?.Code);
+        Assert.StartsWith("version 2 was promoted although it is blind to synthetic impulses probes", _attention.Current!.Message);
+        Windows(3, 1, every: 0); // another version in use
+        Assert.Null(_attention.Current);
+        _attention.OnPromoted(4, null);
+        Windows(4, 1, every: 0);
+        Assert.Null(_attention.Current);
+    }
+}
+
+/// <summary>The same through the daemon's pipeline: a promoted version that flags a tenth of a stationary machine's windows.</summary>
+public sealed class AttentionPipelineTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("sensorodl-attention-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void A_promoted_version_over_its_budget_puts_attention_into_status_and_events()
+    {
+        var settings = new DaemonSettings
+        {
+            Adaptation = new() { Mode = AdaptationMode.Off, ProbationMinutes = 0 },
+            Storage = new() { SampleIntervalSeconds = 0 },
+        };
+        using SimulatedPipeline rig = SimulatedPipeline.Start(_dir, settings, seed: 6, trainingWindows: 300);
+        float[] scores = [.. Enumerable.Range(0, 300).Select(_ => rig.Next().Score)];
+        Assert.Null(rig.Pipeline.Attention.Current); // the base keeps its budget
+        float tenth = Learning.Anomaly.Quantiles.Of(scores, 0.9);
+
+        ProbationTests.PromoteCopy(rig, tenth / rig.Pipeline.Model.Current.Model.Threshold);
+        rig.Stream(400);
+
+        AttentionNotice notice = rig.Pipeline.Attention.Current ?? throw new Xunit.Sdk.XunitException($"no attention; events {string.Join(", ", rig.Types)}");
+        Assert.Equal(AttentionNotice.OverBudget, notice.Code);
+        Assert.StartsWith("version 2 flags ", notice.Message);
+        Assert.Equal(notice.Code, rig.Pipeline.Status.ToJson(0)["attention"]!["code"]!.GetValue<string>());
+        Assert.Contains(rig.Events.Events, e => e.Type == "attention" && e.Fields!["code"]!.GetValue<string>() == AttentionNotice.OverBudget);
+        Assert.DoesNotContain("drift_detected", rig.Types);
+    }
+}
