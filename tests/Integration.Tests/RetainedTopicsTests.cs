@@ -60,6 +60,8 @@ public sealed class RetainedTopicsTests : DaemonTest
         Assert.True(drift.ContainsKey("since"), "status.drift.since must be present (null when no drift)");
         Assert.True(drift["since"] is null || drift["since"]!.GetValueKind() == JsonValueKind.Number);
         Assert.True(status.ContainsKey("training"), "status.training must be present (null when not training)");
+        Assert.True(status.ContainsKey("attention"), "status.attention must be present (null when nothing needs a look)");
+        Assert.Null(status["attention"]); // a stationary machine on its own base: nothing to look at
         if (status["training"] is JsonObject training)
             foreach (string key in new[] { "progress", "epoch", "epochs", "etaSeconds" }) Assert.True(training.ContainsKey(key), $"training.{key}");
         JsonObject sensor = Obj(status, "sensor");
@@ -92,7 +94,7 @@ public sealed class RetainedTopicsTests : DaemonTest
         Assert.Equal("sensorodl", Str(Obj(config, "o"), "name"));
         Assert.True(Obj(config, "dev")["ids"] is JsonArray { Count: > 0 }, "dev.ids");
         JsonObject components = Obj(config, "cmps");
-        foreach (string id in new[] { "anomaly", "anomaly_score", "drift", "drift_statistic", "state", "adaptation_progress", "model_version", "sensor_health", "model", "retrain", "rollback" })
+        foreach (string id in new[] { "anomaly", "anomaly_score", "drift", "drift_statistic", "attention", "state", "adaptation_progress", "model_version", "sensor_health", "model", "retrain", "rollback" })
             Assert.True(components.ContainsKey(id), $"component {id} is missing: {components.ToJsonString()}");
         Assert.False(components.ContainsKey("temperature"), "no ambient sensor, no temperature entity");
         Assert.All(components.Where(kv => Str(kv.Value!.AsObject(), "p") is "sensor" or "binary_sensor"), kv => Assert.False(string.IsNullOrEmpty(Str(kv.Value!.AsObject(), "stat_t"))));
