@@ -47,6 +47,21 @@ public sealed class AdaptEvalMatrixTests
     }
 
     [Fact]
+    public async Task Fault_windows_never_feed_a_drift_job_still_collecting_when_the_normal_stream_ends()
+    {
+        // Drift is declared after 89 windows; 1,000 more never come from the 835 normal windows streamed. Until session 6
+        // the job went on collecting from the fault frames that follow, and fitted them.
+        (int code, string output, string error) = await CliRunner.Run("adapt-eval", "--data", RepoPaths.DataSet("cooling-fan"),
+            "--train", "env=noisy,state=normal", "--target", "env=silentA,state=normal", "--faults", "env=silentA,state=damage1",
+            "--json", "--Adaptation:MinSamples", "1000");
+        Assert.True(code == 0, error);
+        JsonNode report = JsonNode.Parse(output)!;
+        Assert.True((bool)report["driftDetected"]!);
+        Assert.Equal(1, (int)report["modelVersionAfter"]!);
+        Assert.DoesNotContain(report["events"]!.AsArray(), e => ((string)e!).StartsWith("training_started", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_field_with_one_value_is_a_usage_error()
     {
         (int code, _, string error) = await CliRunner.Run("adapt-eval", "--matrix", "--data", RepoPaths.DataSet("cooling-fan"),

@@ -16,9 +16,10 @@ public sealed class AdaptEvalVerb : IVerb
                sensorodl adapt-eval --matrix --data DIR --by FIELD --normal FILTER --faults-by FIELD2
                                     [--epochs N] [--json] [--out FILE]
 
-        Trains a base on --train, streams the even 20-frame blocks of --target through the daemon's pipeline
+        Trains a base on --train, streams half the 20-frame blocks of --target (even blocks of the 1st, 3rd, …
+        recording, odd blocks of the others) through the daemon's pipeline
         (drift detection, collection, Skip2-LoRA adaptation, validation, promotion) on the recordings' clock,
-        then the --faults frames with adaptation off, and scores the held-back odd blocks and the fault frames
+        then the --faults frames with adaptation off, and scores the held-back blocks and the fault frames
         (where the fan turns) with the base and with the final model. --compare adds a full retrain of every
         weight on the same windows and a threshold-only recalibration. Settings such as
         --Adaptation:Method, --Adaptation:MinSamples or --Drift:Persistence apply as in the daemon.
