@@ -17,28 +17,29 @@ public sealed class AttentionMonitorTests
     public AttentionMonitorTests()
     {
         _status.Started();
-        _attention = new AttentionMonitor(_status, _events, TimeProvider.System, falseAlarmBudget: 0.01, driftWindow: 60, driftLevel: 0.5);
+        _attention = new AttentionMonitor(_status, _events, TimeProvider.System, falseAlarmBudget: 0.01, spanMinutes: 10, driftLevel: 0.5);
     }
 
-    const int Span = 300; // 5 × Drift:Window
+    const int Span = 600; // windows, one a second: 10 minutes
+    double _dataS;
 
-    /// <summary><paramref name="windows"/> windows of one version, every <paramref name="every"/>-th flagged (0: none).</summary>
+    /// <summary><paramref name="windows"/> windows of one version, one a second of data time, every <paramref name="every"/>-th flagged (0: none).</summary>
     void Windows(int version, int windows, int every, bool drift = false)
     {
-        for (int i = 1; i <= windows; i++) _attention.OnWindow(version, every > 0 && i % every == 0, drift);
+        for (int i = 1; i <= windows; i++) _attention.OnWindow(version, every > 0 && i % every == 0, _dataS++, drift);
     }
 
     string? Code => _status.ToJson(0)["attention"]?["code"]?.GetValue<string>();
 
     [Fact]
-    public void A_version_flagging_ten_times_its_budget_is_reported_once_its_span_is_full_and_cleared_when_it_calms_down()
+    public void A_version_flagging_ten_times_its_budget_is_reported_once_its_span_of_data_time_is_full_and_cleared_when_it_calms_down()
     {
-        Windows(1, Span - 1, every: 10);
-        Assert.Null(_attention.Current); // 299 windows: not yet a full span
-        Windows(1, 1, every: 1);
+        Windows(1, Span, every: 10);
+        Assert.Null(_attention.Current); // 600 windows over 599 s: not yet a full span of 10 minutes
+        Windows(1, 1, every: 0);
         AttentionNotice notice = _attention.Current!;
         Assert.Equal(AttentionNotice.OverBudget, notice.Code);
-        Assert.StartsWith("version 1 flags 10 % of the last 300 windows; its false-alarm budget is 1 %", notice.Message);
+        Assert.StartsWith("version 1 flags 10 % of the last 601 windows (10 min); its false-alarm budget is 1 %", notice.Message);
         Assert.Equal(AttentionNotice.OverBudget, Code);
         JsonObject raised = _events.Events.Single(e => e.Type == "attention").Fields!;
         Assert.Equal(notice.Message, raised["message"]!.GetValue<string>());
@@ -55,6 +56,15 @@ public sealed class AttentionMonitorTests
         Windows(1, 3 * Span, every: 40); // 2.5 %: over budget, but not the 5 × that says something is wrong
         Assert.Null(_attention.Current);
         Assert.DoesNotContain(_events.Events, e => e.Type == "attention");
+    }
+
+    [Fact]
+    public void A_fast_sensor_needs_the_whole_span_of_data_time_not_a_number_of_windows()
+    {
+        for (int i = 1; i <= 5_000; i++) _attention.OnWindow(1, i % 10 == 0, i * 0.085, driftDetected: false); // 12 windows a second, 7 minutes
+        Assert.Null(_attention.Current);
+        for (int i = 5_001; i <= 7_100; i++) _attention.OnWindow(1, i % 10 == 0, i * 0.085, driftDetected: false); // past 10 minutes
+        Assert.Equal(AttentionNotice.OverBudget, _attention.Current?.Code);
     }
 
     [Fact]
@@ -124,6 +134,7 @@ public sealed class AttentionPipelineTests : IDisposable
         var settings = new DaemonSettings
         {
             Adaptation = new() { Mode = AdaptationMode.Off, ProbationMinutes = 0 },
+            Anomaly = new() { AttentionMinutes = 1 }, // ~700 windows of the simulated machine
             Storage = new() { SampleIntervalSeconds = 0 },
         };
         using SimulatedPipeline rig = SimulatedPipeline.Start(_dir, settings, seed: 6, trainingWindows: 300);
@@ -132,7 +143,7 @@ public sealed class AttentionPipelineTests : IDisposable
         float tenth = Learning.Anomaly.Quantiles.Of(scores, 0.9);
 
         ProbationTests.PromoteCopy(rig, tenth / rig.Pipeline.Model.Current.Model.Threshold);
-        rig.Stream(400);
+        rig.Stream(800);
 
         AttentionNotice notice = rig.Pipeline.Attention.Current ?? throw new Xunit.Sdk.XunitException($"no attention; events {string.Join(", ", rig.Types)}");
         Assert.Equal(AttentionNotice.OverBudget, notice.Code);

@@ -44,6 +44,8 @@ public sealed record AnomalySettings
     public int RaiseAfter { get; init; } = 3;
     public int Window { get; init; } = 5;
     public int ClearAfter { get; init; } = 5;
+    /// <summary>The data time over which status `attention` weighs the share of flagged windows (<c>over_budget</c>).</summary>
+    public double AttentionMinutes { get; init; } = 10;
 }
 
 public sealed record DriftSection

@@ -113,6 +113,7 @@ static class SettingsBinder
         RaiseAfter = v.Int("Anomaly:RaiseAfter", d.RaiseAfter),
         Window = v.Int("Anomaly:Window", d.Window),
         ClearAfter = v.Int("Anomaly:ClearAfter", d.ClearAfter),
+        AttentionMinutes = v.Double("Anomaly:AttentionMinutes", d.AttentionMinutes),
     };
 
     static DriftSection Drift(ConfigurationValues v, DriftSection d) => new()

@@ -23,24 +23,29 @@ public sealed record AttentionNotice(string Code, string Message, long SinceMs)
 /// <list type="number">
 /// <item><c>adaptation_refused</c>: drift is declared and the drift job's candidate was refused (its reason) — the
 /// model in use keeps alarming on the new condition; cleared by a promotion, a rollback or the drift clearing.</item>
-/// <item><c>over_budget</c>: over the last <see cref="WindowsPerDriftWindow"/> × Drift:Window windows the version in use
-/// flagged at least <see cref="RaiseFactor"/> × the false-alarm budget (at most half of Drift:Level) while no drift is
-/// declared — a version whose validation did not carry to the machine's other conditions, or a fault seen only in
-/// part by the k-of-n rule; cleared below half that share, or by another version.</item>
+/// <item><c>over_budget</c>: over the last Anomaly:AttentionMinutes of data time (at least <see cref="MinWindows"/> windows)
+/// the version in use flagged at least <see cref="RaiseFactor"/> × the false-alarm budget (at most half of Drift:Level)
+/// while no drift is declared — a version whose validation did not carry to the machine's other conditions, or a
+/// lasting fault; cleared below half that share, or by another version. A span of minutes, not of windows: a
+/// vibration sensor scores ~12 windows a second, a fan's spectra one every 2 s, and a second-long burst of anomaly is
+/// the anomaly rule's business.</item>
 /// <item><c>probe_blind</c>: the version in use was promoted though the probe guard's verdict failed where it only
 /// reports (waveform probes without Adaptation:EnforceWaveformProbes); gone while another version is in use.</item>
 /// </list>
 /// Window verdicts come on the pipeline thread, job verdicts on the training thread.
 /// </summary>
-public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, TimeProvider time, double falseAlarmBudget, int driftWindow, double driftLevel)
+public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, TimeProvider time, double falseAlarmBudget, double spanMinutes, double driftLevel)
 {
-    public const int WindowsPerDriftWindow = 5;
     public const double RaiseFactor = 5;
+    /// <summary>Fewer windows than this in the span say too little about a share of a few percent.</summary>
+    public const int MinWindows = 100;
 
     readonly object _gate = new();
-    readonly bool[] _recent = new bool[Math.Max(1, driftWindow * WindowsPerDriftWindow)];
+    readonly Queue<(double DataS, bool Flagged)> _recent = new();
+    readonly double _spanS = spanMinutes * 60;
     readonly double _raiseShare = Math.Min(RaiseFactor * falseAlarmBudget, driftLevel / 2);
-    int _count, _next, _flagged;
+    double _firstS;
+    int _flagged;
     int? _version;
     bool _drift;
     string? _refused, _overBudget;
@@ -49,24 +54,24 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
 
     public AttentionNotice? Current { get { lock (_gate) return _shown; } }
 
-    /// <summary>Every scored window: the version that scored it, its verdict, and whether drift is declared.</summary>
-    public void OnWindow(int version, bool flagged, bool driftDetected)
+    /// <summary>Every scored window: the version that scored it, its verdict, its data time and whether drift is declared.</summary>
+    public void OnWindow(int version, bool flagged, double dataS, bool driftDetected)
     {
         lock (_gate)
         {
-            if (version != _version) StartVersion(version);
-            if (_count == _recent.Length && _recent[_next]) _flagged--;
-            _recent[_next] = flagged;
+            if (version != _version || (_recent.Count > 0 && dataS < _recent.Peek().DataS)) StartVersion(version, dataS); // or the clock went back
+            _recent.Enqueue((dataS, flagged));
             if (flagged) _flagged++;
-            _next = (_next + 1) % _recent.Length;
-            _count = Math.Min(_count + 1, _recent.Length);
+            while (_recent.Peek().DataS < dataS - _spanS)
+                if (_recent.Dequeue().Flagged) _flagged--;
             if (_drift && !driftDetected) _refused = null; // the drift the refusal was about is over
             _drift = driftDetected;
-            double share = (double)_flagged / _recent.Length;
-            if (_drift || _count < _recent.Length || share <= _raiseShare / 2) _overBudget = null;
+            double share = (double)_flagged / _recent.Count;
+            bool spanFull = dataS - _firstS >= _spanS && _recent.Count >= MinWindows;
+            if (_drift || !spanFull || share <= _raiseShare / 2) _overBudget = null;
             else if (_overBudget is null && share >= _raiseShare)
-                _overBudget = $"version {version} flags {Percent(share)} of the last {_recent.Length} windows; its false-alarm budget is " +
-                    $"{Percent(falseAlarmBudget)} and no drift is declared: a condition its adaptation did not see, or a fault the anomaly rule sees only in part";
+                _overBudget = $"version {version} flags {Percent(share)} of the last {_recent.Count} windows ({spanMinutes:0.#} min); its false-alarm " +
+                    $"budget is {Percent(falseAlarmBudget)} and no drift is declared: a condition its adaptation did not see, or a lasting fault";
             Show();
         }
     }
@@ -92,13 +97,14 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
         }
     }
 
-    void StartVersion(int version)
+    void StartVersion(int version, double dataS)
     {
-        if (version == _version) return;
+        if (version != _version) _refused = null;
         _version = version;
-        Array.Clear(_recent);
-        _count = _next = _flagged = 0;
-        _refused = _overBudget = null;
+        _recent.Clear();
+        _flagged = 0;
+        _firstS = dataS;
+        _overBudget = null;
     }
 
     void Show()

@@ -34,8 +34,8 @@ public sealed class MonitoringPipeline
         Model = new ActiveModel(status, new ModelInUse(model, ModelInfo.Of(version)));
         Monitor = new WindowMonitor(settings, features, Model, stores.Samples, events, status, time);
         DaemonSettings current = settings.Current;
-        Attention = new AttentionMonitor(status, events, time, current.Anomaly.FalseAlarmBudget, current.Drift.Window, current.Drift.Level);
-        Monitor.Scored += (result, _) => Attention.OnWindow(Monitor.ScoringVersion, result.Anomalous, Monitor.DriftDetected);
+        Attention = new AttentionMonitor(status, events, time, current.Anomaly.FalseAlarmBudget, current.Anomaly.AttentionMinutes, current.Drift.Level);
+        Monitor.Scored += (result, _) => Attention.OnWindow(Monitor.ScoringVersion, result.Anomalous, Monitor.ScoringDataS, Monitor.DriftDetected);
         Adaptation = new AdaptationCoordinator(settings, stores.Registry, stores.Samples, events, status, stores.ForwardCache, Model, time,
             FeatureProbes.For(features.Format, stores.Samples, current.Adaptation.EnforceWaveformProbes), Attention)
         {
