@@ -38,7 +38,7 @@ public sealed class DeviceComposition
     readonly DaemonSettings _settings;
     readonly DeviceWiring _wiring;
     readonly string _stateDirectory;
-    long _lastFlushMs = Environment.TickCount64;
+    long _lastFlushMs;
     Task? _link;
 
     public DeviceComposition(DaemonSettings settings, StateDatabase state, string sensorKind, BrokerAddress broker, DeviceWiring wiring)
@@ -108,6 +108,7 @@ public sealed class DeviceComposition
     {
         CommandProcessor commands = Commands ?? throw new InvalidOperationException($"{nameof(Monitor)} comes before {nameof(Run)}.");
         Status.Started();
+        _lastFlushMs = Environment.TickCount64;
         bool linkRuns = _link is not null;
         Task link = RunLink(stopping);
         return

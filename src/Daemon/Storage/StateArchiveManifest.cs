@@ -58,5 +58,5 @@ static class StateArchiveNames
     public const string Registry = "registry.json", Labels = "labels.json", SeenCommands = "seen-commands.json", Samples = "samples.json";
     public const string ModelsPrefix = ModelRegistry.ModelsDirectoryName + "/";
     // The collections of the state database the archive reads and writes (docs/CONTRACT.md §4).
-    public const string SamplesCollection = "samples", SeenCommandsCollection = "seen_commands", SampleCounter = "sample";
+    public const string SeenCommandsCollection = "seen_commands", SampleCounter = "sample";
 }
