@@ -130,3 +130,10 @@ public sealed class SampleStoreFormatTests : IDisposable
         Assert.Equal(ids[70..], samples.FindAll().Select(s => s["_id"].AsInt64).Order());
     }
 }
+
+/// <summary>Release 1's document of a window's probes ([k·d] float32 raw features) in <c>sample_probes</c>, as its BsonMapper wrote it.</summary>
+public sealed class SampleProbesRecord
+{
+    [BsonId] public long Id { get; set; }
+    public byte[] Probes { get; set; } = [];
+}

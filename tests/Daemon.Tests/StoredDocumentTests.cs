@@ -68,6 +68,23 @@ public sealed class StoredDocumentTests
     }
 
     [Fact]
+    public void Sample_windows_unlabelled_and_labelled()
+    {
+        static BsonDocument ToDocument(SampleRecord r) => SampleDocuments.ToDocument(r.Id, r.Ts, r.Features, r.Label, probes: null);
+        SameBytes(new SampleRecord { Id = 7, Ts = 1_790_000_000_000, Features = [1, 2, 3, 4] }, ToDocument, SampleDocuments.ToRecord);
+        SameBytes(new SampleRecord { Id = 8, Ts = 5, Features = [], Label = "fault" }, ToDocument, SampleDocuments.ToRecord);
+    }
+
+    [Fact]
+    public void A_string_is_stored_as_it_is_whatever_the_database_mapper_would_trim()
+    {
+        // No stored document goes through the mapper any more, so its TrimWhitespace (true by default) no longer matters.
+        using var db = new LiteDatabase(new MemoryStream(), new BsonMapper { TrimWhitespace = true });
+        BsonValue id = db.Outbox().Insert(new OutboxMessage { Topic = " sensorodl/p/reply ", Payload = " {} " });
+        Assert.Equal((" sensorodl/p/reply ", " {} "), db.Outbox().FindById(id) is { } m ? (m.Topic, m.Payload) : default);
+    }
+
+    [Fact]
     public void Documents_written_by_the_reflection_mapper_are_found_by_the_hand_written_queries()
     {
         using var db = new LiteDatabase(new MemoryStream(), Reflection);

@@ -51,7 +51,7 @@ public sealed class TrimSafeJsonTests : IDisposable
             Version = 3, Id = "id", ParentVersion = 1, Method = "skip2-lora-q4", CreatedAt = 5, BaseHash = "b", BaseFile = "base-0123456789abcdef.sodl",
             AdapterFile = "v3.sodla", AdapterHash = "h", TrainSamples = 120, Metrics = new() { ["loss"] = 0.5, ["recall"] = double.NaN }, Reason = "drift", Threshold = 0.75f,
         }]));
-        SameArchiveJson<ArchivedSample[]>([new ArchivedSample(5, "fault", [1, 2, 3]), new ArchivedSample(6, null, [])]);
+        SameArchiveJson<ArchivedSample[]>([new ArchivedSample(5, "fault", [1, 2, 3]), new ArchivedSample(6, null, []), new ArchivedSample(7, "normal", [4], Id: 12, Probes: [2, 0, 60])]);
         SameArchiveJson<ArchivedSeenCommand[]>([new ArchivedSeenCommand("c1", 9)]);
     }
 

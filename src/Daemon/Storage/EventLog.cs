@@ -202,10 +202,10 @@ public sealed class EventLog
     void DropOverflow(LiteDatabase db, long ts)
     {
         StoredCollection<OutboxMessage> outbox = db.Outbox();
-        OutboxMessage? notice = outbox.FindOne(Query.EQ("Type", DroppedType));
+        OutboxMessage? notice = outbox.FindOne(BsonExpression.Create("$.Type = @0", DroppedType));
         int excess = outbox.Count() - _queueLimit + (notice is null ? 1 : 0);
         if (excess <= 0) return;
-        List<OutboxMessage> oldest = [.. outbox.FirstById(Query.And(Query.Not("Seq", BsonValue.Null), Query.Not("Type", DroppedType)), excess)];
+        List<OutboxMessage> oldest = [.. outbox.FirstById(BsonExpression.Create("$.Seq != null AND $.Type != @0", DroppedType), excess)];
         if (oldest.Count == 0) return;
         foreach (OutboxMessage m in oldest) outbox.Delete(m.Id);
         long count = oldest.Count, fromSeq = oldest[0].Seq!.Value, toSeq = oldest[^1].Seq!.Value;

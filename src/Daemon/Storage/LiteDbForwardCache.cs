@@ -34,11 +34,8 @@ public sealed class LiteDbForwardCacheStore(StateDatabase state) : IForwardCache
     /// </summary>
     internal static int DeleteEvicted(LiteDatabase db)
     {
-        ILiteCollection<SampleRecord> samples = db.GetCollection<SampleRecord>(SampleStore.CollectionName);
-        SampleRecord? oldest = samples.Query().Where(s => s.Label == null).OrderBy(s => s.Id).FirstOrDefault();
-        if (oldest is null) return 0;
-        long floor = oldest.Id;
-        var pinned = samples.Query().Where(s => s.Label != null && s.Id < floor).Select(s => s.Id).ToEnumerable().ToHashSet();
+        if (SampleDocuments.OldestUnlabelledId(db) is not long floor) return 0;
+        HashSet<long> pinned = SampleDocuments.LabelledIdsBelow(db, floor);
         StoredCollection<CacheDocument> entries = db.ForwardCacheEntries();
         // Ids first, deletes after: a cursor is not read while its collection changes.
         List<string> evicted = [.. entries.Find(BsonExpression.Create("$.Sample < @0", floor)).Where(e => !pinned.Contains(e.Sample)).Select(e => e.Id)];

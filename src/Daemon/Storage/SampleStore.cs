@@ -15,14 +15,6 @@ public sealed class SampleRecord
     public float[] Vector() => MemoryMarshal.Cast<byte, float>(Features).ToArray();
 }
 
-/// <summary>Release 1's document of a window's probes ([k·d] float32 raw features) in <c>sample_probes</c>: read once, when
-/// <see cref="SampleStore"/> moves them into the sample documents.</summary>
-public sealed class SampleProbesRecord
-{
-    [BsonId] public long Id { get; set; }
-    public byte[] Probes { get; set; } = [];
-}
-
 sealed class Counter
 {
     [BsonId] public string Name { get; set; } = "";
@@ -44,7 +36,8 @@ public sealed class SampleStore
     /// <summary>Windows held in memory before a batch is written whatever Storage:SampleFlushSeconds says.</summary>
     public const int FlushBatch = 512;
     const int IdBlock = 1000;
-    const string IdField = "_id", TsField = "Ts", FeaturesField = "Features", LabelField = "Label", ProbesField = "Probes";
+    const string IdField = SampleDocuments.IdField, TsField = SampleDocuments.TsField, FeaturesField = SampleDocuments.FeaturesField,
+        LabelField = SampleDocuments.LabelField, ProbesField = SampleDocuments.ProbesField;
     readonly StateDatabase _state;
     readonly int _capacity;
     readonly object _gate = new();
@@ -77,7 +70,7 @@ public sealed class SampleStore
                 _state.Post(db => db.Counters().Upsert(new Counter { Name = "sample", Next = reserve }));
             }
             long id = _nextId++;
-            _pending.Add(ToDocument(id, ts, MemoryMarshal.AsBytes(features).ToArray(), null, probes.IsEmpty ? null : SampleProbeCodec.Encode(probes, features)));
+            _pending.Add(SampleDocuments.ToDocument(id, ts, MemoryMarshal.AsBytes(features).ToArray(), null, probes.IsEmpty ? null : SampleProbeCodec.Encode(probes, features)));
             if (_pending.Count >= FlushBatch) _state.Post(TakeBatchLocked());
             return id;
         }
@@ -116,7 +109,7 @@ public sealed class SampleStore
 
     // Values go in as parameters, never into the text: LiteDB compiles and keeps every distinct expression text for good
     // (its Query.EQ/GTE helpers write the value into it, so each new time or label would leak a compiled delegate).
-    static BsonExpression Unlabelled => BsonExpression.Create("$.Label = null");
+    static BsonExpression Unlabelled => SampleDocuments.Unlabelled;
 
     static BsonExpression InUseSince(long sinceMs) => BsonExpression.Create("$.Ts >= @0 AND ($.Label = null OR $.Label = 'normal')", sinceMs);
 
@@ -166,7 +159,7 @@ public sealed class SampleStore
     {
         Flush();
         List<SampleRecord> newest = [.. _state.Database.GetCollection(Samples).Query()
-            .Where(InUseSince(sinceMs)).OrderByDescending(IdField).Limit(count).ToEnumerable().Select(FromDocument)];
+            .Where(InUseSince(sinceMs)).OrderByDescending(IdField).Limit(count).ToEnumerable().Select(SampleDocuments.ToRecord)];
         newest.Reverse();
         return newest;
     }
@@ -188,25 +181,7 @@ public sealed class SampleStore
     }
 
     public IReadOnlyList<SampleRecord> Labelled(string label) =>
-        [.. _state.Database.GetCollection(Samples).Find(BsonExpression.Create("$.Label = @0", label)).Select(FromDocument)];
-
-    // The mapping of a sample document, by hand (no BsonMapper reflection: the daemon is to be trimmed). Field names and
-    // types are release 1's, so its documents read as they are; Probes is new (absent in release 1's documents).
-    static BsonDocument ToDocument(long id, long ts, byte[] features, string? label, byte[]? probes)
-    {
-        var document = new BsonDocument { [IdField] = id, [TsField] = ts, [FeaturesField] = features };
-        if (label is not null) document[LabelField] = label;
-        if (probes is not null) document[ProbesField] = probes;
-        return document;
-    }
-
-    static SampleRecord FromDocument(BsonDocument document) => new()
-    {
-        Id = document[IdField].AsInt64,
-        Ts = document[TsField].AsInt64,
-        Features = document[FeaturesField].AsBinary,
-        Label = document[LabelField] is { IsString: true } label ? label.AsString : null,
-    };
+        [.. _state.Database.GetCollection(Samples).Find(BsonExpression.Create("$.Label = @0", label)).Select(SampleDocuments.ToRecord)];
 
     /// <summary>Release 1 kept probes in a collection of their own (float32 bytes by sample id): each goes into its window's document, then they leave it.</summary>
     static void MoveReleaseOneProbes(LiteDatabase db)

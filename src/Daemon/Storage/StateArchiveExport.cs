@@ -55,11 +55,8 @@ public static class StateArchiveExport
         LiteDatabase db = state.Database;
         var registry = new ModelRegistry(state, copy);
         versions = [.. registry.List()];
-        ILiteCollection<SampleRecord> samples = db.GetCollection<SampleRecord>(StateArchiveNames.SamplesCollection);
-        ArchivedSample[] labelled = [.. samples.Find(s => s.Label != null).OrderBy(s => s.Id).Select(s => new ArchivedSample(s.Ts, s.Label, s.Features))];
-        ArchivedSample[]? unlabelled = withSamples
-            ? [.. samples.Find(s => s.Label == null).OrderBy(s => s.Id).Select(s => new ArchivedSample(s.Ts, null, s.Features))]
-            : null;
+        ArchivedSample[] labelled = [.. SampleDocuments.Windows(db, labelled: true).Select(ArchivedSample.From)];
+        ArchivedSample[]? unlabelled = withSamples ? [.. SampleDocuments.Windows(db, labelled: false).Select(ArchivedSample.From)] : null;
         ArchivedSeenCommand[] seen = [.. db.SeenCommandIds().FindAll()
             .OrderBy(c => c.Ts).Select(c => new ArchivedSeenCommand(c.Id, c.Ts))];
         StoredCollection<Counter> counters = db.Counters();

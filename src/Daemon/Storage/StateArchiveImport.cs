@@ -26,8 +26,7 @@ public static class StateArchiveImport
         LiteDatabase db = state.Database;
         var registry = new ModelRegistry(state, stateDirectory, keepVersions);
         IReadOnlyList<ModelVersionRecord> existing = registry.List();
-        ILiteCollection<SampleRecord> samples = db.GetCollection<SampleRecord>(StateArchiveNames.SamplesCollection);
-        int existingLabels = samples.Count(s => s.Label != null);
+        int existingLabels = SampleDocuments.CountLabelled(db);
         if ((existing.Count > 0 || existingLabels > 0) && !replace)
             throw new StateArchiveException($"{stateDirectory} already holds learned state ({existing.Count} model versions, {existingLabels} labelled windows); --force replaces it.");
 
@@ -54,13 +53,13 @@ public static class StateArchiveImport
         {
             StoredCollection<ModelVersionRecord> versions = write.ModelVersions();
             StoredCollection<RegistryPointer> pointers = write.RegistryPointers();
-            ILiteCollection<SampleRecord> windows = write.GetCollection<SampleRecord>(StateArchiveNames.SamplesCollection);
+            ILiteCollection<BsonDocument> windows = SampleDocuments.Collection(write);
             StoredCollection<Counter> floors = write.Counters();
             if (replace)
             {
                 versions.DeleteAll();
                 pointers.DeleteAll();
-                windows.DeleteMany(s => s.Label != null);
+                windows.DeleteMany(SampleDocuments.Labelled);
                 if (archive.Samples is not null)
                 {
                     windows.DeleteAll();
@@ -70,9 +69,10 @@ public static class StateArchiveImport
             versions.InsertBulk(records);
             if (active is not null) pointers.Upsert(new RegistryPointer { Version = active.Version });
             long nextSample = floors.FindById(StateArchiveNames.SampleCounter)?.Next ?? 1;
-            foreach (ArchivedSample sample in archive.Labelled.Concat(archive.Samples ?? []))
+            foreach (StoredWindow window in Renumbered([.. archive.Labelled.Concat(archive.Samples ?? [])], nextSample))
             {
-                windows.Insert(new SampleRecord { Id = nextSample++, Ts = sample.Ts, Label = sample.Label, Features = sample.Features });
+                windows.Insert(SampleDocuments.ToDocument(window));
+                nextSample = Math.Max(nextSample, window.Id + 1);
                 samplesAdded++;
             }
             floors.Upsert(new Counter { Name = StateArchiveNames.SampleCounter, Next = nextSample });
@@ -95,6 +95,20 @@ public static class StateArchiveImport
         {
             throw new StateBusyException($"the state directory {Path.GetFullPath(stateDirectory)} is in use by another sensorodl process (is the daemon running?); stop it before importing. Nothing was imported.");
         }
+    }
+
+    /// <summary>
+    /// The archived windows with the ids they get here: their own, in their order, unless the target used some of them
+    /// (ids are never reused: the forward cache keys entries by sample id); then all are shifted past <paramref name="next"/>,
+    /// the target's next id. Windows of an archive without ids (an earlier build's) are numbered from it in archive order.
+    /// </summary>
+    static IEnumerable<StoredWindow> Renumbered(ArchivedSample[] windows, long next)
+    {
+        if (windows.Length == 0 || windows.Any(w => w.Id is null))
+            return windows.Select((w, i) => new StoredWindow(next + i, w.Ts, w.Label, w.Features, w.Probes));
+        long first = windows.Min(w => w.Id!.Value);
+        long shift = first < next ? next - first : 0;
+        return windows.OrderBy(w => w.Id).Select(w => new StoredWindow(w.Id!.Value + shift, w.Ts, w.Label, w.Features, w.Probes));
     }
 
     static ModelVersionRecord Renumbered(ModelVersionRecord v, int shift) => new()

@@ -35,8 +35,18 @@ public sealed record StateArchiveManifest
 /// <summary><c>registry.json</c>: every version record (retired ones too, for the lineage) and the active pointer.</summary>
 public sealed record ArchivedRegistry(int? Active, ModelVersionRecord[] Versions);
 
-/// <summary>A window of the sample store as archived (features as the stored float32 bytes, base64).</summary>
-public sealed record ArchivedSample(long Ts, string? Label, byte[] Features);
+/// <summary>
+/// A window of the sample store as archived: features as the stored float32 bytes and probes as their stored bytes
+/// (<see cref="SampleProbeCodec"/>; absent when the window has none), base64. <paramref name="Id"/> is its sample id on the
+/// source (absent in archives of earlier builds): import keeps the ids, and so the windows' order, unless the target
+/// already used some of them.
+/// </summary>
+public sealed record ArchivedSample(long Ts, string? Label, byte[] Features,
+    [property: JsonPropertyOrder(-1), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Id = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] byte[]? Probes = null)
+{
+    public static ArchivedSample From(StoredWindow window) => new(window.Ts, window.Label, window.Features, window.Id, window.Probes);
+}
 
 public sealed record ArchivedSeenCommand(string Id, long Ts);
 
@@ -48,5 +58,5 @@ static class StateArchiveNames
     public const string Registry = "registry.json", Labels = "labels.json", SeenCommands = "seen-commands.json", Samples = "samples.json";
     public const string ModelsPrefix = ModelRegistry.ModelsDirectoryName + "/";
     // The collections of the state database the archive reads and writes (docs/CONTRACT.md §4).
-    public const string SamplesCollection = "samples", SeenCommandsCollection = "seen_commands", SampleCounter = "sample";
+    public const string SeenCommandsCollection = "seen_commands", SampleCounter = "sample";
 }

@@ -45,6 +45,7 @@ public static partial class StateArchiveReader
             entries.Where(e => e.Key.StartsWith(StateArchiveNames.ModelsPrefix, StringComparison.Ordinal))
                 .ToDictionary(e => e.Key[StateArchiveNames.ModelsPrefix.Length..], e => e.Value, StringComparer.Ordinal));
         CheckRegistry(archivePath, content);
+        CheckWindows(archivePath, [.. content.Labelled.Concat(content.Samples ?? [])]);
         return content;
 
         byte[] Required(string name) => entries.TryGetValue(name, out byte[]? bytes) ? bytes : throw Damaged(archivePath, $"{name} is missing");
@@ -96,6 +97,17 @@ public static partial class StateArchiveReader
         {
             if (!content.ModelFiles.TryGetValue(name, out byte[]? bytes) || Convert.ToHexStringLower(SHA256.HashData(bytes)) != hash)
                 throw Damaged(archivePath, $"the model file {name} of version {version} is missing or does not match its record");
+        }
+    }
+
+    static void CheckWindows(string archivePath, ArchivedSample[] windows)
+    {
+        long[] ids = [.. windows.Where(w => w.Id is not null).Select(w => w.Id!.Value)];
+        if (ids.Distinct().Count() != ids.Length || ids.Any(id => id < 1)) throw Damaged(archivePath, "its windows repeat a sample id or hold one below 1");
+        foreach (ArchivedSample window in windows.Where(w => w.Probes is not null))
+        {
+            try { SampleProbeCodec.Decode(window.Probes, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(window.Features)); }
+            catch (FormatException e) { throw Damaged(archivePath, $"the probes of the window of ts {window.Ts} do not decode ({e.Message.TrimEnd('.')})"); }
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.CodeAnalysis;
 using LiteDB;
 using SensorOdl.Daemon.Storage.Durability;
 
@@ -53,7 +52,6 @@ public sealed class StateDatabase : IDisposable
         // anything read from this state is announced.
         _log.Sync();
         _data.Sync();
-        PrepareMappers();
         if (Database.CheckpointSize != CheckpointPages) Database.CheckpointSize = CheckpointPages;
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "state-writer" };
         _writer.Start();
@@ -121,23 +119,6 @@ public sealed class StateDatabase : IDisposable
             throw;
         }
     }
-
-    // LiteDB's BsonMapper builds a type's mapping lazily and not thread-safely ("Collection was modified" when two
-    // threads meet a type for the first time), so every type still mapped by it is mapped once here, on one thread.
-    // The other stored documents are mapped by hand (StoredDocuments). A trimmed build keeps these types' properties and
-    // constructors for the mapper's reflection (DynamicDependency) until they are mapped by hand too.
-    [DynamicDependency(MapperMembers, typeof(SampleRecord))]
-    [DynamicDependency(MapperMembers, typeof(SampleProbesRecord))]
-    void PrepareMappers()
-    {
-        Database.Mapper.TrimWhitespace = false; // LiteDB trims strings by default: a reply's topic "a/b " must stay itself
-        Prepare<SampleRecord>();
-        Prepare<SampleProbesRecord>();
-    }
-
-    const DynamicallyAccessedMemberTypes MapperMembers = DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.PublicConstructors;
-
-    void Prepare<T>() where T : new() => Database.Mapper.ToObject<T>(Database.Mapper.ToDocument(new T()));
 
     /// <summary>
     /// A write that nobody waits for failed (the disk is full, the file is damaged). The writer thread raises

@@ -24,7 +24,6 @@ public sealed class FleetSimulator : IAsyncDisposable
 {
     readonly SimulatedDevice[] _devices;
     readonly SerialTrainingWorker _training;
-    readonly DaemonSettings _settings;
     readonly string _root;
     readonly bool _ownsRoot;
     readonly CancellationTokenSource _stopping = new();
@@ -33,11 +32,10 @@ public sealed class FleetSimulator : IAsyncDisposable
     readonly WindowSchedule _schedule;
     long _windows;
 
-    FleetSimulator(SimulatedDevice[] devices, SerialTrainingWorker training, DaemonSettings settings, string root, bool ownsRoot, TimeSpan period)
+    FleetSimulator(SimulatedDevice[] devices, SerialTrainingWorker training, string root, bool ownsRoot, TimeSpan period)
     {
         _devices = devices;
         _training = training;
-        _settings = settings;
         _root = root;
         _ownsRoot = ownsRoot;
         _schedule = new WindowSchedule(devices.Length, period, TimeSpan.Zero);
@@ -96,7 +94,7 @@ public sealed class FleetSimulator : IAsyncDisposable
             throw;
         }
         TimeSpan period = TimeSpan.FromSeconds(machine.WindowSize / machine.SampleRateHz / options.Speed);
-        return new FleetSimulator([.. devices], training, settings, root, ownsRoot, period);
+        return new FleetSimulator([.. devices], training, root, ownsRoot, period);
     }
 
     /// <summary>Waits until every device is connected (and has said `online`), or the timeout; true when all are.</summary>
@@ -135,7 +133,7 @@ public sealed class FleetSimulator : IAsyncDisposable
             while (await timer.WaitForNextTickAsync(cancellation))
                 foreach (SimulatedDevice device in _devices)
                 {
-                    try { await device.HousekeepAsync(_settings); }
+                    try { await device.HousekeepAsync(); }
                     catch (Exception e) when (e is not OperationCanceledException) { Console.Error.WriteLine($"{device.Id}: housekeeping failed: {e.Message}"); }
                 }
         }
