@@ -34,6 +34,45 @@ public sealed class TailThresholdTests
         Assert.True(plain - tail > 0.004, $"plain {plain:P2}, tail {tail:P2}");
     }
 
+    /// <summary>Share of draws whose threshold lets more than twice the budget through.</summary>
+    static double OverTwiceTheBudget(Func<float[], float> threshold, int n, int draws = 400)
+    {
+        var random = new Random(11);
+        int over = 0;
+        for (int draw = 0; draw < draws; draw++)
+        {
+            float[] scores = [.. Enumerable.Range(0, n).Select(_ => (float)-Math.Log(1 - random.NextDouble()))];
+            if (Math.Exp(-threshold(scores)) > 2 * Budget) over++;
+        }
+        return over / (double)draws;
+    }
+
+    [Fact]
+    public void An_upper_confidence_bound_on_the_tail_scale_lets_fewer_fits_exceed_twice_the_budget()
+    {
+        double estimate = OverTwiceTheBudget(s => TailThreshold.Of(s, Budget), 311);
+        double bound = OverTwiceTheBudget(s => TailThreshold.Of(s, Budget, confidence: 0.75), 311);
+        double meanBound = MeanExceedance(s => TailThreshold.Of(s, Budget, confidence: 0.75), 311);
+        Assert.True(bound < estimate / 2, $"over 2 × budget: estimate {estimate:P1}, 75 % bound {bound:P1}");
+        Assert.InRange(meanBound, 0.004, Budget); // it buys that with a mean share below the budget, not far below it
+        Assert.Equal(TailThreshold.Of([.. Enumerable.Range(1, 311).Select(i => (float)Math.Sqrt(i))], Budget),
+            TailThreshold.Of([.. Enumerable.Range(1, 311).Select(i => (float)Math.Sqrt(i))], Budget, confidence: 0.5)); // ½: the estimate
+    }
+
+    [Theory]
+    [InlineData(0.5, 0.0)]
+    [InlineData(0.975, 1.959964)]
+    [InlineData(0.25, -0.674490)]
+    [InlineData(0.001, -3.090232)]
+    public void Normal_quantiles_are_right_in_the_body_and_the_tails(double p, double z) =>
+        Assert.Equal(z, TailThreshold.NormalQuantile(p), 5);
+
+    [Theory]
+    [InlineData(0.25, 62, 54.15)] // 2·Gamma(31) quartile, 400,000 draws: 54.154
+    [InlineData(0.1, 20, 12.44)]  // tables: 12.443
+    public void Chi_square_quantiles_agree_with_tables_within_a_percent(double p, int nu, double table) =>
+        Assert.InRange(TailThreshold.ChiSquareQuantile(p, nu), table * 0.99, table * 1.01);
+
     [Fact]
     public void Falls_back_to_the_plain_quantile_when_the_budget_lies_inside_the_body_or_the_tail_is_too_short()
     {

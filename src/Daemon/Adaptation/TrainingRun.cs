@@ -63,6 +63,7 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
         Rehearsal = settings.Adaptation.Rehearsal,
         ProbeBar = settings.Adaptation.ProbeBar,
         Validation = settings.Adaptation.Validation,
+        ThresholdConfidence = settings.Adaptation.ThresholdConfidence,
         Threads = settings.Learning.Threads,
         Training = new AdaptationOptions().Training with
         {

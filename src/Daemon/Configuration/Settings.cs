@@ -85,6 +85,7 @@ public sealed record AdaptationSettings
     public double Rehearsal { get; init; } = AdaptationOptions.DefaultRehearsal;
     /// <summary>room: the probe guard's bar is the new room's neighbour share capped by the base's reference; unadapted: also capped by what the network without adapters flags.</summary>
     public ProbeBar ProbeBar { get; init; } = AdaptationOptions.DefaultProbeBar;
+    public double ThresholdConfidence { get; init; } = AdaptationOptions.DefaultThresholdConfidence;
     /// <summary>Which windows validate a candidate: interleaved (every 4th) or later (the latest quarter in data time, at the earlier windows' threshold).</summary>
     public Validation Validation { get; init; } = AdaptationOptions.DefaultValidation;
     /// <summary>Minutes of data time after a promotion during which the previous version scores in the shadow; 0 = no probation.</summary>

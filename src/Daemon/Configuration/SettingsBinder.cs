@@ -139,6 +139,7 @@ static class SettingsBinder
         MaxProbeRecallDrop = v.Double("Adaptation:MaxProbeRecallDrop", d.MaxProbeRecallDrop),
         Rehearsal = v.Double("Adaptation:Rehearsal", d.Rehearsal),
         ProbeBar = v.Enum("Adaptation:ProbeBar", d.ProbeBar),
+        ThresholdConfidence = v.Double("Adaptation:ThresholdConfidence", d.ThresholdConfidence),
         Validation = v.Enum("Adaptation:Validation", d.Validation),
         ProbationMinutes = v.Double("Adaptation:ProbationMinutes", d.ProbationMinutes),
         ProbationFactor = v.Double("Adaptation:ProbationFactor", d.ProbationFactor),

@@ -70,6 +70,7 @@ public static partial class SettingsLoader
         Check(s.Anomaly.FalseAlarmBudget > 0 && s.Anomaly.FalseAlarmBudget < 0.5, "Anomaly:FalseAlarmBudget", "must be between 0 and 0.5.");
         Check(s.Anomaly.RaiseAfter >= 1 && s.Anomaly.RaiseAfter <= s.Anomaly.Window, "Anomaly:RaiseAfter", "must be between 1 and Anomaly:Window.");
         Check(s.Anomaly.AttentionMinutes >= 1 && s.Anomaly.AttentionMinutes <= 10_080, "Anomaly:AttentionMinutes", "must be between 1 and 10080 (a week).");
+        Check(s.Adaptation.ThresholdConfidence >= 0.5 && s.Adaptation.ThresholdConfidence <= 0.99, "Adaptation:ThresholdConfidence", "must be between 0.5 and 0.99.");
         Check(s.Anomaly.ClearAfter >= 1, "Anomaly:ClearAfter", "must be at least 1.");
         Check(s.Drift.Window >= 5, "Drift:Window", "must be at least 5.");
         Check(s.Drift.Level > 0 && s.Drift.Level < 1, "Drift:Level", "must be between 0 and 1.");

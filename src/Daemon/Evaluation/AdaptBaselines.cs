@@ -25,6 +25,7 @@ public sealed class AdaptBaselines(DaemonSettings settings, AdaptScenario scenar
             FalseAlarmBudget = settings.Anomaly.FalseAlarmBudget,
             Rehearsal = settings.Adaptation.Rehearsal, // the same fit set as the job's: rehearsal windows count on both sides
             Validation = settings.Adaptation.Validation, // and the same split of the job's windows
+            ThresholdConfidence = settings.Adaptation.ThresholdConfidence, // and the same threshold rule
             Training = new AdaptationOptions().Training with
             {
                 Epochs = settings.Adaptation.Epochs,

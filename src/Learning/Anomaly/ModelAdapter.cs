@@ -23,8 +23,9 @@ public sealed record AdaptationOptions
     public const double DefaultMaxProbeRecallDrop = 0.2;
     public const bool DefaultRenormalise = true;
     public const double DefaultRehearsal = 0;
-    public const ProbeBar DefaultProbeBar = ProbeBar.Room;
+    public const ProbeBar DefaultProbeBar = ProbeBar.Unadapted;
     public const Validation DefaultValidation = Validation.Interleaved;
+    public const double DefaultThresholdConfidence = 0.5;
 
     /// <summary>Every setting at its default.</summary>
     public static AdaptationOptions Defaults { get; } = new();
@@ -56,6 +57,8 @@ public sealed record AdaptationOptions
     public ProbeBar ProbeBar { get; init; } = DefaultProbeBar;
     /// <summary>Which new-normal windows validate a candidate: every 4th (interleaved) or the latest quarter in data time.</summary>
     public Validation Validation { get; init; } = DefaultValidation;
+    /// <summary>½: the threshold from the tail scale's estimate; above: from its upper confidence bound at this level (<see cref="TailThreshold"/>).</summary>
+    public double ThresholdConfidence { get; init; } = DefaultThresholdConfidence;
     public int Seed { get; init; } = 1;
     /// <summary>Threads of the base's forward passes in the fit (<see cref="Network.Threads"/>; the candidate is the same for any count).</summary>
     public int Threads { get; init; } = 1;
@@ -152,10 +155,10 @@ public static class ModelAdapter
         // The threshold's quantile comes from every window the adapters did not fit: with half the collection
         // instead of a quarter, the 99th percentile of a first job's ~100 windows is no longer their maximum; the tail fit
         // keeps it from sitting between the two largest (≈ 2 % false alarms for a 1 % budget).
-        float threshold = TailThreshold.Of(heldScores, options.FalseAlarmBudget);
+        float threshold = TailThreshold.Of(heldScores, options.FalseAlarmBudget, options.ThresholdConfidence);
         // Validated on later windows: the threshold of the earlier (calibration) windows alone must hold on them, or
         // the fit has not seen the whole new normal yet.
-        float checkedThreshold = options.Validation == Validation.Later ? TailThreshold.Of(heldScores[..calibration.Length], options.FalseAlarmBudget) : threshold;
+        float checkedThreshold = options.Validation == Validation.Later ? TailThreshold.Of(heldScores[..calibration.Length], options.FalseAlarmBudget, options.ThresholdConfidence) : threshold;
 
         float[] validationRaw = Gather(newNormal, d, validation);
         double before = FlaggedShare(current.ScoreNormalized(current.NormalizeMany(validationRaw, validation.Length), validation.Length), current.Threshold);
