@@ -90,10 +90,20 @@ EOF
 kill -TERM $daemon; wait $daemon || fail "the daemon's exit on SIGTERM was $?"
 mosquitto_sub -p "$port" -t sensorodl/trim/availability -C 2 -W 60 > availability.txt 2>/dev/null & sub=$! # retained offline, then online
 sleep 0.3
-"$bin" run --Mqtt:Uri=$uri --Device:Id=trim --Storage:StateDir=state --Sensor:Speed=20 --Sensor:Simulation:Drift=load \
+"$bin" run --Mqtt:Uri=$uri --Device:Id=trim --Storage:StateDir=state --Sensor:Speed=20 --Sensor:Simulation:Drift=${DRIFT:-load} \
   --Adaptation:Mode=off > daemon2.log 2>&1 & daemon=$!
 wait $sub || true
 [ "$(tail -n 1 availability.txt)" = online ] || { cat availability.txt daemon2.log >&2; fail "the daemon never came online again"; }
+# The retrain trains on the newest stored windows: wait until drift is detected, so that they are the drifted machine's
+# and not the first start's (a command sent at once trained on the old normal and was rejected, its false alarms not falling).
+mosquitto_sub -p "$port" -t sensorodl/trim/status -W 120 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    if json.loads(line)["drift"]["detected"]:
+        open("drift.json", "w").write(line)
+        break
+' || true
+[ -s drift.json ] || { cat daemon2.log >&2; fail "the restarted daemon detected no drift on the drifted machine"; }
 "$bin" fleet retrain --device trim --broker $uri --epochs 5 --timeout 240 --json > retrain.json 2> retrain.err \
   || { cat retrain.json retrain.err daemon2.log >&2; fail "fleet retrain exit"; }
 python3 -c "import json; d=json.load(open('retrain.json'))['devices'][0]; assert d['outcome'] == 'promoted', d" \
