@@ -136,9 +136,9 @@ if [ -n "${PREVIOUS_DEB:-}" ]; then
   chown -R "$(awk -F: '$1 == "sensorodl" { print $3 }' "$root/etc/passwd")" "$state"
   before=$(models) || fail "the previous release ($old_version) cannot list the v1 state"
   find "$state" -type f -printf '%P\n' | sort > "$work/state-before"
-  step "upgrading $(basename "$PREVIOUS_DEB") ($(grep -c ' ./usr/lib/sensorodl/' < <(dpkg-deb --contents "$PREVIOUS_DEB")) files) to $(basename "$deb")"
-  dpkg_root -i "$deb"
-  grep -q "^ii  sensorodl *$(dpkg-deb -f "$deb" Version) " < <(dpkg --root="$root" -l sensorodl) || fail "the new version is not installed"
+  step "upgrading $(basename "$PREVIOUS_DEB") ($(grep -c ' ./usr/lib/sensorodl/' < <(dpkg-deb --contents "$PREVIOUS_DEB")) files) to $(basename "$deb2")"
+  dpkg_root -i "$deb2"
+  grep -q "^ii  sensorodl *$(dpkg-deb -f "$deb2" Version) " < <(dpkg --root="$root" -l sensorodl) || fail "the new version is not installed"
   leftover=$(find "$root/usr/lib/sensorodl" -type f -printf '%P\n' | sort | comm -13 <(grep -o ' ./usr/lib/sensorodl/[^/]*$' <<<"$contents" | sed 's| ./usr/lib/sensorodl/||' | sort) -)
   [ -z "$leftover" ] || fail "the upgrade left the previous release's files: $(head -n 3 <<<"$leftover")"
   find "$state" -type f -printf '%P\n' | sort | comm -23 "$work/state-before" - > "$work/state-lost"
