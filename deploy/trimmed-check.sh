@@ -6,7 +6,8 @@
 #   2. the previous release's state loads (stored documents, hand-mapped) and the archive JSON round-trips (state export);
 #   3. `demo`: a base model, a Skip2-LoRA fine-tune (forward-cache documents stored and read back), a promotion;
 #   4. the MQTT contract and a retrain: `run` against a private mosquitto, retained availability/status/model JSON,
-#      then `fleet retrain` (the same binary as the fleet tool) follows a retrain command to its promotion.
+#      a restart on a drifted machine (DRIFT=load by default), and once it reports drift `fleet retrain` (the same
+#      binary as the fleet tool) follows a retrain command to its promotion.
 # Usage: deploy/trimmed-check.sh [PUBLISH_DIR]   (no argument: publishes -p:PublishProfile=linux-x64-trimmed first)
 # Needs mosquitto, mosquitto_sub and python3. Non-zero exit and a FAIL line on the first problem.
 set -euo pipefail
