@@ -6,7 +6,8 @@
 #   2. the previous release's state loads (stored documents, hand-mapped) and the archive JSON round-trips (state export);
 #   3. `demo`: a base model, a Skip2-LoRA fine-tune (forward-cache documents stored and read back), a promotion;
 #   4. the MQTT contract and a retrain: `run` against a private mosquitto, retained availability/status/model JSON,
-#      then `fleet retrain` (the same binary as the fleet tool) follows a retrain command to its promotion.
+#      a restart on a drifted machine (DRIFT=load by default), and once it reports drift `fleet retrain` (the same
+#      binary as the fleet tool) follows a retrain command to its promotion.
 # Usage: deploy/trimmed-check.sh [PUBLISH_DIR]   (no argument: publishes -p:PublishProfile=linux-x64-trimmed first)
 # Needs mosquitto, mosquitto_sub and python3. Non-zero exit and a FAIL line on the first problem.
 set -euo pipefail
@@ -90,10 +91,20 @@ EOF
 kill -TERM $daemon; wait $daemon || fail "the daemon's exit on SIGTERM was $?"
 mosquitto_sub -p "$port" -t sensorodl/trim/availability -C 2 -W 60 > availability.txt 2>/dev/null & sub=$! # retained offline, then online
 sleep 0.3
-"$bin" run --Mqtt:Uri=$uri --Device:Id=trim --Storage:StateDir=state --Sensor:Speed=20 --Sensor:Simulation:Drift=load \
+"$bin" run --Mqtt:Uri=$uri --Device:Id=trim --Storage:StateDir=state --Sensor:Speed=20 --Sensor:Simulation:Drift=${DRIFT:-load} \
   --Adaptation:Mode=off > daemon2.log 2>&1 & daemon=$!
 wait $sub || true
 [ "$(tail -n 1 availability.txt)" = online ] || { cat availability.txt daemon2.log >&2; fail "the daemon never came online again"; }
+# The retrain trains on the newest stored windows: wait until drift is detected, so that they are the drifted machine's
+# and not the first start's (a command sent at once trained on the old normal and was rejected, its false alarms not falling).
+mosquitto_sub -p "$port" -t sensorodl/trim/status -W 120 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    if json.loads(line)["drift"]["detected"]:
+        open("drift.json", "w").write(line)
+        break
+' || true
+[ -s drift.json ] || { cat daemon2.log >&2; fail "the restarted daemon detected no drift on the drifted machine"; }
 "$bin" fleet retrain --device trim --broker $uri --epochs 5 --timeout 240 --json > retrain.json 2> retrain.err \
   || { cat retrain.json retrain.err daemon2.log >&2; fail "fleet retrain exit"; }
 python3 -c "import json; d=json.load(open('retrain.json'))['devices'][0]; assert d['outcome'] == 'promoted', d" \

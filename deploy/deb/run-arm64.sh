@@ -2,9 +2,11 @@
 # Runs the arm64 package's program on an x64 machine under user-mode emulation (Debian's
 # qemu-user-static), to show the Raspberry Pi build starts: sensorodl --help and demo.
 # Usage: deploy/deb/run-arm64.sh [artifacts/deb/sensorodl_VERSION_arm64.deb]   (builds one if not given)
-# Needs qemu-user-static and arm64 libc6, libstdc++6, libssl3 (multiarch); as root it installs them:
+# Needs qemu-user-static and arm64 libc6, libssl3 (multiarch; libstdc++6 and libgcc-s1 too for a BUILD=r2r package);
+# as root it installs them:
 #   dpkg --add-architecture arm64 && apt-get update && apt-get install qemu-user-static libc6:arm64 libstdc++6:arm64 libssl3:arm64
-# Not in CI: the demo takes one to two minutes under emulation.
+# Not in CI: the arm64 NativeAOT publish takes 2–6 minutes (the demo itself 24 s under emulation; the ReadyToRun
+# build's one to two minutes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if ! command -v qemu-aarch64-static >/dev/null 2>&1 || [ ! -e /lib/ld-linux-aarch64.so.1 ] \
