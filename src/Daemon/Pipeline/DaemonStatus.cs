@@ -133,8 +133,8 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
                 ["model"] = _model is null ? null : new JsonObject { ["version"] = _model.Version, ["id"] = _model.Id, ["method"] = _model.Method, ["createdAt"] = _model.CreatedAt },
                 ["anomaly"] = new JsonObject { ["score"] = Finite(_score), ["threshold"] = Finite(_threshold), ["active"] = _anomaly },
                 ["drift"] = new JsonObject { ["detected"] = _drift, ["statistic"] = Math.Round(_driftStatistic, 4), ["threshold"] = _driftLevel, ["since"] = _driftSince },
-                ["collecting"] = _collecting is not { } c ? null : new JsonObject { ["collected"] = c.Collected, ["wanted"] = c.Wanted },
                 ["attention"] = _attention?.ToJson(),
+                ["collecting"] = _collecting is not { } c ? null : new JsonObject { ["collected"] = c.Collected, ["wanted"] = c.Wanted },
                 ["candidate"] = _candidate is not { } pending ? null : new JsonObject { ["version"] = pending.Version, ["metrics"] = pending.Metrics.DeepClone() },
                 ["training"] = _training is null ? null : new JsonObject
                 {
