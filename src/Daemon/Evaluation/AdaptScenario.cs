@@ -84,7 +84,6 @@ public sealed class AdaptScenario
         var events = new EventRecorder();
         events.Emitted += (type, _, fields) => log.WriteLine($"  event {type} {fields?.ToJsonString()}");
         (SensorFormat format, List<RecordedFrame> target) = Frames(request.Data, request.Target, windowSize);
-
         var transform = new FeatureTransform(format);
         var frame = new SensorFrame(format);
         var clock = new DataClock(DateTimeOffset.UtcNow);

@@ -39,13 +39,16 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
     public const double RaiseFactor = 5;
     /// <summary>Fewer windows than this in the span say too little about a share of a few percent.</summary>
     public const int MinWindows = 100;
+    /// <summary>The span is counted in this many slices of data time, whatever the window rate (memory stays ~10 kB).</summary>
+    public const int Slices = 600;
 
     readonly object _gate = new();
-    readonly Queue<(double DataS, bool Flagged)> _recent = new();
+    readonly Queue<Slice> _slices = new();
     readonly double _spanS = spanMinutes * 60;
     readonly double _raiseShare = Math.Min(RaiseFactor * falseAlarmBudget, driftLevel / 2);
+    Slice _open;
     double _firstS;
-    int _flagged;
+    int _windows, _flagged;
     int? _version;
     bool _drift;
     string? _refused, _overBudget;
@@ -59,18 +62,15 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
     {
         lock (_gate)
         {
-            if (version != _version || (_recent.Count > 0 && dataS < _recent.Peek().DataS)) StartVersion(version, dataS); // or the clock went back
-            _recent.Enqueue((dataS, flagged));
-            if (flagged) _flagged++;
-            while (_recent.Peek().DataS < dataS - _spanS)
-                if (_recent.Dequeue().Flagged) _flagged--;
+            if (version != _version || dataS < _open.StartS) StartVersion(version, dataS); // or the clock went back
+            Count(dataS, flagged);
             if (_drift && !driftDetected) _refused = null; // the drift the refusal was about is over
             _drift = driftDetected;
-            double share = (double)_flagged / _recent.Count;
-            bool spanFull = dataS - _firstS >= _spanS && _recent.Count >= MinWindows;
+            double share = (double)_flagged / _windows;
+            bool spanFull = dataS - _firstS >= _spanS && _windows >= MinWindows;
             if (_drift || !spanFull || share <= _raiseShare / 2) _overBudget = null;
             else if (_overBudget is null && share >= _raiseShare)
-                _overBudget = $"version {version} flags {Percent(share)} of the last {_recent.Count} windows ({spanMinutes:0.#} min); its false-alarm " +
+                _overBudget = $"version {version} flags {Percent(share)} of the last {_windows} windows ({spanMinutes:0.#} min); its false-alarm " +
                     $"budget is {Percent(falseAlarmBudget)} and no drift is declared: a condition its adaptation did not see, or a lasting fault";
             Show();
         }
@@ -97,15 +97,37 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
         }
     }
 
+    /// <summary>Adds a window to the open slice (a new one every span/<see cref="Slices"/> of data time) and drops slices older than the span.</summary>
+    void Count(double dataS, bool flagged)
+    {
+        if (dataS >= _open.StartS + _spanS / Slices)
+        {
+            if (_open.Windows > 0) _slices.Enqueue(_open);
+            _open = new Slice(dataS, 0, 0);
+        }
+        _open = _open with { Windows = _open.Windows + 1, Flagged = _open.Flagged + (flagged ? 1 : 0) };
+        _windows++;
+        if (flagged) _flagged++;
+        while (_slices.TryPeek(out Slice oldest) && oldest.StartS < dataS - _spanS)
+        {
+            _slices.Dequeue();
+            _windows -= oldest.Windows;
+            _flagged -= oldest.Flagged;
+        }
+    }
+
     void StartVersion(int version, double dataS)
     {
         if (version != _version) _refused = null;
         _version = version;
-        _recent.Clear();
-        _flagged = 0;
+        _slices.Clear();
+        _open = new Slice(dataS, 0, 0);
+        _windows = _flagged = 0;
         _firstS = dataS;
         _overBudget = null;
     }
+
+    readonly record struct Slice(double StartS, int Windows, int Flagged);
 
     void Show()
     {
