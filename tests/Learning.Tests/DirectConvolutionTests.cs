@@ -40,4 +40,48 @@ public class DirectConvolutionTests
             Assert.True(Math.Abs(expected[i] - y[i]) <= 1e-5f * (taps + 2), $"output {i}: expected {expected[i]}, got {y[i]}");
         Assert.All(y[^4..], value => Assert.True(float.IsNaN(value)));
     }
+
+    public static TheoryData<GemmKernel, int, int, int, int, int, int> VectorCases()
+    {
+        var data = new TheoryData<GemmKernel, int, int, int, int, int, int>();
+        foreach (object[] row in Cases())
+            if ((GemmKernel)row[0] is GemmKernel.Vector128 or GemmKernel.Vector256)
+                data.Add((GemmKernel)row[0], (int)row[1], (int)row[2], (int)row[3], (int)row[4], (int)row[5], (int)row[6]);
+        return data;
+    }
+
+    // Both layouts add each output's taps in the same order from zero, then the bias: the same bits, not just close.
+    [Theory, MemberData(nameof(VectorCases))]
+    public void Both_layouts_give_the_same_bits_and_relu_is_fused_exactly(GemmKernel kernel, int inChannels, int height, int width, int size, int padding, int outChannels)
+    {
+        if (!Gemm.IsSupported(kernel)) return;
+        var random = new Random(inChannels * 7 + height * 3 + outChannels);
+        float[] Values(int n) => [.. Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1))];
+        int taps = inChannels * size * size;
+        int outHeight = height + 2 * padding - size + 1, outWidth = width + 2 * padding - size + 1, length = outChannels * outHeight * outWidth;
+        float[] image = Values(inChannels * height * width), weight = Values(outChannels * taps), bias = Values(outChannels);
+
+        float[] Run(ConvolutionLayout layout, bool relu)
+        {
+            float[] y = [.. Enumerable.Repeat(float.NaN, length + 3)];
+            DirectConvolution.Forward(image, inChannels, height, width, size, padding, weight, bias, outChannels, y, kernel, relu, layout);
+            Assert.All(y[^3..], value => Assert.True(float.IsNaN(value)));
+            return y[..length];
+        }
+
+        float[] wide = Run(ConvolutionLayout.Wide, relu: false), lanes = Run(ConvolutionLayout.ChannelsInLanes, relu: false);
+        Assert.Equal(wide, lanes);
+        float[] rectified = [.. wide.Select(v => MathF.Max(v, 0f))];
+        Assert.Equal(rectified, Run(ConvolutionLayout.Wide, relu: true));
+        Assert.Equal(rectified, Run(ConvolutionLayout.ChannelsInLanes, relu: true));
+        Assert.Equal(rectified, Run(ConvolutionLayout.Auto, relu: true));
+    }
+
+    [Fact]
+    public void LeNets_second_convolution_puts_channels_in_the_lanes_and_its_first_keeps_the_wide_rows()
+    {
+        Assert.Equal(ConvolutionLayout.Wide, DirectConvolution.Choose(6, 28, 28, 32, 16));
+        Assert.Equal(ConvolutionLayout.ChannelsInLanes, DirectConvolution.Choose(16, 10, 10, 14, 16));
+        Assert.Equal(ConvolutionLayout.ChannelsInLanes, DirectConvolution.Choose(16, 10, 10, 14, 8));
+    }
 }
