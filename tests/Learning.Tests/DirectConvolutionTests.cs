@@ -77,6 +77,44 @@ public class DirectConvolutionTests
         Assert.Equal(rectified, Run(ConvolutionLayout.Auto, relu: true));
     }
 
+    // One call over a batch (weights packed once, the padded border cleared once) gives each image its own call's bits.
+    [Theory, MemberData(nameof(VectorCases))]
+    public void A_batch_gives_every_image_the_result_of_its_own_call(GemmKernel kernel, int inChannels, int height, int width, int size, int padding, int outChannels)
+    {
+        if (!Gemm.IsSupported(kernel)) return;
+        var random = new Random(height * 31 + width);
+        const int batch = 3;
+        int taps = inChannels * size * size, imageSize = inChannels * height * width;
+        int outputSize = outChannels * (height + 2 * padding - size + 1) * (width + 2 * padding - size + 1);
+        float[] images = [.. Enumerable.Range(0, batch * imageSize).Select(_ => random.NextSingle() * 2 - 1)];
+        float[] weight = [.. Enumerable.Range(0, outChannels * taps).Select(_ => random.NextSingle() * 2 - 1)];
+        float[] bias = [.. Enumerable.Range(0, outChannels).Select(_ => random.NextSingle() - 0.5f)];
+        foreach (ConvolutionLayout layout in new[] { ConvolutionLayout.Wide, ConvolutionLayout.ChannelsInLanes })
+        {
+            var together = new float[batch * outputSize];
+            DirectConvolution.Forward(images, inChannels, height, width, size, padding, weight, bias, outChannels, together, kernel, true, layout, batch);
+            for (int s = 0; s < batch; s++)
+            {
+                var alone = new float[outputSize];
+                DirectConvolution.Forward(images.AsSpan(s * imageSize, imageSize), inChannels, height, width, size, padding, weight, bias, outChannels, alone, kernel, true, layout);
+                Assert.Equal(alone, together.AsSpan(s * outputSize, outputSize).ToArray());
+            }
+        }
+    }
+
+    [Fact]
+    public void Rectify_matches_MathF_Max_with_zero_on_every_kind_of_value()
+    {
+        float[] values = [-0f, 0f, float.NaN, -1e-30f, 1e-30f, -3f, 2.5f, float.NegativeInfinity, float.PositiveInfinity, float.Epsilon, -float.Epsilon];
+        int lanes = System.Numerics.Vector<float>.Count;
+        foreach (float value in values)
+        {
+            float[] got = new float[lanes];
+            DirectConvolution.Rectify(new System.Numerics.Vector<float>(value)).CopyTo(got);
+            Assert.All(got, g => Assert.Equal(BitConverter.SingleToInt32Bits(MathF.Max(value, 0f)), BitConverter.SingleToInt32Bits(g)));
+        }
+    }
+
     [Fact]
     public void LeNets_second_convolution_puts_channels_in_the_lanes_and_its_first_keeps_the_wide_rows()
     {

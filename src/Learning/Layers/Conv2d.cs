@@ -56,9 +56,8 @@ public sealed class Conv2d : Layer, IWeightedLayer
 
     void Forward(ReadOnlySpan<float> x, Span<float> y, int batch, bool relu)
     {
-        for (int s = 0; s < batch; s++)
-            DirectConvolution.Forward(x.Slice(s * InputSize, InputSize), InChannels, Height, Width, Kernel, Padding,
-                Weight.Value, Bias.Value, OutChannels, y.Slice(s * OutputSize, OutputSize), relu: relu);
+        DirectConvolution.Forward(x, InChannels, Height, Width, Kernel, Padding, Weight.Value, Bias.Value, OutChannels, y,
+            relu: relu, batch: batch);
     }
 
     public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx,

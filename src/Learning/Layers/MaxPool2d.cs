@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
@@ -82,7 +83,8 @@ public sealed class MaxPool2d : Layer
                     for (int ox = 0; ; ox += 4)
                     {
                         ox = Math.Min(ox, OutWidth - 4);
-                        PoolFour(top.Slice(2 * ox, 8), bottom.Slice(2 * ox, 8)).CopyTo(row.Slice(ox, 4));
+                        PoolFour(ref Unsafe.Add(ref MemoryMarshal.GetReference(top), 2 * ox), ref Unsafe.Add(ref MemoryMarshal.GetReference(bottom), 2 * ox))
+                            .StoreUnsafe(ref MemoryMarshal.GetReference(row), (nuint)ox);
                         if (ox == OutWidth - 4) break;
                     }
                     continue;
@@ -100,10 +102,10 @@ public sealed class MaxPool2d : Layer
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector128<float> PoolFour(ReadOnlySpan<float> top, ReadOnlySpan<float> bottom)
+    static Vector128<float> PoolFour(ref float top, ref float bottom)
     {
-        Vector128<float> t0 = Vector128.Create(top[..4]), t1 = Vector128.Create(top.Slice(4, 4));
-        Vector128<float> b0 = Vector128.Create(bottom[..4]), b1 = Vector128.Create(bottom.Slice(4, 4));
+        Vector128<float> t0 = Vector128.LoadUnsafe(ref top), t1 = Vector128.LoadUnsafe(ref top, 4);
+        Vector128<float> b0 = Vector128.LoadUnsafe(ref bottom), b1 = Vector128.LoadUnsafe(ref bottom, 4);
         Vector128<float> topLeft, topRight, bottomLeft, bottomRight;
         if (Sse.IsSupported)
         {
