@@ -100,6 +100,7 @@ public sealed class Skip2Lora : SkipAdapters
 
     protected override void EndFit()
     {
+        base.EndFit();
         _cache.Flush();
         (_decoded, _isDecoded) = ([], []); // the table lives for one fit: the next one may bring other samples
     }

@@ -70,6 +70,9 @@ public abstract class SkipAdapters : FineTuner
 
     protected override void BeginFit(SampleSet data, int batchSize) => Allocate(batchSize);
 
+    // A subclass's table of entries may be dropped after the fit: hold no reference to it.
+    protected override void EndFit() => UseBatchEntries(0);
+
     void Allocate(int batchSize)
     {
         if (_activations is not null && _activations.MaxBatch >= batchSize) return;
@@ -142,8 +145,8 @@ public abstract class SkipAdapters : FineTuner
             Span<float> upGradient = a.Up.Gradient;
             TensorPrimitives.Add(upGradient, _upGradient.AsSpan(l * rank * outputs, rank * outputs), upGradient);
             // dA: [r, d] += v_lᵀ: [r, batch] · x_l: [batch, d]
-            (float[] rows, int offset, int stride) = l == 0 ? (_x, 0, Base.InputSize) : (_entrySource, _segmentOffsets[l], 0);
-            for (int s = 0; s < batch; s++) _rowOffsets[s] = l == 0 ? s * stride : _entryOffsets[s] + offset;
+            float[] rows = l == 0 ? _x : _entrySource;
+            for (int s = 0; s < batch; s++) _rowOffsets[s] = l == 0 ? s * Base.InputSize : _entryOffsets[s] + _segmentOffsets[l];
             AdapterGradient.AccumulateDown(a.Down.Gradient, rank, a.InputSize, _v, stacked, l * rank, rows, _rowOffsets.AsSpan(0, batch));
         }
         return loss;
