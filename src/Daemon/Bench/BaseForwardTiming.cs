@@ -45,7 +45,9 @@ public static class BaseForwardTiming
                 for (int i = 0; i < network.Layers.Count; i++)
                 {
                     long layerStart = Stopwatch.GetTimestamp();
-                    network.Layers[i].Forward(activations.Values[i], activations.Values[i + 1], batch);
+                    // As Network.Forward: a ReLU after a layer that fuses it runs in that layer's pass (its time is 0 here).
+                    if (FusedRelu(network, i)) network.Layers[i].ForwardRelu(activations.Values[i], activations.Values[i + 1], batch);
+                    else if (!FusedRelu(network, i - 1)) network.Layers[i].Forward(activations.Values[i], activations.Values[i + 1], batch);
                     layerSeconds[pass, i] += Stopwatch.GetElapsedTime(layerStart).TotalSeconds;
                 }
             }
@@ -66,6 +68,9 @@ public static class BaseForwardTiming
         Dense dense => (long)dense.FanIn * dense.FanOut,
         _ => 0L,
     });
+
+    static bool FusedRelu(Network network, int layer) =>
+        layer >= 0 && layer + 1 < network.Layers.Count && network.Layers[layer].FusesRelu && network.Layers[layer + 1] is Relu;
 
     // One thread: that thread's CPU time; several: the whole process's (the pool threads doing the work).
     static double CpuSeconds(Network network) => network.Threads > 1 ? ThreadCpuClock.ProcessSeconds() : ThreadCpuClock.Seconds();

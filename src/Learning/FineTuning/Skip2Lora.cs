@@ -10,7 +10,7 @@ namespace SensorOdl.Learning.FineTuning;
 /// time a sample is seen, its layer inputs and output go into the forward cache (float32, or 8 / 4 bits
 /// with a scale per vector); every later epoch, and every later fine-tune of the same base, reads them back.
 /// Within one fit each sample's entry is decoded once, into a float table by sample position that the later epochs
-/// copy from, so a quantised cache costs no more per epoch than a float one (while the table fits in
+/// read in place, so a quantised cache costs no more per epoch than a float one (while the table fits in
 /// <see cref="DecodedTableLimitBytes"/>; a larger fit decodes from the cache per mini-batch).
 /// </summary>
 public sealed class Skip2Lora : SkipAdapters
@@ -83,6 +83,14 @@ public sealed class Skip2Lora : SkipAdapters
         }
     }
 
+    protected override float[]? StoredEntries(ReadOnlySpan<int> positions)
+    {
+        if (_isDecoded.Length == 0) return null;
+        foreach (int position in positions)
+            if (!_isDecoded[position]) return null;
+        return _decoded;
+    }
+
     void Keep(int position, ReadOnlySpan<float> entry)
     {
         if (_isDecoded.Length == 0) return;
@@ -92,6 +100,7 @@ public sealed class Skip2Lora : SkipAdapters
 
     protected override void EndFit()
     {
+        base.EndFit();
         _cache.Flush();
         (_decoded, _isDecoded) = ([], []); // the table lives for one fit: the next one may bring other samples
     }

@@ -28,6 +28,10 @@ public abstract class SkipAdapters : FineTuner
     float[] _u = [], _v = [], _upStacked = [], _upGradient = [];
     int[] _labels = [];
     long _forwardSamples;
+    // Where the batch's entries are read: _entries (filled by FillEntries), or a subclass's table of stored entries.
+    float[] _entrySource = [];
+    int[] _entryOffsets = [];
+    int[] _rowOffsets = [];
 
     protected SkipAdapters(Network baseNetwork, FineTuneOptions options) : base(baseNetwork, options)
     {
@@ -51,6 +55,12 @@ public abstract class SkipAdapters : FineTuner
     /// <summary>Fills entries: [batch, E] for the samples at these positions, whose x: [batch, in] and labels are gathered already.</summary>
     protected abstract void FillEntries(SampleSet data, ReadOnlySpan<int> positions, ReadOnlySpan<float> x, ReadOnlySpan<int> labels, Span<float> entries);
 
+    /// <summary>
+    /// A table holding every one of these positions' entries at position · E, to be read in place instead of copied into
+    /// a batch by <see cref="FillEntries"/>; null when any is missing.
+    /// </summary>
+    protected virtual float[]? StoredEntries(ReadOnlySpan<int> positions) => null;
+
     /// <summary>x: [count, in] through the frozen base while fitting, counted; <see cref="CopyEntry"/> then reads its rows.</summary>
     protected void ForwardBase(ReadOnlySpan<float> x, int count)
     {
@@ -59,6 +69,9 @@ public abstract class SkipAdapters : FineTuner
     }
 
     protected override void BeginFit(SampleSet data, int batchSize) => Allocate(batchSize);
+
+    // A subclass's table of entries may be dropped after the fit: hold no reference to it.
+    protected override void EndFit() => UseBatchEntries(0);
 
     void Allocate(int batchSize)
     {
@@ -73,7 +86,31 @@ public abstract class SkipAdapters : FineTuner
         _v = new float[batchSize * StackedRank];
         _upStacked = new float[StackedRank * Base.OutputSize];
         _upGradient = new float[StackedRank * Base.OutputSize];
+        _entryOffsets = new int[batchSize];
+        _rowOffsets = new int[batchSize];
     }
+
+    /// <summary>Fills or finds the batch's entries: afterwards <see cref="Entry"/> reads them.</summary>
+    void LoadEntries(SampleSet data, ReadOnlySpan<int> positions)
+    {
+        int batch = positions.Length;
+        if (StoredEntries(positions) is { } table)
+        {
+            _entrySource = table;
+            for (int s = 0; s < batch; s++) _entryOffsets[s] = positions[s] * EntrySize;
+            return;
+        }
+        FillEntries(data, positions, _x, _labels, _entries);
+        UseBatchEntries(batch);
+    }
+
+    void UseBatchEntries(int batch)
+    {
+        _entrySource = _entries;
+        for (int s = 0; s < batch; s++) _entryOffsets[s] = s * EntrySize;
+    }
+
+    ReadOnlySpan<float> Entry(int sample) => _entrySource.AsSpan(_entryOffsets[sample], EntrySize);
 
     /// <summary>Copies sample <paramref name="row"/> of the base's activations into entry: [E].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -94,7 +131,7 @@ public abstract class SkipAdapters : FineTuner
     {
         int batch = positions.Length, outputs = Base.OutputSize;
         data.Gather(positions, _x, _labels);
-        FillEntries(data, positions, _x, _labels, _entries);
+        LoadEntries(data, positions);
         Output(batch);
         float loss = LossFunctions.Compute(Options.Training.Objective, _y, _x, _labels, _dy, batch, outputs);
         int rank = Options.Rank, stacked = StackedRank;
@@ -108,15 +145,9 @@ public abstract class SkipAdapters : FineTuner
             Span<float> upGradient = a.Up.Gradient;
             TensorPrimitives.Add(upGradient, _upGradient.AsSpan(l * rank * outputs, rank * outputs), upGradient);
             // dA: [r, d] += v_lᵀ: [r, batch] · x_l: [batch, d]
-            for (int s = 0; s < batch; s++)
-            {
-                ReadOnlySpan<float> input = AdapterInput(l, s);
-                for (int k = 0; k < rank; k++)
-                {
-                    Span<float> row = a.Down.Gradient.AsSpan(k * a.InputSize, a.InputSize);
-                    TensorPrimitives.MultiplyAdd(input, _v[s * stacked + l * rank + k], row, row);
-                }
-            }
+            float[] rows = l == 0 ? _x : _entrySource;
+            for (int s = 0; s < batch; s++) _rowOffsets[s] = l == 0 ? s * Base.InputSize : _entryOffsets[s] + _segmentOffsets[l];
+            AdapterGradient.AccumulateDown(a.Down.Gradient, rank, a.InputSize, _v, stacked, l * rank, rows, _rowOffsets.AsSpan(0, batch));
         }
         return loss;
     }
@@ -128,7 +159,7 @@ public abstract class SkipAdapters : FineTuner
         int outputs = Base.OutputSize, rank = Options.Rank, stacked = StackedRank;
         for (int l = 0; l < _adapters.Length; l++) _adapters[l].Up.Value.CopyTo(_upStacked, l * rank * outputs);
         for (int s = 0; s < batch; s++)
-            _entries.AsSpan(s * EntrySize + _outputOffset, outputs).CopyTo(_y.AsSpan(s * outputs, outputs));
+            Entry(s).Slice(_outputOffset, outputs).CopyTo(_y.AsSpan(s * outputs, outputs));
         for (int l = 0; l < _adapters.Length; l++)
         {
             SkipAdapter a = _adapters[l];
@@ -145,7 +176,7 @@ public abstract class SkipAdapters : FineTuner
 
     ReadOnlySpan<float> AdapterInput(int l, int sample) => l == 0
         ? _x.AsSpan(sample * Base.InputSize, Base.InputSize)
-        : _entries.AsSpan(sample * EntrySize + _segmentOffsets[l], _adapters[l].InputSize);
+        : Entry(sample).Slice(_segmentOffsets[l], _adapters[l].InputSize);
 
     public override void Predict(ReadOnlySpan<float> x, Span<float> y, int batch)
     {
@@ -157,6 +188,7 @@ public abstract class SkipAdapters : FineTuner
             x.Slice(start * Base.InputSize, count * Base.InputSize).CopyTo(_x);
             Base.Forward(_x, _activations, count); // not counted: BaseForwardSamples counts fitting's passes
             for (int s = 0; s < count; s++) CopyEntry(s, _entries.AsSpan(s * EntrySize, EntrySize), 0);
+            UseBatchEntries(count);
             Output(count);
             _y.AsSpan(0, count * outputs).CopyTo(y.Slice(start * outputs));
         }

@@ -48,11 +48,16 @@ public sealed class Conv2d : Layer, IWeightedLayer
 
     int Positions => OutHeight * OutWidth;
 
-    public override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
+    public override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch) => Forward(x, y, batch, relu: false);
+
+    public override bool FusesRelu => true;
+
+    public override void ForwardRelu(ReadOnlySpan<float> x, Span<float> y, int batch) => Forward(x, y, batch, relu: true);
+
+    void Forward(ReadOnlySpan<float> x, Span<float> y, int batch, bool relu)
     {
-        for (int s = 0; s < batch; s++)
-            DirectConvolution.Forward(x.Slice(s * InputSize, InputSize), InChannels, Height, Width, Kernel, Padding,
-                Weight.Value, Bias.Value, OutChannels, y.Slice(s * OutputSize, OutputSize));
+        DirectConvolution.Forward(x, InChannels, Height, Width, Kernel, Padding, Weight.Value, Bias.Value, OutChannels, y,
+            relu: relu, batch: batch);
     }
 
     public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx,

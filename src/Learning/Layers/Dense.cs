@@ -22,11 +22,21 @@ public sealed class Dense : Layer, IWeightedLayer
     public override IReadOnlyList<Parameter> Parameters => [Weight, Bias];
     public override LayerSpec Spec => new("dense", In: FanIn, Out: FanOut);
 
-    public override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
+    public override void Forward(ReadOnlySpan<float> x, Span<float> y, int batch) => Forward(x, y, batch, relu: false);
+
+    public override bool FusesRelu => true;
+
+    public override void ForwardRelu(ReadOnlySpan<float> x, Span<float> y, int batch) => Forward(x, y, batch, relu: true);
+
+    void Forward(ReadOnlySpan<float> x, Span<float> y, int batch, bool relu)
     {
         Gemm.MultiplyTransposedB(x, Weight.Value, y, batch, FanIn, FanOut);
         for (int s = 0; s < batch; s++)
-            System.Numerics.Tensors.TensorPrimitives.Add(y.Slice(s * FanOut, FanOut), Bias.Value, y.Slice(s * FanOut, FanOut));
+        {
+            Span<float> row = y.Slice(s * FanOut, FanOut);
+            System.Numerics.Tensors.TensorPrimitives.Add(row, Bias.Value, row);
+            if (relu) System.Numerics.Tensors.TensorPrimitives.Max(row, 0f, row);
+        }
     }
 
     public override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx,

@@ -17,6 +17,16 @@ public abstract class Layer
     /// <summary>x: [batch, InputSize] → y: [batch, OutputSize]</summary>
     public abstract void Forward(ReadOnlySpan<float> x, Span<float> y, int batch);
 
+    /// <summary>Whether <see cref="ForwardRelu"/> applies a following ReLU in this layer's own output pass.</summary>
+    public virtual bool FusesRelu => false;
+
+    /// <summary>y = max(Forward(x), 0): what this layer and a ReLU after it compute, in one pass where <see cref="FusesRelu"/>.</summary>
+    public virtual void ForwardRelu(ReadOnlySpan<float> x, Span<float> y, int batch)
+    {
+        Forward(x, y, batch);
+        System.Numerics.Tensors.TensorPrimitives.Max(y[..(batch * OutputSize)], 0f, y);
+    }
+
     /// <summary>
     /// dy: [batch, OutputSize] → dx: [batch, InputSize] (skipped when <paramref name="dx"/> is empty).
     /// Parameter gradients are accumulated into <see cref="Parameter.Gradient"/> when asked.

@@ -7,6 +7,8 @@ namespace SensorOdl.Learning.Networks;
 public sealed class Network
 {
     long _forwardSamples;
+    /// <summary>[i]: layer i applies layer i + 1 (a ReLU) in its own output pass; their outputs share one array.</summary>
+    readonly bool[] _reluFused;
 
     public Network(IReadOnlyList<Layer> layers)
     {
@@ -15,6 +17,7 @@ public sealed class Network
             if (layers[i].InputSize != layers[i - 1].OutputSize)
                 throw new ArgumentException($"Layer {i} ({layers[i].Spec.Type}) takes {layers[i].InputSize} values but layer {i - 1} gives {layers[i - 1].OutputSize}.");
         Layers = layers;
+        _reluFused = [.. Enumerable.Range(0, layers.Count).Select(i => i + 1 < layers.Count && layers[i].FusesRelu && layers[i + 1] is Relu)];
         WeightedLayers = [.. Enumerable.Range(0, layers.Count).Where(i => layers[i] is IWeightedLayer)];
     }
 
@@ -87,8 +90,14 @@ public sealed class Network
         for (int i = 0; i < Layers.Count; i++)
         {
             int inputs = Layers[i].InputSize, outputs = Layers[i].OutputSize;
-            Layers[i].Forward(activations.Values[i].AsSpan(first * inputs, count * inputs),
-                activations.Values[i + 1].AsSpan(first * outputs, count * outputs), count);
+            ReadOnlySpan<float> x = activations.Values[i].AsSpan(first * inputs, count * inputs);
+            Span<float> y = activations.Values[i + 1].AsSpan(first * outputs, count * outputs);
+            if (_reluFused[i])
+            {
+                Layers[i].ForwardRelu(x, y, count); // y is also the ReLU's output (one array): skip the ReLU
+                i++;
+            }
+            else Layers[i].Forward(x, y, count);
         }
     }
 
@@ -111,7 +120,11 @@ public sealed class Network
         foreach (Parameter p in Parameters) p.ZeroGradient();
     }
 
-    /// <summary>Every layer boundary's values and gradients for up to MaxBatch samples. Values[i] is the input of layer i.</summary>
+    /// <summary>
+    /// Every layer boundary's values and gradients for up to MaxBatch samples. Values[i] is the input of layer i, except
+    /// that a convolution or dense layer followed by a ReLU writes the ReLU's output straight away: its output and the
+    /// ReLU's are one array (no backward pass reads the value before the ReLU; ReLU's own backward reads its output).
+    /// </summary>
     public sealed class Activations
     {
         internal Activations(Network network, int maxBatch)
@@ -123,7 +136,7 @@ public sealed class Network
             for (int i = 0; i < count; i++)
             {
                 int size = i == 0 ? network.InputSize : network.Layers[i - 1].OutputSize;
-                Values[i] = new float[maxBatch * size];
+                Values[i] = i >= 2 && network._reluFused[i - 2] ? Values[i - 1] : new float[maxBatch * size];
                 Gradients[i] = i == 0 ? [] : new float[maxBatch * size];
             }
         }

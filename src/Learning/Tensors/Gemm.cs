@@ -123,22 +123,23 @@ public static class Gemm
     {
         const int rows = MicroKernels.Rows;
         int slivers = (m + rows - 1) / rows;
+        if (a.Length < m * k || packed.Length < slivers * k * rows) throw new ArgumentException("Spans too short to pack.");
+        ref float source = ref MemoryMarshal.GetReference(a);
         for (int s = 0; s < slivers; s++)
         {
-            Span<float> sliver = packed.AsSpan(s * k * rows, k * rows);
+            ref float sliver = ref packed[s * k * rows];
             for (int r = 0; r < rows; r++)
             {
                 int i = s * rows + r;
+                ref float target = ref Unsafe.Add(ref sliver, r);
                 if (i >= m)
-                {
-                    for (int p = 0; p < k; p++) sliver[p * rows + r] = 0f;
-                    continue;
-                }
-                if (transposed) for (int p = 0; p < k; p++) sliver[p * rows + r] = a[p * m + i];
+                    for (int p = 0; p < k; p++) Unsafe.Add(ref target, p * rows) = 0f;
+                else if (transposed)
+                    for (int p = 0; p < k; p++) Unsafe.Add(ref target, p * rows) = Unsafe.Add(ref source, p * m + i);
                 else
                 {
-                    ReadOnlySpan<float> row = a.Slice(i * k, k);
-                    for (int p = 0; p < k; p++) sliver[p * rows + r] = row[p];
+                    ref float row = ref Unsafe.Add(ref source, i * k);
+                    for (int p = 0; p < k; p++) Unsafe.Add(ref target, p * rows) = Unsafe.Add(ref row, p);
                 }
             }
         }
@@ -148,13 +149,16 @@ public static class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void PackB(ReadOnlySpan<float> b, bool transposed, float[] packed, int k, int n, int j0, int width, int columns)
     {
+        if (b.Length < k * n || packed.Length < k * columns || j0 + width > n) throw new ArgumentException("Spans too short to pack.");
         if (width < columns) Array.Clear(packed, 0, k * columns);
         if (transposed)
         {
+            ref float target = ref packed[0];
             for (int j = 0; j < width; j++)
             {
-                ReadOnlySpan<float> column = b.Slice((j0 + j) * k, k);
-                for (int p = 0; p < k; p++) packed[p * columns + j] = column[p];
+                ref float column = ref Unsafe.Add(ref MemoryMarshal.GetReference(b), (j0 + j) * k);
+                ref float lane = ref Unsafe.Add(ref target, j);
+                for (int p = 0; p < k; p++) Unsafe.Add(ref lane, p * columns) = Unsafe.Add(ref column, p);
             }
             return;
         }

@@ -17,6 +17,12 @@ interface IMicroKernel
 
     /// <summary>As <see cref="Tile"/> with panel row p at <c>origin + offsets[p]</c> (a convolution's taps; overwrites c).</summary>
     static abstract void GatheredTile(ref float sliver, ref float origin, ref int offsets, int k, ref float c, nint ldc);
+
+    /// <summary>
+    /// c: [Rows, Columns] (rows Columns apart) = Σₚ origin[offsets[p] + positions[r]] · panel[p, ·], panel: [k, Columns]
+    /// contiguous: a convolution with the output channels across the lanes and six output positions, any six, down the rows.
+    /// </summary>
+    static abstract void PositionTile(ref float origin, ref int offsets, ref int positions, ref float panel, int k, ref float c);
 }
 
 static class MicroKernels
@@ -26,128 +32,118 @@ static class MicroKernels
     public const int MaxColumns = 16;
 }
 
-/// <summary>6 × 16 with <see cref="Vector256{T}"/>: AVX2 FMA, or multiply then add on CPUs without FMA.</summary>
-readonly struct Vector256Kernel : IMicroKernel
+/// <summary>The few vector operations the micro-kernel needs, so one kernel body serves both widths.</summary>
+/// <remarks>.NET 10 does not expose <c>ISimdVector</c>; these struct implementations are specialised and inlined
+/// by the JIT exactly as the hand-written copies were (bench gemm measured no difference).</remarks>
+interface ISimd<TVector> where TVector : struct
 {
-    public static int Columns => 16;
-    public static bool IsAccelerated => Vector256.IsHardwareAccelerated;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<float> MultiplyAdd(Vector256<float> x, Vector256<float> y, Vector256<float> sum) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(x, y, sum) : x * y + sum;
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile(ref float sliver, ref float panel, nint panelStride, int k, ref float c, nint ldc, bool accumulate)
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        ref float a = ref sliver;
-        ref float b = ref panel;
-        for (int p = 0; p < k; p++)
-        {
-            Vector256<float> b0 = Vector256.LoadUnsafe(ref b), b1 = Vector256.LoadUnsafe(ref b, 8);
-            Vector256<float> x = Vector256.Create(a);
-            c00 = MultiplyAdd(x, b0, c00); c01 = MultiplyAdd(x, b1, c01);
-            x = Vector256.Create(Unsafe.Add(ref a, 1));
-            c10 = MultiplyAdd(x, b0, c10); c11 = MultiplyAdd(x, b1, c11);
-            x = Vector256.Create(Unsafe.Add(ref a, 2));
-            c20 = MultiplyAdd(x, b0, c20); c21 = MultiplyAdd(x, b1, c21);
-            x = Vector256.Create(Unsafe.Add(ref a, 3));
-            c30 = MultiplyAdd(x, b0, c30); c31 = MultiplyAdd(x, b1, c31);
-            x = Vector256.Create(Unsafe.Add(ref a, 4));
-            c40 = MultiplyAdd(x, b0, c40); c41 = MultiplyAdd(x, b1, c41);
-            x = Vector256.Create(Unsafe.Add(ref a, 5));
-            c50 = MultiplyAdd(x, b0, c50); c51 = MultiplyAdd(x, b1, c51);
-            a = ref Unsafe.Add(ref a, MicroKernels.Rows);
-            b = ref Unsafe.Add(ref b, panelStride);
-        }
-        Store(c00, c01, ref c, accumulate);
-        Store(c10, c11, ref Unsafe.Add(ref c, ldc), accumulate);
-        Store(c20, c21, ref Unsafe.Add(ref c, 2 * ldc), accumulate);
-        Store(c30, c31, ref Unsafe.Add(ref c, 3 * ldc), accumulate);
-        Store(c40, c41, ref Unsafe.Add(ref c, 4 * ldc), accumulate);
-        Store(c50, c51, ref Unsafe.Add(ref c, 5 * ldc), accumulate);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void GatheredTile(ref float sliver, ref float origin, ref int offsets, int k, ref float c, nint ldc)
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        ref float a = ref sliver;
-        for (int p = 0; p < k; p++)
-        {
-            ref float b = ref Unsafe.Add(ref origin, Unsafe.Add(ref offsets, p));
-            Vector256<float> b0 = Vector256.LoadUnsafe(ref b), b1 = Vector256.LoadUnsafe(ref b, 8);
-            Vector256<float> x = Vector256.Create(a);
-            c00 = MultiplyAdd(x, b0, c00); c01 = MultiplyAdd(x, b1, c01);
-            x = Vector256.Create(Unsafe.Add(ref a, 1));
-            c10 = MultiplyAdd(x, b0, c10); c11 = MultiplyAdd(x, b1, c11);
-            x = Vector256.Create(Unsafe.Add(ref a, 2));
-            c20 = MultiplyAdd(x, b0, c20); c21 = MultiplyAdd(x, b1, c21);
-            x = Vector256.Create(Unsafe.Add(ref a, 3));
-            c30 = MultiplyAdd(x, b0, c30); c31 = MultiplyAdd(x, b1, c31);
-            x = Vector256.Create(Unsafe.Add(ref a, 4));
-            c40 = MultiplyAdd(x, b0, c40); c41 = MultiplyAdd(x, b1, c41);
-            x = Vector256.Create(Unsafe.Add(ref a, 5));
-            c50 = MultiplyAdd(x, b0, c50); c51 = MultiplyAdd(x, b1, c51);
-            a = ref Unsafe.Add(ref a, MicroKernels.Rows);
-        }
-        Store(c00, c01, ref c, false);
-        Store(c10, c11, ref Unsafe.Add(ref c, ldc), false);
-        Store(c20, c21, ref Unsafe.Add(ref c, 2 * ldc), false);
-        Store(c30, c31, ref Unsafe.Add(ref c, 3 * ldc), false);
-        Store(c40, c41, ref Unsafe.Add(ref c, 4 * ldc), false);
-        Store(c50, c51, ref Unsafe.Add(ref c, 5 * ldc), false);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Store(Vector256<float> left, Vector256<float> right, ref float row, bool accumulate)
-    {
-        if (accumulate)
-        {
-            left += Vector256.LoadUnsafe(ref row);
-            right += Vector256.LoadUnsafe(ref row, 8);
-        }
-        left.StoreUnsafe(ref row);
-        right.StoreUnsafe(ref row, 8);
-    }
+    static abstract int Count { get; }
+    static abstract bool IsAccelerated { get; }
+    static abstract TVector Load(ref float source, nuint offset);
+    static abstract TVector Broadcast(float value);
+    static abstract TVector MultiplyAdd(TVector x, TVector y, TVector sum);
+    static abstract TVector Add(TVector x, TVector y);
+    static abstract void Store(TVector value, ref float target, nuint offset);
 }
 
-/// <summary>6 × 8 with <see cref="Vector128{T}"/>: ARM64 AdvSimd FMLA, x64 FMA, or multiply then add.</summary>
-readonly struct Vector128Kernel : IMicroKernel
+/// <summary>256-bit: AVX2 FMA, or multiply then add on CPUs without FMA.</summary>
+readonly struct Simd256 : ISimd<Vector256<float>>
 {
-    public static int Columns => 8;
-    public static bool IsAccelerated => Vector128.IsHardwareAccelerated;
-
+    public static int Count => 8;
+    public static bool IsAccelerated => Vector256.IsHardwareAccelerated;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector128<float> MultiplyAdd(Vector128<float> x, Vector128<float> y, Vector128<float> sum) =>
+    public static Vector256<float> Load(ref float source, nuint offset) => Vector256.LoadUnsafe(ref source, offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Broadcast(float value) => Vector256.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAdd(Vector256<float> x, Vector256<float> y, Vector256<float> sum) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(x, y, sum) : x * y + sum;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Add(Vector256<float> x, Vector256<float> y) => x + y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<float> value, ref float target, nuint offset) => value.StoreUnsafe(ref target, offset);
+}
+
+/// <summary>128-bit: ARM64 AdvSimd FMLA, x64 FMA, or multiply then add.</summary>
+readonly struct Simd128 : ISimd<Vector128<float>>
+{
+    public static int Count => 4;
+    public static bool IsAccelerated => Vector128.IsHardwareAccelerated;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Load(ref float source, nuint offset) => Vector128.LoadUnsafe(ref source, offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Broadcast(float value) => Vector128.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> x, Vector128<float> y, Vector128<float> sum) =>
         AdvSimd.IsSupported ? AdvSimd.FusedMultiplyAdd(sum, x, y)
         : Fma.IsSupported ? Fma.MultiplyAdd(x, y, sum)
         : x * y + sum;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Add(Vector128<float> x, Vector128<float> y) => x + y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<float> value, ref float target, nuint offset) => value.StoreUnsafe(ref target, offset);
+}
+
+/// <summary>6 × 16 with <see cref="Vector256{T}"/>.</summary>
+readonly struct Vector256Kernel : IMicroKernel
+{
+    public static int Columns => SimdKernel<Simd256, Vector256<float>>.Columns;
+    public static bool IsAccelerated => Simd256.IsAccelerated;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Tile(ref float sliver, ref float panel, nint panelStride, int k, ref float c, nint ldc, bool accumulate) =>
+        SimdKernel<Simd256, Vector256<float>>.Tile(ref sliver, ref panel, panelStride, k, ref c, ldc, accumulate);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void GatheredTile(ref float sliver, ref float origin, ref int offsets, int k, ref float c, nint ldc) =>
+        SimdKernel<Simd256, Vector256<float>>.GatheredTile(ref sliver, ref origin, ref offsets, k, ref c, ldc);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PositionTile(ref float origin, ref int offsets, ref int positions, ref float panel, int k, ref float c) =>
+        SimdKernel<Simd256, Vector256<float>>.PositionTile(ref origin, ref offsets, ref positions, ref panel, k, ref c);
+}
+
+/// <summary>6 × 8 with <see cref="Vector128{T}"/>: the ARM64 path (AdvSimd FMLA), also run on x64 by the tests.</summary>
+readonly struct Vector128Kernel : IMicroKernel
+{
+    public static int Columns => SimdKernel<Simd128, Vector128<float>>.Columns;
+    public static bool IsAccelerated => Simd128.IsAccelerated;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Tile(ref float sliver, ref float panel, nint panelStride, int k, ref float c, nint ldc, bool accumulate) =>
+        SimdKernel<Simd128, Vector128<float>>.Tile(ref sliver, ref panel, panelStride, k, ref c, ldc, accumulate);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void GatheredTile(ref float sliver, ref float origin, ref int offsets, int k, ref float c, nint ldc) =>
+        SimdKernel<Simd128, Vector128<float>>.GatheredTile(ref sliver, ref origin, ref offsets, k, ref c, ldc);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PositionTile(ref float origin, ref int offsets, ref int positions, ref float panel, int k, ref float c) =>
+        SimdKernel<Simd128, Vector128<float>>.PositionTile(ref origin, ref offsets, ref positions, ref panel, k, ref c);
+}
+
+/// <summary>The one micro-kernel body: six rows × two vectors of <typeparamref name="TSimd"/>'s width, twelve accumulators.</summary>
+static class SimdKernel<TSimd, TVector> where TSimd : ISimd<TVector> where TVector : struct
+{
+    public static int Columns => 2 * TSimd.Count;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile(ref float sliver, ref float panel, nint panelStride, int k, ref float c, nint ldc, bool accumulate)
     {
-        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        nuint half = (nuint)TSimd.Count;
         ref float a = ref sliver;
         ref float b = ref panel;
         for (int p = 0; p < k; p++)
         {
-            Vector128<float> b0 = Vector128.LoadUnsafe(ref b), b1 = Vector128.LoadUnsafe(ref b, 4);
-            Vector128<float> x = Vector128.Create(a);
-            c00 = MultiplyAdd(x, b0, c00); c01 = MultiplyAdd(x, b1, c01);
-            x = Vector128.Create(Unsafe.Add(ref a, 1));
-            c10 = MultiplyAdd(x, b0, c10); c11 = MultiplyAdd(x, b1, c11);
-            x = Vector128.Create(Unsafe.Add(ref a, 2));
-            c20 = MultiplyAdd(x, b0, c20); c21 = MultiplyAdd(x, b1, c21);
-            x = Vector128.Create(Unsafe.Add(ref a, 3));
-            c30 = MultiplyAdd(x, b0, c30); c31 = MultiplyAdd(x, b1, c31);
-            x = Vector128.Create(Unsafe.Add(ref a, 4));
-            c40 = MultiplyAdd(x, b0, c40); c41 = MultiplyAdd(x, b1, c41);
-            x = Vector128.Create(Unsafe.Add(ref a, 5));
-            c50 = MultiplyAdd(x, b0, c50); c51 = MultiplyAdd(x, b1, c51);
+            TVector b0 = TSimd.Load(ref b, 0), b1 = TSimd.Load(ref b, half);
+            TVector x = TSimd.Broadcast(a);
+            c00 = TSimd.MultiplyAdd(x, b0, c00); c01 = TSimd.MultiplyAdd(x, b1, c01);
+            x = TSimd.Broadcast(Unsafe.Add(ref a, 1));
+            c10 = TSimd.MultiplyAdd(x, b0, c10); c11 = TSimd.MultiplyAdd(x, b1, c11);
+            x = TSimd.Broadcast(Unsafe.Add(ref a, 2));
+            c20 = TSimd.MultiplyAdd(x, b0, c20); c21 = TSimd.MultiplyAdd(x, b1, c21);
+            x = TSimd.Broadcast(Unsafe.Add(ref a, 3));
+            c30 = TSimd.MultiplyAdd(x, b0, c30); c31 = TSimd.MultiplyAdd(x, b1, c31);
+            x = TSimd.Broadcast(Unsafe.Add(ref a, 4));
+            c40 = TSimd.MultiplyAdd(x, b0, c40); c41 = TSimd.MultiplyAdd(x, b1, c41);
+            x = TSimd.Broadcast(Unsafe.Add(ref a, 5));
+            c50 = TSimd.MultiplyAdd(x, b0, c50); c51 = TSimd.MultiplyAdd(x, b1, c51);
             a = ref Unsafe.Add(ref a, MicroKernels.Rows);
             b = ref Unsafe.Add(ref b, panelStride);
         }
@@ -162,25 +158,26 @@ readonly struct Vector128Kernel : IMicroKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GatheredTile(ref float sliver, ref float origin, ref int offsets, int k, ref float c, nint ldc)
     {
-        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        nuint half = (nuint)TSimd.Count;
         ref float a = ref sliver;
         for (int p = 0; p < k; p++)
         {
             ref float b = ref Unsafe.Add(ref origin, Unsafe.Add(ref offsets, p));
-            Vector128<float> b0 = Vector128.LoadUnsafe(ref b), b1 = Vector128.LoadUnsafe(ref b, 4);
-            Vector128<float> x = Vector128.Create(a);
-            c00 = MultiplyAdd(x, b0, c00); c01 = MultiplyAdd(x, b1, c01);
-            x = Vector128.Create(Unsafe.Add(ref a, 1));
-            c10 = MultiplyAdd(x, b0, c10); c11 = MultiplyAdd(x, b1, c11);
-            x = Vector128.Create(Unsafe.Add(ref a, 2));
-            c20 = MultiplyAdd(x, b0, c20); c21 = MultiplyAdd(x, b1, c21);
-            x = Vector128.Create(Unsafe.Add(ref a, 3));
-            c30 = MultiplyAdd(x, b0, c30); c31 = MultiplyAdd(x, b1, c31);
-            x = Vector128.Create(Unsafe.Add(ref a, 4));
-            c40 = MultiplyAdd(x, b0, c40); c41 = MultiplyAdd(x, b1, c41);
-            x = Vector128.Create(Unsafe.Add(ref a, 5));
-            c50 = MultiplyAdd(x, b0, c50); c51 = MultiplyAdd(x, b1, c51);
+            TVector b0 = TSimd.Load(ref b, 0), b1 = TSimd.Load(ref b, half);
+            TVector x = TSimd.Broadcast(a);
+            c00 = TSimd.MultiplyAdd(x, b0, c00); c01 = TSimd.MultiplyAdd(x, b1, c01);
+            x = TSimd.Broadcast(Unsafe.Add(ref a, 1));
+            c10 = TSimd.MultiplyAdd(x, b0, c10); c11 = TSimd.MultiplyAdd(x, b1, c11);
+            x = TSimd.Broadcast(Unsafe.Add(ref a, 2));
+            c20 = TSimd.MultiplyAdd(x, b0, c20); c21 = TSimd.MultiplyAdd(x, b1, c21);
+            x = TSimd.Broadcast(Unsafe.Add(ref a, 3));
+            c30 = TSimd.MultiplyAdd(x, b0, c30); c31 = TSimd.MultiplyAdd(x, b1, c31);
+            x = TSimd.Broadcast(Unsafe.Add(ref a, 4));
+            c40 = TSimd.MultiplyAdd(x, b0, c40); c41 = TSimd.MultiplyAdd(x, b1, c41);
+            x = TSimd.Broadcast(Unsafe.Add(ref a, 5));
+            c50 = TSimd.MultiplyAdd(x, b0, c50); c51 = TSimd.MultiplyAdd(x, b1, c51);
             a = ref Unsafe.Add(ref a, MicroKernels.Rows);
         }
         Store(c00, c01, ref c, false);
@@ -191,15 +188,52 @@ readonly struct Vector128Kernel : IMicroKernel
         Store(c50, c51, ref Unsafe.Add(ref c, 5 * ldc), false);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Store(Vector128<float> left, Vector128<float> right, ref float row, bool accumulate)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PositionTile(ref float origin, ref int offsets, ref int positions, ref float panel, int k, ref float c)
     {
+        TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        nuint half = (nuint)TSimd.Count;
+        nint r0 = positions, r1 = Unsafe.Add(ref positions, 1), r2 = Unsafe.Add(ref positions, 2);
+        nint r3 = Unsafe.Add(ref positions, 3), r4 = Unsafe.Add(ref positions, 4), r5 = Unsafe.Add(ref positions, 5);
+        ref float b = ref panel;
+        nint columns = Columns;
+        for (int p = 0; p < k; p++)
+        {
+            ref float tap = ref Unsafe.Add(ref origin, Unsafe.Add(ref offsets, p));
+            TVector b0 = TSimd.Load(ref b, 0), b1 = TSimd.Load(ref b, half);
+            TVector x = TSimd.Broadcast(Unsafe.Add(ref tap, r0));
+            c00 = TSimd.MultiplyAdd(x, b0, c00); c01 = TSimd.MultiplyAdd(x, b1, c01);
+            x = TSimd.Broadcast(Unsafe.Add(ref tap, r1));
+            c10 = TSimd.MultiplyAdd(x, b0, c10); c11 = TSimd.MultiplyAdd(x, b1, c11);
+            x = TSimd.Broadcast(Unsafe.Add(ref tap, r2));
+            c20 = TSimd.MultiplyAdd(x, b0, c20); c21 = TSimd.MultiplyAdd(x, b1, c21);
+            x = TSimd.Broadcast(Unsafe.Add(ref tap, r3));
+            c30 = TSimd.MultiplyAdd(x, b0, c30); c31 = TSimd.MultiplyAdd(x, b1, c31);
+            x = TSimd.Broadcast(Unsafe.Add(ref tap, r4));
+            c40 = TSimd.MultiplyAdd(x, b0, c40); c41 = TSimd.MultiplyAdd(x, b1, c41);
+            x = TSimd.Broadcast(Unsafe.Add(ref tap, r5));
+            c50 = TSimd.MultiplyAdd(x, b0, c50); c51 = TSimd.MultiplyAdd(x, b1, c51);
+            b = ref Unsafe.Add(ref b, columns);
+        }
+        Store(c00, c01, ref c, false);
+        Store(c10, c11, ref Unsafe.Add(ref c, columns), false);
+        Store(c20, c21, ref Unsafe.Add(ref c, 2 * columns), false);
+        Store(c30, c31, ref Unsafe.Add(ref c, 3 * columns), false);
+        Store(c40, c41, ref Unsafe.Add(ref c, 4 * columns), false);
+        Store(c50, c51, ref Unsafe.Add(ref c, 5 * columns), false);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store(TVector left, TVector right, ref float row, bool accumulate)
+    {
+        nuint half = (nuint)TSimd.Count;
         if (accumulate)
         {
-            left += Vector128.LoadUnsafe(ref row);
-            right += Vector128.LoadUnsafe(ref row, 4);
+            left = TSimd.Add(left, TSimd.Load(ref row, 0));
+            right = TSimd.Add(right, TSimd.Load(ref row, half));
         }
-        left.StoreUnsafe(ref row);
-        right.StoreUnsafe(ref row, 4);
+        TSimd.Store(left, ref row, 0);
+        TSimd.Store(right, ref row, half);
     }
 }

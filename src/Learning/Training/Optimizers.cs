@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using SensorOdl.Learning.Tensors;
@@ -44,13 +45,35 @@ public sealed class Adam(IReadOnlyList<Parameter> parameters, float learningRate
         {
             Parameter p = parameters[i];
             float[] m = _first[i], v = _second[i], w = p.Value, g = p.Gradient;
-            for (int j = 0; j < w.Length; j++)
+            int j = Vectorised(m, v, w, g, stepSize);
+            for (; j < w.Length; j++)
             {
                 m[j] = beta1 * m[j] + (1f - beta1) * g[j];
                 v[j] = beta2 * v[j] + (1f - beta2) * g[j] * g[j];
                 w[j] -= stepSize * m[j] / (MathF.Sqrt(v[j]) + epsilon);
             }
         }
+    }
+
+    // The loop below over whole vectors: the same operations in the same order, each correctly rounded (no fused
+    // multiply-add), so every value is bit for bit the scalar loop's. Returns where the scalar tail starts.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    int Vectorised(float[] m, float[] v, float[] w, float[] g, float stepSize)
+    {
+        int lanes = Vector<float>.Count, j = 0;
+        if (!Vector.IsHardwareAccelerated || m.Length < w.Length || v.Length < w.Length || g.Length < w.Length) return 0;
+        Vector<float> decay1 = new(beta1), keep1 = new(1f - beta1), decay2 = new(beta2), keep2 = new(1f - beta2);
+        Vector<float> step = new(stepSize), floor = new(epsilon);
+        for (; j + lanes <= w.Length; j += lanes)
+        {
+            Vector<float> gradient = new(g, j);
+            Vector<float> first = decay1 * new Vector<float>(m, j) + keep1 * gradient;
+            Vector<float> second = decay2 * new Vector<float>(v, j) + keep2 * gradient * gradient;
+            first.CopyTo(m, j);
+            second.CopyTo(v, j);
+            (new Vector<float>(w, j) - step * first / (Vector.SquareRoot(second) + floor)).CopyTo(w, j);
+        }
+        return j;
     }
 }
 
