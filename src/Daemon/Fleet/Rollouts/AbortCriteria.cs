@@ -7,7 +7,8 @@ namespace SensorOdl.Daemon.Fleet.Rollouts;
 /// One abort criterion of `--abort-if`. Outcome criteria (`rejected`, `failed`, `timed_out`, `rolled_back`) count the
 /// devices sent so far: `rejected>20%` a share, `rejected>2` a count. Quality criteria compare each succeeded device with
 /// itself before the rollout: `anomalyRate>2x` (its share of flagged windows above twice its own before-share, the
-/// before-share taken as at least <see cref="AbortCriteria.RateFloor"/>), `anomalyRate>5%` (above 5 %), `drift>2x`
+/// before-share taken as at least <see cref="AbortCriteria.RateFloor"/>), `anomalyRate>5%` (above 5 %) — either only with at
+/// least <see cref="AbortCriteria.MinFlagged"/> flagged windows after — `drift>2x`
 /// (its drift statistic above twice its own, taken as at least <see cref="AbortCriteria.DriftFloor"/>), `drift>0.5`.
 /// </summary>
 public sealed record AbortCriterion(string Metric, char Unit, double Value)
@@ -28,6 +29,9 @@ public static class AbortCriteria
     public static readonly string[] OutcomeMetrics = ["rejected", "failed", "timed_out", "rolled_back"];
     public const double RateFloor = 0.01;
     public const double DriftFloor = 0.01;
+    /// <summary>An anomaly-rate criterion is met only with at least this many flagged windows after: one flagged window in
+    /// twenty is 5 % of them, and a rollout must not abort on it.</summary>
+    public const int MinFlagged = 3;
     public const string Default = "rejected>20%,failed>20%,anomalyRate>2x";
 
     public static IReadOnlyList<AbortCriterion> Parse(string text)
@@ -80,9 +84,9 @@ public static class AbortCriteria
         {
             if (c.Metric == "anomalyRate" && after.AnomalyRate is double rate && after.Windows >= DeviceFigures.MinWindows)
             {
-                bool met = c.Unit == 'x'
+                bool met = (c.Unit == 'x'
                     ? before.AnomalyRate is double was && rate > c.Value * Math.Max(was, RateFloor)
-                    : rate * 100 > c.Value;
+                    : rate * 100 > c.Value) && Math.Round(rate * after.Windows) >= MinFlagged;
                 if (met)
                     return $"{c}: {device} flags {DeviceFollower.Percent(rate)} of windows, {(before.AnomalyRate is double b ? DeviceFollower.Percent(b) : "?")} before";
             }

@@ -59,6 +59,9 @@ public sealed class AbortCriteriaTests
         var quietBefore = new DeviceFigures(2, 0, 60, 0.02);
         Assert.Null(AbortCriteria.QualityBreach(criteria, "b", quietBefore, new DeviceFigures(3, 0.015, 60, 0.02)));
         Assert.NotNull(AbortCriteria.QualityBreach(criteria, "b", quietBefore, new DeviceFigures(3, 0.05, 60, 0.02)));
+        // One flagged window in 23 is 4.3 %, over twice 1 %, but says nothing (an integration run aborted on it).
+        Assert.Null(AbortCriteria.QualityBreach(criteria, "b", quietBefore, new DeviceFigures(3, 1 / 23.0, 23, 0.02)));
+        Assert.NotNull(AbortCriteria.QualityBreach(criteria, "b", quietBefore, new DeviceFigures(3, 3 / 23.0, 23, 0.02)));
         // Too few windows after (or none before to compare with): not judged.
         Assert.Null(AbortCriteria.QualityBreach(criteria, "c", noisyBefore, new DeviceFigures(3, 1.0, DeviceFigures.MinWindows - 1, 0.02)));
         Assert.Null(AbortCriteria.QualityBreach(criteria, "d", new DeviceFigures(2, null, 0, null), new DeviceFigures(3, 1.0, 60, 0.02)));
