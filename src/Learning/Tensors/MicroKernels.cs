@@ -1,3 +1,5 @@
+global using Vector256Kernel = SensorOdl.Learning.Tensors.SimdKernel<SensorOdl.Learning.Tensors.Simd256, System.Runtime.Intrinsics.Vector256<float>>;
+global using Vector128Kernel = SensorOdl.Learning.Tensors.SimdKernel<SensorOdl.Learning.Tensors.Simd128, System.Runtime.Intrinsics.Vector128<float>>;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
@@ -84,42 +86,15 @@ readonly struct Simd128 : ISimd<Vector128<float>>
     public static void Store(Vector128<float> value, ref float target, nuint offset) => value.StoreUnsafe(ref target, offset);
 }
 
-/// <summary>6 × 16 with <see cref="Vector256{T}"/>.</summary>
-readonly struct Vector256Kernel : IMicroKernel
-{
-    public static int Columns => SimdKernel<Simd256, Vector256<float>>.Columns;
-    public static bool IsAccelerated => Simd256.IsAccelerated;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Tile(ref float sliver, ref float panel, nint panelStride, int k, ref float c, nint ldc, bool accumulate) =>
-        SimdKernel<Simd256, Vector256<float>>.Tile(ref sliver, ref panel, panelStride, k, ref c, ldc, accumulate);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void GatheredTile(ref float sliver, ref float origin, ref int offsets, int k, ref float c, nint ldc) =>
-        SimdKernel<Simd256, Vector256<float>>.GatheredTile(ref sliver, ref origin, ref offsets, k, ref c, ldc);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void PositionTile(ref float origin, ref int offsets, ref int positions, ref float panel, int k, ref float c) =>
-        SimdKernel<Simd256, Vector256<float>>.PositionTile(ref origin, ref offsets, ref positions, ref panel, k, ref c);
-}
-
-/// <summary>6 × 8 with <see cref="Vector128{T}"/>: the ARM64 path (AdvSimd FMLA), also run on x64 by the tests.</summary>
-readonly struct Vector128Kernel : IMicroKernel
-{
-    public static int Columns => SimdKernel<Simd128, Vector128<float>>.Columns;
-    public static bool IsAccelerated => Simd128.IsAccelerated;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Tile(ref float sliver, ref float panel, nint panelStride, int k, ref float c, nint ldc, bool accumulate) =>
-        SimdKernel<Simd128, Vector128<float>>.Tile(ref sliver, ref panel, panelStride, k, ref c, ldc, accumulate);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void GatheredTile(ref float sliver, ref float origin, ref int offsets, int k, ref float c, nint ldc) =>
-        SimdKernel<Simd128, Vector128<float>>.GatheredTile(ref sliver, ref origin, ref offsets, k, ref c, ldc);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void PositionTile(ref float origin, ref int offsets, ref int positions, ref float panel, int k, ref float c) =>
-        SimdKernel<Simd128, Vector128<float>>.PositionTile(ref origin, ref offsets, ref positions, ref panel, k, ref c);
-}
-
-/// <summary>The one micro-kernel body: six rows × two vectors of <typeparamref name="TSimd"/>'s width, twelve accumulators.</summary>
-static class SimdKernel<TSimd, TVector> where TSimd : ISimd<TVector> where TVector : struct
+/// <summary>
+/// The one micro-kernel body: six rows × two vectors of <typeparamref name="TSimd"/>'s width, twelve accumulators —
+/// <see cref="Vector256Kernel"/> (6 × 16) and <see cref="Vector128Kernel"/> (6 × 8: the ARM64 path with AdvSimd FMLA,
+/// also run on x64 by the tests).
+/// </summary>
+readonly struct SimdKernel<TSimd, TVector> : IMicroKernel where TSimd : ISimd<TVector> where TVector : struct
 {
     public static int Columns => 2 * TSimd.Count;
+    public static bool IsAccelerated => TSimd.IsAccelerated;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile(ref float sliver, ref float panel, nint panelStride, int k, ref float c, nint ldc, bool accumulate)
