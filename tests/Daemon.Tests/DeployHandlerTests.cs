@@ -27,11 +27,8 @@ public sealed class DeployHandlerTests : IDisposable
         var settings = new DaemonSettings { Adaptation = new() { Mode = AdaptationMode.Off }, Storage = new() { SampleIntervalSeconds = 0 } };
         _rig = SimulatedPipeline.Start(_dir, settings, seed: 7, trainingWindows: 100);
         MonitoringPipeline p = _rig.Pipeline;
-        _handlers = new CommandHandlers(p.Settings, p.Status, p.Stores.Registry, p.Stores.Samples, _rig.Events, p.Model, p.Adaptation, () => _rig.Clock.Seconds, _rig.Clock)
-        {
-            Deploy = new DeployHandler(p.Settings, p.Status, p.Stores.Registry, p.Adaptation, p.Model, _rig.Events, new FeatureTransform(_rig.Machine.Format).Configuration,
-                new DeployTransferStore(_dir, _rig.Clock), _rig.Clock),
-        };
+        _handlers = _rig.Handlers(new DeployHandler(p.Settings, p.Status, p.Stores.Registry, p.Adaptation, p.Model, _rig.Events,
+            new FeatureTransform(_rig.Machine.Format).Configuration, new DeployTransferStore(_dir, _rig.Clock), _rig.Clock));
     }
 
     public void Dispose()

@@ -20,9 +20,7 @@ public sealed class PendingCandidateTests : IDisposable
     {
         var settings = new DaemonSettings { Adaptation = new() { Mode = AdaptationMode.Confirm }, Storage = new() { SampleIntervalSeconds = 0 } };
         _rig = SimulatedPipeline.Start(_dir, settings, seed: 5, trainingWindows: 300);
-        MonitoringPipeline p = _rig.Pipeline;
-        _handlers = new CommandHandlers(p.Settings, p.Status, p.Stores.Registry, p.Stores.Samples, _rig.Events, p.Model, p.Adaptation,
-            () => _rig.Clock.Seconds, _rig.Clock);
+        _handlers = _rig.Handlers();
     }
 
     public void Dispose()

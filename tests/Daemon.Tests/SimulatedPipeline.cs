@@ -44,6 +44,10 @@ sealed class SimulatedPipeline : IDisposable
         return new SimulatedPipeline(machine, state, pipeline, events, clock);
     }
 
+    /// <summary>The command handlers of this pipeline, answering on its data clock (serving `deploy` when given its handler).</summary>
+    public Mqtt.CommandHandlers Handlers(Mqtt.DeployHandler? deploy = null) => new(Pipeline.Settings, Pipeline.Status, Pipeline.Stores.Registry,
+        Pipeline.Stores.Samples, Events, Pipeline.Model, Pipeline.Adaptation, () => Clock.Seconds, Clock) { Deploy = deploy };
+
     /// <summary>Moves the sensor to a magnet base elsewhere on the housing: the environment drifts.</summary>
     public void Remount() =>
         Machine.Machine.SetCondition(MachineScenarios.Condition(DriftKind.Mounting));

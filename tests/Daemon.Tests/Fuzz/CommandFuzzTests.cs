@@ -32,7 +32,7 @@ public sealed class CommandFuzzTests : IDisposable
         MonitoringPipeline p = _rig.Pipeline;
         var topics = new Topics("sensorodl", "fuzz");
         _events = new EventLog(_rig.State, topics.Events, queueLimit: 10_000);
-        var handlers = new CommandHandlers(p.Settings, p.Status, p.Stores.Registry, p.Stores.Samples, _rig.Events, p.Model, p.Adaptation, () => _rig.Clock.Seconds, _rig.Clock);
+        CommandHandlers handlers = _rig.Handlers();
         var seen = new SeenCommands(_rig.State, _rig.Clock.GetUtcNow().ToUnixTimeMilliseconds());
         _unsigned = new CommandProcessor(new SecuritySettings(), topics, _events, _sink, handlers, seen, null, _rig.Clock);
         _events.Queued += () => Interlocked.Increment(ref _replies); // only replies: the processor's events go to _sink
