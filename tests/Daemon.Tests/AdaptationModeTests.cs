@@ -28,6 +28,7 @@ public sealed class AdaptationModeTests : IDisposable
         Assert.Equal(2, rig.Pipeline.Model.Current.Info.Version);
         var metrics = rig.Events.Events.First(e => e.Type == "model_promoted").Fields!["metrics"]!;
         Assert.True((double)metrics["windows"]! >= 120, metrics.ToJsonString());
+        Assert.Equal(Math.Ceiling((double)metrics["windows"]! / 4), (double)metrics["validationWindows"]!); // every 4th window validates
         Assert.True((double)metrics["spanSeconds"]! > 0, metrics.ToJsonString());
     }
 

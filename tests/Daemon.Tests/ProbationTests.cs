@@ -42,7 +42,7 @@ public sealed class ProbationTests : IDisposable
     /// Promotes a version that is the running model with zero adapters and its threshold times <paramref name="thresholdFactor"/>:
     /// below 1 it flags more windows than the running one (a trigger-happy candidate), at 1 exactly the same.
     /// </summary>
-    internal static ModelVersionRecord PromoteCopy(SimulatedPipeline rig, float thresholdFactor)
+    internal static ModelVersionRecord PromoteCopy(SimulatedPipeline rig, float thresholdFactor, Dictionary<string, double>? metrics = null)
     {
         AnomalyModel current = rig.Pipeline.Model.Current.Model;
         FineTuner tuner = FineTuneMethods.Create("lora-last", current.Base, new FineTuneOptions
@@ -54,7 +54,7 @@ public sealed class ProbationTests : IDisposable
         foreach (NamedTensor tensor in adapters.Tensors) Array.Clear(tensor.Values);
         tuner.Import(adapters);
         AnomalyModel copy = current.WithAdapters(tuner, current.Threshold * thresholdFactor, current.Reference);
-        ModelVersionRecord record = rig.Pipeline.Stores.Registry.AddAdapted(copy, 1, "test", 0, null, null, activate: false);
+        ModelVersionRecord record = rig.Pipeline.Stores.Registry.AddAdapted(copy, 1, "test", 0, metrics, null, activate: false);
         rig.Pipeline.Adaptation.PromoteStored(copy, record, "test");
         Assert.Equal(record.Version, rig.Pipeline.Model.Current.Info.Version);
         return record;
@@ -142,5 +142,57 @@ public sealed class ProbationTests : IDisposable
         Assert.Null(rig.Pipeline.Model.Current.Shadow);
         Assert.Null(RolledBack(rig));
         Assert.Equal(2, rig.Pipeline.Model.Current.Info.Version);
+    }
+
+    /// <summary>A drift job's validation: v1 flagged <paramref name="oldFlagged"/> of 80 held-back windows, the candidate 1.</summary>
+    static Dictionary<string, double> DriftValidation(int oldFlagged) => new()
+    {
+        ["validationWindows"] = 80, ["falseAlarmsAfter"] = 1 / 80.0, ["falseAlarmsBefore"] = oldFlagged / 80.0,
+    };
+
+    [Fact]
+    public void The_tally_starts_from_the_validation_so_a_version_adopted_for_a_drift_is_not_rolled_back_on_its_first_windows()
+    {
+        SimulatedPipeline rig = Start();
+        PromoteCopy(rig, thresholdFactor: 0.05f, DriftValidation(oldFlagged: 72)); // flags everything from now on
+        rig.Stream(40); // without the validation: rolled back after 10 (the first test)
+
+        Assert.Null(RolledBack(rig));
+        var probation = (Probation)rig.Pipeline.Model.Current.Shadow!;
+        Assert.Equal(40, probation.Since.Windows);
+        Assert.Equal(new ProbationCounts(120, 41, 72 + probation.Since.OldFlagged), probation.Counts);
+    }
+
+    [Fact]
+    public void The_windows_since_the_promotion_still_outweigh_a_validation_in_the_end()
+    {
+        SimulatedPipeline rig = Start();
+        PromoteCopy(rig, thresholdFactor: 0.05f, DriftValidation(oldFlagged: 16));
+        rig.Stream(60); // new flags 1 + n, old 16 + about 0: over twice once n passes 31
+
+        JsonObject e = RolledBack(rig) ?? throw new Xunit.Sdk.XunitException($"no rollback in {string.Join(", ", rig.Types)}");
+        JsonObject metrics = (JsonObject)e["metrics"]!;
+        Assert.Equal(80, (long)metrics["validationWindows"]!);
+        long since = (long)metrics["windows"]! - 80;
+        Assert.InRange(since, 32, 40);
+        Assert.Equal(1 + since, (long)metrics["newFlagged"]!);
+        Assert.Equal(1, rig.Pipeline.Model.Current.Info.Version);
+    }
+
+    [Theory]
+    [InlineData(false, true, true)]
+    [InlineData(true, false, true)]
+    [InlineData(true, true, false)]
+    public void A_version_without_its_validation_metrics_starts_probation_from_zero(bool windows, bool after, bool before)
+    {
+        var metrics = new Dictionary<string, double>();
+        if (windows) metrics["validationWindows"] = 80;
+        if (after) metrics["falseAlarmsAfter"] = 0.0125;
+        if (before) metrics["falseAlarmsBefore"] = 0.9;
+        Assert.Equal(default, ProbationCounts.FromValidation(metrics));
+        metrics["validationWindows"] = 80;
+        metrics["falseAlarmsAfter"] = 0.0125;
+        metrics["falseAlarmsBefore"] = 0.9;
+        Assert.Equal(new ProbationCounts(80, 1, 72), ProbationCounts.FromValidation(metrics));
     }
 }

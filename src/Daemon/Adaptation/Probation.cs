@@ -8,6 +8,21 @@ public readonly record struct ProbationCounts(long Windows, long NewFlagged, lon
 {
     public double NewShare => Windows == 0 ? 0 : (double)NewFlagged / Windows;
     public double OldShare => Windows == 0 ? 0 : (double)OldFlagged / Windows;
+
+    public static ProbationCounts operator +(ProbationCounts a, ProbationCounts b) =>
+        new(a.Windows + b.Windows, a.NewFlagged + b.NewFlagged, a.OldFlagged + b.OldFlagged);
+
+    /// <summary>
+    /// What a version's validation saw, from its metrics: the held-back windows of its job (validationWindows), flagged by
+    /// it (falseAlarmsAfter) and by the version it replaced (falseAlarmsBefore); none for a version without them (a pushed
+    /// base, a record written before they were kept).
+    /// </summary>
+    public static ProbationCounts FromValidation(IReadOnlyDictionary<string, double> metrics)
+    {
+        if (!metrics.TryGetValue("validationWindows", out double windows) || !metrics.TryGetValue("falseAlarmsAfter", out double after)
+            || !metrics.TryGetValue("falseAlarmsBefore", out double before) || !(windows >= 1)) return default;
+        return new((long)windows, (long)Math.Round(after * windows), (long)Math.Round(before * windows));
+    }
 }
 
 /// <summary>
@@ -16,9 +31,13 @@ public readonly record struct ProbationCounts(long Windows, long NewFlagged, lon
 /// <see cref="MinFlagged"/> windows and more than <c>Adaptation:ProbationFactor</c> times the previous one's share,
 /// <paramref name="failed"/> is called once (it rolls back). A real fault is flagged by both, so it does not count
 /// against the new version; a version that flags less is the probe guard's business, not this one's.
+/// The tally starts from <paramref name="validation"/>: the held-back windows of the new version's own job, which
+/// neither version fitted. A version promoted because the previous one flagged 44 % of a drifted room is not rolled
+/// back to it for flagging 10 of the next 72 windows that the previous one happens to pass (noisy → mix050 in session 6).
 /// Runs on the pipeline thread.
 /// </summary>
-public sealed class Probation(AnomalyModel previous, double minutes, double factor, Action<ProbationCounts, double> failed) : IShadowScorer
+public sealed class Probation(AnomalyModel previous, double minutes, double factor, Action<ProbationCounts, double> failed,
+    ProbationCounts validation = default) : IShadowScorer
 {
     /// <summary>The new version must flag at least this many windows before a share can condemn it.</summary>
     public const int MinFlagged = 10;
@@ -28,7 +47,10 @@ public sealed class Probation(AnomalyModel previous, double minutes, double fact
     long _windows, _newFlagged, _oldFlagged;
 
     public bool Over { get; private set; }
-    public ProbationCounts Counts => new(_windows, _newFlagged, _oldFlagged);
+    /// <summary>The windows scored since the promotion.</summary>
+    public ProbationCounts Since => new(_windows, _newFlagged, _oldFlagged);
+    /// <summary>What the verdict weighs: the validation windows and those since.</summary>
+    public ProbationCounts Counts => validation + Since;
 
     public void Observe(float[] features, bool flagged, double dataS)
     {
@@ -44,7 +66,8 @@ public sealed class Probation(AnomalyModel previous, double minutes, double fact
         _windows++;
         if (flagged) _newFlagged++;
         if (oldFlagged) _oldFlagged++;
-        if (_newFlagged >= MinFlagged && _newFlagged > factor * _oldFlagged)
+        ProbationCounts counts = Counts;
+        if (counts.NewFlagged >= MinFlagged && counts.NewFlagged > factor * counts.OldFlagged)
         {
             Over = true;
             failed(Counts, dataS);

@@ -125,9 +125,10 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
         ModelInUse previous = active.Current;
         DaemonSettings settings = live.Current;
         ModelInUse? current = null;
+        ProbationCounts validation = ProbationCounts.FromValidation(candidate.Record.Metrics);
         Probation? probation = settings.Adaptation.ProbationMinutes > 0
             ? new Probation(previous.Model, settings.Adaptation.ProbationMinutes, settings.Adaptation.ProbationFactor,
-                (counts, dataS) => RollBackAfterProbation(previous, current!, counts, dataS))
+                (counts, dataS) => RollBackAfterProbation(previous, current!, counts, validation.Windows, dataS), validation)
             : null;
         current = new ModelInUse(candidate.Model, ModelInfo.Of(candidate.Record), probation);
         active.Activate(current);
@@ -143,8 +144,8 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
         ["method"] = candidate.Record.Method, ["reason"] = candidate.Reason, ["metrics"] = candidate.Metrics.DeepClone(),
     };
 
-    /// <summary>Probation failed (pipeline thread): the previous version becomes active again.</summary>
-    void RollBackAfterProbation(ModelInUse previous, ModelInUse failed, ProbationCounts counts, double dataS)
+    /// <summary>Probation failed (pipeline thread): the previous version becomes active again. <paramref name="counts"/> include the <paramref name="validationWindows"/>.</summary>
+    void RollBackAfterProbation(ModelInUse previous, ModelInUse failed, ProbationCounts counts, long validationWindows, double dataS)
     {
         if (!ReferenceEquals(active.Current, failed)) return; // a rollback or promotion came first
         try { registry.Activate(previous.Info.Version); }
@@ -160,7 +161,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
             ["metrics"] = new JsonObject
             {
                 ["newShare"] = Math.Round(counts.NewShare, 4), ["oldShare"] = Math.Round(counts.OldShare, 4), ["windows"] = counts.Windows,
-                ["newFlagged"] = counts.NewFlagged, ["oldFlagged"] = counts.OldFlagged,
+                ["newFlagged"] = counts.NewFlagged, ["oldFlagged"] = counts.OldFlagged, ["validationWindows"] = validationWindows,
             },
             ["retryAfterMinutes"] = live.Current.Adaptation.MinIntervalMinutes,
         });

@@ -83,6 +83,7 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
             ["seconds"] = Math.Round(report.Seconds, 3),
             ["fitSeconds"] = Math.Round(report.FitSeconds, 3),
             ["windows"] = windows.Count,
+            ["validationWindows"] = report.Validation,
             ["spanSeconds"] = windows.Count == 0 ? 0 : (windows[^1].Ts - windows[0].Ts) / 1000.0,
         };
         if (report.FaultRecallAfter is double recall) metrics["faultRecallAfter"] = recall;
