@@ -14,16 +14,7 @@ warmup=${2:-60}
 port=${PORT:-18839}
 work=$(mktemp -d)
 trap 'kill $broker $daemon 2>/dev/null || true; rm -rf "$work"' EXIT
-# SENSORODL_BIN measures another build, e.g. a ReadyToRun publish (see docs/BENCHMARKS.md)
-if [ -n "${SENSORODL_BIN:-}" ]; then bin=$SENSORODL_BIN; else
-  dotnet build src/Daemon -c Release -v q -nologo >/dev/null
-  bin=src/Daemon/bin/Release/net10.0/sensorodl
-fi
-# as deploy/systemd/sensorodl.service sets it (GCGEN0=default measures the runtime's own choice)
-if [ "${GCGEN0:-}" != default ]; then export DOTNET_GCgen0size=${GCGEN0:-400000}; fi
-printf 'listener %s 127.0.0.1\nallow_anonymous true\n' $port > "$work/mosquitto.conf"
-"$(command -v mosquitto || echo /usr/sbin/mosquitto)" -c "$work/mosquitto.conf" >/dev/null 2>&1 & broker=$!
-sleep 0.5
+. bench/lib.sh # $bin, the unit's GC setting, a private mosquitto ($broker)
 run() { SENSORODL_GC_REPORT=1 "$bin" run --Mqtt:Uri=mqtt://127.0.0.1:$port --Device:Id=bench --Storage:StateDir="$work/state" ${SENSORODL_ARGS:-} "$@" >"$work/daemon.log" 2>&1 & daemon=$!; }
 
 # First start trains the base model; the second start is the steady case (model in the registry).

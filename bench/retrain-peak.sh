@@ -11,14 +11,7 @@ cd "$(dirname "$0")/.."
 port=${PORT:-18859}
 work=$(mktemp -d)
 trap 'kill $broker $daemon $events 2>/dev/null || true; rm -rf "$work"' EXIT
-if [ -n "${SENSORODL_BIN:-}" ]; then bin=$SENSORODL_BIN; else
-  dotnet build src/Daemon -c Release -v q -nologo >/dev/null
-  bin=src/Daemon/bin/Release/net10.0/sensorodl
-fi
-if [ "${GCGEN0:-}" != default ]; then export DOTNET_GCgen0size=${GCGEN0:-400000}; fi # as the systemd unit sets it
-printf 'listener %s 127.0.0.1\nallow_anonymous true\n' $port > "$work/mosquitto.conf"
-"$(command -v mosquitto || echo /usr/sbin/mosquitto)" -c "$work/mosquitto.conf" >/dev/null 2>&1 & broker=$!
-sleep 0.5
+. bench/lib.sh # $bin, the unit's GC setting, a private mosquitto ($broker)
 topic=sensorodl/bench
 run() { SENSORODL_GC_REPORT=1 "$bin" run --Mqtt:Uri=mqtt://127.0.0.1:$port --Device:Id=bench --Storage:StateDir="$work/state" \
   --Adaptation:MinIntervalMinutes=0 --Adaptation:ProbationMinutes=0 ${SENSORODL_ARGS:-} "$@" >"$work/daemon.log" 2>&1 & daemon=$!; }
