@@ -45,6 +45,15 @@ public sealed class AdaptationCoordinator : IWindowObserver
     bool _promotedInEpisode;
     int _settledWindows;
     readonly int _settleWindows;
+    /// <summary>The promoted drift version whose false alarms are being watched (<see cref="RefineWatch"/>); armed on promotion, counting from the next window.</summary>
+    RefineWatch? _refine, _refineArmed;
+    /// <summary>
+    /// A watch that found its version over budget. Its refine job waits as long as the drift detector needs to declare a
+    /// drift (<see cref="_settleWindows"/> windows, counted in <see cref="_refineWaited"/>): a second change that begins
+    /// now is declared and fitted on its own windows; then it starts as soon as no job runs and the rate limit allows.
+    /// </summary>
+    RefineWatch? _refineDue;
+    int _refineWaited;
 
     public AdaptationCoordinator(LiveSettings settings, ModelRegistry registry, SampleStore samples, IEventSink events,
         DaemonStatus status, IForwardCacheStore cache, ActiveModel active, TimeProvider time, ProbeSet? probes = null,
@@ -91,7 +100,8 @@ public sealed class AdaptationCoordinator : IWindowObserver
     public void PromoteStored(AnomalyModel model, ModelVersionRecord record, string reason) => _promotions.PromoteStored(model, record, reason);
 
     /// <summary>
-    /// Forgets the current drift episode (after a rollback): the next drift job trains only on windows from then on.
+    /// Forgets the current drift episode (after a rollback): the next drift job trains only on windows from then on, and
+    /// the rolled-back version's refine watch ends.
     /// </summary>
     public void ResetEpisode()
     {
@@ -99,6 +109,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
         {
             _episodeStartS = null;
             _promotedInEpisode = false;
+            _refine = _refineArmed = _refineDue = null;
         }
     }
 
@@ -112,6 +123,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
         {
             if (_episodeStartS is { } start) _episodeStartS = start + offsetS;
             _job?.ShiftBy(offsetS);
+            foreach (RefineWatch watch in new[] { _refine, _refineArmed, _refineDue }.OfType<RefineWatch>().Distinct()) watch.ShiftBy(offsetS);
         }
     }
 
@@ -150,11 +162,13 @@ public sealed class AdaptationCoordinator : IWindowObserver
     /// <summary>
     /// Every scored window: a drift that waited for the back-off may start now; a promoted version that has
     /// run without drift for as long as the detector needs to declare one ends the episode, so a later change
-    /// is fitted on its own windows, not on those of a change already adapted to.
+    /// is fitted on its own windows, not on those of a change already adapted to. A promoted drift version's
+    /// false alarms are watched (<see cref="RefineWatch"/>): over budget, its episode is refitted.
     /// </summary>
-    public void OnWindowScored(double dataS, bool driftDetected)
+    public void OnWindowScored(double dataS, bool driftDetected, bool flagged)
     {
         bool waiting;
+        RefineWatch? refine;
         lock (_gate)
         {
             if (_promotedInEpisode && _episodeStartS is not null && _job is null && !driftDetected && ++_settledWindows >= _settleWindows)
@@ -162,8 +176,10 @@ public sealed class AdaptationCoordinator : IWindowObserver
                 _episodeStartS = null;
                 _promotedInEpisode = false;
             }
+            refine = WatchForRefine(dataS, driftDetected, flagged);
             waiting = _driftWaiting && _job is null && dataS >= _nextAllowedS;
         }
+        if (refine is not null) StartRefine(refine, dataS);
         if (!waiting) return;
         if (!driftDetected || Mode == AdaptationMode.Off)
         {
@@ -188,6 +204,37 @@ public sealed class AdaptationCoordinator : IWindowObserver
             _status.SetCollecting(stored, wanted);
         }
         return (job.Id, RetrainRefusal.None);
+    }
+
+    /// <summary>Under the lock: feeds the watch → the watch whose refine job may start now, else null.</summary>
+    RefineWatch? WatchForRefine(double dataS, bool driftDetected, bool flagged)
+    {
+        if (driftDetected) _refine = _refineDue = null; // the drift job refits, and its promotion arms a new watch
+        else if (_refineArmed is { } armed)
+        {
+            _refine = armed; // counted from the next window: this one may have been scored by the version before it
+            _refineArmed = null;
+        }
+        else if (_refine is { } watch && watch.Observe(dataS, flagged))
+        {
+            _refineDue = watch;
+            _refine = null;
+            _refineWaited = 0;
+        }
+        else if (_refineDue is not null) _refineWaited++;
+        if (_refineDue is null || _refineWaited < _settleWindows || _job is not null || dataS < _nextAllowedS || Mode == AdaptationMode.Off
+            || _promotions.Pending is not null) return null;
+        RefineWatch due = _refineDue;
+        _refineDue = null;
+        return due;
+    }
+
+    void StartRefine(RefineWatch watch, double dataS)
+    {
+        string reason = $"refine: version {watch.Version} flagged {watch.Share:P1} of the {watch.Windows} windows after its promotion " +
+            $"(budget {Settings.Anomaly.FalseAlarmBudget:P0})";
+        (AdaptationJob? job, _) = TryClaim(reason, dataS, double.NegativeInfinity, 0, null, null, watch.EpisodeStartS);
+        if (job is not null) StartTraining(job, dataS);
     }
 
     void TryStartDriftJob(double dataS)
@@ -275,12 +322,17 @@ public sealed class AdaptationCoordinator : IWindowObserver
         lock (_gate) _driftWaiting = Mode != AdaptationMode.Off;
     }
 
-    void OnPromoted(bool fromDriftEpisode)
+    void OnPromoted(double? episodeStartS, int version)
     {
         lock (_gate)
         {
-            _promotedInEpisode = fromDriftEpisode;
+            _promotedInEpisode = episodeStartS is not null;
             _settledWindows = 0;
+            DaemonSettings settings = Settings;
+            _refine = _refineDue = null;
+            _refineArmed = episodeStartS is double start && settings.Adaptation.RefineMinutes > 0
+                ? new RefineWatch(start, version, settings.Adaptation.RefineMinutes, settings.Drift.Window, settings.Anomaly.FalseAlarmBudget)
+                : null;
         }
     }
 

@@ -10,7 +10,7 @@ namespace SensorOdl.Daemon.Adaptation;
 /// (<see cref="Promotions"/>).
 /// </summary>
 public sealed record PendingCandidate(AnomalyModel Model, ModelVersionRecord Record, string? Job, int ParentVersion, string Reason,
-    JsonObject Metrics, bool FromDriftEpisode)
+    JsonObject Metrics, double? EpisodeStartS)
 {
     public int Version => Record.Version;
     /// <summary>A failed probe verdict that was reported, not enforced (status `attention` once it is in use); null when none failed.</summary>

@@ -12,11 +12,11 @@ namespace SensorOdl.Daemon.Adaptation;
 /// <summary>
 /// The promotion side of adaptation: an accepted candidate is promoted (auto) or held as pending (confirm) until
 /// `promote` or `discard`; every promotion starts a <see cref="Probation"/> whose failure rolls the previous version
-/// back. Shares the coordinator's lock; <paramref name="promoted"/> (from a drift episode?) and
+/// back. Shares the coordinator's lock; <paramref name="promoted"/> (the drift episode's start, null for none; the version) and
 /// <paramref name="rolledBack"/> (at data time) let the coordinator keep its episode and back-off.
 /// </summary>
 sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink events, DaemonStatus status, ActiveModel active,
-    TimeProvider time, object gate, Action<bool> promoted, Action<double> rolledBack, AttentionMonitor? attention = null)
+    TimeProvider time, object gate, Action<double?, int> promoted, Action<double> rolledBack, AttentionMonitor? attention = null)
 {
     PendingCandidate? _pending = Restore(registry, status, active);
 
@@ -33,7 +33,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
         ModelVersionRecord record = registry.AddAdapted(trained.Model, trained.ParentVersion, $"{job.Description}: {reason}",
             trained.Report.Fitted, trained.Metrics, job.Id, activate: !hold);
         var kept = new PendingCandidate(trained.Model, record, job.Id, trained.ParentVersion, reason, MetricsJson.Rounded(trained.Metrics),
-            FromDriftEpisode: job.EpisodeStartS is not null)
+            job.EpisodeStartS)
         {
             Blindness = trained.Report.Probes is { Passed: false } unenforced ? unenforced.Blindness : null,
         };
@@ -76,7 +76,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
     {
         registry.Activate(record.Version);
         Promote(new PendingCandidate(model, record, record.Job, active.Current.Info.Version, reason, MetricsJson.Rounded(record.Metrics),
-            FromDriftEpisode: false));
+            EpisodeStartS: null));
     }
 
     PendingCandidate? TakePending(int? version)
@@ -106,7 +106,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
             {
                 AnomalyModel model = registry.Load(record, new FineTuneOptions());
                 var candidate = new PendingCandidate(model, record, record.Job, record.ParentVersion ?? active.Current.Info.Version, record.Reason,
-                    MetricsJson.Rounded(record.Metrics), FromDriftEpisode: false);
+                    MetricsJson.Rounded(record.Metrics), EpisodeStartS: null);
                 status.SetCandidate(candidate.Version, candidate.Metrics);
                 return candidate;
             }
@@ -132,7 +132,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
             : null;
         current = new ModelInUse(candidate.Model, ModelInfo.Of(candidate.Record), probation);
         active.Activate(current);
-        promoted(candidate.FromDriftEpisode);
+        promoted(candidate.EpisodeStartS, candidate.Version);
         Promoted++;
         events.Emit("model_promoted", NowMs, CandidateEvent(candidate));
         attention?.OnPromoted(candidate.Version, candidate.Blindness);

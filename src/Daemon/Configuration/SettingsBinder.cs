@@ -142,6 +142,7 @@ static class SettingsBinder
         ThresholdConfidence = v.Double("Adaptation:ThresholdConfidence", d.ThresholdConfidence),
         Validation = v.Enum("Adaptation:Validation", d.Validation),
         ProbationMinutes = v.Double("Adaptation:ProbationMinutes", d.ProbationMinutes),
+        RefineMinutes = v.Double("Adaptation:RefineMinutes", d.RefineMinutes),
         ProbationFactor = v.Double("Adaptation:ProbationFactor", d.ProbationFactor),
         EnforceWaveformProbes = v.Bool("Adaptation:EnforceWaveformProbes", d.EnforceWaveformProbes),
     };

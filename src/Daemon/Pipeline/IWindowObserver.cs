@@ -12,6 +12,6 @@ public interface IWindowObserver
     /// <summary>This window entered the sample store with these features (valid only during the call).</summary>
     void OnSampleStored(double dataS, ReadOnlySpan<float> features);
 
-    /// <summary>Every scored window, after the two above; <paramref name="driftDetected"/> is the detector's state.</summary>
-    void OnWindowScored(double dataS, bool driftDetected);
+    /// <summary>Every scored window, after the two above; <paramref name="driftDetected"/> is the detector's state, <paramref name="flagged"/> whether the window scored over the threshold.</summary>
+    void OnWindowScored(double dataS, bool driftDetected, bool flagged);
 }

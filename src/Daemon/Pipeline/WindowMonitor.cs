@@ -101,7 +101,7 @@ public sealed class WindowMonitor
         {
             if (driftDeclared) observer.OnDriftDetected(dataS, _drift.OnsetS ?? dataS);
             if (stored) observer.OnSampleStored(dataS, _features);
-            observer.OnWindowScored(dataS, _drift.Detected);
+            observer.OnWindowScored(dataS, _drift.Detected, anomalous);
         }
         Interlocked.Increment(ref _scored);
         var result = new WindowResult(true, score, model.Threshold, anomalous, flags, sampleId);

@@ -1,0 +1,48 @@
+using SensorOdl.Learning.Anomaly;
+
+namespace SensorOdl.Daemon.Adaptation;
+
+/// <summary>
+/// After a drift job's version is promoted: for <c>Adaptation:RefineMinutes</c> of data time from the first window it
+/// scores, counts the windows and those it flags. When it flags more than its false-alarm budget lets through by chance
+/// (<see cref="ValidationSplit.ExceedsBudget"/>: binomial, 1 % significance) over at least <paramref name="minWindows"/>,
+/// its windows did not cover the new normal (a speed, a load, a take that came after them, too few to declare drift
+/// again): the coordinator refits on every window of the episode the version was fitted on, the windows since included.
+/// A fault that starts in this span is refitted too, as a drift would be; the known-fault and probe guards judge that
+/// candidate like any other.
+/// </summary>
+sealed class RefineWatch(double episodeStartS, int version, double minutes, int minWindows, double budget)
+{
+    double? _untilS;
+
+    public double EpisodeStartS { get; private set; } = episodeStartS;
+    public int Version { get; } = version;
+    public long Windows { get; private set; }
+    public long Flagged { get; private set; }
+    public bool Over { get; private set; }
+    public double Share => Windows == 0 ? 0 : (double)Flagged / Windows;
+
+    /// <summary>One window the version scored → true when a refit is due (once; the watch is then over).</summary>
+    public bool Observe(double dataS, bool flagged)
+    {
+        if (Over) return false;
+        _untilS ??= dataS + minutes * 60;
+        if (dataS >= _untilS)
+        {
+            Over = true;
+            return false;
+        }
+        Windows++;
+        if (flagged) Flagged++;
+        if (Windows < minWindows || !ValidationSplit.ExceedsBudget(Share, (int)Windows, budget)) return false;
+        Over = true;
+        return true;
+    }
+
+    /// <summary>The data clock was re-anchored: the episode's start and the watch's end move with the stored windows.</summary>
+    public void ShiftBy(double offsetS)
+    {
+        EpisodeStartS += offsetS;
+        if (_untilS is { } until) _untilS = until + offsetS;
+    }
+}
