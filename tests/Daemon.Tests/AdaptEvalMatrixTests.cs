@@ -9,9 +9,12 @@ public sealed class AdaptEvalMatrixTests
     [Fact]
     public async Task Every_ordered_room_pair_is_adapted_and_judged_per_damage_type_beside_the_baselines()
     {
+        string dump = Path.Combine(Path.GetTempPath(), "sodl-scores-" + Guid.NewGuid().ToString("N"));
         (int code, string output, string error) = await CliRunner.Run("adapt-eval", "--matrix", "--data", RepoPaths.DataSet("cooling-fan"),
-            "--by", "env", "--normal", "state=normal", "--faults-by", "state", "--json");
+            "--by", "env", "--normal", "state=normal", "--faults-by", "state", "--json", "--dump-scores", dump);
         Assert.True(code == 0, error);
+        try { AssertSeparationAndDump(JsonNode.Parse(output)!["pairs"]!.AsArray(), dump); }
+        finally { if (Directory.Exists(dump)) Directory.Delete(dump, recursive: true); }
         JsonArray pairs = JsonNode.Parse(output)!["pairs"]!.AsArray();
         Assert.Equal(["noisy → silentA", "silentA → noisy"], pairs.Select(p => $"{p!["source"]} → {p["target"]}"));
         foreach (JsonNode? pair in pairs)
@@ -43,6 +46,33 @@ public sealed class AdaptEvalMatrixTests
         {
             Assert.True((double)pair!["falseAlarmRateAfter"]! < 0.05, pair.ToJsonString());
             Assert.True((double)pair["rows"]![2]!["faultRecallAfter"]! > 0.9, pair.ToJsonString());
+        }
+    }
+
+    /// <summary>
+    /// The threshold-free columns sit beside every row, and the dumped scores are the ones the pair was judged by: the
+    /// final model's threshold over its held-back scores gives the pair's false alarms, over a fault group's its recall.
+    /// </summary>
+    static void AssertSeparationAndDump(JsonArray pairs, string dump)
+    {
+        foreach (JsonNode? pair in pairs)
+        {
+            string name = $"{pair!["source"]}-{pair["target"]}";
+            JsonArray separation = pair["separation"]!.AsArray();
+            Assert.Equal(pair["rows"]!.AsArray().Select(r => (string)r!["faults"]!), separation.Select(r => (string)r!["faults"]!));
+            foreach (JsonNode? row in separation)
+                foreach (string column in new[] { "finalAuc", "fullRetrainAuc", "finalRecallAtBudget", "fullRetrainRecallAtBudget", "fullRetrainRecallAtFinalFalseAlarms" })
+                    Assert.InRange((double)row![column]!, 0, 1);
+            JsonNode scores = JsonNode.Parse(File.ReadAllText(Path.Combine(dump, name + ".json")))!;
+            float threshold = (float)scores["final"]!["threshold"]!;
+            double Flagged(string set)
+            {
+                float[] s = [.. scores["final"]![set]!.AsArray().Select(v => (float)v!)];
+                return Math.Round(s.Count(v => v > threshold) / (double)s.Length, 4);
+            }
+            Assert.Equal((double)pair["falseAlarmRateAfter"]!, Flagged("heldBack"));
+            Assert.Equal((double)pair["rows"]![2]!["faultRecallAfter"]!, Flagged("fault:all"));
+            Assert.True(scores["full"]!["jobFit"]!.AsArray().Count > 0, name);
         }
     }
 

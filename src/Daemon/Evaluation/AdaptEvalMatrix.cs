@@ -5,7 +5,8 @@ using SensorOdl.Learning.Anomaly;
 
 namespace SensorOdl.Daemon.Evaluation;
 
-public sealed record MatrixOptions(string Data, string By, string Normal, string FaultsBy, int BaseEpochs);
+/// <param name="DumpScores">A directory for each pair's scores (<see cref="Separation.Dump"/>, a diagnostic); null writes none.</param>
+public sealed record MatrixOptions(string Data, string By, string Normal, string FaultsBy, int BaseEpochs, string? DumpScores = null);
 
 /// <summary>One adaptation job of a pair: its windows, and Skip2-LoRA's time against a full retrain on the same windows (one thread each).</summary>
 /// <param name="ProbeKinds">The probe guard's verdict kind by kind (candidate recall, nearest-neighbour share, bar); null where the guard did not run.</param>
@@ -29,6 +30,8 @@ public sealed record MatrixPair(string Source, string Target, double FalseAlarmR
     public double SourceFalseAlarmsAfter { get; init; }
     /// <summary>What status `attention` said once the target had streamed (code: message), null when nothing: a pair that misses the bar should say so here.</summary>
     public string? Attention { get; init; }
+    /// <summary>Threshold or separability, per fault group: AUC and recall at equal false alarms of the final model and the full retrain.</summary>
+    public IReadOnlyList<SeparationRow>? Separation { get; init; }
 }
 
 public sealed record MatrixReport(string Data, string By, string Normal, string FaultsBy, IReadOnlyList<MatrixPair> Pairs);
@@ -77,15 +80,18 @@ public sealed class AdaptEvalMatrix(DaemonSettings settings, MatrixOptions optio
 
         var jobs = new List<MatrixJob>();
         BaselineResult? full = null;
+        AnomalyModel? fullModel = null;
         FinishedJob? judged = scenario.LastPromotedJob ?? scenario.Jobs.LastOrDefault();
         foreach (FinishedJob job in scenario.Jobs)
         {
             (AnomalyModel retrained, double seconds) = baselines.FullRetrain(job);
-            if (job == judged) full = baselines.Verdict(retrained, seconds);
+            if (job == judged) (full, fullModel) = (baselines.Verdict(retrained, seconds), retrained);
             jobs.Add(new MatrixJob(job.Id, job.Promoted, job.Reason, job.Ids.Length, Math.Round(job.Seconds, 3), Math.Round(seconds, 3),
                 Math.Round(seconds / Math.Max(job.Seconds, 1e-6), 2), job.ProbeRecallReference, job.ProbeRecall,
                 job.Probes?.Kinds, job.Probes?.Passed, job.Probes?.Windows ?? 0));
         }
+        if (options.DumpScores is { } dump)
+            Evaluation.Separation.Dump(dump, $"{source}-{target}.json", scenario, fullModel, judged, settings.Adaptation.Validation);
         BaselineResult threshold = baselines.ThresholdOnly(), pca = baselines.Pca();
         List<MatrixRow> rows = [.. groups.Select(g => new MatrixRow(g.Name, scenario.Faults[g.Name].Count,
             scenario.Recall(scenario.Base, g.Name), scenario.Recall(scenario.Final, g.Name),
@@ -97,6 +103,7 @@ public sealed class AdaptEvalMatrix(DaemonSettings settings, MatrixOptions optio
         {
             SourceFalseAlarmsAfter = AdaptScenario.Flagged(scenario.Final, scenario.Source, scenario.Final.Threshold),
             Attention = scenario.Attention is { } notice ? $"{notice.Code}: {notice.Message}" : null,
+            Separation = Evaluation.Separation.Of(scenario, fullModel, settings.Anomaly.FalseAlarmBudget),
         };
     }
 
