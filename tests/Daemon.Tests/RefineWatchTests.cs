@@ -2,7 +2,7 @@ using SensorOdl.Daemon.Adaptation;
 
 namespace SensorOdl.Daemon.Tests;
 
-/// <summary>The refine watch's verdict: flagged windows after a drift version's promotion against its false-alarm budget.</summary>
+/// <summary>The refine watch's verdict: flagged windows after a drift version's promotion against twice its false-alarm budget.</summary>
 public sealed class RefineWatchTests
 {
     static RefineWatch Watch(double minutes = 60) => new(episodeStartS: 100, version: 2, minutes, minWindows: 60, budget: 0.01);
@@ -29,10 +29,17 @@ public sealed class RefineWatchTests
     }
 
     [Fact]
-    public void A_small_excess_needs_more_windows_to_count()
+    public void A_smaller_excess_needs_more_windows_to_count()
     {
-        int due = Feed(Watch(), 3000, every: 33); // 3 %
-        Assert.InRange(due, 200, 700);
+        int due = Feed(Watch(), 3000, every: 20); // 5 %
+        Assert.InRange(due, 150, 400);
+    }
+
+    [Fact]
+    public void Between_the_budget_and_twice_it_a_version_is_left_as_it_is()
+    {
+        // 1.5 %: over a 1 % budget, significantly so after a few thousand windows, and still inside the 2 % bar.
+        Assert.Equal(0, Feed(Watch(), 3000, every: 66));
     }
 
     [Fact]
