@@ -45,7 +45,10 @@ public sealed class DriftEpisodeTests : IDisposable
     [Fact]
     public void A_settled_promotion_ends_the_episode_so_the_next_change_is_fitted_on_its_own_windows()
     {
-        using SimulatedPipeline rig = SimulatedPipeline.Start(_state, Settings, seed: 12, trainingWindows: 300);
+        // With the refine watch on: the second change makes the first version flag far over its budget, and the refit
+        // must wait for the detector to declare the change (without the wait it refitted both changes' windows).
+        using SimulatedPipeline rig = SimulatedPipeline.Start(_state, Settings with { Adaptation = Settings.Adaptation with { RefineMinutes = 60 } },
+            seed: 12, trainingWindows: 300);
         rig.Stream(100);
         rig.Remount();
         StreamUntilJobs(rig, 1);
@@ -68,7 +71,7 @@ public sealed class DriftEpisodeTests : IDisposable
     /// </summary>
     (SimulatedPipeline Rig, double ChangedS, double LaterS) AdaptSettleThenRollBackALaterDriftVersion()
     {
-        SimulatedPipeline rig = SimulatedPipeline.Start(_state, Settings with { Adaptation = Settings.Adaptation with { RefineMinutes = 0 } }, seed: 13, trainingWindows: 300);
+        SimulatedPipeline rig = SimulatedPipeline.Start(_state, Settings, seed: 13, trainingWindows: 300);
         rig.Stream(100);
         double changedS = rig.Clock.Seconds;
         rig.Remount();

@@ -92,8 +92,8 @@ public sealed record AdaptationSettings
     public double ProbationMinutes { get; init; } = 30;
     /// <summary>The new version is rolled back when it flags more than this many times the previous version's share of windows.</summary>
     public double ProbationFactor { get; init; } = 2;
-    /// <summary>Minutes of data time after a drift version's promotion during which its false alarms are watched: over budget, its episode is refitted; 0 = off.</summary>
-    public double RefineMinutes { get; init; } = 60;
+    /// <summary>Minutes of data time after a drift version's promotion during which its false alarms are watched: over twice the budget, its episode is refitted; 0 = off (the default: on the synthetic rooms it trades damage recall for false alarms, docs/BENCHMARKS.md).</summary>
+    public double RefineMinutes { get; init; }
     /// <summary>Waveform models: a candidate the probe guard finds blind is refused (true) or only reported (false; docs/BENCHMARKS.md, issue 9).</summary>
     public bool EnforceWaveformProbes { get; init; }
 }
