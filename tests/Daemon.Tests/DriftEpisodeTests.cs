@@ -63,49 +63,4 @@ public sealed class DriftEpisodeTests : IDisposable
         double firstS = FirstWindowMs(rig, second) / 1000.0;
         Assert.True(firstS >= secondChangeS - 1, $"the second job starts at {firstS:F1} s, before the second change at {secondChangeS:F1} s: it refits the first change's windows");
     }
-
-    /// <summary>
-    /// Adapts to a remount (its drift episode begins at <c>changedS</c>) and lets the episode settle; then promotes, as a
-    /// drift version of a later episode beginning now, a copy of the model in use that flags every window — probation
-    /// rolls it back after 10 → the rig and the remount's time.
-    /// </summary>
-    (SimulatedPipeline Rig, double ChangedS, double LaterS) AdaptSettleThenRollBackALaterDriftVersion()
-    {
-        SimulatedPipeline rig = SimulatedPipeline.Start(_state, Settings, seed: 13, trainingWindows: 300);
-        rig.Stream(100);
-        double changedS = rig.Clock.Seconds;
-        rig.Remount();
-        StreamUntilJobs(rig, 1);
-        Assert.True(rig.Pipeline.Adaptation.History[0].Promoted, rig.Pipeline.Adaptation.History[0].Reason);
-        rig.Stream(Settings.Drift.Window + Settings.Drift.Persistence + 20);
-        Assert.Null(rig.Pipeline.Adaptation.EpisodeStartS); // settled
-        double laterS = rig.Clock.Seconds;
-        ProbationTests.PromoteCopy(rig, thresholdFactor: 0.05f, episodeStartS: laterS);
-        rig.Stream(20);
-        Assert.Contains("model_rolled_back", rig.Types);
-        Assert.Equal(2, rig.Pipeline.Model.Current.Info.Version);
-        return (rig, changedS, laterS);
-    }
-
-    [Fact]
-    public void After_a_probation_rollback_the_next_drift_job_fits_both_versions_episodes()
-    {
-        (SimulatedPipeline rig, double changedS, _) = AdaptSettleThenRollBackALaterDriftVersion();
-        using (rig)
-        {
-            double start = rig.Pipeline.Adaptation.EpisodeStartS ?? throw new Xunit.Sdk.XunitException("the episode was reset");
-            Assert.InRange(start, changedS - 1, changedS + 3); // the restored version's episode: the earlier of the two
-        }
-    }
-
-    [Fact]
-    public void A_rollback_command_forgets_the_episodes()
-    {
-        (SimulatedPipeline rig, _, _) = AdaptSettleThenRollBackALaterDriftVersion();
-        using (rig)
-        {
-            rig.Pipeline.Adaptation.ResetEpisode(); // what the rollback command does
-            Assert.Null(rig.Pipeline.Adaptation.EpisodeStartS);
-        }
-    }
 }

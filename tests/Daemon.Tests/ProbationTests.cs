@@ -42,8 +42,7 @@ public sealed class ProbationTests : IDisposable
     /// Promotes a version that is the running model with zero adapters and its threshold times <paramref name="thresholdFactor"/>:
     /// below 1 it flags more windows than the running one (a trigger-happy candidate), at 1 exactly the same.
     /// </summary>
-    internal static ModelVersionRecord PromoteCopy(SimulatedPipeline rig, float thresholdFactor, Dictionary<string, double>? metrics = null,
-        double? episodeStartS = null)
+    internal static ModelVersionRecord PromoteCopy(SimulatedPipeline rig, float thresholdFactor, Dictionary<string, double>? metrics = null)
     {
         AnomalyModel current = rig.Pipeline.Model.Current.Model;
         FineTuner tuner = FineTuneMethods.Create("lora-last", current.Base, new FineTuneOptions
@@ -56,7 +55,7 @@ public sealed class ProbationTests : IDisposable
         tuner.Import(adapters);
         AnomalyModel copy = current.WithAdapters(tuner, current.Threshold * thresholdFactor, current.Reference);
         ModelVersionRecord record = rig.Pipeline.Stores.Registry.AddAdapted(copy, 1, "test", 0, metrics, null, activate: false);
-        rig.Pipeline.Adaptation.PromoteStored(copy, record, "test", episodeStartS);
+        rig.Pipeline.Adaptation.PromoteStored(copy, record, "test");
         Assert.Equal(record.Version, rig.Pipeline.Model.Current.Info.Version);
         return record;
     }

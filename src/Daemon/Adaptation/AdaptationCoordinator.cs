@@ -54,8 +54,6 @@ public sealed class AdaptationCoordinator : IWindowObserver
     /// </summary>
     RefineWatch? _refineDue;
     int _refineWaited;
-    /// <summary>The drift episodes the active version and the version it replaced were fitted on (null: not a drift version of this run).</summary>
-    double? _activeEpisodeS, _previousEpisodeS;
 
     public AdaptationCoordinator(LiveSettings settings, ModelRegistry registry, SampleStore samples, IEventSink events,
         DaemonStatus status, IForwardCacheStore cache, ActiveModel active, TimeProvider time, ProbeSet? probes = null,
@@ -99,26 +97,21 @@ public sealed class AdaptationCoordinator : IWindowObserver
     /// A version that did not come from a job here (a pushed base model; tests): already stored in the registry, it
     /// becomes active now and is put on probation like any promotion.
     /// </summary>
-    /// <param name="episodeStartS">The drift episode the version was fitted on, as a job's promotion passes it (tests); null for none.</param>
-    public void PromoteStored(AnomalyModel model, ModelVersionRecord record, string reason, double? episodeStartS = null) =>
-        _promotions.PromoteStored(model, record, reason, episodeStartS);
+    public void PromoteStored(AnomalyModel model, ModelVersionRecord record, string reason) => _promotions.PromoteStored(model, record, reason);
 
     /// <summary>
-    /// Forgets the current drift episode (after a rollback command): the next drift job trains only on windows from then
-    /// on, and the rolled-back version's refine watch ends.
+    /// Forgets the current drift episode (after a rollback): the next drift job trains only on windows from then on, and
+    /// the rolled-back version's refine watch ends.
     /// </summary>
     public void ResetEpisode()
     {
         lock (_gate)
         {
-            _episodeStartS = _activeEpisodeS = _previousEpisodeS = null;
+            _episodeStartS = null;
             _promotedInEpisode = false;
             _refine = _refineArmed = _refineDue = null;
         }
     }
-
-    /// <summary>Where the next drift job's windows start (tests); null: at its own onset.</summary>
-    internal double? EpisodeStartS { get { lock (_gate) return _episodeStartS; } }
 
     /// <summary>
     /// The data clock was re-anchored (clock_adjusted) and the stored windows moved by <paramref name="offsetS"/>: the
@@ -129,8 +122,6 @@ public sealed class AdaptationCoordinator : IWindowObserver
         lock (_gate)
         {
             if (_episodeStartS is { } start) _episodeStartS = start + offsetS;
-            if (_activeEpisodeS is { } active) _activeEpisodeS = active + offsetS;
-            if (_previousEpisodeS is { } previous) _previousEpisodeS = previous + offsetS;
             _job?.ShiftBy(offsetS);
             foreach (RefineWatch watch in new[] { _refine, _refineArmed, _refineDue }.OfType<RefineWatch>().Distinct()) watch.ShiftBy(offsetS);
         }
@@ -337,7 +328,6 @@ public sealed class AdaptationCoordinator : IWindowObserver
         {
             _promotedInEpisode = episodeStartS is not null;
             _settledWindows = 0;
-            (_previousEpisodeS, _activeEpisodeS) = (_activeEpisodeS, episodeStartS);
             DaemonSettings settings = Settings;
             _refine = _refineDue = null;
             _refineArmed = episodeStartS is double start && settings.Adaptation.RefineMinutes > 0
@@ -346,30 +336,10 @@ public sealed class AdaptationCoordinator : IWindowObserver
         }
     }
 
-    /// <summary>
-    /// A probation rolled back at data time <paramref name="dataS"/>: no job starts for Adaptation:MinIntervalMinutes, and
-    /// the next drift job fits from the earlier start of the two versions' episodes. The rolled-back version flagged
-    /// windows the restored one passes — conditions it forgot that are still around (a speed of the same room that its own
-    /// episode, begun after the restored version's had settled, did not hold) — so both versions' windows and those since
-    /// are the new normal (silentA → mix050 streamed twice, docs/BENCHMARKS.md issue 9 session 7). A machine that really
-    /// left the old condition does not roll back: the old version flags the new one too.
-    /// </summary>
+    /// <summary>A probation rolled back at data time <paramref name="dataS"/>: the drift episode restarts and no job starts for Adaptation:MinIntervalMinutes.</summary>
     void OnRolledBack(double dataS)
     {
-        lock (_gate)
-        {
-            double? union = (_activeEpisodeS, _previousEpisodeS) switch
-            {
-                (double a, double b) => Math.Min(a, b),
-                (double a, null) => a,
-                (null, double b) => b,
-                _ => null,
-            };
-            double? restored = _previousEpisodeS;
-            ResetEpisode();
-            _episodeStartS = union;
-            _activeEpisodeS = restored;
-            _nextAllowedS = Math.Max(_nextAllowedS, dataS + Settings.Adaptation.MinIntervalMinutes * 60);
-        }
+        ResetEpisode();
+        lock (_gate) _nextAllowedS = Math.Max(_nextAllowedS, dataS + Settings.Adaptation.MinIntervalMinutes * 60);
     }
 }

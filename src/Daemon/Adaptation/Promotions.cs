@@ -72,11 +72,11 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
         return candidate;
     }
 
-    public void PromoteStored(AnomalyModel model, ModelVersionRecord record, string reason, double? episodeStartS = null)
+    public void PromoteStored(AnomalyModel model, ModelVersionRecord record, string reason)
     {
         registry.Activate(record.Version);
         Promote(new PendingCandidate(model, record, record.Job, active.Current.Info.Version, reason, MetricsJson.Rounded(record.Metrics),
-            episodeStartS));
+            EpisodeStartS: null));
     }
 
     PendingCandidate? TakePending(int? version)
