@@ -5,7 +5,7 @@ using SensorOdl.Drivers.Simulation;
 namespace SensorOdl.Daemon.Tests;
 
 /// <summary>
-/// Adaptation:RefineMinutes: a promoted drift version that flags more than its budget allows on the windows after it — a
+/// Adaptation:RefineMinutes: a promoted drift version that flags more than twice its budget on the windows after it — a
 /// condition of the new normal its windows did not cover, too rare to declare drift again — has its episode refitted.
 /// The daemon's own pipeline on the simulated machine.
 /// </summary>
@@ -24,7 +24,7 @@ public sealed class RefineTests : IDisposable
     /// <summary>
     /// Remounts the machine, streams until the drift version is promoted, then streams <paramref name="windows"/> windows of
     /// the new mounting with every 6th one noisier (a condition the drift job never saw: about 17 % of the windows, far
-    /// over a 1 % budget, far under the drift level) → the rig, the first job's first window time and the change's time.
+    /// over twice a 1 % budget, far under the drift level) → the rig and the time of the change.
     /// </summary>
     static (SimulatedPipeline Rig, double ChangedS) AdaptThenStreamAnUnseenCondition(string state, double refineMinutes, int windows)
     {
@@ -44,7 +44,7 @@ public sealed class RefineTests : IDisposable
     }
 
     [Fact]
-    public void A_drift_version_over_its_budget_after_promotion_is_refitted_on_its_whole_episode()
+    public void A_drift_version_over_twice_its_budget_after_promotion_is_refitted_on_its_whole_episode()
     {
         (SimulatedPipeline rig, double changedS) = AdaptThenStreamAnUnseenCondition(_state, refineMinutes: 60, windows: 240);
         using (rig)

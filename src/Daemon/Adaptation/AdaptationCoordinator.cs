@@ -48,7 +48,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
     /// <summary>The promoted drift version whose false alarms are being watched (<see cref="RefineWatch"/>); armed on promotion, counting from the next window.</summary>
     RefineWatch? _refine, _refineArmed;
     /// <summary>
-    /// A watch that found its version over budget. Its refine job waits as long as the drift detector needs to declare a
+    /// A watch that found its version over twice its budget. Its refine job waits as long as the drift detector needs to declare a
     /// drift (<see cref="_settleWindows"/> windows, counted in <see cref="_refineWaited"/>): a second change that begins
     /// now is declared and fitted on its own windows; then it starts as soon as no job runs and the rate limit allows.
     /// </summary>
@@ -163,7 +163,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
     /// Every scored window: a drift that waited for the back-off may start now; a promoted version that has
     /// run without drift for as long as the detector needs to declare one ends the episode, so a later change
     /// is fitted on its own windows, not on those of a change already adapted to. A promoted drift version's
-    /// false alarms are watched (<see cref="RefineWatch"/>): over budget, its episode is refitted.
+    /// false alarms are watched (<see cref="RefineWatch"/>, Adaptation:RefineMinutes): over twice its budget, its episode is refitted.
     /// </summary>
     public void OnWindowScored(double dataS, bool driftDetected, bool flagged)
     {
