@@ -26,7 +26,7 @@ public sealed class AttentionMonitorTests
     /// <summary><paramref name="windows"/> windows of one version, one a second of data time, every <paramref name="every"/>-th flagged (0: none).</summary>
     void Windows(int version, int windows, int every, bool drift = false)
     {
-        for (int i = 1; i <= windows; i++) _attention.OnWindow(version, every > 0 && i % every == 0, _dataS++, drift);
+        for (int i = 1; i <= windows; i++) _attention.OnWindowScored(_dataS++, version, every > 0 && i % every == 0, drift);
     }
 
     string? Code => _status.ToJson(0)["attention"]?["code"]?.GetValue<string>();
@@ -61,9 +61,9 @@ public sealed class AttentionMonitorTests
     [Fact]
     public void A_fast_sensor_needs_the_whole_span_of_data_time_not_a_number_of_windows()
     {
-        for (int i = 1; i <= 5_000; i++) _attention.OnWindow(1, i % 10 == 0, i * 0.085, driftDetected: false); // 12 windows a second, 7 minutes
+        for (int i = 1; i <= 5_000; i++) _attention.OnWindowScored(i * 0.085, 1, i % 10 == 0, driftDetected: false); // 12 windows a second, 7 minutes
         Assert.Null(_attention.Current);
-        for (int i = 5_001; i <= 7_100; i++) _attention.OnWindow(1, i % 10 == 0, i * 0.085, driftDetected: false); // past 10 minutes
+        for (int i = 5_001; i <= 7_100; i++) _attention.OnWindowScored(i * 0.085, 1, i % 10 == 0, driftDetected: false); // past 10 minutes
         Assert.Equal(AttentionNotice.OverBudget, _attention.Current?.Code);
     }
 

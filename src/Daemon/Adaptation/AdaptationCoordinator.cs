@@ -45,8 +45,8 @@ public sealed class AdaptationCoordinator : IWindowObserver
     bool _promotedInEpisode;
     int _settledWindows;
     readonly int _settleWindows;
-    /// <summary>The promoted drift version whose false alarms are being watched (<see cref="RefineWatch"/>); armed on promotion, counting from the next window.</summary>
-    RefineWatch? _refine, _refineArmed;
+    /// <summary>The promoted drift version whose false alarms are being watched (<see cref="RefineWatch"/>), on the windows that version scores.</summary>
+    RefineWatch? _refine;
     /// <summary>
     /// A watch that found its version over twice its budget. Its refine job waits as long as the drift detector needs to declare a
     /// drift (<see cref="_settleWindows"/> windows, counted in <see cref="_refineWaited"/>): a second change that begins
@@ -109,7 +109,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
         {
             _episodeStartS = null;
             _promotedInEpisode = false;
-            _refine = _refineArmed = _refineDue = null;
+            _refine = _refineDue = null;
         }
     }
 
@@ -123,7 +123,8 @@ public sealed class AdaptationCoordinator : IWindowObserver
         {
             if (_episodeStartS is { } start) _episodeStartS = start + offsetS;
             _job?.ShiftBy(offsetS);
-            foreach (RefineWatch watch in new[] { _refine, _refineArmed, _refineDue }.OfType<RefineWatch>().Distinct()) watch.ShiftBy(offsetS);
+            _refine?.ShiftBy(offsetS);
+            _refineDue?.ShiftBy(offsetS);
         }
     }
 
@@ -165,7 +166,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
     /// is fitted on its own windows, not on those of a change already adapted to. A promoted drift version's
     /// false alarms are watched (<see cref="RefineWatch"/>, Adaptation:RefineMinutes): over twice its budget, its episode is refitted.
     /// </summary>
-    public void OnWindowScored(double dataS, bool driftDetected, bool flagged)
+    public void OnWindowScored(double dataS, int version, bool flagged, bool driftDetected)
     {
         bool waiting;
         RefineWatch? refine;
@@ -176,7 +177,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
                 _episodeStartS = null;
                 _promotedInEpisode = false;
             }
-            refine = WatchForRefine(dataS, driftDetected, flagged);
+            refine = WatchForRefine(dataS, version, flagged, driftDetected);
             waiting = _driftWaiting && _job is null && dataS >= _nextAllowedS;
         }
         if (refine is not null) StartRefine(refine, dataS);
@@ -207,21 +208,25 @@ public sealed class AdaptationCoordinator : IWindowObserver
     }
 
     /// <summary>Under the lock: feeds the watch → the watch whose refine job may start now, else null.</summary>
-    RefineWatch? WatchForRefine(double dataS, bool driftDetected, bool flagged)
+    RefineWatch? WatchForRefine(double dataS, int version, bool flagged, bool driftDetected)
     {
-        if (driftDetected) _refine = _refineDue = null; // the drift job refits, and its promotion arms a new watch
-        else if (_refineArmed is { } armed)
+        // Only the windows the watched version scores count: the promotion's own window (and, with jobs on their own
+        // thread, a few after it) was scored by the version before, under that version's drift.
+        if (_refine is { } watch && watch.Version == version)
         {
-            _refine = armed; // counted from the next window: this one may have been scored by the version before it
-            _refineArmed = null;
+            if (driftDetected) _refine = null; // the drift job refits, and its promotion arms a new watch
+            else if (watch.Observe(dataS, flagged))
+            {
+                _refineDue = watch;
+                _refine = null;
+                _refineWaited = 0;
+            }
         }
-        else if (_refine is { } watch && watch.Observe(dataS, flagged))
+        else if (_refineDue is { } waiting && waiting.Version == version)
         {
-            _refineDue = watch;
-            _refine = null;
-            _refineWaited = 0;
+            if (driftDetected) _refineDue = null;
+            else _refineWaited++;
         }
-        else if (_refineDue is not null) _refineWaited++;
         if (_refineDue is null || _refineWaited < _settleWindows || _job is not null || dataS < _nextAllowedS || Mode == AdaptationMode.Off
             || _promotions.Pending is not null) return null;
         RefineWatch due = _refineDue;
@@ -329,8 +334,8 @@ public sealed class AdaptationCoordinator : IWindowObserver
             _promotedInEpisode = episodeStartS is not null;
             _settledWindows = 0;
             DaemonSettings settings = Settings;
-            _refine = _refineDue = null;
-            _refineArmed = episodeStartS is double start && settings.Adaptation.RefineMinutes > 0
+            _refineDue = null;
+            _refine = episodeStartS is double start && settings.Adaptation.RefineMinutes > 0
                 ? new RefineWatch(start, version, settings.Adaptation.RefineMinutes, settings.Drift.Window, settings.Anomaly.FalseAlarmBudget)
                 : null;
         }

@@ -35,6 +35,7 @@ public sealed record AttentionNotice(string Code, string Message, long SinceMs)
 /// Window verdicts come on the pipeline thread, job verdicts on the training thread.
 /// </summary>
 public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, TimeProvider time, double falseAlarmBudget, double spanMinutes, double driftLevel)
+    : IWindowObserver
 {
     public const double RaiseFactor = 5;
     /// <summary>Fewer windows than this in the span say too little about a share of a few percent.</summary>
@@ -57,8 +58,11 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
 
     public AttentionNotice? Current { get { lock (_gate) return _shown; } }
 
-    /// <summary>Every scored window: the version that scored it, its verdict, its data time and whether drift is declared.</summary>
-    public void OnWindow(int version, bool flagged, double dataS, bool driftDetected)
+    public void OnDriftDetected(double dataS, double onsetS) { } // the drift state comes with every window
+
+    public void OnSampleStored(double dataS, ReadOnlySpan<float> features) { }
+
+    public void OnWindowScored(double dataS, int version, bool flagged, bool driftDetected)
     {
         lock (_gate)
         {

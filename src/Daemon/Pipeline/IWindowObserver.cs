@@ -12,6 +12,9 @@ public interface IWindowObserver
     /// <summary>This window entered the sample store with these features (valid only during the call).</summary>
     void OnSampleStored(double dataS, ReadOnlySpan<float> features);
 
-    /// <summary>Every scored window, after the two above; <paramref name="driftDetected"/> is the detector's state, <paramref name="flagged"/> whether the window scored over the threshold.</summary>
-    void OnWindowScored(double dataS, bool driftDetected, bool flagged);
+    /// <summary>
+    /// Every scored window, after the two above: the <paramref name="version"/> that scored it, whether it scored over
+    /// that version's threshold, and whether drift is declared.
+    /// </summary>
+    void OnWindowScored(double dataS, int version, bool flagged, bool driftDetected);
 }

@@ -35,7 +35,6 @@ public sealed class MonitoringPipeline
         Monitor = new WindowMonitor(settings, features, Model, stores.Samples, events, status, time);
         DaemonSettings current = settings.Current;
         Attention = new AttentionMonitor(status, events, time, current.Anomaly.FalseAlarmBudget, current.Anomaly.AttentionMinutes, current.Drift.Level);
-        Monitor.Scored += (result, _) => Attention.OnWindow(Monitor.ScoringVersion, result.Anomalous, Monitor.ScoringDataS, Monitor.DriftDetected);
         Adaptation = new AdaptationCoordinator(settings, stores.Registry, stores.Samples, events, status, stores.ForwardCache, Model, time,
             FeatureProbes.For(features.Format, stores.Samples, current.Adaptation.EnforceWaveformProbes), Attention)
         {
@@ -44,6 +43,7 @@ public sealed class MonitoringPipeline
             TrainingScheduler = trainingScheduler,
         };
         Monitor.Observe(Adaptation);
+        Monitor.Observe(Attention); // after the coordinator: a window's verdict counts once a promotion in it is known
     }
 
     public LiveSettings Settings { get; }

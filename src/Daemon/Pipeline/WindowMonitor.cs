@@ -58,12 +58,7 @@ public sealed class WindowMonitor
     /// <summary>Windows from the start of streaming to the drift declaration (−1 before).</summary>
     public long DriftDelayWindows { get; private set; } = -1;
 
-    /// <summary>The version that scored the latest window, its data time, and whether drift is declared (pipeline thread; read them in <see cref="Scored"/>).</summary>
-    public int ScoringVersion => _scoring.Info.Version;
-    public double ScoringDataS { get; private set; }
-    public bool DriftDetected => _drift.Detected;
-
-    /// <summary>Raised after every scored window (telemetry, attention), with the wall-clock time in Unix ms.</summary>
+    /// <summary>Raised after every scored window (telemetry), with the wall-clock time in Unix ms.</summary>
     public event Action<WindowResult, long>? Scored;
 
     public void Observe(IWindowObserver observer) => _observers.Add(observer);
@@ -82,7 +77,6 @@ public sealed class WindowMonitor
 
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         double dataS = frame.TimestampS;
-        ScoringDataS = dataS;
         float score = model.Score(_features);
         if (!float.IsFinite(score)) score = float.MaxValue; // a window the model cannot reconstruct at all is anomalous
         bool anomalous = score > model.Threshold;
@@ -101,7 +95,7 @@ public sealed class WindowMonitor
         {
             if (driftDeclared) observer.OnDriftDetected(dataS, _drift.OnsetS ?? dataS);
             if (stored) observer.OnSampleStored(dataS, _features);
-            observer.OnWindowScored(dataS, _drift.Detected, anomalous);
+            observer.OnWindowScored(dataS, _scoring.Info.Version, anomalous, _drift.Detected);
         }
         Interlocked.Increment(ref _scored);
         var result = new WindowResult(true, score, model.Threshold, anomalous, flags, sampleId);
