@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Pipeline;
@@ -157,7 +156,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
         events.Emit("model_rolled_back", NowMs, new JsonObject
         {
             ["version"] = to, ["fromVersion"] = from, ["toVersion"] = to, ["id"] = previous.Info.Id,
-            ["reason"] = $"probation: flagged {Percent(counts.NewShare)} of windows against {Percent(counts.OldShare)} for v{to}",
+            ["reason"] = $"probation: flagged {SharePercent.Of(counts.NewShare)} of windows against {SharePercent.Of(counts.OldShare)} for v{to}",
             ["metrics"] = new JsonObject
             {
                 ["newShare"] = Math.Round(counts.NewShare, 4), ["oldShare"] = Math.Round(counts.OldShare, 4), ["windows"] = counts.Windows,
@@ -166,7 +165,4 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
             ["retryAfterMinutes"] = live.Current.Adaptation.MinIntervalMinutes,
         });
     }
-
-    static string Percent(double share) =>
-        (share * 100).ToString(share * 100 >= 10 ? "0" : "0.#", CultureInfo.InvariantCulture) + " %";
 }

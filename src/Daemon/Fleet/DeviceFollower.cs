@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 
 namespace SensorOdl.Daemon.Fleet;
@@ -46,8 +45,7 @@ public abstract class DeviceFollower(string device)
     }
 
     /// <summary>A share as the operator reads it: `12 %`, `0.8 %`.</summary>
-    internal static string Percent(double? share) => share is not double s ? "?"
-        : (s * 100).ToString(s * 100 >= 10 ? "0" : "0.#", CultureInfo.InvariantCulture) + " %";
+    internal static string Percent(double? share) => share is double s ? Pipeline.SharePercent.Of(s) : "?";
 }
 
 /// <summary>`retrain`: reply `{job}`, then collecting n/m windows → training epoch k/n → validating → promoted, rejected or failed (events carry the job).</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 
 namespace SensorOdl.Daemon.Pipeline;
@@ -74,8 +73,8 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
             bool spanFull = dataS - _firstS >= _spanS && _windows >= MinWindows;
             if (_drift || !spanFull || share <= _raiseShare / 2) _overBudget = null;
             else if (_overBudget is null && share >= _raiseShare)
-                _overBudget = $"version {version} flags {Percent(share)} of the last {_windows} windows ({spanMinutes:0.#} min); its false-alarm " +
-                    $"budget is {Percent(falseAlarmBudget)} and no drift is declared: a condition its adaptation did not see, or a lasting fault";
+                _overBudget = $"version {version} flags {SharePercent.Of(share)} of the last {_windows} windows ({spanMinutes:0.#} min); its false-alarm " +
+                    $"budget is {SharePercent.Of(falseAlarmBudget)} and no drift is declared: a condition its adaptation did not see, or a lasting fault";
             Show();
         }
     }
@@ -147,6 +146,4 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
         if (_shown is not null) events.Emit("attention", now, new JsonObject { ["code"] = _shown.Code, ["message"] = _shown.Message });
         else events.Emit("attention_cleared", now, new JsonObject { ["code"] = previous!.Code });
     }
-
-    static string Percent(double share) => (share * 100).ToString(share * 100 >= 10 ? "0" : "0.#", CultureInfo.InvariantCulture) + " %";
 }
