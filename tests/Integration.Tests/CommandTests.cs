@@ -246,13 +246,14 @@ public sealed class CommandTests(ITestOutputHelper output) : DaemonTest
     {
         string device = NewDevice("training");
         (_, MqttProbe probe) = await StartMonitoringAsync(device, NewStateDir(device),
-            // Rank 32 adapters, so that the training lasts a few seconds (rank 4 fits this small model in under one,
-            // too short for a status a second to show anything).
-            "Sensor:Speed=20", "Storage:SampleIntervalSeconds=0", "Adaptation:Mode=off", "Storage:SampleCapacity=2000", "Adaptation:Rank=32");
+            // Rank 32 adapters on every layer, no forward cache (lora-all) and one window per step, so that the training
+            // lasts several seconds even on a fast machine (7 s here; skip2-lora at rank 32 and the default batch fitted it
+            // in 1.3 s on one CI machine: too short for a status a second to show anything).
+            "Sensor:Speed=20", "Storage:SampleIntervalSeconds=0", "Adaptation:Mode=off", "Storage:SampleCapacity=2000", "Adaptation:Rank=32", "Adaptation:BatchSize=1");
         // No wait for the store to fill: with fewer than 600 windows stored, the job collects them first
         // (docs/CONTRACT.md §3 retrain) — the daemon waits for that condition itself — and then trains.
         int mark = probe.Mark;
-        JsonObject retrain = (await probe.RequestAsync(Topic(device, "cmd"), Command("t-1", "retrain", new JsonObject { ["samples"] = 600, ["epochs"] = 1000 }))).Json;
+        JsonObject retrain = (await probe.RequestAsync(Topic(device, "cmd"), Command("t-1", "retrain", new JsonObject { ["method"] = "lora-all", ["samples"] = 600, ["epochs"] = 1000 }))).Json;
         Assert.True(Bool(retrain, "ok"), retrain.ToJsonString());
         string job = Str(Obj(retrain, "result"), "job");
         Received end = await WaitEventAsync(probe, device, e => Str(e, "type") is "training_finished" or "training_failed" && e["job"]?.GetValue<string>() == job, $"end of {job}", mark, 120);
