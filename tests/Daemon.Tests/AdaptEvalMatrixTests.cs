@@ -39,7 +39,12 @@ public sealed class AdaptEvalMatrixTests
             int allWindows = (int)pair["rows"]![2]!["faultWindows"]!;
             Assert.Equal(allWindows, (int)pair["rows"]![0]!["faultWindows"]! + (int)pair["rows"]![1]!["faultWindows"]!);
             foreach (JsonNode? job in pair["jobs"]!.AsArray())
-                Assert.True((double)job!["fullRetrainSeconds"]! > 0 && (int)job["windows"]! >= 120, $"{name}: {job.ToJsonString()}");
+            {
+                Assert.True((double)job!["fullRetrainSeconds"]! > 0 && (double)job["adaptSeconds"]! > 0 && (double)job["streamSeconds"]! > 0
+                    && (int)job["windows"]! >= 120, $"{name}: {job.ToJsonString()}");
+                // The ratio is of the two refits' least times (the stream's own fit is reported beside them).
+                Assert.Equal((double)job["fullRetrainSeconds"]! / (double)job["adaptSeconds"]!, (double)job["speedup"]!, 0.05 * (double)job["speedup"]!);
+            }
         }
         // Both directions end well below the base's false alarms and keep most faults (re-centred inputs, probe guard by kind).
         foreach (JsonNode? pair in pairs)

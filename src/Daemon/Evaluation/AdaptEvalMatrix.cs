@@ -6,13 +6,20 @@ using SensorOdl.Learning.Anomaly;
 namespace SensorOdl.Daemon.Evaluation;
 
 /// <param name="DumpScores">A directory for each pair's scores (<see cref="Separation.Dump"/>, a diagnostic); null writes none.</param>
-public sealed record MatrixOptions(string Data, string By, string Normal, string FaultsBy, int BaseEpochs, string? DumpScores = null);
+/// <param name="TimingRepeats">Fits of each side per job for the speed ratio, the least time of each counted (<see cref="AdaptBaselines.FitSeconds"/>).</param>
+public sealed record MatrixOptions(string Data, string By, string Normal, string FaultsBy, int BaseEpochs, string? DumpScores = null, int TimingRepeats = 3);
 
 /// <summary>One adaptation job of a pair: its windows, and Skip2-LoRA's time against a full retrain on the same windows (one thread each).</summary>
+/// <param name="AdaptSeconds">The daemon's method's fit on the job's windows, the least of the repeats (<see cref="MatrixOptions.TimingRepeats"/>).</param>
+/// <param name="FullRetrainSeconds">The full retrain's fit on the same windows, the least of as many repeats.</param>
 /// <param name="ProbeKinds">The probe guard's verdict kind by kind (candidate recall, nearest-neighbour share, bar); null where the guard did not run.</param>
 /// <param name="ProbeWindows">How many held-back windows the guard's probes were made from.</param>
 public sealed record MatrixJob(string Id, bool Promoted, string Reason, int Windows, double AdaptSeconds, double FullRetrainSeconds, double Speedup,
-    double? ProbeRecallReference, double? ProbeRecall, IReadOnlyList<ProbeKindVerdict>? ProbeKinds = null, bool? ProbePassed = null, int ProbeWindows = 0);
+    double? ProbeRecallReference, double? ProbeRecall, IReadOnlyList<ProbeKindVerdict>? ProbeKinds = null, bool? ProbePassed = null, int ProbeWindows = 0)
+{
+    /// <summary>The job's own fit in the stream (once, in the daemon's code path, first calls included).</summary>
+    public double StreamSeconds { get; init; }
+}
 
 /// <summary>One fault kind (or all together) in one pair.</summary>
 public sealed record MatrixRow(string Faults, int FaultWindows, double FaultRecallBefore, double FaultRecallAfter,
@@ -86,9 +93,10 @@ public sealed class AdaptEvalMatrix(DaemonSettings settings, MatrixOptions optio
         {
             (AnomalyModel retrained, double seconds) = baselines.FullRetrain(job);
             if (job == judged) (full, fullModel) = (baselines.Verdict(retrained, seconds), retrained);
-            jobs.Add(new MatrixJob(job.Id, job.Promoted, job.Reason, job.Ids.Length, Math.Round(job.Seconds, 3), Math.Round(seconds, 3),
-                Math.Round(seconds / Math.Max(job.Seconds, 1e-6), 2), job.ProbeRecallReference, job.ProbeRecall,
-                job.Probes?.Kinds, job.Probes?.Passed, job.Probes?.Windows ?? 0));
+            (double adaptFit, double fullFit) = baselines.FitSeconds(job, options.TimingRepeats);
+            jobs.Add(new MatrixJob(job.Id, job.Promoted, job.Reason, job.Ids.Length, Math.Round(adaptFit, 3), Math.Round(fullFit, 3),
+                Math.Round(fullFit / Math.Max(adaptFit, 1e-6), 2), job.ProbeRecallReference, job.ProbeRecall,
+                job.Probes?.Kinds, job.Probes?.Passed, job.Probes?.Windows ?? 0) { StreamSeconds = Math.Round(job.Seconds, 3) });
         }
         if (options.DumpScores is { } dump)
             Evaluation.Separation.Dump(dump, $"{source}-{target}.json", scenario, fullModel, judged, settings.Adaptation.Validation);
