@@ -47,6 +47,12 @@ public static class Separation
         using var stream = File.Create(Path.Combine(directory, file));
         using var json = new Utf8JsonWriter(stream);
         json.WriteStartObject();
+        // The base on the target's streamed windows in stream order, with its reference median: where the data left its normal.
+        json.WriteStartObject("base");
+        json.WriteNumber("threshold", scenario.Base.Threshold);
+        json.WriteNumber("referenceMedian", scenario.Base.Reference.ScoreMedian);
+        Scores(json, "streamed", AdaptScenario.Scores(scenario.Base, scenario.Streamed.Features, scenario.Streamed.Count));
+        json.WriteEndObject();
         foreach ((string label, AnomalyModel? model) in new[] { ("final", (AnomalyModel?)scenario.Final), ("full", full) })
         {
             if (model is null) continue;

@@ -50,7 +50,7 @@ public sealed class WindowMonitor
         _rule = new AnomalyRule(s.Anomaly.RaiseAfter, s.Anomaly.Window, s.Anomaly.ClearAfter);
         _scoring = active.Current;
         _drift = new DriftDetector(new DriftSettings { Window = s.Drift.Window, Level = s.Drift.Level, Persistence = s.Drift.Persistence },
-            _scoring.Model.Threshold, s.Anomaly.FalseAlarmBudget);
+            _scoring.Model.Threshold, s.Anomaly.FalseAlarmBudget, ReferenceMedian(_scoring.Model));
         status.SetDriftLevel(s.Drift.Level);
     }
 
@@ -145,12 +145,15 @@ public sealed class WindowMonitor
         ModelInUse current = _active.Current;
         if (ReferenceEquals(current, _scoring)) return;
         _scoring = current;
-        if (_drift.Reset(current.Model.Threshold))
+        if (_drift.Reset(current.Model.Threshold, ReferenceMedian(current.Model)))
         {
             _status.SetDrift(false, 0, _drift.Level, null);
             _events.Emit("drift_cleared", _time.GetUtcNow().ToUnixTimeMilliseconds(), new JsonObject { ["reason"] = $"model version {current.Info.Version} is active", ["version"] = current.Info.Version });
         }
     }
+
+    /// <summary>A version's median score on its reference windows; null for a model stored without them (Samples 0).</summary>
+    static float? ReferenceMedian(AnomalyModel model) => model.Reference is { Samples: > 0, ScoreMedian: var median } && float.IsFinite(median) ? median : null;
 
     static double Round(float value) => float.IsFinite(value) ? Math.Round(value, 6) : double.MaxValue;
 }

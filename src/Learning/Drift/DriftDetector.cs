@@ -32,24 +32,43 @@ public enum DriftChange
 /// once, and cleared when the statistic falls below half the level for the persistence period or when a
 /// new model version resets the detector. Beside it a <see cref="ChangeOnset"/> estimates where the change
 /// began, so that the windows between the onset and the declaration count as the new normal too.
+/// <para>
+/// The flags alone date a change late when part of the new normal still scores under the threshold (a fan speed
+/// the other room's noise hardly touches): those windows reset the flag CUSUM, and the episode starts at the last
+/// run of flagged ones. Given the model's reference median score, a second CUSUM tests the share of windows
+/// scoring above that median — ½ on the data the model calls normal — against <see cref="ShiftedRate"/>; when it is in
+/// an excursion at the declaration, the earlier of the two onsets is where the change began.
+/// </para>
 /// </summary>
 public sealed class DriftDetector
 {
     readonly DriftSettings _settings;
     readonly Queue<bool> _recent = new();
     readonly ChangeOnset _onset;
+    readonly ChangeOnset _shift = new(0.5, ShiftedRate);
     int _above, _run;
 
+    /// <summary>
+    /// The share of windows above the reference median that counts as a shifted score distribution. The CUSUM's
+    /// increments (+ln(0.9/0.5) above, ln(0.1/0.5) below) sum to zero at 73 % above: an excursion lasts while nearly
+    /// every window scores above the old median, and dies within a few windows on data scored as the reference was.
+    /// </summary>
+    public const double ShiftedRate = 0.9;
+
     /// <param name="normalRate">The share of normal windows the model flags by design (its false-alarm budget).</param>
-    public DriftDetector(DriftSettings settings, float threshold, double normalRate = 0.01)
+    /// <param name="referenceMedian">The model's median score on held-back normal windows; null dates changes by the flags alone.</param>
+    public DriftDetector(DriftSettings settings, float threshold, double normalRate = 0.01, float? referenceMedian = null)
     {
         settings.Validate();
         _settings = settings;
         _onset = new ChangeOnset(Math.Min(normalRate, settings.Level / 2), settings.Level);
         Threshold = threshold;
+        ReferenceMedian = referenceMedian;
     }
 
     public float Threshold { get; private set; }
+    /// <summary>The median score of the model's reference windows (the shift CUSUM's level); null when unknown.</summary>
+    public float? ReferenceMedian { get; private set; }
     public bool Detected { get; private set; }
     /// <summary>The share of the sliding window above threshold.</summary>
     public double Statistic => _recent.Count == 0 ? 0 : (double)_above / _recent.Count;
@@ -66,6 +85,7 @@ public sealed class DriftDetector
         Observed++;
         bool above = score > Threshold;
         _onset.Observe(above, timeS);
+        if (ReferenceMedian is float median) _shift.Observe(score > median, timeS);
         _recent.Enqueue(above);
         if (above) _above++;
         if (_recent.Count > _settings.Window && _recent.Dequeue()) _above--;
@@ -77,15 +97,17 @@ public sealed class DriftDetector
         _run = 0;
         Detected = !Detected;
         SinceS = Detected ? timeS : null;
-        OnsetS = Detected ? Math.Min(_onset.OnsetS ?? timeS, timeS) : null;
+        OnsetS = Detected ? Math.Min(Math.Min(_onset.OnsetS ?? timeS, _shift.OnsetS ?? timeS), timeS) : null;
         return Detected ? DriftChange.Detected : DriftChange.Cleared;
     }
 
-    /// <summary>Starts over against a new model version's threshold; returns whether drift was on.</summary>
-    public bool Reset(float threshold)
+    /// <summary>Starts over against a new model version's threshold and reference median; returns whether drift was on.</summary>
+    public bool Reset(float threshold, float? referenceMedian = null)
     {
         bool was = Detected;
         Threshold = threshold;
+        ReferenceMedian = referenceMedian;
+        _shift.Reset();
         _recent.Clear();
         _above = 0;
         _run = 0;
