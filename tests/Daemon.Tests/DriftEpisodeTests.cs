@@ -53,7 +53,10 @@ public sealed class DriftEpisodeTests : IDisposable
         rig.Remount();
         StreamUntilJobs(rig, 1);
         Assert.True(rig.Pipeline.Adaptation.History[0].Promoted, rig.Pipeline.Adaptation.History[0].Reason);
-        rig.Stream(Settings.Drift.Window + Settings.Drift.Persistence + 20); // settles on the new normal
+        double settlingS = rig.Clock.Seconds;
+        int settling = Settings.Drift.Window + Settings.Drift.Persistence + 20;
+        rig.Stream(settling); // settles on the new normal
+        double windowS = (rig.Clock.Seconds - settlingS) / settling;
 
         double secondChangeS = rig.Clock.Seconds;
         rig.Machine.Machine.SetCondition(rig.Machine.Machine.Condition with { NoiseG = 0.12 });
@@ -61,6 +64,9 @@ public sealed class DriftEpisodeTests : IDisposable
 
         FinishedJob second = rig.Pipeline.Adaptation.History[1];
         double firstS = FirstWindowMs(rig, second) / 1000.0;
-        Assert.True(firstS >= secondChangeS - 1, $"the second job starts at {firstS:F1} s, before the second change at {secondChangeS:F1} s: it refits the first change's windows");
+        // The score-shift onset may open some windows early (an excursion on the settled data: ChangeOnsetTests; 23 seen
+        // here); refitting the first change would reach back over all 110 settling windows and the change before them.
+        Assert.True(firstS >= secondChangeS - settling / 2 * windowS,
+            $"the second job starts at {firstS:F1} s, {(secondChangeS - firstS) / windowS:F0} windows before the second change at {secondChangeS:F1} s: it refits the first change's windows");
     }
 }

@@ -1,4 +1,6 @@
 using SensorOdl.Drivers.Sensors;
+using SensorOdl.Drivers.Features;
+using SensorOdl.Learning.Anomaly;
 using SensorOdl.Daemon.Configuration;
 
 namespace SensorOdl.Daemon.Tests;
@@ -53,6 +55,7 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.Equal((60, 0.5, 30), (s.Drift.Window, s.Drift.Level, s.Drift.Persistence));
         Assert.Equal(AdaptationMode.Auto, s.Adaptation.Mode);
         Assert.Equal("skip2-lora-q4", s.Adaptation.Method);
+        Assert.Equal(1, s.Adaptation.Seed);
         Assert.Equal((4, 30, 0.002, 16, 120, 10.0, 0.9),
             (s.Adaptation.Rank, s.Adaptation.Epochs, s.Adaptation.LearningRate, s.Adaptation.BatchSize, s.Adaptation.MinSamples, s.Adaptation.MinIntervalMinutes, s.Adaptation.MinFaultRecall));
         Assert.Equal((20, 30, 2000, 1.0), (s.Storage.KeepVersions, s.Storage.EventRetentionDays, s.Storage.SampleCapacity, s.Storage.SampleIntervalSeconds));
@@ -93,10 +96,25 @@ public sealed class SettingsLoaderTests : IDisposable
     [Fact]
     public void Keys_are_case_insensitive()
     {
-        DaemonSettings s = Load(("drift:window", "77"), ("MQTT:topicprefix", "plant"), ("adaptation:method", "lora-all"));
+        DaemonSettings s = Load(("drift:window", "77"), ("MQTT:topicprefix", "plant"), ("adaptation:method", "lora-all"), ("adaptation:seed", "7"));
+        Assert.Equal(7, s.Adaptation.Seed);
         Assert.Equal(77, s.Drift.Window);
         Assert.Equal("plant", s.Mqtt.TopicPrefix);
         Assert.Equal("lora-all", s.Adaptation.Method);
+    }
+
+    [Theory]
+    [InlineData(null, true, Validation.Blocked)]
+    [InlineData(null, false, Validation.Interleaved)]
+    [InlineData("auto", true, Validation.Blocked)]
+    [InlineData("interleaved", true, Validation.Interleaved)]
+    [InlineData("blocked", false, Validation.Blocked)]
+    [InlineData("Later", true, Validation.Later)]
+    public void The_validation_split_is_chosen_by_the_models_input_unless_set(string? value, bool waveform, Validation expected)
+    {
+        DaemonSettings s = value is null ? Load() : Load(("Adaptation:Validation", value));
+        string config = waveform ? new WaveformFeatureConfiguration(1, 3200, 1024, 16, 10, 1600).ToJson() : new SpectrumFeatureConfiguration(512, 1.0).ToJson();
+        Assert.Equal(expected, s.Adaptation.ValidationFor(config));
     }
 
     [Theory]

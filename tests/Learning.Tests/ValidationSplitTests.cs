@@ -47,6 +47,28 @@ public sealed class ValidationSplitTests
         Assert.Equal(80, report.Fitted);
     }
 
+    [Fact]
+    public void Blocked_holds_out_runs_of_consecutive_windows_a_quarter_each_and_fits_half()
+    {
+        const int run = ValidationSplit.BlockWindows;
+        (int[] validation, int[] calibration, int[] fit) = ValidationSplit.Of(8 * run, Validation.Blocked);
+        Assert.Equal([.. Enumerable.Range(0, run), .. Enumerable.Range(4 * run, run)], validation);
+        Assert.Equal([.. Enumerable.Range(run, run), .. Enumerable.Range(5 * run, run)], calibration);
+        Assert.Equal(4 * run, fit.Length);
+        Assert.Equal(Enumerable.Range(0, 8 * run), validation.Concat(calibration).Concat(fit).Order());
+    }
+
+    /// <summary>Consecutive windows of a machine are alike: held out one by one, each sits next to a fitted window.</summary>
+    [Theory]
+    [InlineData(Validation.Interleaved, 1.0, 1.6)]
+    [InlineData(Validation.Blocked, 4.0, 7.0)]
+    public void Held_out_windows_lie_this_far_from_the_nearest_fitted_one(Validation how, double atLeast, double atMost)
+    {
+        (int[] validation, int[] calibration, int[] fit) = ValidationSplit.Of(208, how);
+        double mean = validation.Concat(calibration).Average(i => fit.Min(f => Math.Abs(f - i)));
+        Assert.InRange(mean, atLeast, atMost);
+    }
+
     [Theory]
     [InlineData(0, 52, false)]
     [InlineData(2, 52, false)]

@@ -39,7 +39,7 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
         float[] faults = [.. parent.Model.Exemplars, .. samples.Labelled("fault").SelectMany(w => w.Vector())];
         var progress = new TrainingProgressReporter(status, watch);
         (AnomalyModel candidate, CandidateReport report) =
-            ModelAdapter.Adapt(parent.Model, newNormal, ids, faults, Options(job, settings), cache, progress, probes: probes);
+            ModelAdapter.Adapt(parent.Model, newNormal, ids, faults, Options(job, settings, parent.Model.FeatureConfig), cache, progress, probes: probes);
         status.SetActivity(DaemonState.Validating);
         history?.Add(new FinishedJob(job.Id, newNormal, ids, report.FitSeconds, report.Accepted, report.Reason, report.Probes));
         events.Emit("training_finished", NowMs, new JsonObject
@@ -53,7 +53,7 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
         return new TrainedCandidate(candidate, report, parent.Info.Version, Metrics(report, windows));
     }
 
-    static AdaptationOptions Options(AdaptationJob job, DaemonSettings settings) => new()
+    static AdaptationOptions Options(AdaptationJob job, DaemonSettings settings, string featureConfig) => new()
     {
         Method = job.Method,
         Rank = settings.Adaptation.Rank,
@@ -62,9 +62,10 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
         MaxProbeRecallDrop = settings.Adaptation.MaxProbeRecallDrop,
         Rehearsal = settings.Adaptation.Rehearsal,
         ProbeBar = settings.Adaptation.ProbeBar,
-        Validation = settings.Adaptation.Validation,
+        Validation = settings.Adaptation.ValidationFor(featureConfig),
         ThresholdConfidence = settings.Adaptation.ThresholdConfidence,
         Threads = settings.Learning.Threads,
+        Seed = settings.Adaptation.Seed,
         Training = new AdaptationOptions().Training with
         {
             Epochs = job.Epochs,

@@ -131,6 +131,7 @@ static class SettingsBinder
         Epochs = v.Int("Adaptation:Epochs", d.Epochs),
         LearningRate = v.Double("Adaptation:LearningRate", d.LearningRate),
         BatchSize = v.Int("Adaptation:BatchSize", d.BatchSize),
+        Seed = v.Int("Adaptation:Seed", d.Seed),
         MinSamples = v.Int("Adaptation:MinSamples", d.MinSamples),
         Coverage = v.Bool("Adaptation:Coverage", d.Coverage),
         MaxCollectMinutes = v.Double("Adaptation:MaxCollectMinutes", d.MaxCollectMinutes),

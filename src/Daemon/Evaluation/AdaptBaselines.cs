@@ -50,8 +50,9 @@ public sealed class AdaptBaselines(DaemonSettings settings, AdaptScenario scenar
         Rank = settings.Adaptation.Rank,
         FalseAlarmBudget = settings.Anomaly.FalseAlarmBudget,
         Rehearsal = settings.Adaptation.Rehearsal,
-        Validation = settings.Adaptation.Validation,
+        Validation = settings.Adaptation.ValidationFor(scenario.Base.FeatureConfig),
         ThresholdConfidence = settings.Adaptation.ThresholdConfidence,
+        Seed = settings.Adaptation.Seed,
         Training = new AdaptationOptions().Training with
         {
             Epochs = settings.Adaptation.Epochs,

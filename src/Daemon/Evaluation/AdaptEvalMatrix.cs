@@ -99,7 +99,7 @@ public sealed class AdaptEvalMatrix(DaemonSettings settings, MatrixOptions optio
                 job.Probes?.Kinds, job.Probes?.Passed, job.Probes?.Windows ?? 0) { StreamSeconds = Math.Round(job.Seconds, 3) });
         }
         if (options.DumpScores is { } dump)
-            Evaluation.Separation.Dump(dump, $"{source}-{target}.json", scenario, fullModel, judged, settings.Adaptation.Validation);
+            Evaluation.Separation.Dump(dump, $"{source}-{target}.json", scenario, fullModel, judged, settings.Adaptation.ValidationFor(scenario.Base.FeatureConfig));
         BaselineResult threshold = baselines.ThresholdOnly(), pca = baselines.Pca();
         List<MatrixRow> rows = [.. groups.Select(g => new MatrixRow(g.Name, scenario.Faults[g.Name].Count,
             scenario.Recall(scenario.Base, g.Name), scenario.Recall(scenario.Final, g.Name),

@@ -12,16 +12,29 @@ public enum Validation
     /// alarms before it is promoted (and the next job, still in the same drift episode, fits every window since the onset).
     /// </summary>
     Later,
+    /// <summary>
+    /// As <see cref="Interleaved"/> (a quarter validates, a quarter calibrates, half fits, all spanning the collection)
+    /// but by runs of <see cref="ValidationSplit.BlockWindows"/> consecutive windows: a held-out window is then mostly
+    /// several windows away from the nearest fitted one, not its next-door neighbour, so the threshold and the false
+    /// alarms are measured on windows about as new to the fit as the ones that follow it.
+    /// </summary>
+    Blocked,
 }
 
 /// <summary>The split of a job's windows (in data-time order) into validation, calibration and fit rows.</summary>
 public static class ValidationSplit
 {
+    /// <summary>Consecutive windows per run of the <see cref="Validation.Blocked"/> split.</summary>
+    public const int BlockWindows = 8;
+
     public static (int[] Validation, int[] Calibration, int[] Fit) Of(int n, Validation how)
     {
-        if (how == Validation.Interleaved)
-            return ([.. Enumerable.Range(0, n).Where(i => i % 4 == 0)], [.. Enumerable.Range(0, n).Where(i => i % 4 == 1)],
-                [.. Enumerable.Range(0, n).Where(i => i % 4 > 1)]);
+        if (how is Validation.Interleaved or Validation.Blocked)
+        {
+            int run = how == Validation.Blocked ? BlockWindows : 1;
+            return ([.. Enumerable.Range(0, n).Where(i => i / run % 4 == 0)], [.. Enumerable.Range(0, n).Where(i => i / run % 4 == 1)],
+                [.. Enumerable.Range(0, n).Where(i => i / run % 4 > 1)]);
+        }
         int earlier = n - Math.Max(2, n / 4);
         return ([.. Enumerable.Range(earlier, n - earlier)], [.. Enumerable.Range(0, earlier).Where(i => i % 3 == 0)],
             [.. Enumerable.Range(0, earlier).Where(i => i % 3 != 0)]);
