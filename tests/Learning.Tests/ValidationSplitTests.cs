@@ -51,11 +51,26 @@ public sealed class ValidationSplitTests
     public void Blocked_holds_out_runs_of_consecutive_windows_a_quarter_each_and_fits_half()
     {
         const int run = ValidationSplit.BlockWindows;
-        (int[] validation, int[] calibration, int[] fit) = ValidationSplit.Of(8 * run, Validation.Blocked);
-        Assert.Equal([.. Enumerable.Range(0, run), .. Enumerable.Range(4 * run, run)], validation);
-        Assert.Equal([.. Enumerable.Range(run, run), .. Enumerable.Range(5 * run, run)], calibration);
-        Assert.Equal(4 * run, fit.Length);
-        Assert.Equal(Enumerable.Range(0, 8 * run), validation.Concat(calibration).Concat(fit).Order());
+        (int[] validation, int[] calibration, int[] fit) = ValidationSplit.Of(16 * run, Validation.Blocked);
+        Assert.Equal([.. new[] { 0, 4, 8, 12 }.SelectMany(r => Enumerable.Range(r * run, run))], validation);
+        Assert.Equal([.. new[] { 1, 5, 9, 13 }.SelectMany(r => Enumerable.Range(r * run, run))], calibration);
+        Assert.Equal(8 * run, fit.Length);
+        Assert.Equal(Enumerable.Range(0, 16 * run), validation.Concat(calibration).Concat(fit).Order());
+    }
+
+    [Theory]
+    [InlineData(16, 1)]
+    [InlineData(64, 4)]
+    [InlineData(120, 7)]
+    [InlineData(208, 8)]
+    [InlineData(2000, 8)]
+    public void A_small_collection_is_blocked_in_shorter_runs_so_that_every_role_gets_windows(int n, int run)
+    {
+        Assert.Equal(run, ValidationSplit.BlockRun(n));
+        (int[] validation, int[] calibration, int[] fit) = ValidationSplit.Of(n, Validation.Blocked);
+        Assert.InRange(fit.Length, n / 2 - run, n / 2 + run);
+        Assert.InRange(validation.Length, n / 4 - run, n / 4 + run);
+        Assert.InRange(calibration.Length, n / 4 - run, n / 4 + run);
     }
 
     /// <summary>Consecutive windows of a machine are alike: held out one by one, each sits next to a fitted window.</summary>

@@ -24,14 +24,21 @@ public enum Validation
 /// <summary>The split of a job's windows (in data-time order) into validation, calibration and fit rows.</summary>
 public static class ValidationSplit
 {
-    /// <summary>Consecutive windows per run of the <see cref="Validation.Blocked"/> split.</summary>
+    /// <summary>Consecutive windows per run of the <see cref="Validation.Blocked"/> split (fewer in a collection under 128 windows).</summary>
     public const int BlockWindows = 8;
+
+    /// <summary>
+    /// The run length of a blocked split of <paramref name="n"/> windows: <see cref="BlockWindows"/>, shortened so that
+    /// the split keeps at least 4 cycles of validate, calibrate, fit, fit (16 windows → runs of 1, as interleaved), or a
+    /// small retrain would hold out every window it has.
+    /// </summary>
+    public static int BlockRun(int n) => Math.Clamp(n / 16, 1, BlockWindows);
 
     public static (int[] Validation, int[] Calibration, int[] Fit) Of(int n, Validation how)
     {
         if (how is Validation.Interleaved or Validation.Blocked)
         {
-            int run = how == Validation.Blocked ? BlockWindows : 1;
+            int run = how == Validation.Blocked ? BlockRun(n) : 1;
             return ([.. Enumerable.Range(0, n).Where(i => i / run % 4 == 0)], [.. Enumerable.Range(0, n).Where(i => i / run % 4 == 1)],
                 [.. Enumerable.Range(0, n).Where(i => i / run % 4 > 1)]);
         }

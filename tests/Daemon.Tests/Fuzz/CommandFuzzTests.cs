@@ -15,6 +15,7 @@ namespace SensorOdl.Daemon.Tests.Fuzz;
 /// addressed) — never with `internal`, never by throwing, and without keeping memory. Runs on the daemon's own
 /// pipeline and a real state database; <see cref="FuzzCases.Count"/> cases (10,000 in CI, `bench/fuzz.sh N` for more).
 /// </summary>
+[Collection(nameof(CommandFuzzTests))]
 public sealed class CommandFuzzTests : IDisposable
 {
     const string Key = "fuzz-command-key";
@@ -135,3 +136,10 @@ public sealed class CommandFuzzTests : IDisposable
         }
     }
 }
+
+/// <summary>
+/// The fuzz run measures the process's managed heap before and after: test classes running beside it would fill that
+/// heap with their own allocations (a CI run saw 69 MB against the 64 MB limit), so it runs alone.
+/// </summary>
+[CollectionDefinition(nameof(CommandFuzzTests), DisableParallelization = true)]
+public sealed class CommandFuzzCollection;
