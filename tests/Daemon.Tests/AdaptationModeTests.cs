@@ -11,12 +11,42 @@ public sealed class AdaptationModeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_state, recursive: true);
 
-    SimulatedPipeline Build(AdaptationMode mode)
+    SimulatedPipeline Build(AdaptationMode mode, int adapterSeed = 1, string? name = null)
     {
-        var settings = new DaemonSettings { Adaptation = new() { Mode = mode }, Storage = new() { SampleIntervalSeconds = 0 } };
-        SimulatedPipeline rig = SimulatedPipeline.Start(Path.Combine(_state, mode.ToString()), settings, seed: 5, trainingWindows: 300);
+        var settings = new DaemonSettings { Adaptation = new() { Mode = mode, Seed = adapterSeed }, Storage = new() { SampleIntervalSeconds = 0 } };
+        SimulatedPipeline rig = SimulatedPipeline.Start(Path.Combine(_state, name ?? mode.ToString()), settings, seed: 5, trainingWindows: 300);
         rig.Remount();
         return rig;
+    }
+
+    /// <summary>The promoted version's threshold after the same drift, with Adaptation:Seed <paramref name="adapterSeed"/>.</summary>
+    double PromotedThreshold(int adapterSeed, string name)
+    {
+        using SimulatedPipeline rig = Build(AdaptationMode.Auto, adapterSeed, name);
+        rig.Stream(400);
+        return (double)rig.Events.Events.First(e => e.Type == "model_promoted").Fields!["metrics"]!["threshold"]!;
+    }
+
+    /// <summary>The drift detector's score CUSUM tests against the scoring version's own median, the base's first, then the adapted version's.</summary>
+    [Fact]
+    public void The_drift_onset_follows_the_scoring_versions_reference_median()
+    {
+        using SimulatedPipeline rig = Build(AdaptationMode.Auto);
+        float first = rig.Pipeline.Model.Current.Model.Reference.ScoreMedian;
+        Assert.Equal(first, rig.Pipeline.Monitor.DriftReferenceMedian);
+        rig.Stream(400);
+        Assert.Equal(2, rig.Pipeline.Model.Current.Info.Version);
+        float adapted = rig.Pipeline.Model.Current.Model.Reference.ScoreMedian;
+        Assert.NotEqual(first, adapted);
+        Assert.Equal(adapted, rig.Pipeline.Monitor.DriftReferenceMedian);
+    }
+
+    [Fact]
+    public void The_adapter_seed_reaches_the_fit_and_the_same_seed_fits_the_same_candidate()
+    {
+        double first = PromotedThreshold(1, "seed1"), again = PromotedThreshold(1, "seed1-again"), other = PromotedThreshold(2, "seed2");
+        Assert.Equal(first, again);
+        Assert.NotEqual(first, other);
     }
 
     [Fact]

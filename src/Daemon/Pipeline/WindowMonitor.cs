@@ -55,6 +55,8 @@ public sealed class WindowMonitor
     }
 
     public long WindowsScored => Interlocked.Read(ref _scored);
+    /// <summary>The reference median the drift detector's score CUSUM tests against (the scoring version's; null without one).</summary>
+    internal float? DriftReferenceMedian => _drift.ReferenceMedian;
     /// <summary>Windows from the start of streaming to the drift declaration (−1 before).</summary>
     public long DriftDelayWindows { get; private set; } = -1;
 
