@@ -26,19 +26,20 @@ public sealed class AdaptBaselines(DaemonSettings settings, AdaptScenario scenar
 
     /// <summary>
     /// The fitting seconds of the daemon's method and of the full retrain on a job's windows, each the least of
-    /// <paramref name="repeats"/> fits run alternately from the base (one thread each; the adapters' forward cache empty
-    /// every time, so its one base forward counts). A single fit of a few hundred windows lasts tens of milliseconds,
-    /// where a timer tick or the other core's load moves it by 2× (docs/BENCHMARKS.md): the least of several is the
-    /// cost of the arithmetic, on both sides alike.
+    /// <paramref name="repeats"/> fits from the base, alternately (one thread each; the adapters' forward cache empty
+    /// every time, so its one base forward counts); <paramref name="fullSeconds"/> is a full retrain of the job already
+    /// timed, the first of its side. A single fit of a few hundred windows lasts tens of milliseconds, where a timer tick
+    /// or the other core's load moves it by 2× (docs/BENCHMARKS.md): the least of several is the cost of the arithmetic,
+    /// on both sides alike.
     /// </summary>
-    public (double Adapt, double Full) FitSeconds(FinishedJob job, int repeats)
+    public (double Adapt, double Full) FitSeconds(FinishedJob job, int repeats, double fullSeconds)
     {
-        double adapt = double.MaxValue, full = double.MaxValue;
+        double adapt = double.MaxValue, full = fullSeconds;
         for (int i = 0; i < repeats; i++)
         {
             adapt = Math.Min(adapt, ModelAdapter.Adapt(scenario.Base, job.Features, job.Ids, scenario.Base.Exemplars, Options(settings.Adaptation.Method),
                 new InMemoryForwardCacheStore()).Report.FitSeconds);
-            full = Math.Min(full, FullRetrain(job).Seconds);
+            if (i < repeats - 1) full = Math.Min(full, FullRetrain(job).Seconds);
         }
         return (adapt, full);
     }

@@ -93,7 +93,7 @@ public sealed class AdaptEvalMatrix(DaemonSettings settings, MatrixOptions optio
         {
             (AnomalyModel retrained, double seconds) = baselines.FullRetrain(job);
             if (job == judged) (full, fullModel) = (baselines.Verdict(retrained, seconds), retrained);
-            (double adaptFit, double fullFit) = baselines.FitSeconds(job, options.TimingRepeats);
+            (double adaptFit, double fullFit) = baselines.FitSeconds(job, options.TimingRepeats, seconds);
             jobs.Add(new MatrixJob(job.Id, job.Promoted, job.Reason, job.Ids.Length, Math.Round(adaptFit, 3), Math.Round(fullFit, 3),
                 Math.Round(fullFit / Math.Max(adaptFit, 1e-6), 2), job.ProbeRecallReference, job.ProbeRecall,
                 job.Probes?.Kinds, job.Probes?.Passed, job.Probes?.Windows ?? 0) { StreamSeconds = Math.Round(job.Seconds, 3) });
