@@ -52,6 +52,7 @@ public static class Separation
         json.WriteNumber("threshold", scenario.Base.Threshold);
         json.WriteNumber("referenceMedian", scenario.Base.Reference.ScoreMedian);
         Scores(json, "streamed", AdaptScenario.Scores(scenario.Base, scenario.Streamed.Features, scenario.Streamed.Count));
+        Scores(json, "source", AdaptScenario.Scores(scenario.Base, scenario.Source.Features, scenario.Source.Count));
         json.WriteEndObject();
         foreach ((string label, AnomalyModel? model) in new[] { ("final", (AnomalyModel?)scenario.Final), ("full", full) })
         {
@@ -59,9 +60,13 @@ public static class Separation
             json.WriteStartObject(label);
             json.WriteNumber("threshold", model.Threshold);
             Scores(json, "heldBack", AdaptScenario.Scores(model, scenario.HeldBack.Features, scenario.HeldBack.Count));
+            // In stream order: with the judged job's newest sample id (ids count the stored windows from 1), which of
+            // them came after its fit.
+            Scores(json, "streamed", AdaptScenario.Scores(model, scenario.Streamed.Features, scenario.Streamed.Count));
             foreach ((string group, WindowSet windows) in scenario.Faults) Scores(json, "fault:" + group, AdaptScenario.Scores(model, windows.Features, windows.Count));
             if (job is not null)
             {
+                json.WriteNumber("jobNewestId", job.Ids.Max());
                 float[] scores = AdaptScenario.Scores(model, job.Features, job.Ids.Length);
                 (int[] validating, int[] calibrating, int[] fitting) = ValidationSplit.Of(job.Ids.Length, validation);
                 Scores(json, "jobValidation", [.. validating.Select(i => scores[i])]);
