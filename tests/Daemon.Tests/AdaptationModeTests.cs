@@ -1,6 +1,6 @@
-using SensorOdl.Learning.Anomaly;
 using SensorOdl.Daemon.Adaptation;
 using SensorOdl.Daemon.Configuration;
+using SensorOdl.Learning.Anomaly;
 
 namespace SensorOdl.Daemon.Tests;
 
@@ -29,16 +29,19 @@ public sealed class AdaptationModeTests : IDisposable
 
     /// <summary>The drift detector's score CUSUM tests against the scoring version's own median, the base's first, then the adapted version's.</summary>
     [Fact]
-    public void The_drift_onset_follows_the_scoring_versions_reference_median()
+    public void The_drift_detector_follows_the_scoring_versions_reference_median_and_90th_percentile()
     {
         using SimulatedPipeline rig = Build(AdaptationMode.Auto);
-        float first = rig.Pipeline.Model.Current.Model.Reference.ScoreMedian;
-        Assert.Equal(first, rig.Pipeline.Monitor.DriftReferenceMedian);
+        ReferenceStatistics first = rig.Pipeline.Model.Current.Model.Reference;
+        Assert.Equal(first.ScoreMedian, rig.Pipeline.Monitor.DriftReferenceMedian);
+        Assert.Equal(first.ScoreHigh, rig.Pipeline.Monitor.DriftReferenceHigh);
         rig.Stream(400);
         Assert.Equal(2, rig.Pipeline.Model.Current.Info.Version);
-        float adapted = rig.Pipeline.Model.Current.Model.Reference.ScoreMedian;
-        Assert.NotEqual(first, adapted);
-        Assert.Equal(adapted, rig.Pipeline.Monitor.DriftReferenceMedian);
+        ReferenceStatistics adapted = rig.Pipeline.Model.Current.Model.Reference;
+        Assert.NotEqual(first.ScoreMedian, adapted.ScoreMedian);
+        Assert.NotEqual(first.ScoreHigh, adapted.ScoreHigh);
+        Assert.Equal(adapted.ScoreMedian, rig.Pipeline.Monitor.DriftReferenceMedian);
+        Assert.Equal(adapted.ScoreHigh, rig.Pipeline.Monitor.DriftReferenceHigh);
     }
 
     [Fact]

@@ -50,13 +50,15 @@ public sealed class WindowMonitor
         _rule = new AnomalyRule(s.Anomaly.RaiseAfter, s.Anomaly.Window, s.Anomaly.ClearAfter);
         _scoring = active.Current;
         _drift = new DriftDetector(new DriftSettings { Window = s.Drift.Window, Level = s.Drift.Level, Persistence = s.Drift.Persistence },
-            _scoring.Model.Threshold, s.Anomaly.FalseAlarmBudget, ReferenceMedian(_scoring.Model));
+            _scoring.Model.Threshold, s.Anomaly.FalseAlarmBudget, ReferenceMedian(_scoring.Model), ReferenceHigh(_scoring.Model));
         status.SetDriftLevel(s.Drift.Level);
     }
 
     public long WindowsScored => Interlocked.Read(ref _scored);
     /// <summary>The reference median the drift detector's score CUSUM tests against (the scoring version's; null without one).</summary>
     internal float? DriftReferenceMedian => _drift.ReferenceMedian;
+    /// <summary>The reference 90th percentile the drift detector's shift declaration tests against (the scoring version's; null without one).</summary>
+    internal float? DriftReferenceHigh => _drift.ReferenceHigh;
     /// <summary>Windows from the start of streaming to the drift declaration (−1 before).</summary>
     public long DriftDelayWindows { get; private set; } = -1;
 
@@ -118,6 +120,7 @@ public sealed class WindowMonitor
             {
                 ["statistic"] = Math.Round(_drift.Statistic, 4),
                 ["threshold"] = _drift.Level,
+                ["shift"] = Math.Round(_drift.ShiftStatistic, 4),
                 ["since"] = now,
                 ["mode"] = _settings.Current.Adaptation.Mode.ToString().ToLowerInvariant(),
             });
@@ -147,7 +150,7 @@ public sealed class WindowMonitor
         ModelInUse current = _active.Current;
         if (ReferenceEquals(current, _scoring)) return;
         _scoring = current;
-        if (_drift.Reset(current.Model.Threshold, ReferenceMedian(current.Model)))
+        if (_drift.Reset(current.Model.Threshold, ReferenceMedian(current.Model), ReferenceHigh(current.Model)))
         {
             _status.SetDrift(false, 0, _drift.Level, null);
             _events.Emit("drift_cleared", _time.GetUtcNow().ToUnixTimeMilliseconds(), new JsonObject { ["reason"] = $"model version {current.Info.Version} is active", ["version"] = current.Info.Version });
@@ -156,6 +159,9 @@ public sealed class WindowMonitor
 
     /// <summary>A version's median score on its reference windows; null for a model stored without them (Samples 0).</summary>
     static float? ReferenceMedian(AnomalyModel model) => model.Reference is { Samples: > 0, ScoreMedian: var median } && float.IsFinite(median) ? median : null;
+
+    /// <summary>A version's 90th percentile score on its reference windows; null for a model stored without it.</summary>
+    static float? ReferenceHigh(AnomalyModel model) => model.Reference is { Samples: > 0, ScoreHigh: var high } && float.IsFinite(high) ? high : null;
 
     static double Round(float value) => float.IsFinite(value) ? Math.Round(value, 6) : double.MaxValue;
 }

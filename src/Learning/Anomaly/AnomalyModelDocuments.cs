@@ -118,13 +118,18 @@ public static class AnomalyModelDocuments
         metadata["ref.scoreStd"] = F(r.ScoreStd);
         metadata["ref.scoreMedian"] = F(r.ScoreMedian);
         metadata["ref.exceedance"] = F(r.Exceedance);
+        if (float.IsFinite(r.ScoreHigh)) metadata["ref.scoreHigh"] = F(r.ScoreHigh);
         metadata["ref.distanceMean"] = F(r.DistanceMean);
         metadata["ref.distanceStd"] = F(r.DistanceStd);
     }
 
     static ReferenceStatistics ReadReference(ModelDocument d) => new(
         (int)Float(d, "ref.samples"), Float(d, "ref.scoreMean"), Float(d, "ref.scoreStd"), Float(d, "ref.scoreMedian"),
-        Float(d, "ref.exceedance"), Required(d, "ref.centroid").Values, Float(d, "ref.distanceMean"), Float(d, "ref.distanceStd"));
+        Float(d, "ref.exceedance"), Required(d, "ref.centroid").Values, Float(d, "ref.distanceMean"), Float(d, "ref.distanceStd"))
+    {
+        // Kept since issue 9's session 9; a version written before has none, and its drift is declared by the flags alone.
+        ScoreHigh = d.Metadata.ContainsKey("ref.scoreHigh") ? Float(d, "ref.scoreHigh") : float.NaN,
+    };
 
     static float[] Fits(NamedTensor tensor, int size) =>
         tensor.Values.Length == size ? tensor.Values : throw new ModelFormatException($"tensor {tensor.Name} has {tensor.Values.Length} values, expected {size}.");

@@ -14,6 +14,15 @@ public sealed record ReferenceStatistics(
     float DistanceMean,
     float DistanceStd)
 {
+    /// <summary>The score quantile <see cref="ScoreHigh"/> is read at.</summary>
+    public const double HighQuantile = 0.9;
+
+    /// <summary>
+    /// The 90th percentile of the scores (<see cref="HighQuantile"/>): a tenth of the windows this version calls normal score
+    /// above it. NaN for a version written before it was kept.
+    /// </summary>
+    public float ScoreHigh { get; init; } = float.NaN;
+
     /// <summary>z: [count, d] normalised features, scores: [count], threshold → the statistics.</summary>
     public static ReferenceStatistics Measure(ReadOnlySpan<float> z, int count, ReadOnlySpan<float> scores, float threshold)
     {
@@ -26,8 +35,9 @@ public sealed record ReferenceStatistics(
         for (int s = 0; s < count; s++) distances[s] = System.Numerics.Tensors.TensorPrimitives.Distance(z.Slice(s * d, d), centroid);
         int above = 0;
         foreach (float score in scores) if (score > threshold) above++;
-        return new ReferenceStatistics(count, Mean(scores), Std(scores), Quantiles.Of(scores.ToArray(), 0.5),
-            count == 0 ? 0 : (float)above / count, centroid, Mean(distances), Std(distances));
+        float[] all = scores.ToArray();
+        return new ReferenceStatistics(count, Mean(scores), Std(scores), Quantiles.Of(all, 0.5),
+            count == 0 ? 0 : (float)above / count, centroid, Mean(distances), Std(distances)) { ScoreHigh = Quantiles.Of(all, HighQuantile) };
     }
 
     static float Mean(ReadOnlySpan<float> values) => values.IsEmpty ? 0 : System.Numerics.Tensors.TensorPrimitives.Sum(values) / values.Length;

@@ -39,14 +39,21 @@ public enum DriftChange
 /// scoring above that median — ½ on the data the model calls normal — against <see cref="ShiftedRate"/>; when it is in
 /// an excursion at the declaration, the earlier of the two onsets is where the change began.
 /// </para>
+/// <para>
+/// A room whose new normal moves every score up but only a few of them over the threshold (a quiet room the model was
+/// not trained in: 10–40 % of its windows flagged, the drift level never reached, the device alarming for good) is
+/// declared too: given the model's reference 90th percentile, drift is also declared when the share of the sliding
+/// window scoring above it stays at or above <see cref="ShiftLevel"/> for the persistence period — nine times the tenth
+/// the model's own normal puts there. Cleared when both shares are under half their levels.
+/// </para>
 /// </summary>
 public sealed class DriftDetector
 {
     readonly DriftSettings _settings;
-    readonly Queue<bool> _recent = new();
+    readonly Queue<(bool Above, bool High)> _recent = new();
     readonly ChangeOnset _onset;
     readonly ChangeOnset _shift = new(0.5, ShiftedRate);
-    int _above, _run;
+    int _above, _high, _run;
 
     /// <summary>
     /// The share of windows above the reference median that counts as a shifted score distribution. The CUSUM's
@@ -55,18 +62,31 @@ public sealed class DriftDetector
     /// </summary>
     public const double ShiftedRate = 0.9;
 
+    /// <summary>
+    /// The share of the sliding window above the reference 90th percentile that declares drift. On the sources of every
+    /// matrix (fan, synthetic rooms, simulated machine) the most any minute of the model's own normal put there was 63 %
+    /// (a fan speed held for minutes), every changed room 92–100 % (docs/BENCHMARKS.md, issue 9 session 9).
+    /// </summary>
+    public const double ShiftLevel = 0.9;
+
     /// <param name="normalRate">The share of normal windows the model flags by design (its false-alarm budget).</param>
     /// <param name="referenceMedian">The model's median score on held-back normal windows; null dates changes by the flags alone.</param>
-    public DriftDetector(DriftSettings settings, float threshold, double normalRate = 0.01, float? referenceMedian = null)
+    /// <param name="referenceHigh">The model's 90th percentile score on them; null declares drift by the flags alone.</param>
+    public DriftDetector(DriftSettings settings, float threshold, double normalRate = 0.01, float? referenceMedian = null, float? referenceHigh = null)
     {
         settings.Validate();
         _settings = settings;
         _onset = new ChangeOnset(Math.Min(normalRate, settings.Level / 2), settings.Level);
         Threshold = threshold;
         ReferenceMedian = referenceMedian;
+        ReferenceHigh = referenceHigh;
     }
 
     public float Threshold { get; private set; }
+    /// <summary>The 90th percentile score of the model's reference windows (the shift declaration's level); null when unknown.</summary>
+    public float? ReferenceHigh { get; private set; }
+    /// <summary>The share of the sliding window above <see cref="ReferenceHigh"/> (0 without one).</summary>
+    public double ShiftStatistic => _recent.Count == 0 ? 0 : (double)_high / _recent.Count;
     /// <summary>The median score of the model's reference windows (the shift CUSUM's level); null when unknown.</summary>
     public float? ReferenceMedian { get; private set; }
     public bool Detected { get; private set; }
@@ -86,12 +106,21 @@ public sealed class DriftDetector
         bool above = score > Threshold;
         _onset.Observe(above, timeS);
         if (ReferenceMedian is float median) _shift.Observe(score > median, timeS);
-        _recent.Enqueue(above);
+        bool high = ReferenceHigh is float level && score > level;
+        _recent.Enqueue((above, high));
         if (above) _above++;
-        if (_recent.Count > _settings.Window && _recent.Dequeue()) _above--;
+        if (high) _high++;
+        if (_recent.Count > _settings.Window)
+        {
+            (bool oldAbove, bool oldHigh) = _recent.Dequeue();
+            if (oldAbove) _above--;
+            if (oldHigh) _high--;
+        }
         if (_recent.Count < _settings.Window) return DriftChange.None;
 
-        bool pushing = Detected ? Statistic < _settings.Level / 2 : Statistic >= _settings.Level;
+        bool pushing = Detected
+            ? Statistic < _settings.Level / 2 && ShiftStatistic < ShiftLevel / 2
+            : Statistic >= _settings.Level || ShiftStatistic >= ShiftLevel;
         _run = pushing ? _run + 1 : 0;
         if (_run < _settings.Persistence) return DriftChange.None;
         _run = 0;
@@ -101,15 +130,16 @@ public sealed class DriftDetector
         return Detected ? DriftChange.Detected : DriftChange.Cleared;
     }
 
-    /// <summary>Starts over against a new model version's threshold and reference median; returns whether drift was on.</summary>
-    public bool Reset(float threshold, float? referenceMedian = null)
+    /// <summary>Starts over against a new model version's threshold and reference scores; returns whether drift was on.</summary>
+    public bool Reset(float threshold, float? referenceMedian = null, float? referenceHigh = null)
     {
         bool was = Detected;
         Threshold = threshold;
         ReferenceMedian = referenceMedian;
+        ReferenceHigh = referenceHigh;
         _shift.Reset();
         _recent.Clear();
-        _above = 0;
+        _above = _high = 0;
         _run = 0;
         Detected = false;
         SinceS = null;
