@@ -1,5 +1,6 @@
 using SensorOdl.Daemon.Adaptation;
 using SensorOdl.Daemon.Configuration;
+using SensorOdl.Drivers.Simulation;
 
 namespace SensorOdl.Daemon.Tests;
 
@@ -68,5 +69,58 @@ public sealed class DriftEpisodeTests : IDisposable
         // here); refitting the first change would reach back over all 110 settling windows and the change before them.
         Assert.True(firstS >= secondChangeS - settling / 2 * windowS,
             $"the second job starts at {firstS:F1} s, {(secondChangeS - firstS) / windowS:F0} windows before the second change at {secondChangeS:F1} s: it refits the first change's windows");
+    }
+
+    /// <summary>
+    /// A probation that condemns any version flagging ten windows: the first job's version (fitted on a remounted machine)
+    /// is rolled back on its ordinary false alarms; the store keeps every window of the run, so that its capacity does not
+    /// cut the episode's first ones off. Gives the time of the change and of the rollback.
+    /// </summary>
+    SimulatedPipeline RemountAndRollBack(out double changedS, out double rolledBackS)
+    {
+        DaemonSettings settings = Settings with
+        {
+            Adaptation = Settings.Adaptation with { ProbationFactor = 0.001 },
+            Storage = Settings.Storage with { SampleCapacity = 20_000 },
+        };
+        SimulatedPipeline rig = SimulatedPipeline.Start(_state, settings, seed: 11, trainingWindows: 300);
+        rig.Stream(200);
+        changedS = rig.Clock.Seconds;
+        rig.Remount();
+        StreamUntilJobs(rig, 1);
+        Assert.True(rig.Pipeline.Adaptation.History[0].Promoted, rig.Pipeline.Adaptation.History[0].Reason);
+        for (int i = 0; i < 5000 && rig.Pipeline.Adaptation.RolledBack == 0; i++) rig.Next();
+        Assert.Equal(1, rig.Pipeline.Adaptation.RolledBack);
+        rolledBackS = rig.Clock.Seconds;
+        return rig;
+    }
+
+    [Fact]
+    public void After_a_probation_rollback_the_next_drift_job_fits_the_episode_from_its_onset()
+    {
+        using SimulatedPipeline rig = RemountAndRollBack(out double changedS, out double rolledBackS);
+        StreamUntilJobs(rig, 2, limit: 5000); // the restored version flags the remounted machine: drift again
+
+        // Until session 9 a rollback ended the episode: the job fitted only the windows since, which the rolled-back
+        // version's windows had not covered either (rooms-mix025 mix025 → silentA, 4.0 % false alarms against 1.9 %).
+        double firstS = FirstWindowMs(rig, rig.Pipeline.Adaptation.History[1]) / 1000.0;
+        Assert.True(firstS < changedS + 3, $"the second job starts at {firstS:F1} s: after the change at {changedS:F1} s (rollback at {rolledBackS:F1} s)");
+    }
+
+    [Fact]
+    public void After_a_rollback_that_no_drift_follows_the_episode_ends_and_a_later_change_is_fitted_on_its_own_windows()
+    {
+        using SimulatedPipeline rig = RemountAndRollBack(out _, out double rolledBackS);
+        MachineCondition remounted = rig.Machine.Machine.Condition;
+        rig.Machine.Machine.SetCondition(MachineScenarios.Condition(DriftKind.None)); // the change passed
+        rig.Stream(3 * (Settings.Drift.Window + Settings.Drift.Persistence));
+        Assert.Single(rig.Pipeline.Adaptation.History);
+
+        double secondChangeS = rig.Clock.Seconds;
+        rig.Machine.Machine.SetCondition(remounted with { NoiseG = 0.12 });
+        StreamUntilJobs(rig, 2, limit: 5000);
+        double firstS = FirstWindowMs(rig, rig.Pipeline.Adaptation.History[1]) / 1000.0;
+        Assert.True(firstS > rolledBackS, $"the job after a later change starts at {firstS:F1} s, before the rollback at {rolledBackS:F1} s: it refits the passed change");
+        Assert.True(firstS >= secondChangeS - 30, $"the job starts at {firstS:F1} s, the change came at {secondChangeS:F1} s");
     }
 }

@@ -42,9 +42,14 @@ public sealed class AdaptationCoordinator : IWindowObserver
     bool _driftWaiting;
     int _jobCounter;
     double? _episodeStartS;
-    bool _promotedInEpisode;
+    /// <summary>The episode ends once the version in use has run <see cref="_settleTarget"/> windows without drift (after a promotion or rollback in it).</summary>
+    bool _settling;
+    /// <summary>Windows the version in use has scored without drift since the episode's last promotion or rollback.</summary>
     int _settledWindows;
+    /// <summary>As many windows as the drift detector needs to declare a drift (Drift:Window + Drift:Persistence).</summary>
     readonly int _settleWindows;
+    /// <summary>How many of them end the episode: <see cref="_settleWindows"/> after a promotion, twice that after a rollback.</summary>
+    int _settleTarget;
     /// <summary>The promoted drift version whose false alarms are being watched (<see cref="RefineWatch"/>), on the windows that version scores.</summary>
     RefineWatch? _refine;
     /// <summary>
@@ -100,7 +105,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
     public void PromoteStored(AnomalyModel model, ModelVersionRecord record, string reason) => _promotions.PromoteStored(model, record, reason);
 
     /// <summary>
-    /// Forgets the current drift episode (after a rollback): the next drift job trains only on windows from then on, and
+    /// Forgets the current drift episode (after a `rollback` command): the next drift job trains only on windows from then on, and
     /// the rolled-back version's refine watch ends.
     /// </summary>
     public void ResetEpisode()
@@ -108,7 +113,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
         lock (_gate)
         {
             _episodeStartS = null;
-            _promotedInEpisode = false;
+            _settling = false;
             _refine = _refineDue = null;
         }
     }
@@ -172,10 +177,10 @@ public sealed class AdaptationCoordinator : IWindowObserver
         RefineWatch? refine;
         lock (_gate)
         {
-            if (_promotedInEpisode && _episodeStartS is not null && _job is null && !driftDetected && ++_settledWindows >= _settleWindows)
+            if (_settling && _episodeStartS is not null && _job is null && !driftDetected && ++_settledWindows >= _settleTarget)
             {
                 _episodeStartS = null;
-                _promotedInEpisode = false;
+                _settling = false;
             }
             refine = WatchForRefine(dataS, version, flagged, driftDetected);
             waiting = _driftWaiting && _job is null && dataS >= _nextAllowedS;
@@ -331,8 +336,9 @@ public sealed class AdaptationCoordinator : IWindowObserver
     {
         lock (_gate)
         {
-            _promotedInEpisode = episodeStartS is not null;
+            _settling = episodeStartS is not null;
             _settledWindows = 0;
+            _settleTarget = _settleWindows;
             DaemonSettings settings = Settings;
             _refineDue = null;
             _refine = episodeStartS is double start && settings.Adaptation.RefineMinutes > 0
@@ -341,10 +347,26 @@ public sealed class AdaptationCoordinator : IWindowObserver
         }
     }
 
-    /// <summary>A probation rolled back at data time <paramref name="dataS"/>: the drift episode restarts and no job starts for Adaptation:MinIntervalMinutes.</summary>
-    void OnRolledBack(double dataS)
+    /// <summary>
+    /// A probation rolled back at data time <paramref name="dataS"/>: no job starts for Adaptation:MinIntervalMinutes, and the
+    /// drift episode the failed version was fitted on (<paramref name="failedEpisodeStartS"/>) is open again, even when it had
+    /// settled: the version in use now has seen none of that change, so the next drift job refits it from its onset with the
+    /// windows since. Until session 9 a rollback ended the episode, and the next job fitted only the windows after it — a new
+    /// normal's later conditions without its first ones (rooms-mix025 mix025 → silentA: 4.0 % false alarms against 1.9 %;
+    /// docs/BENCHMARKS.md, issue 9 session 9). If the change was passing and the restored version declares no drift for
+    /// twice as long as the detector needs to (its detector starts empty), the episode ends, so that a much later change
+    /// is not fitted together with this one.
+    /// </summary>
+    void OnRolledBack(double dataS, double? failedEpisodeStartS)
     {
-        ResetEpisode();
-        lock (_gate) _nextAllowedS = Math.Max(_nextAllowedS, dataS + Settings.Adaptation.MinIntervalMinutes * 60);
+        lock (_gate)
+        {
+            if (failedEpisodeStartS is double start) _episodeStartS = Math.Min(_episodeStartS ?? start, start);
+            _settling = _episodeStartS is not null; // settles like a promotion, only slower
+            _settledWindows = 0;
+            _settleTarget = 2 * _settleWindows;
+            _refine = _refineDue = null;
+            _nextAllowedS = Math.Max(_nextAllowedS, dataS + Settings.Adaptation.MinIntervalMinutes * 60);
+        }
     }
 }

@@ -12,10 +12,11 @@ namespace SensorOdl.Daemon.Adaptation;
 /// The promotion side of adaptation: an accepted candidate is promoted (auto) or held as pending (confirm) until
 /// `promote` or `discard`; every promotion starts a <see cref="Probation"/> whose failure rolls the previous version
 /// back. Shares the coordinator's lock; <paramref name="promoted"/> (the drift episode's start, null for none; the version) and
-/// <paramref name="rolledBack"/> (at data time) let the coordinator keep its episode and back-off.
+/// <paramref name="rolledBack"/> (at data time; the rolled-back version's drift episode start, null for none) let the coordinator
+/// keep its episode and back-off.
 /// </summary>
 sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink events, DaemonStatus status, ActiveModel active,
-    TimeProvider time, object gate, Action<double?, int> promoted, Action<double> rolledBack, AttentionMonitor? attention = null)
+    TimeProvider time, object gate, Action<double?, int> promoted, Action<double, double?> rolledBack, AttentionMonitor? attention = null)
 {
     PendingCandidate? _pending = Restore(registry, status, active);
 
@@ -127,7 +128,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
         ProbationCounts validation = ProbationCounts.FromValidation(candidate.Record.Metrics);
         Probation? probation = settings.Adaptation.ProbationMinutes > 0
             ? new Probation(previous.Model, settings.Adaptation.ProbationMinutes, settings.Adaptation.ProbationFactor,
-                (counts, dataS) => RollBackAfterProbation(previous, current!, counts, validation.Windows, dataS), validation)
+                (counts, dataS) => RollBackAfterProbation(previous, current!, candidate.EpisodeStartS, counts, validation.Windows, dataS), validation)
             : null;
         current = new ModelInUse(candidate.Model, ModelInfo.Of(candidate.Record), probation);
         active.Activate(current);
@@ -144,13 +145,13 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
     };
 
     /// <summary>Probation failed (pipeline thread): the previous version becomes active again. <paramref name="counts"/> include the <paramref name="validationWindows"/>.</summary>
-    void RollBackAfterProbation(ModelInUse previous, ModelInUse failed, ProbationCounts counts, long validationWindows, double dataS)
+    void RollBackAfterProbation(ModelInUse previous, ModelInUse failed, double? failedEpisodeStartS, ProbationCounts counts, long validationWindows, double dataS)
     {
         if (!ReferenceEquals(active.Current, failed)) return; // a rollback or promotion came first
         try { registry.Activate(previous.Info.Version); }
         catch (KeyNotFoundException) { return; } // the previous version was retired meanwhile: nothing to go back to
         if (!active.Replace(failed, previous with { Shadow = null })) return;
-        rolledBack(dataS);
+        rolledBack(dataS, failedEpisodeStartS);
         RolledBack++;
         int from = failed.Info.Version, to = previous.Info.Version;
         events.Emit("model_rolled_back", NowMs, new JsonObject
