@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using SensorOdl.Daemon.Adaptation;
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Learning.Anomaly;
@@ -42,6 +43,17 @@ public sealed class AdaptationModeTests : IDisposable
         Assert.NotEqual(first.ScoreHigh, adapted.ScoreHigh);
         Assert.Equal(adapted.ScoreMedian, rig.Pipeline.Monitor.DriftReferenceMedian);
         Assert.Equal(adapted.ScoreHigh, rig.Pipeline.Monitor.DriftReferenceHigh);
+    }
+
+    [Fact]
+    public void Drift_events_and_status_carry_the_share_above_the_reference_90th_percentile()
+    {
+        using SimulatedPipeline rig = Build(AdaptationMode.Off);
+        Assert.Equal(0.0, (double)rig.Pipeline.Status.ToJson(0)["drift"]!["shift"]!);
+        rig.Stream(200); // the remounted machine scores far above the base's normal
+        JsonObject declared = rig.Events.Events.First(e => e.Type == "drift_detected").Fields!;
+        Assert.True((double)declared["shift"]! >= 0.9, declared.ToJsonString());
+        Assert.True((double)rig.Pipeline.Status.ToJson(0)["drift"]!["shift"]! >= 0.9);
     }
 
     [Fact]

@@ -105,7 +105,7 @@ public sealed class DemoVerb : IVerb
     static string Describe(string type, JsonObject? f) => type switch
     {
         "anomaly" or "anomaly_cleared" => $"score {f?["score"]} (threshold {f?["threshold"]})",
-        "drift_detected" => $"{Percent(f?["statistic"])} of recent windows above the threshold",
+        "drift_detected" => $"{Percent(f?["statistic"])} of recent windows above the threshold, {Percent(f?["shift"])} above the model's 90th percentile",
         "training_started" => $"{f?["method"]} on {f?["samples"]} windows of the new normal",
         "training_finished" => $"in {f?["seconds"]} s",
         "model_promoted" => $"version {f?["version"]} ({f?["method"]}): {f?["reason"]}",

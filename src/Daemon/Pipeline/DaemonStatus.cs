@@ -43,7 +43,7 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
     ModelInfo? _model;
     float _score, _threshold;
     bool _anomaly, _drift, _paused, _sensorHealthy = true;
-    double _driftStatistic, _driftLevel;
+    double _driftStatistic, _driftShift, _driftLevel;
     long? _driftSince;
     string? _sensorError;
     TrainingInfo? _training;
@@ -67,7 +67,11 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
     public void SetScore(float score, bool anomaly) { lock (_gate) { _score = score; _anomaly = anomaly; } }
     public void SetAnomaly(bool active) => Update(() => _anomaly = active);
     public void SetDrift(bool detected, double statistic, double level, long? sinceMs) => Update(() => { _drift = detected; _driftStatistic = statistic; _driftLevel = level; _driftSince = sinceMs; });
-    public void SetDriftStatistic(double statistic) { lock (_gate) _driftStatistic = statistic; }
+    /// <summary>The drift detector's two shares: windows above the threshold, and above the reference 90th percentile.</summary>
+    public void SetDriftStatistic(double statistic, double shift)
+    {
+        lock (_gate) (_driftStatistic, _driftShift) = (statistic, shift);
+    }
     /// <summary>The level the drift statistic is compared with (Drift:Level), shown from the start.</summary>
     public void SetDriftLevel(double level) { lock (_gate) _driftLevel = level; }
     public void SetSensor(bool healthy, string? error) => Update(() => { _sensorHealthy = healthy; _sensorError = error; });
@@ -132,7 +136,7 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
                 ["uptimeSeconds"] = (long)_time.GetElapsedTime(_started).TotalSeconds,
                 ["model"] = _model is null ? null : new JsonObject { ["version"] = _model.Version, ["id"] = _model.Id, ["method"] = _model.Method, ["createdAt"] = _model.CreatedAt },
                 ["anomaly"] = new JsonObject { ["score"] = Finite(_score), ["threshold"] = Finite(_threshold), ["active"] = _anomaly },
-                ["drift"] = new JsonObject { ["detected"] = _drift, ["statistic"] = Math.Round(_driftStatistic, 4), ["threshold"] = _driftLevel, ["since"] = _driftSince },
+                ["drift"] = new JsonObject { ["detected"] = _drift, ["statistic"] = Math.Round(_driftStatistic, 4), ["shift"] = Math.Round(_driftShift, 4), ["threshold"] = _driftLevel, ["since"] = _driftSince },
                 ["attention"] = _attention?.ToJson(),
                 ["collecting"] = _collecting is not { } c ? null : new JsonObject { ["collected"] = c.Collected, ["wanted"] = c.Wanted },
                 ["candidate"] = _candidate is not { } pending ? null : new JsonObject { ["version"] = pending.Version, ["metrics"] = pending.Metrics.DeepClone() },

@@ -111,7 +111,7 @@ public sealed class WindowMonitor
     bool ObserveDrift(float score, double dataS, long now)
     {
         DriftChange change = _drift.Observe(score, dataS);
-        _status.SetDriftStatistic(_drift.Statistic);
+        _status.SetDriftStatistic(_drift.Statistic, _drift.ShiftStatistic);
         if (change == DriftChange.Detected)
         {
             DriftDelayWindows = _drift.Observed;

@@ -24,7 +24,7 @@ public sealed class TemplateRenderingTests
         status.SetModel(new ModelInfo(2, "3fab", "skip2-lora-q4", Now - 60_000), 1.27f);
         status.Started();
         status.SetScore(0.41f, false);
-        status.SetDriftStatistic(0.0167);
+        status.SetDriftStatistic(0.0167, 0.1333);
         return status;
     }
 
