@@ -65,7 +65,8 @@ public sealed class DriftDetector
     /// <summary>
     /// The share of the sliding window above the reference 90th percentile that declares drift. On the sources of every
     /// matrix (fan, synthetic rooms, simulated machine) the most any minute of the model's own normal put there was 63 %
-    /// (a fan speed held for minutes), every changed room 92–100 % (docs/BENCHMARKS.md, issue 9 session 9).
+    /// (a fan speed held for minutes); in the changed rooms the median minute put 98–100 % there, all but two rooms'
+    /// every minute 88 % or more (docs/BENCHMARKS.md, issue 9 session 9).
     /// </summary>
     public const double ShiftLevel = 0.9;
 
