@@ -46,6 +46,15 @@ public sealed class ShiftDeclarationTests
     }
 
     [Fact]
+    public void A_shift_that_the_threshold_lets_pass_is_not_drift()
+    {
+        // Every score above the 90th percentile, none over the threshold: the model does not alarm, nothing to adapt.
+        (double? declaredAt, DriftDetector detector) = Stream(0.9f, Reference, random => 0.92f + 0.07f * (float)random.NextDouble());
+        Assert.Null(declaredAt);
+        Assert.True(detector.ShiftStatistic >= DriftDetector.ShiftLevel);
+    }
+
+    [Fact]
     public void The_reference_itself_and_a_condition_of_it_held_for_long_are_not_drift()
     {
         // A long run of the reference's louder half (0.5–1): 20 % of it above the 90th percentile, never 90 %.
