@@ -29,8 +29,8 @@ public enum DriftChange
 /// Declares drift when the share of recent windows scoring above the model's threshold stays at or above a
 /// level for a persistence period: a persistent move of the data away from what the model calls normal. A
 /// short anomaly burst fills part of the sliding window for a short time and is not drift. Drift is declared
-/// once, and cleared when the statistic falls below half the level for the persistence period or when a
-/// new model version resets the detector. Beside it a <see cref="ChangeOnset"/> estimates where the change
+/// once, and cleared when the statistic (and the shift share below) falls below half its level for the persistence
+/// period, or when a new model version resets the detector. Beside it a <see cref="ChangeOnset"/> estimates where the change
 /// began, so that the windows between the onset and the declaration count as the new normal too.
 /// <para>
 /// The flags alone date a change late when part of the new normal still scores under the threshold (a fan speed
