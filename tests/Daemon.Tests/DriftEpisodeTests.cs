@@ -102,7 +102,8 @@ public sealed class DriftEpisodeTests : IDisposable
         StreamUntilJobs(rig, 2, limit: 5000); // the restored version flags the remounted machine: drift again
 
         // Until session 9 a rollback ended the episode: the job fitted only the windows since, which the rolled-back
-        // version's windows had not covered either (rooms-mix025 mix025 → silentA, 4.0 % false alarms against 1.9 %).
+        // version's windows had not covered either (rooms-mix025 mix025 → silentA while a shift declared drift before the
+        // model alarmed: 4.0 % false alarms against 1.9 %).
         double firstS = FirstWindowMs(rig, rig.Pipeline.Adaptation.History[1]) / 1000.0;
         Assert.True(firstS < changedS + 3, $"the second job starts at {firstS:F1} s: after the change at {changedS:F1} s (rollback at {rolledBackS:F1} s)");
     }

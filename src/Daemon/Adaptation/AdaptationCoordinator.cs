@@ -352,8 +352,8 @@ public sealed class AdaptationCoordinator : IWindowObserver
     /// drift episode the failed version was fitted on (<paramref name="failedEpisodeStartS"/>) is open again, even when it had
     /// settled: the version in use now has seen none of that change, so the next drift job refits it from its onset with the
     /// windows since. Until session 9 a rollback ended the episode, and the next job fitted only the windows after it — a new
-    /// normal's later conditions without its first ones (rooms-mix025 mix025 → silentA: 4.0 % false alarms against 1.9 %;
-    /// docs/BENCHMARKS.md, issue 9 session 9). If the change was passing and the restored version declares no drift for
+    /// normal's later conditions without its first ones (rooms-mix025 mix025 → silentA, when its first job came early:
+    /// 4.0 % false alarms against 1.9 %; docs/BENCHMARKS.md, issue 9 session 9). If the change was passing and the restored version declares no drift for
     /// twice as long as the detector needs to (its detector starts empty), the episode ends, so that a much later change
     /// is not fitted together with this one.
     /// </summary>
