@@ -39,7 +39,7 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
         float[] faults = [.. parent.Model.Exemplars, .. samples.Labelled("fault").SelectMany(w => w.Vector())];
         var progress = new TrainingProgressReporter(status, watch);
         (AnomalyModel candidate, CandidateReport report) =
-            ModelAdapter.Adapt(parent.Model, newNormal, ids, faults, Options(job, settings, parent.Model.FeatureConfig), cache, progress, probes: probes);
+            ModelAdapter.Adapt(parent.Model, newNormal, ids, faults, JobOptions.For(settings, job.Method, job.Epochs, parent.Model.FeatureConfig), cache, progress, probes: probes);
         status.SetActivity(DaemonState.Validating);
         history?.Add(new FinishedJob(job.Id, newNormal, ids, report.FitSeconds, report.Accepted, report.Reason, report.Probes));
         events.Emit("training_finished", NowMs, new JsonObject
@@ -52,27 +52,6 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         return new TrainedCandidate(candidate, report, parent.Info.Version, Metrics(report, windows));
     }
-
-    static AdaptationOptions Options(AdaptationJob job, DaemonSettings settings, string featureConfig) => new()
-    {
-        Method = job.Method,
-        Rank = settings.Adaptation.Rank,
-        FalseAlarmBudget = settings.Anomaly.FalseAlarmBudget,
-        MinFaultRecall = settings.Adaptation.MinFaultRecall,
-        MaxProbeRecallDrop = settings.Adaptation.MaxProbeRecallDrop,
-        Rehearsal = settings.Adaptation.Rehearsal,
-        ProbeBar = settings.Adaptation.ProbeBar,
-        Validation = settings.Adaptation.ValidationFor(featureConfig),
-        ThresholdConfidence = settings.Adaptation.ThresholdConfidence,
-        Threads = settings.Learning.Threads,
-        Seed = settings.Adaptation.Seed,
-        Training = new AdaptationOptions().Training with
-        {
-            Epochs = job.Epochs,
-            LearningRate = (float)settings.Adaptation.LearningRate,
-            BatchSize = settings.Adaptation.BatchSize,
-        },
-    };
 
     static Dictionary<string, double> Metrics(CandidateReport report, IReadOnlyList<SampleRecord> windows)
     {

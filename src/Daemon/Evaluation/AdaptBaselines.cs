@@ -44,23 +44,12 @@ public sealed class AdaptBaselines(DaemonSettings settings, AdaptScenario scenar
         return (adapt, full);
     }
 
-    /// <summary>The daemon's adaptation settings for <paramref name="method"/>: the same fit set (rehearsal windows count on both sides), split, threshold rule and training.</summary>
-    AdaptationOptions Options(string method) => new()
-    {
-        Method = method,
-        Rank = settings.Adaptation.Rank,
-        FalseAlarmBudget = settings.Anomaly.FalseAlarmBudget,
-        Rehearsal = settings.Adaptation.Rehearsal,
-        Validation = settings.Adaptation.ValidationFor(scenario.Base.FeatureConfig),
-        ThresholdConfidence = settings.Adaptation.ThresholdConfidence,
-        Seed = settings.Adaptation.Seed,
-        Training = new AdaptationOptions().Training with
-        {
-            Epochs = settings.Adaptation.Epochs,
-            LearningRate = (float)settings.Adaptation.LearningRate,
-            BatchSize = settings.Adaptation.BatchSize,
-        },
-    };
+    /// <summary>
+    /// The daemon's options for <paramref name="method"/> (<see cref="JobOptions"/>: the same fit set — rehearsal windows count
+    /// on both sides —, split, threshold rule and training), on one thread: both sides of the timing alike.
+    /// </summary>
+    AdaptationOptions Options(string method) =>
+        JobOptions.For(settings, method, settings.Adaptation.Epochs, scenario.Base.FeatureConfig) with { Threads = 1 };
 
     public BaselineResult FullRetrainVerdict(FinishedJob job)
     {
