@@ -49,8 +49,9 @@ public sealed class WindowMonitor
         DaemonSettings s = settings.Current;
         _rule = new AnomalyRule(s.Anomaly.RaiseAfter, s.Anomaly.Window, s.Anomaly.ClearAfter);
         _scoring = active.Current;
+        (float? median, float? high) = DriftReference(_scoring.Model);
         _drift = new DriftDetector(new DriftSettings { Window = s.Drift.Window, Level = s.Drift.Level, Persistence = s.Drift.Persistence },
-            _scoring.Model.Threshold, s.Anomaly.FalseAlarmBudget, ReferenceMedian(_scoring.Model), ReferenceHigh(_scoring.Model));
+            _scoring.Model.Threshold, s.Anomaly.FalseAlarmBudget, median, high);
         status.SetDriftLevel(s.Drift.Level);
     }
 
@@ -150,18 +151,24 @@ public sealed class WindowMonitor
         ModelInUse current = _active.Current;
         if (ReferenceEquals(current, _scoring)) return;
         _scoring = current;
-        if (_drift.Reset(current.Model.Threshold, ReferenceMedian(current.Model), ReferenceHigh(current.Model)))
+        (float? median, float? high) = DriftReference(current.Model);
+        if (_drift.Reset(current.Model.Threshold, median, high))
         {
             _status.SetDrift(false, 0, _drift.Level, null);
             _events.Emit("drift_cleared", _time.GetUtcNow().ToUnixTimeMilliseconds(), new JsonObject { ["reason"] = $"model version {current.Info.Version} is active", ["version"] = current.Info.Version });
         }
     }
 
-    /// <summary>A version's median score on its reference windows; null for a model stored without them (Samples 0).</summary>
-    static float? ReferenceMedian(AnomalyModel model) => model.Reference is { Samples: > 0, ScoreMedian: var median } && float.IsFinite(median) ? median : null;
-
-    /// <summary>A version's 90th percentile score on its reference windows; null for a model stored without it.</summary>
-    static float? ReferenceHigh(AnomalyModel model) => model.Reference is { Samples: > 0, ScoreHigh: var high } && float.IsFinite(high) ? high : null;
+    /// <summary>
+    /// A version's median and 90th percentile scores on its reference windows, the drift detector's two levels; each null
+    /// where the model was stored without it (no reference windows, or a file written before the percentile was kept).
+    /// </summary>
+    static (float? Median, float? High) DriftReference(AnomalyModel model)
+    {
+        ReferenceStatistics reference = model.Reference;
+        if (reference.Samples <= 0) return (null, null);
+        return (float.IsFinite(reference.ScoreMedian) ? reference.ScoreMedian : null, float.IsFinite(reference.ScoreHigh) ? reference.ScoreHigh : null);
+    }
 
     static double Round(float value) => float.IsFinite(value) ? Math.Round(value, 6) : double.MaxValue;
 }
