@@ -15,8 +15,13 @@ the layout of data/cooling-fan (README there) and holds the silentA recordings t
 
 runs silentA -> room and room -> silentA (and room -> room when several are made into one folder).
 
+Another fan: `--fan-speed F` first moves every silentA frame's frequencies by the factor F (bin b takes the amplitude
+at b / F, linearly interpolated; above the recorded band the top bin's), as if a fan with its lines F times as high
+(a smaller, faster fan: F > 1) were recorded in the quiet room; the silentA recordings in OUT are those moved frames,
+and the rooms are mixed over them. The background is not moved: the same rooms, another fan.
+
 Usage: bench/synthetic-rooms.py OUT ROOM[:ALPHA[:SHIFT]] ...   e.g.  bench/synthetic-rooms.py /tmp/rooms mix025:0.25
-       [--data data/cooling-fan] [--with-noisy]   (--with-noisy copies the noisy recordings in as well)
+       [--data data/cooling-fan] [--with-noisy] [--fan-speed F]   (--with-noisy copies the noisy recordings in as well)
 Pure python3 (no numpy needed); deterministic (each recording's background offset comes from its file name).
 """
 import argparse
@@ -80,6 +85,19 @@ def shifted(frame, shift):
     return out
 
 
+def fan_moved(frame, factor):
+    if factor == 1:
+        return frame
+    out = array.array("f", [0.0] * BINS)
+    for b in range(1, BINS):
+        x = min(b / factor, BINS - 1.0)
+        lo = max(int(x), 1)
+        hi = min(lo + 1, BINS - 1)
+        t = min(max(x - lo, 0.0), 1.0)
+        out[b] = (1 - t) * frame[lo] + t * frame[hi]
+    return out
+
+
 def mix(quiet, background, alpha):
     out = array.array("f", [0.0] * BINS)
     for b in range(1, BINS):
@@ -105,7 +123,12 @@ def main():
     parser.add_argument("rooms", nargs="+")
     parser.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "data", "cooling-fan"))
     parser.add_argument("--with-noisy", action="store_true")
+    parser.add_argument("--fan-speed", type=float, default=1.0)
     args = parser.parse_args()
+    if not 0.25 <= args.fan_speed <= 4:
+        sys.exit("--fan-speed must be between 0.25 and 4")
+    if args.fan_speed != 1 and args.with_noisy:
+        sys.exit("--with-noisy copies the recorded fan; it cannot be moved with --fan-speed")
 
     with open(os.path.join(args.data, "manifest.json")) as f:
         manifest = json.load(f)
@@ -114,10 +137,28 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     out_recordings = []
     keep = {"silentA", "noisy"} if args.with_noisy else {"silentA"}
+    def quiet_frames(r):
+        return [fan_moved(frame, args.fan_speed) for frame in read_frames(os.path.join(args.data, r["file"]))]
+
+    def with_fan(entry):
+        if args.fan_speed != 1:
+            entry["fan"] = f"{entry['fan']}x{args.fan_speed:g}"
+            entry["fanSpeedFactor"] = args.fan_speed
+            if entry.get("rpm"):
+                entry["rpm"] = round(entry["rpm"] * args.fan_speed)
+        return entry
+
     for r in recordings:
-        if r["env"] in keep:
+        if r["env"] not in keep:
+            continue
+        if args.fan_speed == 1:
             shutil.copyfile(os.path.join(args.data, r["file"]), os.path.join(args.out, r["file"]))
             out_recordings.append(r)
+        else:
+            entry = with_fan(dict(r))
+            entry["sha256"] = write_frames(os.path.join(args.out, r["file"]), quiet_frames(r))
+            entry["source"] = {"generator": "bench/synthetic-rooms.py", "base": r["file"], "fanSpeedFactor": args.fan_speed}
+            out_recordings.append(entry)
 
     for room in args.rooms:
         name, alpha, shift = parse_room(room)
@@ -125,15 +166,16 @@ def main():
         for r in recordings:
             if r["env"] != "silentA":
                 continue
-            quiet = read_frames(os.path.join(args.data, r["file"]))
+            quiet = quiet_frames(r)
             offset = int(hashlib.sha256((name + r["file"]).encode()).hexdigest()[:8], 16) % len(moved)
             frames = [mix(q, moved[(offset + i) % len(moved)], alpha) for i, q in enumerate(quiet)]
-            entry = dict(r)
+            entry = with_fan(dict(r))
             entry["file"] = r["file"].replace("silentA", name)
             entry["env"] = name
             entry["sha256"] = write_frames(os.path.join(args.out, entry["file"]), frames)
             entry["source"] = {"generator": "bench/synthetic-rooms.py", "base": r["file"],
-                               "background": "noisy, speed o", "alpha": alpha, "shiftBins": shift}
+                               "background": "noisy, speed o", "alpha": alpha, "shiftBins": shift,
+                               "fanSpeedFactor": args.fan_speed}
             entry["alpha"] = alpha
             entry["shiftBins"] = shift
             out_recordings.append(entry)
