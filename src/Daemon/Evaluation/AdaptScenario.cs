@@ -105,6 +105,10 @@ public sealed class AdaptScenario
         double seconds = Stream(streamed, frame, pipeline, clock, 0, cancellation);
         long driftDelay = pipeline.Monitor.DriftDelayWindows;
         AttentionNotice? attention = pipeline.Attention.Current;
+        // What adaptation made of the new normal is judged: the version in use when the normal stream ends. The fault
+        // stream below still runs a promoted version's probation, which counts the fault windows as false alarms and
+        // rolls a more sensitive version back (until session 10 the judged model was the one in use after the faults).
+        ModelInUse final = pipeline.Model.Current;
         // Fault frames never feed an adaptation: no new job, and none of them stored, so a drift job still collecting when
         // the normal stream ends cannot fit them (until session 6 it did: a job that needed windows past the stream's end
         // took fault windows into its fit set).
@@ -123,7 +127,7 @@ public sealed class AdaptScenario
         }
         return new AdaptScenario
         {
-            Format = format, Base = baseModel, Final = pipeline.Model.Current.Model, FinalVersion = pipeline.Model.Current.Info.Version,
+            Format = format, Base = baseModel, Final = final.Model, FinalVersion = final.Info.Version,
             Source = Probed(Frames(request.Data, request.Train, windowSize).Frames), Streamed = Windows(streamed), HeldBack = Probed(heldBack),
             Faults = faults.ToDictionary(g => g.Key, g => Windows(g.Value)), DriftDelayWindows = driftDelay,
             Jobs = [.. pipeline.Adaptation.History], Events = events.Events, Attention = attention,
