@@ -42,6 +42,26 @@ public sealed class ProbeBarTests
     }
 
     [Fact]
+    public void A_pass_owed_to_the_unadapted_cap_is_named_as_short_of_the_room()
+    {
+        ProbeVerdict capped = Judge(withUnadapted: true, unadaptedSeesTheLines: false);
+        ProbeKindVerdict line = Assert.Single(capped.Kinds);
+        Assert.Equal(Math.Min(line.Neighbours, 0.95), line.RoomBar, 9);
+        Assert.Same(line, capped.ShortOfRoom);
+        Assert.StartsWith("it flags ", capped.RoomShortfall(line));
+        Assert.Contains("the network without adapters", capped.RoomShortfall(line));
+
+        // A candidate that sees the lines is short of nothing, with or without the cap.
+        float[] room = Rooms.Windows(160, 41, roomB: true);
+        float[] fit = room[..(100 * D)], calibration = room[(100 * D)..(130 * D)], held = room[(130 * D)..];
+        (Func<float[], int, float[]> score, float threshold) = ProbeGuardTests.Scorer(fit, calibration, _ => true);
+        ProbeVerdict sees = ProbeGuard.Judge(score, threshold, Lines, held, fit, calibration, D, 0.01, 0.95, 0.2,
+            unadapted: ProbeGuardTests.Scorer(fit, calibration, j => j is not (8 or 9)))!;
+        Assert.True(sees.Passed);
+        Assert.Null(sees.ShortOfRoom);
+    }
+
+    [Fact]
     public void Adapters_that_lost_what_the_unadapted_network_sees_are_still_blind()
     {
         ProbeVerdict verdict = Judge(withUnadapted: true, unadaptedSeesTheLines: true);

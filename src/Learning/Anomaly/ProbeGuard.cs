@@ -50,6 +50,8 @@ public sealed record ProbeKindVerdict(string Kind, double Candidate, double Neig
 {
     /// <summary>With <see cref="ProbeBar.Unadapted"/>: the share the network without adapters flags (through the candidate's normaliser).</summary>
     public double? Unadapted { get; init; }
+    /// <summary>The bar without the unadapted network's cap: the lower of <see cref="Neighbours"/> and the base's own probe recall.</summary>
+    public double RoomBar { get; init; } = Reference;
 }
 
 /// <summary>The probe guard's verdict over every kind.</summary>
@@ -62,6 +64,15 @@ public sealed record ProbeVerdict(IReadOnlyList<ProbeKindVerdict> Kinds, double 
     /// <summary>The kind the candidate falls furthest below its bar on.</summary>
     public ProbeKindVerdict Worst => Kinds.MaxBy(k => k.Reference - k.Candidate)!;
     public bool Passed => Worst.Reference - Worst.Candidate <= MaxDrop + 1e-9;
+    /// <summary>
+    /// A kind the candidate passes only because the network without adapters does not see it in this room either, while a
+    /// nearest-neighbour detector on the same windows does (<see cref="ProbeKindVerdict.RoomBar"/>); null when there is none.
+    /// </summary>
+    public ProbeKindVerdict? ShortOfRoom => Kinds.Where(k => k.RoomBar - k.Candidate > MaxDrop + 1e-9).MaxBy(k => k.RoomBar - k.Candidate);
+
+    public string RoomShortfall(ProbeKindVerdict kind) => $"it flags {kind.Candidate:P1} of synthetic {kind.Kind} probes of the new normal, " +
+        $"a nearest-neighbour detector fitted on the same windows {kind.Neighbours:P1}" +
+        (kind.Unadapted is double unadapted ? $", the network without adapters {unadapted:P1}" : "");
     /// <summary>The candidate is refused: it failed and the guard is enforced.</summary>
     public bool Blocks => !Passed && !Advisory;
 
@@ -110,9 +121,11 @@ public static class ProbeGuard
         {
             double seen = Share(yardstick, neighbours.Threshold, kind);
             double? unadaptedSees = plain is null ? null : Share(plain, unadapted!.Value.Threshold, kind);
-            return new ProbeKindVerdict(name, Share(candidate, threshold, kind), seen, Math.Min(Math.Min(seen, baseReference ?? 1), unadaptedSees ?? 1))
+            double roomBar = Math.Min(seen, baseReference ?? 1);
+            return new ProbeKindVerdict(name, Share(candidate, threshold, kind), seen, Math.Min(roomBar, unadaptedSees ?? 1))
             {
                 Unadapted = unadaptedSees,
+                RoomBar = roomBar,
             };
         })], maxDrop, h, probes.Advisory);
     }
