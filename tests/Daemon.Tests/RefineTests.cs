@@ -1,5 +1,6 @@
 using SensorOdl.Daemon.Adaptation;
 using SensorOdl.Daemon.Configuration;
+using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Drivers.Simulation;
 
 namespace SensorOdl.Daemon.Tests;
@@ -15,10 +16,10 @@ public sealed class RefineTests : IDisposable
 
     public void Dispose() => Directory.Delete(_state, recursive: true);
 
-    static DaemonSettings Settings(double refineMinutes) => new()
+    static DaemonSettings Settings(double refineMinutes, int minSamples = 120) => new()
     {
         Storage = new() { SampleIntervalSeconds = 0 },
-        Adaptation = new() { MinIntervalMinutes = 0, RefineMinutes = refineMinutes },
+        Adaptation = new() { MinIntervalMinutes = 0, RefineMinutes = refineMinutes, MinSamples = minSamples },
     };
 
     /// <summary>
@@ -26,9 +27,9 @@ public sealed class RefineTests : IDisposable
     /// the new mounting with every 6th one noisier (a condition the drift job never saw: about 17 % of the windows, far
     /// over twice a 1 % budget, far under the drift level) → the rig and the time of the change.
     /// </summary>
-    static (SimulatedPipeline Rig, double ChangedS) AdaptThenStreamAnUnseenCondition(string state, double refineMinutes, int windows)
+    static (SimulatedPipeline Rig, double ChangedS) AdaptThenStreamAnUnseenCondition(string state, double refineMinutes, int windows, int minSamples = 120)
     {
-        SimulatedPipeline rig = SimulatedPipeline.Start(state, Settings(refineMinutes), seed: 21, trainingWindows: 300);
+        SimulatedPipeline rig = SimulatedPipeline.Start(state, Settings(refineMinutes, minSamples), seed: 21, trainingWindows: 300);
         rig.Stream(100);
         double changedS = rig.Clock.Seconds;
         rig.Remount();
@@ -46,7 +47,7 @@ public sealed class RefineTests : IDisposable
     [Fact]
     public void A_drift_version_over_twice_its_budget_after_promotion_is_refitted_on_its_whole_episode()
     {
-        (SimulatedPipeline rig, double changedS) = AdaptThenStreamAnUnseenCondition(_state, refineMinutes: 60, windows: 240);
+        (SimulatedPipeline rig, double changedS) = AdaptThenStreamAnUnseenCondition(_state, refineMinutes: 60, windows: 400);
         using (rig)
         {
             // No drift again: the refit came from the watch, not from the detector.
@@ -61,6 +62,29 @@ public sealed class RefineTests : IDisposable
             double firstS = rig.Pipeline.Stores.Samples.Newest(100_000).First(s => s.Id == refine.Ids.Min()).Ts / 1000.0;
             Assert.InRange(firstS, changedS - 1, changedS + 3);
         }
+    }
+
+    [Fact]
+    public void A_refine_that_came_due_collects_MinSamples_new_windows_before_it_fits()
+    {
+        // The drift job fits the windows since the change (MinSamples 30 of them at least); the refine that comes due some
+        // 150–200 windows after its promotion then waits for 30 more: after 400 windows it has fitted.
+        (SimulatedPipeline quick, _) = AdaptThenStreamAnUnseenCondition(_state, refineMinutes: 60, windows: 400, minSamples: 30);
+        using (quick) Assert.Equal(2, quick.Pipeline.Adaptation.History.Count);
+
+        // With 300 to collect it is still collecting at the end, and says so.
+        string other = Directory.CreateTempSubdirectory("sensorodl-refine-").FullName;
+        try
+        {
+            (SimulatedPipeline slow, _) = AdaptThenStreamAnUnseenCondition(other, refineMinutes: 60, windows: 400, minSamples: 300);
+            using (slow)
+            {
+                Assert.Single(slow.Pipeline.Adaptation.History);
+                Assert.Equal(DaemonState.Collecting, slow.Pipeline.Status.Activity);
+                Assert.Equal(300, (int)slow.Pipeline.Status.ToJson(0)["collecting"]!["wanted"]!);
+            }
+        }
+        finally { Directory.Delete(other, recursive: true); }
     }
 
     [Fact]

@@ -53,11 +53,12 @@ public sealed class AdaptationCoordinator : IWindowObserver
     /// <summary>The promoted drift version whose false alarms are being watched (<see cref="RefineWatch"/>), on the windows that version scores.</summary>
     RefineWatch? _refine;
     /// <summary>
-    /// A watch that found its version over twice its budget. Its refine job waits as long as the drift detector needs to declare a
+    /// A refine that came due: a watch found its version over twice its budget, or the version passed a probe kind only by the
+    /// unadapted network's cap (<see cref="OnPromoted"/>). Its job waits as long as the drift detector needs to declare a
     /// drift (<see cref="_settleWindows"/> windows, counted in <see cref="_refineWaited"/>): a second change that begins
     /// now is declared and fitted on its own windows; then it starts as soon as no job runs and the rate limit allows.
     /// </summary>
-    RefineWatch? _refineDue;
+    DueRefine? _refineDue;
     int _refineWaited;
 
     public AdaptationCoordinator(LiveSettings settings, ModelRegistry registry, SampleStore samples, IEventSink events,
@@ -114,7 +115,8 @@ public sealed class AdaptationCoordinator : IWindowObserver
         {
             _episodeStartS = null;
             _settling = false;
-            _refine = _refineDue = null;
+            _refine = null;
+            _refineDue = null;
         }
     }
 
@@ -174,7 +176,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
     public void OnWindowScored(double dataS, int version, bool flagged, bool driftDetected)
     {
         bool waiting;
-        RefineWatch? refine;
+        DueRefine? refine;
         lock (_gate)
         {
             if (_settling && _episodeStartS is not null && _job is null && !driftDetected && ++_settledWindows >= _settleTarget)
@@ -212,39 +214,49 @@ public sealed class AdaptationCoordinator : IWindowObserver
         return (job.Id, RetrainRefusal.None);
     }
 
-    /// <summary>Under the lock: feeds the watch → the watch whose refine job may start now, else null.</summary>
-    RefineWatch? WatchForRefine(double dataS, int version, bool flagged, bool driftDetected)
+    /// <summary>Under the lock: feeds the watch → the refine that may start now, else null.</summary>
+    DueRefine? WatchForRefine(double dataS, int version, bool flagged, bool driftDetected)
     {
         // Only the windows the watched version scores count: the promotion's own window (and, with jobs on their own
         // thread, a few after it) was scored by the version before, under that version's drift.
+        if (_refineDue is { } waiting && waiting.Version == version)
+        {
+            if (driftDetected) _refineDue = null; // the drift job refits, and its promotion decides again
+            else _refineWaited++;
+        }
         if (_refine is { } watch && watch.Version == version)
         {
             if (driftDetected) _refine = null; // the drift job refits, and its promotion arms a new watch
             else if (watch.Observe(dataS, flagged))
             {
-                _refineDue = watch;
                 _refine = null;
-                _refineWaited = 0;
+                if (_refineDue is null) // a probe refine of the same episode may already wait
+                {
+                    _refineDue = new DueRefine(watch.EpisodeStartS, watch.Version, $"refine: version {watch.Version} flagged {watch.Share:P1} of the " +
+                        $"{watch.Windows} windows after its promotion (budget {Settings.Anomaly.FalseAlarmBudget:P0})");
+                    _refineWaited = 0;
+                }
             }
-        }
-        else if (_refineDue is { } waiting && waiting.Version == version)
-        {
-            if (driftDetected) _refineDue = null;
-            else _refineWaited++;
         }
         if (_refineDue is null || _refineWaited < _settleWindows || _job is not null || dataS < _nextAllowedS || Mode == AdaptationMode.Off
             || _promotions.Pending is not null) return null;
-        RefineWatch due = _refineDue;
+        DueRefine due = _refineDue;
         _refineDue = null;
         return due;
     }
 
-    void StartRefine(RefineWatch watch, double dataS)
+    /// <summary>
+    /// A refine collects Adaptation:MinSamples new windows first, as a drift job does, and then fits its whole episode: it exists
+    /// because the windows up to the last fit did not cover the new normal, and more of them is what covers it (fan ×0.75
+    /// silentA → hum60: a refit at the rate limit caught 67 % of the damage, 120 windows later 85 %; docs/BENCHMARKS.md,
+    /// issue 9 session 10).
+    /// </summary>
+    void StartRefine(DueRefine due, double dataS)
     {
-        string reason = $"refine: version {watch.Version} flagged {watch.Share:P1} of the {watch.Windows} windows after its promotion " +
-            $"(budget {Settings.Anomaly.FalseAlarmBudget:P0})";
-        (AdaptationJob? job, _) = TryClaim(reason, dataS, double.NegativeInfinity, 0, null, null, watch.EpisodeStartS);
-        if (job is not null) StartTraining(job, dataS);
+        (AdaptationJob? job, _) = TryClaim(due.Reason, dataS, dataS, Settings.Adaptation.MinSamples, null, null, due.EpisodeStartS, refine: true);
+        if (job is null) return;
+        _status.SetActivity(DaemonState.Collecting);
+        _status.SetCollecting(0, job.SamplesWanted);
     }
 
     void TryStartDriftJob(double dataS)
@@ -267,7 +279,8 @@ public sealed class AdaptationCoordinator : IWindowObserver
     }
 
     /// <summary>Checks that no job runs and the rate limit allows one, and creates it, in one step (two threads ask).</summary>
-    (AdaptationJob?, RetrainRefusal) TryClaim(string reason, double dataS, double sinceS, int wanted, string? method, int? epochs, double? episodeStartS)
+    (AdaptationJob?, RetrainRefusal) TryClaim(string reason, double dataS, double sinceS, int wanted, string? method, int? epochs, double? episodeStartS,
+        bool refine = false)
     {
         lock (_gate)
         {
@@ -277,6 +290,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
                 method ?? Settings.Adaptation.Method, epochs ?? Settings.Adaptation.Epochs, episodeStartS)
             {
                 WantsCoverage = reason == "drift" && Settings.Adaptation.Coverage,
+                IsRefine = refine,
             };
             return (_job, RetrainRefusal.None);
         }
@@ -332,7 +346,15 @@ public sealed class AdaptationCoordinator : IWindowObserver
         lock (_gate) _driftWaiting = Mode != AdaptationMode.Off;
     }
 
-    void OnPromoted(double? episodeStartS, int version)
+    /// <summary>
+    /// A version fitted on a drift episode from <paramref name="episodeStartS"/> is in use: the episode settles, its false alarms
+    /// are watched (Adaptation:RefineMinutes), and with Adaptation:ProbeRefine a version that passed a probe kind only by the
+    /// unadapted network's cap (<paramref name="probeShortfall"/>: a nearest-neighbour detector on its windows sees those probes,
+    /// it does not) gets a refine of its episode as soon as the rate limit allows — a first job fitted on the windows up to a late
+    /// declaration misses most of a damaged slower fan after a quiet → loud change, while the refit of the whole episode ten
+    /// minutes later catches most of it (docs/BENCHMARKS.md, issue 9 session 10). A refine's own version is not refined again.
+    /// </summary>
+    void OnPromoted(double? episodeStartS, int version, string? probeShortfall)
     {
         lock (_gate)
         {
@@ -344,6 +366,12 @@ public sealed class AdaptationCoordinator : IWindowObserver
             _refine = episodeStartS is double start && settings.Adaptation.RefineMinutes > 0
                 ? new RefineWatch(start, version, settings.Adaptation.RefineMinutes, settings.Drift.Window, settings.Anomaly.FalseAlarmBudget)
                 : null;
+            if (probeShortfall is not null && episodeStartS is double episode && settings.Adaptation.ProbeRefine)
+            {
+                _refineDue = new DueRefine(episode, version, $"refine: version {version} passed the probe guard only because the network " +
+                    $"without adapters is as blind ({probeShortfall})");
+                _refineWaited = 0;
+            }
         }
     }
 
@@ -365,7 +393,8 @@ public sealed class AdaptationCoordinator : IWindowObserver
             _settling = _episodeStartS is not null; // settles like a promotion, only slower
             _settledWindows = 0;
             _settleTarget = 2 * _settleWindows;
-            _refine = _refineDue = null;
+            _refine = null;
+            _refineDue = null;
             _nextAllowedS = Math.Max(_nextAllowedS, dataS + Settings.Adaptation.MinIntervalMinutes * 60);
         }
     }

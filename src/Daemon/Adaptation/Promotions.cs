@@ -11,12 +11,13 @@ namespace SensorOdl.Daemon.Adaptation;
 /// <summary>
 /// The promotion side of adaptation: an accepted candidate is promoted (auto) or held as pending (confirm) until
 /// `promote` or `discard`; every promotion starts a <see cref="Probation"/> whose failure rolls the previous version
-/// back. Shares the coordinator's lock; <paramref name="promoted"/> (the drift episode's start, null for none; the version) and
+/// back. Shares the coordinator's lock; <paramref name="promoted"/> (the drift episode's start, null for none; the version; its
+/// probe shortfall, <see cref="PendingCandidate.ProbeShortfall"/>) and
 /// <paramref name="rolledBack"/> (at data time; the rolled-back version's drift episode start, null for none) let the coordinator
 /// keep its episode and back-off.
 /// </summary>
 sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink events, DaemonStatus status, ActiveModel active,
-    TimeProvider time, object gate, Action<double?, int> promoted, Action<double, double?> rolledBack, AttentionMonitor? attention = null)
+    TimeProvider time, object gate, Action<double?, int, string?> promoted, Action<double, double?> rolledBack, AttentionMonitor? attention = null)
 {
     PendingCandidate? _pending = Restore(registry, status, active);
 
@@ -36,6 +37,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
             job.EpisodeStartS)
         {
             Blindness = trained.Report.Probes is { Passed: false } unenforced ? unenforced.Blindness : null,
+            ProbeShortfall = !job.IsRefine && trained.Report.Probes is { Passed: true, ShortOfRoom: { } kind } verdict ? verdict.RoomShortfall(kind) : null,
         };
         if (hold) Hold(kept);
         else Promote(kept);
@@ -132,7 +134,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
             : null;
         current = new ModelInUse(candidate.Model, ModelInfo.Of(candidate.Record), probation);
         active.Activate(current);
-        promoted(candidate.EpisodeStartS, candidate.Version);
+        promoted(candidate.EpisodeStartS, candidate.Version, candidate.ProbeShortfall);
         Promoted++;
         events.Emit("model_promoted", NowMs, CandidateEvent(candidate));
         attention?.OnPromoted(candidate.Version, candidate.Blindness);

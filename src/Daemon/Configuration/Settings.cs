@@ -110,6 +110,8 @@ public sealed record AdaptationSettings
     public double ProbationFactor { get; init; } = 2;
     /// <summary>Minutes of data time after a drift version's promotion during which its false alarms are watched: over twice the budget, its episode is refitted; 0 = off (the default: on the synthetic rooms it trades damage recall for false alarms, docs/BENCHMARKS.md).</summary>
     public double RefineMinutes { get; init; }
+    /// <summary>A drift version that passed a probe kind only because the network without adapters is as blind in the new room is refitted on its whole episode once the rate limit allows (docs/BENCHMARKS.md, issue 9 session 10).</summary>
+    public bool ProbeRefine { get; init; } = true;
     /// <summary>Waveform models: a candidate the probe guard finds blind is refused (true) or only reported (false; docs/BENCHMARKS.md, issue 9).</summary>
     public bool EnforceWaveformProbes { get; init; }
 

@@ -144,6 +144,7 @@ static class SettingsBinder
         Validation = v.Enum("Adaptation:Validation", d.Validation),
         ProbationMinutes = v.Double("Adaptation:ProbationMinutes", d.ProbationMinutes),
         RefineMinutes = v.Double("Adaptation:RefineMinutes", d.RefineMinutes),
+        ProbeRefine = v.Bool("Adaptation:ProbeRefine", d.ProbeRefine),
         ProbationFactor = v.Double("Adaptation:ProbationFactor", d.ProbationFactor),
         EnforceWaveformProbes = v.Bool("Adaptation:EnforceWaveformProbes", d.EnforceWaveformProbes),
     };
