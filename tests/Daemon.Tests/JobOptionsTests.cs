@@ -1,7 +1,6 @@
 using SensorOdl.Daemon.Adaptation;
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Learning.Anomaly;
-using Xunit;
 
 namespace SensorOdl.Daemon.Tests;
 
@@ -9,7 +8,7 @@ namespace SensorOdl.Daemon.Tests;
 /// A job's fit and adapt-eval's baselines read their options from the settings in one place: every adaptation setting
 /// changed from its default must reach the options, or a baseline would fit with a default the daemon does not use.
 /// </summary>
-public class JobOptionsTests
+public sealed class JobOptionsTests
 {
     const string Spectrum = "{\"kind\":\"spectrum\",\"bins\":512,\"binHz\":1,\"scale\":\"ln(a+0.001), DC dropped\"}";
 

@@ -67,8 +67,8 @@ public sealed class RefineTests : IDisposable
     [Fact]
     public void A_refine_that_came_due_collects_MinSamples_new_windows_before_it_fits()
     {
-        // The drift job fits the windows since the change (MinSamples 30 of them at least); the refine that comes due some
-        // 150–200 windows after its promotion then waits for 30 more: after 400 windows it has fitted.
+        // The refine comes due once the watch has counted enough flagged windows and the detector's settle wait is over; with
+        // MinSamples 30 it has collected and fitted within 400 windows of the promotion.
         (SimulatedPipeline quick, _) = AdaptThenStreamAnUnseenCondition(_state, refineMinutes: 60, windows: 400, minSamples: 30);
         using (quick) Assert.Equal(2, quick.Pipeline.Adaptation.History.Count);
 

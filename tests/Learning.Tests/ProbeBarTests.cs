@@ -48,8 +48,8 @@ public sealed class ProbeBarTests
         ProbeKindVerdict line = Assert.Single(capped.Kinds);
         Assert.Equal(Math.Min(line.Neighbours, 0.95), line.RoomBar, 9);
         Assert.Same(line, capped.ShortOfRoom);
-        Assert.StartsWith("it flags ", capped.RoomShortfall(line));
-        Assert.Contains("the network without adapters", capped.RoomShortfall(line));
+        Assert.StartsWith("it flags ", line.Shortfall);
+        Assert.Contains("the network without adapters", line.Shortfall);
 
         // A candidate that sees the lines is short of nothing, with or without the cap.
         float[] room = Rooms.Windows(160, 41, roomB: true);

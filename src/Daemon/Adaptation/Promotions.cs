@@ -37,7 +37,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
             job.EpisodeStartS)
         {
             Blindness = trained.Report.Probes is { Passed: false } unenforced ? unenforced.Blindness : null,
-            ProbeShortfall = !job.IsRefine && trained.Report.Probes is { Passed: true, ShortOfRoom: { } kind } verdict ? verdict.RoomShortfall(kind) : null,
+            ProbeShortfall = !job.IsRefine && trained.Report.Probes is { Passed: true, ShortOfRoom: { } kind } ? kind.Shortfall : null,
         };
         if (hold) Hold(kept);
         else Promote(kept);

@@ -52,6 +52,11 @@ public sealed record ProbeKindVerdict(string Kind, double Candidate, double Neig
     public double? Unadapted { get; init; }
     /// <summary>The bar without the unadapted network's cap: the lower of <see cref="Neighbours"/> and the base's own probe recall.</summary>
     public double RoomBar { get; init; } = Reference;
+
+    /// <summary>What the candidate flags of this kind beside what the yardsticks flag, in words.</summary>
+    public string Shortfall => $"it flags {Candidate:P1} of synthetic {Kind} probes of the new normal, " +
+        $"a nearest-neighbour detector fitted on the same windows {Neighbours:P1}" +
+        (Unadapted is double unadapted ? $", the network without adapters {unadapted:P1}" : "");
 }
 
 /// <summary>The probe guard's verdict over every kind.</summary>
@@ -69,10 +74,6 @@ public sealed record ProbeVerdict(IReadOnlyList<ProbeKindVerdict> Kinds, double 
     /// nearest-neighbour detector on the same windows does (<see cref="ProbeKindVerdict.RoomBar"/>); null when there is none.
     /// </summary>
     public ProbeKindVerdict? ShortOfRoom => Kinds.Where(k => k.RoomBar - k.Candidate > MaxDrop + 1e-9).MaxBy(k => k.RoomBar - k.Candidate);
-
-    public string RoomShortfall(ProbeKindVerdict kind) => $"it flags {kind.Candidate:P1} of synthetic {kind.Kind} probes of the new normal, " +
-        $"a nearest-neighbour detector fitted on the same windows {kind.Neighbours:P1}" +
-        (kind.Unadapted is double unadapted ? $", the network without adapters {unadapted:P1}" : "");
     /// <summary>The candidate is refused: it failed and the guard is enforced.</summary>
     public bool Blocks => !Passed && !Advisory;
 
