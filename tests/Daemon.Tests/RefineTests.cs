@@ -16,18 +16,23 @@ public sealed class RefineTests : IDisposable
 
     public void Dispose() => Directory.Delete(_state, recursive: true);
 
-    static DaemonSettings Settings(double refineMinutes, int minSamples = 120) => new()
+    /// <param name="refineMinutes">null: the daemon's default.</param>
+    static DaemonSettings Settings(double? refineMinutes, int minSamples = 120)
     {
-        Storage = new() { SampleIntervalSeconds = 0 },
-        Adaptation = new() { MinIntervalMinutes = 0, RefineMinutes = refineMinutes, MinSamples = minSamples },
-    };
+        var adaptation = new AdaptationSettings { MinIntervalMinutes = 0, MinSamples = minSamples };
+        return new()
+        {
+            Storage = new() { SampleIntervalSeconds = 0 },
+            Adaptation = refineMinutes is double minutes ? adaptation with { RefineMinutes = minutes } : adaptation,
+        };
+    }
 
     /// <summary>
     /// Remounts the machine, streams until the drift version is promoted, then streams <paramref name="windows"/> windows of
     /// the new mounting with every 6th one noisier (a condition the drift job never saw: about 17 % of the windows, far
     /// over twice a 1 % budget, far under the drift level) → the rig and the time of the change.
     /// </summary>
-    static (SimulatedPipeline Rig, double ChangedS) AdaptThenStreamAnUnseenCondition(string state, double refineMinutes, int windows, int minSamples = 120)
+    static (SimulatedPipeline Rig, double ChangedS) AdaptThenStreamAnUnseenCondition(string state, double? refineMinutes, int windows, int minSamples = 120)
     {
         SimulatedPipeline rig = SimulatedPipeline.Start(state, Settings(refineMinutes, minSamples), seed: 21, trainingWindows: 300);
         rig.Stream(100);
@@ -85,6 +90,18 @@ public sealed class RefineTests : IDisposable
             }
         }
         finally { Directory.Delete(other, recursive: true); }
+    }
+
+    [Fact]
+    public void The_daemon_watches_and_refines_by_default()
+    {
+        Assert.Equal(60, new AdaptationSettings().RefineMinutes);
+        (SimulatedPipeline rig, _) = AdaptThenStreamAnUnseenCondition(_state, refineMinutes: null, windows: 400);
+        using (rig)
+        {
+            Assert.Equal(2, rig.Pipeline.Adaptation.History.Count);
+            Assert.StartsWith("refine: version 2 flagged ", Reason(rig, 1));
+        }
     }
 
     [Fact]
