@@ -254,9 +254,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
     void StartRefine(DueRefine due, double dataS)
     {
         (AdaptationJob? job, _) = TryClaim(due.Reason, dataS, dataS, Settings.Adaptation.MinSamples, null, null, due.EpisodeStartS, refine: true);
-        if (job is null) return;
-        _status.SetActivity(DaemonState.Collecting);
-        _status.SetCollecting(0, job.SamplesWanted);
+        if (job is not null) ShowCollecting(job);
     }
 
     void TryStartDriftJob(double dataS)
@@ -274,6 +272,12 @@ public sealed class AdaptationCoordinator : IWindowObserver
         (AdaptationJob? job, _) = TryClaim("drift", dataS, dataS, Settings.Adaptation.MinSamples, null, null, episode);
         if (job is null) return;
         lock (_gate) _driftWaiting = false;
+        ShowCollecting(job);
+    }
+
+    /// <summary>A job that collects new windows before it fits: status `collecting`, none of them yet.</summary>
+    void ShowCollecting(AdaptationJob job)
+    {
         _status.SetActivity(DaemonState.Collecting);
         _status.SetCollecting(0, job.SamplesWanted);
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SensorOdl.Learning.Drift;
 
 namespace SensorOdl.Daemon.Pipeline;
 
@@ -36,7 +37,8 @@ public sealed record AttentionNotice(string Code, string Message, long SinceMs)
 public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, TimeProvider time, double falseAlarmBudget, double spanMinutes, double driftLevel)
     : IWindowObserver
 {
-    public const double RaiseFactor = 5;
+    /// <summary>The drift detector's alarming level: a shift is declared drift, and a version without drift is over budget, at the same share.</summary>
+    public const double RaiseFactor = DriftDetector.AlarmingFactor;
     /// <summary>Fewer windows than this in the span say too little about a share of a few percent.</summary>
     public const int MinWindows = 100;
     /// <summary>The span is counted in this many slices of data time, whatever the window rate (memory stays ~10 kB).</summary>
@@ -45,7 +47,7 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
     readonly object _gate = new();
     readonly Queue<Slice> _slices = new();
     readonly double _spanS = spanMinutes * 60;
-    readonly double _raiseShare = Math.Min(RaiseFactor * falseAlarmBudget, driftLevel / 2);
+    readonly double _raiseShare = DriftDetector.AlarmingShare(falseAlarmBudget, driftLevel);
     Slice _open;
     double _firstS;
     int _windows, _flagged;

@@ -82,6 +82,9 @@ public sealed class DriftDetector
     /// </summary>
     public const double AlarmingFactor = 5;
 
+    /// <summary>The share of windows at which a model with this false-alarm budget alarms: <see cref="AlarmingFactor"/> × the budget, at most half the drift level.</summary>
+    public static double AlarmingShare(double falseAlarmBudget, double level) => Math.Min(AlarmingFactor * falseAlarmBudget, level / 2);
+
     /// <param name="normalRate">The share of normal windows the model flags by design (its false-alarm budget).</param>
     /// <param name="referenceMedian">The model's median score on held-back normal windows; null dates changes by the flags alone.</param>
     /// <param name="referenceHigh">The model's 90th percentile score on them; null declares drift by the flags alone.</param>
@@ -90,7 +93,7 @@ public sealed class DriftDetector
         settings.Validate();
         _settings = settings;
         _onset = new ChangeOnset(Math.Min(normalRate, settings.Level / 2), settings.Level);
-        _alarmingRate = Math.Min(AlarmingFactor * normalRate, settings.Level / 2);
+        _alarmingRate = AlarmingShare(normalRate, settings.Level);
         Threshold = threshold;
         ReferenceMedian = referenceMedian;
         ReferenceHigh = referenceHigh;
