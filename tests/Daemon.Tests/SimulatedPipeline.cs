@@ -12,8 +12,11 @@ namespace SensorOdl.Daemon.Tests;
 /// <summary>The daemon's own pipeline on the simulated machine, a real state directory and a data clock; jobs run inline.</summary>
 sealed class SimulatedPipeline : IDisposable
 {
-    SimulatedPipeline(SimulatedMachineSensor machine, StateDatabase state, MonitoringPipeline pipeline, EventRecorder events, DataClock clock)
+    SimulatedPipeline(SimulatedMachineSensor machine, StateDatabase state, MonitoringPipeline pipeline, EventRecorder events, DataClock clock,
+        string directory, DaemonSettings settings)
     {
+        _directory = directory;
+        _settings = settings;
         Machine = machine;
         State = state;
         Pipeline = pipeline;
@@ -41,7 +44,33 @@ sealed class SimulatedPipeline : IDisposable
         var status = new DaemonStatus("t", machine.Kind, clock);
         var pipeline = new MonitoringPipeline(new LiveSettings(settings), stores, features, status, events, clock, model, first, replay: true);
         status.Started();
-        return new SimulatedPipeline(machine, state, pipeline, events, clock);
+        return new SimulatedPipeline(machine, state, pipeline, events, clock, stateDirectory, settings);
+    }
+
+    readonly string _directory;
+    readonly DaemonSettings _settings;
+    bool _restarted;
+
+    /// <summary>
+    /// The daemon stopped and started again on the same state directory (an upgrade, the watchdog): the state database
+    /// reopened, the registry's active version loaded, a new pipeline on the same machine and data clock; this one is done.
+    /// </summary>
+    /// <param name="keepLoopState">false: the adaptation loop's stored state is deleted before the restart, as every release before it forgot it.</param>
+    public SimulatedPipeline Restart(bool keepLoopState = true)
+    {
+        Pipeline.Adaptation.SaveState(); // as the daemon's StopAsync does
+        if (!keepLoopState) State.Write(db => db.GetCollection(AdaptationLoopStore.CollectionName).DeleteAll(), durable: true);
+        State.Dispose();
+        _restarted = true;
+        StateDatabase state = StateDatabase.Open(_directory);
+        PipelineStores stores = PipelineStores.Open(state, _directory, _settings.Storage);
+        ModelVersionRecord active = stores.Registry.Active!;
+        AnomalyModel model = stores.Registry.Load(active, new Learning.FineTuning.FineTuneOptions());
+        var events = new EventRecorder();
+        var status = new DaemonStatus("t", Machine.Kind, Clock);
+        var pipeline = new MonitoringPipeline(new LiveSettings(_settings), stores, Pipeline.Features, status, events, Clock, model, active, replay: true);
+        status.Started();
+        return new SimulatedPipeline(Machine, state, pipeline, events, Clock, _directory, _settings) { _frame = _frame };
     }
 
     /// <summary>The command handlers of this pipeline, answering on its data clock (serving `deploy` when given its handler).</summary>
@@ -70,6 +99,7 @@ sealed class SimulatedPipeline : IDisposable
 
     public void Dispose()
     {
+        if (_restarted) return;
         State.Dispose();
         Machine.Dispose();
     }

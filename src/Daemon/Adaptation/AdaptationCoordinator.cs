@@ -60,10 +60,16 @@ public sealed class AdaptationCoordinator : IWindowObserver
     /// </summary>
     DueRefine? _refineDue;
     int _refineWaited;
+    /// <summary>Where the loop's state is kept across restarts (null: nowhere), and what was last written there (pipeline thread).</summary>
+    readonly AdaptationLoopStore? _loop;
+    AdaptationLoopState? _saved;
+    double _savedS = double.NegativeInfinity;
+    /// <summary>Counters alone (a watch's or a probation's windows) are written at most once per this many data seconds.</summary>
+    public const double CountsEveryS = 60;
 
     public AdaptationCoordinator(LiveSettings settings, ModelRegistry registry, SampleStore samples, IEventSink events,
         DaemonStatus status, IForwardCacheStore cache, ActiveModel active, TimeProvider time, ProbeSet? probes = null,
-        AttentionMonitor? attention = null)
+        AttentionMonitor? attention = null, AdaptationLoopStore? loop = null)
     {
         _live = settings;
         _samples = samples;
@@ -75,6 +81,84 @@ public sealed class AdaptationCoordinator : IWindowObserver
         _training = new TrainingRun(samples, events, status, cache, active, time, probes);
         _attention = attention;
         _promotions = new Promotions(settings, registry, events, status, active, time, _gate, OnPromoted, OnRolledBack, attention);
+        _loop = loop;
+        if (loop?.Load() is { } saved) Resume(saved);
+    }
+
+    /// <summary>
+    /// The state a previous run left (<see cref="AdaptationLoopState"/>) goes on: its episode, rate limit and settling, a refine, a
+    /// watch and a probation. When another version is in use than the one it was written with (`models rollback` while the
+    /// daemon was stopped, a state import), only the rate limit does.
+    /// </summary>
+    void Resume(AdaptationLoopState saved)
+    {
+        int version = _active.Current.Info.Version;
+        AdaptationSettings adaptation = Settings.Adaptation;
+        lock (_gate)
+        {
+            _nextAllowedS = saved.NextAllowedS ?? double.NegativeInfinity;
+            if (saved.Version != version) return;
+            _episodeStartS = saved.EpisodeStartS;
+            _settling = saved.Settling && saved.EpisodeStartS is not null;
+            _settleTarget = saved.SettleTarget;
+            if (saved.Refine is { } refine && refine.Version == version)
+            {
+                _refineDue = new DueRefine(refine.EpisodeStartS, refine.Version, refine.Reason);
+                _refineWaited = refine.Waited;
+            }
+            if (saved.Watch is { } watch && watch.Version == version && adaptation.RefineMinutes > 0)
+            {
+                _refine = new RefineWatch(watch.EpisodeStartS, watch.Version, adaptation.RefineMinutes, Settings.Drift.Window, Settings.Anomaly.FalseAlarmBudget);
+                _refine.Resume(watch.ElapsedS, watch.Windows, watch.Flagged);
+            }
+        }
+        _promotions.ResumeProbation(saved.Probation);
+        lock (_gate) _saved = Snapshot();
+    }
+
+    /// <summary>Under the lock: the loop's state as a restart should find it.</summary>
+    AdaptationLoopState Snapshot()
+    {
+        // A refine whose job is collecting or fitting is still due after a restart: that job is gone with the process.
+        DueRefine? refine = _refineDue ?? _job?.Refines;
+        return new AdaptationLoopState
+        {
+            Version = _active.Current.Info.Version,
+            EpisodeStartS = _episodeStartS,
+            Settling = _settling,
+            SettleTarget = _settleTarget,
+            NextAllowedS = double.IsNegativeInfinity(_nextAllowedS) ? null : _nextAllowedS,
+            Refine = refine is null ? null : new StoredRefine(refine.EpisodeStartS, refine.Version, refine.Reason, _refineDue is null ? _settleWindows : _refineWaited),
+            Watch = _refine is { Over: false } watch ? new StoredWatch(watch.EpisodeStartS, watch.Version, watch.ElapsedS, watch.Windows, watch.Flagged) : null,
+            Probation = _promotions.ProbationState(),
+        };
+    }
+
+    /// <summary>The daemon stops (its sensor thread has ended): the loop's state as it stands now, counters included, synced.</summary>
+    public void SaveState()
+    {
+        if (_loop is null) return;
+        AdaptationLoopState now;
+        lock (_gate) now = Snapshot();
+        _loop.Save(now, durable: true);
+        _saved = now;
+    }
+
+    /// <summary>
+    /// Pipeline thread, after every window: writes the loop's state when its shape changed (a promotion, a refine that
+    /// came due, the episode's end; synced), or when only its counters moved, once per <see cref="CountsEveryS"/> data seconds.
+    /// A power cut then loses at most that minute of counts, never a refine, a watch or a probation.
+    /// </summary>
+    void SaveLoop(double dataS)
+    {
+        if (_loop is null) return;
+        AdaptationLoopState now;
+        lock (_gate) now = Snapshot();
+        bool reshaped = _saved is null || now.Shape() != _saved.Shape();
+        if (!reshaped && (now == _saved || dataS - _savedS < CountsEveryS)) return;
+        _loop.Save(now, durable: reshaped);
+        _saved = now;
+        _savedS = dataS;
     }
 
     DaemonSettings Settings => _live.Current;
@@ -188,13 +272,12 @@ public sealed class AdaptationCoordinator : IWindowObserver
             waiting = _driftWaiting && _job is null && dataS >= _nextAllowedS;
         }
         if (refine is not null) StartRefine(refine, dataS);
-        if (!waiting) return;
-        if (!driftDetected || Mode == AdaptationMode.Off)
+        if (waiting)
         {
-            lock (_gate) _driftWaiting = false;
-            return;
+            if (!driftDetected || Mode == AdaptationMode.Off) lock (_gate) _driftWaiting = false;
+            else TryStartDriftJob(dataS);
         }
-        TryStartDriftJob(dataS);
+        SaveLoop(dataS);
     }
 
     /// <summary>The retrain command: trains on the newest windows when there are enough, else collects first.</summary>
@@ -253,7 +336,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
     /// </summary>
     void StartRefine(DueRefine due, double dataS)
     {
-        (AdaptationJob? job, _) = TryClaim(due.Reason, dataS, dataS, Settings.Adaptation.MinSamples, null, null, due.EpisodeStartS, refine: true);
+        (AdaptationJob? job, _) = TryClaim(due.Reason, dataS, dataS, Settings.Adaptation.MinSamples, null, null, due.EpisodeStartS, refine: due);
         if (job is not null) ShowCollecting(job);
     }
 
@@ -284,7 +367,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
 
     /// <summary>Checks that no job runs and the rate limit allows one, and creates it, in one step (two threads ask).</summary>
     (AdaptationJob?, RetrainRefusal) TryClaim(string reason, double dataS, double sinceS, int wanted, string? method, int? epochs, double? episodeStartS,
-        bool refine = false)
+        DueRefine? refine = null)
     {
         lock (_gate)
         {
@@ -294,7 +377,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
                 method ?? Settings.Adaptation.Method, epochs ?? Settings.Adaptation.Epochs, episodeStartS)
             {
                 WantsCoverage = reason == "drift" && Settings.Adaptation.Coverage,
-                IsRefine = refine,
+                Refines = refine,
             };
             return (_job, RetrainRefusal.None);
         }

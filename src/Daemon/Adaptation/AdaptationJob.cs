@@ -21,8 +21,9 @@ sealed class AdaptationJob(string id, string reason, double sinceS, int samplesW
     public int Collected { get; set; }
     public Task? Task { get; set; }
     public bool WantsCoverage { get; init; }
-    /// <summary>A refine of an adapted version's episode (<see cref="DueRefine"/>), not a drift or a retrain command.</summary>
-    public bool IsRefine { get; init; }
+    /// <summary>The refine this job is (of an adapted version's episode), or null for a drift job or a retrain command.</summary>
+    public DueRefine? Refines { get; init; }
+    public bool IsRefine => Refines is not null;
     CollectionCoverage? _coverage;
     double _firstS;
     /// <summary>What the collection ended on (coverage reached, or the maximum wait), for the version's reason.</summary>

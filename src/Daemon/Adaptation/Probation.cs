@@ -43,10 +43,21 @@ public sealed class Probation(AnomalyModel previous, double minutes, double fact
     public const int MinFlagged = 10;
 
     readonly AnomalyModel _previous = previous.ForAnotherThread();
-    double? _startS;
+    double? _startS, _lastS;
+    /// <summary>Data seconds of probation before a restart (<see cref="Resume"/>).</summary>
+    double _resumedS;
     long _windows, _newFlagged, _oldFlagged;
 
     public bool Over { get; private set; }
+    /// <summary>Data seconds of windows this probation has scored.</summary>
+    public double ElapsedS => _startS is { } start && _lastS is { } last ? last - start : _resumedS;
+
+    /// <summary>After a restart: the probation goes on from where it stood (its windows since the promotion, its elapsed data time).</summary>
+    public void Resume(ProbationCounts since, double elapsedS)
+    {
+        (_windows, _newFlagged, _oldFlagged) = (since.Windows, since.NewFlagged, since.OldFlagged);
+        _resumedS = elapsedS;
+    }
     /// <summary>The windows scored since the promotion.</summary>
     public ProbationCounts Since => new(_windows, _newFlagged, _oldFlagged);
     /// <summary>What the verdict weighs: the validation windows and those since.</summary>
@@ -55,7 +66,8 @@ public sealed class Probation(AnomalyModel previous, double minutes, double fact
     public void Observe(float[] features, bool flagged, double dataS)
     {
         if (Over) return;
-        _startS ??= dataS;
+        _startS ??= dataS - _resumedS;
+        _lastS = dataS;
         if (dataS - _startS.Value >= minutes * 60)
         {
             Over = true;

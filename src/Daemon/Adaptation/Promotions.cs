@@ -20,6 +20,10 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
     TimeProvider time, object gate, Action<double?, int, string?> promoted, Action<double, double?> rolledBack, AttentionMonitor? attention = null)
 {
     PendingCandidate? _pending = Restore(registry, status, active);
+    /// <summary>The version in use on probation, as it was activated, and what a restart needs to go on with it; null for none.</summary>
+    volatile OnProbation? _probation;
+
+    sealed record OnProbation(ModelInUse InUse, Probation Probation, int PreviousVersion, double? EpisodeStartS);
 
     long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
     public int Promoted { get; private set; }
@@ -125,19 +129,56 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
     void Promote(PendingCandidate candidate)
     {
         ModelInUse previous = active.Current;
-        DaemonSettings settings = live.Current;
-        ModelInUse? current = null;
-        ProbationCounts validation = ProbationCounts.FromValidation(candidate.Record.Metrics);
-        Probation? probation = settings.Adaptation.ProbationMinutes > 0
-            ? new Probation(previous.Model, settings.Adaptation.ProbationMinutes, settings.Adaptation.ProbationFactor,
-                (counts, dataS) => RollBackAfterProbation(previous, current!, candidate.EpisodeStartS, counts, validation.Windows, dataS), validation)
-            : null;
-        current = new ModelInUse(candidate.Model, ModelInfo.Of(candidate.Record), probation);
-        active.Activate(current);
+        active.Activate(WithProbation(new ModelInUse(candidate.Model, ModelInfo.Of(candidate.Record)), candidate.Record, previous, candidate.EpisodeStartS));
         promoted(candidate.EpisodeStartS, candidate.Version, candidate.ProbeShortfall);
         Promoted++;
         events.Emit("model_promoted", NowMs, CandidateEvent(candidate));
         attention?.OnPromoted(candidate.Version, candidate.Blindness);
+    }
+
+    /// <summary>
+    /// <paramref name="promoted"/> with the previous version scoring beside it (Adaptation:ProbationMinutes; as it is when 0),
+    /// its validation windows counted first; <paramref name="resumed"/>: the probation a previous run left, going on.
+    /// </summary>
+    ModelInUse WithProbation(ModelInUse promoted, ModelVersionRecord record, ModelInUse previous, double? episodeStartS, StoredProbation? resumed = null)
+    {
+        AdaptationSettings settings = live.Current.Adaptation;
+        _probation = null;
+        if (settings.ProbationMinutes <= 0) return promoted;
+        ModelInUse? watched = null;
+        ProbationCounts validation = ProbationCounts.FromValidation(record.Metrics);
+        var probation = new Probation(previous.Model, settings.ProbationMinutes, settings.ProbationFactor,
+            (counts, dataS) => RollBackAfterProbation(previous, watched!, episodeStartS, counts, validation.Windows, dataS), validation);
+        if (resumed is not null) probation.Resume(new ProbationCounts(resumed.Windows, resumed.NewFlagged, resumed.OldFlagged), resumed.ElapsedS);
+        watched = promoted with { Shadow = probation };
+        _probation = new OnProbation(watched, probation, previous.Info.Version, episodeStartS);
+        return watched;
+    }
+
+    /// <summary>The probation of the version in use as a restart should find it (pipeline thread, where it counts); null when none runs.</summary>
+    public StoredProbation? ProbationState()
+    {
+        if (_probation is not { } on || on.Probation.Over || !ReferenceEquals(active.Current, on.InUse)) return null;
+        ProbationCounts since = on.Probation.Since;
+        return new StoredProbation(on.InUse.Info.Version, on.PreviousVersion, on.EpisodeStartS, on.Probation.ElapsedS, since.Windows, since.NewFlagged, since.OldFlagged);
+    }
+
+    /// <summary>
+    /// At start: the probation a previous run left for the version still in use goes on against its previous version (loaded
+    /// from the registry), so a power cut right after a promotion does not wave the new version through. Gone when that
+    /// version is retired or no longer loads.
+    /// </summary>
+    public void ResumeProbation(StoredProbation? saved)
+    {
+        ModelInUse current = active.Current;
+        if (saved is null || saved.Version != current.Info.Version) return;
+        try
+        {
+            if (registry.Get(saved.PreviousVersion) is not { Retired: false } previousRecord || registry.Get(saved.Version) is not { } record) return;
+            var previous = new ModelInUse(registry.Load(previousRecord, new FineTuneOptions()), ModelInfo.Of(previousRecord));
+            active.Replace(current, WithProbation(current, record, previous, saved.EpisodeStartS, saved));
+        }
+        catch (Exception e) when (e is ModelFormatException or IOException or KeyNotFoundException or UnauthorizedAccessException) { }
     }
 
     static JsonObject CandidateEvent(PendingCandidate candidate) => new()

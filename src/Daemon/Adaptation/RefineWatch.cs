@@ -20,7 +20,9 @@ sealed class RefineWatch(double episodeStartS, int version, double minutes, int 
     /// </summary>
     public const double Factor = 2;
 
-    double? _untilS;
+    double? _untilS, _lastS;
+    /// <summary>Data seconds this version was watched before a restart (<see cref="Resume"/>).</summary>
+    double _resumedS;
 
     public double EpisodeStartS { get; private set; } = episodeStartS;
     public int Version { get; } = version;
@@ -28,12 +30,23 @@ sealed class RefineWatch(double episodeStartS, int version, double minutes, int 
     public long Flagged { get; private set; }
     public bool Over { get; private set; }
     public double Share => Windows == 0 ? 0 : (double)Flagged / Windows;
+    /// <summary>Data seconds of this version's windows watched so far.</summary>
+    public double ElapsedS => _untilS is { } until && _lastS is { } last ? last - (until - minutes * 60) : _resumedS;
+
+    /// <summary>After a restart: the watch goes on from where it stood, not from its start (nor over, for the hours the device was off).</summary>
+    public void Resume(double elapsedS, long windows, long flagged)
+    {
+        _resumedS = elapsedS;
+        Windows = windows;
+        Flagged = flagged;
+    }
 
     /// <summary>One window the version scored → true when a refit is due (once; the watch is then over).</summary>
     public bool Observe(double dataS, bool flagged)
     {
         if (Over) return false;
-        _untilS ??= dataS + minutes * 60;
+        _untilS ??= dataS + minutes * 60 - _resumedS;
+        _lastS = dataS;
         if (dataS >= _untilS)
         {
             Over = true;
@@ -51,5 +64,6 @@ sealed class RefineWatch(double episodeStartS, int version, double minutes, int 
     {
         EpisodeStartS += offsetS;
         if (_untilS is { } until) _untilS = until + offsetS;
+        if (_lastS is { } last) _lastS = last + offsetS;
     }
 }

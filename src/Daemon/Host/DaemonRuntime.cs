@@ -153,6 +153,7 @@ public sealed class DaemonRuntime(DaemonSettings settings, StateDatabase state, 
         _sensorThread?.Join(TimeSpan.FromSeconds(5));
         if (_device is not null)
         {
+            _device.Pipeline?.Adaptation.SaveState(); // the sensor thread is done: a watch's and a probation's counts as they stand
             await _device.Stores.Samples.FlushAsync();
             await _device.Link.StopAsync(TimeSpan.FromSeconds(3));
         }

@@ -7,13 +7,14 @@ using SensorOdl.Learning.Anomaly;
 
 namespace SensorOdl.Daemon.Pipeline;
 
-/// <summary>The stores of a state directory that the pipeline writes: model versions, recent windows, the forward cache.</summary>
-public sealed record PipelineStores(ModelRegistry Registry, SampleStore Samples, LiteDbForwardCacheStore ForwardCache)
+/// <summary>The stores of a state directory that the pipeline writes: model versions, recent windows, the forward cache, the adaptation loop's state.</summary>
+public sealed record PipelineStores(ModelRegistry Registry, SampleStore Samples, LiteDbForwardCacheStore ForwardCache, AdaptationLoopStore Loop)
 {
     public static PipelineStores Open(StateDatabase state, string stateDirectory, StorageSettings storage) => new(
         new ModelRegistry(state, stateDirectory, storage.KeepVersions),
         new SampleStore(state, storage.SampleCapacity),
-        new LiteDbForwardCacheStore(state));
+        new LiteDbForwardCacheStore(state),
+        new AdaptationLoopStore(state));
 }
 
 /// <summary>
@@ -36,7 +37,7 @@ public sealed class MonitoringPipeline
         DaemonSettings current = settings.Current;
         Attention = new AttentionMonitor(status, events, time, current.Anomaly.FalseAlarmBudget, current.Anomaly.AttentionMinutes, current.Drift.Level);
         Adaptation = new AdaptationCoordinator(settings, stores.Registry, stores.Samples, events, status, stores.ForwardCache, Model, time,
-            FeatureProbes.For(features.Format, stores.Samples, current.Adaptation.EnforceWaveformProbes), Attention)
+            FeatureProbes.For(features.Format, stores.Samples, current.Adaptation.EnforceWaveformProbes), Attention, stores.Loop)
         {
             RunInline = replay,
             RecordHistory = replay,

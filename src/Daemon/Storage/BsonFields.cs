@@ -58,9 +58,15 @@ static class BsonFields
         return document;
     }
 
-    public static BsonDocument Set(this BsonDocument document, string name, BsonDocument value)
+    public static BsonDocument Set(this BsonDocument document, string name, BsonDocument? value)
     {
-        document[name] = value;
+        if (value is not null) document[name] = value;
+        return document;
+    }
+
+    public static BsonDocument Set(this BsonDocument document, string name, double? value)
+    {
+        if (value is { } v) document[name] = v;
         return document;
     }
 
@@ -78,6 +84,10 @@ static class BsonFields
     public static int? NullableInt32(this BsonDocument document, string name) => Field(document, name)?.AsInt32;
 
     public static double Double(this BsonDocument document, string name) => Field(document, name)?.AsDouble ?? 0;
+
+    public static double? NullableDouble(this BsonDocument document, string name) => Field(document, name)?.AsDouble;
+
+    public static BsonDocument? Document(this BsonDocument document, string name) => Field(document, name) is { IsDocument: true } value ? value.AsDocument : null;
 
     public static bool Boolean(this BsonDocument document, string name) => Field(document, name)?.AsBoolean ?? false;
 

@@ -59,6 +59,7 @@ public static class StateArchiveImport
             {
                 versions.DeleteAll();
                 pointers.DeleteAll();
+                write.GetCollection(AdaptationLoopStore.CollectionName).DeleteAll(); // its episode, refine and probation name versions no longer there
                 windows.DeleteMany(SampleDocuments.Labelled);
                 if (archive.Samples is not null)
                 {

@@ -1,0 +1,63 @@
+using LiteDB;
+using SensorOdl.Daemon.Adaptation;
+
+namespace SensorOdl.Daemon.Storage;
+
+/// <summary>
+/// The adaptation loop's state (<see cref="AdaptationLoopState"/>) in the state database: one document, read once at start,
+/// written by the coordinator when it changes. A state written by a release without it, or one that no longer reads,
+/// is an empty loop: a restart then forgets what it would have forgotten before.
+/// </summary>
+public sealed class AdaptationLoopStore(StateDatabase state)
+{
+    public const string CollectionName = "adaptation_loop";
+    const string Id = "loop";
+
+    public AdaptationLoopState? Load()
+    {
+        try { return state.Database.GetCollection(CollectionName).FindById(Id) is { } document ? FromDocument(document) : null; }
+        catch (Exception e) when (e is LiteException or InvalidCastException) { return null; }
+    }
+
+    /// <summary>Queues the write; <paramref name="durable"/> for a change of the loop's shape, not for its counters.</summary>
+    public void Save(AdaptationLoopState loop, bool durable) =>
+        state.Post(db => db.GetCollection(CollectionName).Upsert(ToDocument(loop)), durable: durable);
+
+    internal static BsonDocument ToDocument(AdaptationLoopState loop) => new BsonDocument()
+        .Set("_id", Id)
+        .Set(nameof(loop.Version), loop.Version)
+        .Set(nameof(loop.EpisodeStartS), loop.EpisodeStartS)
+        .Set(nameof(loop.Settling), loop.Settling)
+        .Set(nameof(loop.SettleTarget), loop.SettleTarget)
+        .Set(nameof(loop.NextAllowedS), loop.NextAllowedS)
+        .Set(nameof(loop.Refine), loop.Refine is { } r ? new BsonDocument()
+            .Set(nameof(r.EpisodeStartS), r.EpisodeStartS).Set(nameof(r.Version), r.Version).Set(nameof(r.Reason), r.Reason).Set(nameof(r.Waited), r.Waited) : null)
+        .Set(nameof(loop.Watch), loop.Watch is { } w ? new BsonDocument()
+            .Set(nameof(w.EpisodeStartS), w.EpisodeStartS).Set(nameof(w.Version), w.Version).Set(nameof(w.ElapsedS), w.ElapsedS)
+            .Set(nameof(w.Windows), w.Windows).Set(nameof(w.Flagged), w.Flagged) : null)
+        .Set(nameof(loop.Probation), loop.Probation is { } p ? new BsonDocument()
+            .Set(nameof(p.Version), p.Version).Set(nameof(p.PreviousVersion), p.PreviousVersion).Set(nameof(p.EpisodeStartS), p.EpisodeStartS)
+            .Set(nameof(p.ElapsedS), p.ElapsedS).Set(nameof(p.Windows), p.Windows).Set(nameof(p.NewFlagged), p.NewFlagged).Set(nameof(p.OldFlagged), p.OldFlagged) : null);
+
+    internal static AdaptationLoopState FromDocument(BsonDocument d) => new()
+    {
+        Version = d.Int32(nameof(AdaptationLoopState.Version)),
+        EpisodeStartS = d.NullableDouble(nameof(AdaptationLoopState.EpisodeStartS)),
+        Settling = d.Boolean(nameof(AdaptationLoopState.Settling)),
+        SettleTarget = d.Int32(nameof(AdaptationLoopState.SettleTarget)),
+        NextAllowedS = d.NullableDouble(nameof(AdaptationLoopState.NextAllowedS)),
+        Refine = d.Document(nameof(AdaptationLoopState.Refine)) is { } r
+            ? new StoredRefine(r.Double(nameof(StoredRefine.EpisodeStartS)), r.Int32(nameof(StoredRefine.Version)), r.String(nameof(StoredRefine.Reason)) ?? "refine",
+                r.Int32(nameof(StoredRefine.Waited)))
+            : null,
+        Watch = d.Document(nameof(AdaptationLoopState.Watch)) is { } w
+            ? new StoredWatch(w.Double(nameof(StoredWatch.EpisodeStartS)), w.Int32(nameof(StoredWatch.Version)), w.Double(nameof(StoredWatch.ElapsedS)),
+                w.Int64(nameof(StoredWatch.Windows)), w.Int64(nameof(StoredWatch.Flagged)))
+            : null,
+        Probation = d.Document(nameof(AdaptationLoopState.Probation)) is { } p
+            ? new StoredProbation(p.Int32(nameof(StoredProbation.Version)), p.Int32(nameof(StoredProbation.PreviousVersion)),
+                p.NullableDouble(nameof(StoredProbation.EpisodeStartS)), p.Double(nameof(StoredProbation.ElapsedS)), p.Int64(nameof(StoredProbation.Windows)),
+                p.Int64(nameof(StoredProbation.NewFlagged)), p.Int64(nameof(StoredProbation.OldFlagged)))
+            : null,
+    };
+}
