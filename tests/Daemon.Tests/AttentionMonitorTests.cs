@@ -119,6 +119,21 @@ public sealed class AttentionMonitorTests
         Windows(4, 1, every: 0);
         Assert.Null(_attention.Current);
     }
+
+    [Fact]
+    public void A_version_left_short_of_its_room_on_a_probe_kind_is_flagged_while_it_is_in_use()
+    {
+        var broadband = new SensorOdl.Learning.Anomaly.ProbeKindVerdict("broadband", 0.02, 1, 0.01) { RoomBar = 0.88, Unadapted = 0.01 };
+        Windows(2, 10, every: 0);
+        _attention.OnProbeShortLeft(2, broadband, "its refit was refused (false alarms on held-back new-normal windows rose (1.4 % → 2.1 %))");
+        Assert.Equal(AttentionNotice.ProbeShort, _attention.Current?.Code);
+        Assert.StartsWith("version 2 passed the probe guard on broadband probes only because the network without adapters is as blind in this room (it flags 2.0 % ",
+            _attention.Current!.Message);
+        Assert.EndsWith("and its refit was refused (false alarms on held-back new-normal windows rose (1.4 % → 2.1 %)): it may miss faults that look like them",
+            _attention.Current.Message);
+        Windows(3, 1, every: 0); // a later version
+        Assert.Null(_attention.Current);
+    }
 }
 
 /// <summary>The same through the daemon's pipeline: a promoted version that flags a tenth of a stationary machine's windows.</summary>

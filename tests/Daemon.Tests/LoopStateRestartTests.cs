@@ -5,6 +5,7 @@ using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
 using SensorOdl.Drivers.Simulation;
+using SensorOdl.Learning.Anomaly;
 
 namespace SensorOdl.Daemon.Tests;
 
@@ -120,6 +121,25 @@ public sealed class LoopStateRestartTests : IDisposable
     }
 
     [Fact]
+    public void A_version_left_short_of_its_room_is_still_flagged_for_attention_after_a_restart()
+    {
+        SimulatedPipeline before = AdaptToTheRemount();
+        before.Next();
+        var broadband = new ProbeKindVerdict("broadband", 0.02, 1, 0.01) { RoomBar = 0.88, Unadapted = 0.01 };
+        using SimulatedPipeline after = before.Restart(whileStopped: saved => saved with
+        {
+            Unmended = new StoredShortfall(2, broadband, "its refit was refused (false alarms on held-back new-normal windows rose (1.4 % → 2.1 %))"),
+        });
+
+        after.Next();
+
+        Assert.Equal(AttentionNotice.ProbeShort, after.Pipeline.Attention.Current?.Code);
+        Assert.StartsWith("version 2 passed the probe guard on broadband probes only because", after.Pipeline.Attention.Current!.Message);
+        after.State.Write(_ => { });
+        Assert.Equal(2, after.Pipeline.Stores.Loop.Load()!.Unmended?.Version); // and kept for the next restart
+    }
+
+    [Fact]
     public void A_state_written_with_another_version_in_use_keeps_only_the_rate_limit()
     {
         SimulatedPipeline before = AdaptToTheRemount();
@@ -143,9 +163,10 @@ public sealed class LoopStateRestartTests : IDisposable
         var full = new AdaptationLoopState
         {
             Version = 4, EpisodeStartS = 1.8e9 + 0.25, Settling = true, SettleTarget = 90, NextAllowedS = 1.8e9 + 600,
-            Refine = new StoredRefine(1.8e9, 4, "refine: version 4 …", 17),
+            Refine = new StoredRefine(1.8e9, 4, "refine: version 4 …", 17) { ShortOfRoom = new ProbeKindVerdict("broadband", 0.1, 1, 0.02) { RoomBar = 0.88, Unadapted = 0.02 } },
             Watch = new StoredWatch(1.8e9, 4, 122.5, 61, 9),
             Probation = new StoredProbation(4, 3, null, 300.75, 150, 4, 2),
+            Unmended = new StoredShortfall(4, new ProbeKindVerdict("harmonics", 0.33, 0.92, 0.3) { RoomBar = 0.92, Unadapted = 0.3, InUse = 0.4 }, "Adaptation:ProbeRefine is off"),
         };
         Assert.Equal(full, AdaptationLoopStore.FromDocument(AdaptationLoopStore.ToDocument(full)));
         Assert.Equal(new AdaptationLoopState(), AdaptationLoopStore.FromDocument(new BsonDocument { ["_id"] = "loop" }));

@@ -31,10 +31,33 @@ public sealed class ProbeRefineTests : IDisposable
         Assert.Contains("\"reason\":\"refine: version 2 passed the probe guard only because the network without adapters is as blind (it flags ", started[1]);
         JsonArray jobs = pair["jobs"]!.AsArray();
         Assert.True((bool)jobs[1]!["promoted"]!, jobs.ToJsonString());
+        // Judged by what it was for: it flags more of the probes the version in use passed only by the cap.
+        Assert.Matches(@", broadband probes \d+\.\d % → \d+\.\d %, ", (string)jobs[1]!["reason"]!);
         // It collected Adaptation:MinSamples (120) windows after it came due, on top of the rate limit's wait.
         Assert.True((int)jobs[1]!["windows"]! >= (int)jobs[0]!["windows"]! + 120, jobs.ToJsonString());
         Assert.Equal(3, (int)pair["modelVersionAfter"]!);
         Assert.True((double)pair["falseAlarmRateAfter"]! <= 0.02, pair.ToJsonString());
         Assert.True((double)pair["rows"]!.AsArray().Single(r => (string)r!["faults"]! == "all")!["faultRecallAfter"]! > 0.8, pair.ToJsonString());
+        Assert.Null(pair["attention"]);
+    }
+
+    [Fact]
+    public async Task A_refine_that_comes_too_early_and_is_refused_leaves_the_version_flagged_for_attention()
+    {
+        // At a 2-minute rate limit the refine fits too few new windows of the room: its false alarms rise, it is refused
+        // (docs/BENCHMARKS.md, issue 9 session 11), and the version that misses most of the damage stays in use.
+        SlowerFanRoom.Write(RepoPaths.DataSet("cooling-fan"), _data);
+        (int code, string output, string error) = await CliRunner.Run("adapt-eval", "--matrix", "--data", _data, "--by", "env",
+            "--normal", "state=normal", "--faults-by", "state", "--json", "--timing-repeats", "1", "--Adaptation:MinIntervalMinutes", "2");
+        Assert.True(code == 0, error);
+        JsonNode pair = JsonNode.Parse(output)!["pairs"]!.AsArray().Single(p => (string)p!["source"]! == "silentA")!;
+
+        JsonArray jobs = pair["jobs"]!.AsArray();
+        Assert.Equal(2, jobs.Count);
+        Assert.False((bool)jobs[1]!["promoted"]!, jobs.ToJsonString());
+        Assert.Equal(2, (int)pair["modelVersionAfter"]!);
+        string attention = (string?)pair["attention"] ?? throw new Xunit.Sdk.XunitException($"no attention: {pair.ToJsonString()}");
+        Assert.StartsWith("probe_short: version 2 passed the probe guard on broadband probes only because the network without adapters is as blind", attention);
+        Assert.Contains("and its refit was refused (", attention);
     }
 }

@@ -1,4 +1,5 @@
 using SensorOdl.Drivers.Features;
+using SensorOdl.Daemon.Adaptation;
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
@@ -56,10 +57,16 @@ sealed class SimulatedPipeline : IDisposable
     /// reopened, the registry's active version loaded, a new pipeline on the same machine and data clock; this one is done.
     /// </summary>
     /// <param name="keepLoopState">false: the adaptation loop's stored state is deleted before the restart, as every release before it forgot it.</param>
-    public SimulatedPipeline Restart(bool keepLoopState = true)
+    /// <param name="whileStopped">Changes the stored loop state while the daemon is stopped.</param>
+    public SimulatedPipeline Restart(bool keepLoopState = true, Func<AdaptationLoopState, AdaptationLoopState>? whileStopped = null)
     {
         Pipeline.Adaptation.SaveState(); // as the daemon's StopAsync does
         if (!keepLoopState) State.Write(db => db.GetCollection(AdaptationLoopStore.CollectionName).DeleteAll(), durable: true);
+        if (whileStopped is not null)
+        {
+            State.Write(_ => { }); // the save above is committed
+            Pipeline.Stores.Loop.Save(whileStopped(Pipeline.Stores.Loop.Load()!), durable: true);
+        }
         State.Dispose();
         _restarted = true;
         StateDatabase state = StateDatabase.Open(_directory);

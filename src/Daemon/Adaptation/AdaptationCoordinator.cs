@@ -60,6 +60,8 @@ public sealed class AdaptationCoordinator : IWindowObserver
     /// </summary>
     DueRefine? _refineDue;
     int _refineWaited;
+    /// <summary>The version left short of its room on a probe kind, for status `attention` (<see cref="AttentionMonitor.OnProbeShortLeft"/>) again after a restart.</summary>
+    StoredShortfall? _unmended;
     /// <summary>Where the loop's state is kept across restarts (null: nowhere), and what was last written there (pipeline thread).</summary>
     readonly AdaptationLoopStore? _loop;
     AdaptationLoopState? _saved;
@@ -103,7 +105,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
             _settleTarget = saved.SettleTarget;
             if (saved.Refine is { } refine && refine.Version == version)
             {
-                _refineDue = new DueRefine(refine.EpisodeStartS, refine.Version, refine.Reason);
+                _refineDue = new DueRefine(refine.EpisodeStartS, refine.Version, refine.Reason, refine.ShortOfRoom);
                 _refineWaited = refine.Waited;
             }
             if (saved.Watch is { } watch && watch.Version == version && adaptation.RefineMinutes > 0)
@@ -113,6 +115,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
             }
         }
         _promotions.ResumeProbation(saved.Probation);
+        if (saved.Unmended is { } unmended && unmended.Version == version) LeaveShort(unmended);
         lock (_gate) _saved = Snapshot();
     }
 
@@ -128,9 +131,11 @@ public sealed class AdaptationCoordinator : IWindowObserver
             Settling = _settling,
             SettleTarget = _settleTarget,
             NextAllowedS = double.IsNegativeInfinity(_nextAllowedS) ? null : _nextAllowedS,
-            Refine = refine is null ? null : new StoredRefine(refine.EpisodeStartS, refine.Version, refine.Reason, _refineDue is null ? _settleWindows : _refineWaited),
+            Refine = refine is null ? null
+                : new StoredRefine(refine.EpisodeStartS, refine.Version, refine.Reason, _refineDue is null ? _settleWindows : _refineWaited) { ShortOfRoom = refine.ShortOfRoom },
             Watch = _refine is { Over: false } watch ? new StoredWatch(watch.EpisodeStartS, watch.Version, watch.ElapsedS, watch.Windows, watch.Flagged) : null,
             Probation = _promotions.ProbationState(),
+            Unmended = _unmended is { } unmended && unmended.Version == _active.Current.Info.Version ? unmended : null,
         };
     }
 
@@ -430,18 +435,19 @@ public sealed class AdaptationCoordinator : IWindowObserver
             ["retryAfterMinutes"] = settings.Adaptation.MinIntervalMinutes,
         });
         _attention?.OnRefused(trained.Report.Reason);
+        if (job.Refines is { ShortOfRoom: { } shortfall } refine) LeaveShort(new StoredShortfall(refine.Version, shortfall, $"its refit was refused ({trained.Report.Reason})"));
         lock (_gate) _driftWaiting = Mode != AdaptationMode.Off;
     }
 
     /// <summary>
     /// A version fitted on a drift episode from <paramref name="episodeStartS"/> is in use: the episode settles, its false alarms
     /// are watched (Adaptation:RefineMinutes), and with Adaptation:ProbeRefine a version that passed a probe kind only by the
-    /// unadapted network's cap (<paramref name="probeShortfall"/>: a nearest-neighbour detector on its windows sees those probes,
+    /// unadapted network's cap (<paramref name="shortOfRoom"/>: a nearest-neighbour detector on its windows sees those probes,
     /// it does not) gets a refine of its episode as soon as the rate limit allows — a first job fitted on the windows up to a late
     /// declaration misses most of a damaged slower fan after a quiet → loud change, while the refit of the whole episode ten
     /// minutes later catches most of it (docs/BENCHMARKS.md, issue 9 session 10). A refine's own version is not refined again.
     /// </summary>
-    void OnPromoted(double? episodeStartS, int version, string? probeShortfall)
+    void OnPromoted(double? episodeStartS, int version, ProbeKindVerdict? shortOfRoom)
     {
         lock (_gate)
         {
@@ -453,13 +459,21 @@ public sealed class AdaptationCoordinator : IWindowObserver
             _refine = episodeStartS is double start && settings.Adaptation.RefineMinutes > 0
                 ? new RefineWatch(start, version, settings.Adaptation.RefineMinutes, settings.Drift.Window, settings.Anomaly.FalseAlarmBudget)
                 : null;
-            if (probeShortfall is not null && episodeStartS is double episode && settings.Adaptation.ProbeRefine)
+            if (shortOfRoom is not null && episodeStartS is double episode && settings.Adaptation.ProbeRefine)
             {
                 _refineDue = new DueRefine(episode, version, $"refine: version {version} passed the probe guard only because the network " +
-                    $"without adapters is as blind ({probeShortfall})");
+                    $"without adapters is as blind ({shortOfRoom.Shortfall})", shortOfRoom);
                 _refineWaited = 0;
             }
         }
+        if (shortOfRoom is not null && !Settings.Adaptation.ProbeRefine) LeaveShort(new StoredShortfall(version, shortOfRoom, "Adaptation:ProbeRefine is off"));
+    }
+
+    /// <summary>A version stays short of its room on a probe kind: status `attention` says so while it is in use, also after a restart.</summary>
+    void LeaveShort(StoredShortfall unmended)
+    {
+        lock (_gate) _unmended = unmended;
+        _attention?.OnProbeShortLeft(unmended.Version, unmended.ShortOfRoom, unmended.Why);
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using SensorOdl.Learning.Anomaly;
+
 namespace SensorOdl.Daemon.Adaptation;
 
 /// <summary>
@@ -20,6 +22,8 @@ public sealed record AdaptationLoopState
     public StoredRefine? Refine { get; init; }
     public StoredWatch? Watch { get; init; }
     public StoredProbation? Probation { get; init; }
+    /// <summary>A version in use left short of its room on a probe kind (status `attention` `probe_short`), and why nothing mended it.</summary>
+    public StoredShortfall? Unmended { get; init; }
 
     /// <summary>The state without the counters that move with every window: what makes a save worth a sync.</summary>
     public AdaptationLoopState Shape() => this with
@@ -31,7 +35,14 @@ public sealed record AdaptationLoopState
 }
 
 /// <summary>A refine of <see cref="Version"/>'s episode that came due (<see cref="DueRefine"/>), <see cref="Waited"/> windows into its settle wait.</summary>
-public sealed record StoredRefine(double EpisodeStartS, int Version, string Reason, int Waited);
+public sealed record StoredRefine(double EpisodeStartS, int Version, string Reason, int Waited)
+{
+    /// <summary>The probe kind a probe refine is for, with the version's verdict on it; null for the watch's refine.</summary>
+    public ProbeKindVerdict? ShortOfRoom { get; init; }
+}
+
+/// <summary>Version <see cref="Version"/> passed <see cref="ShortOfRoom"/>'s probe kind only by the unadapted cap, and <see cref="Why"/> it stays so.</summary>
+public sealed record StoredShortfall(int Version, ProbeKindVerdict ShortOfRoom, string Why);
 
 /// <summary>The false-alarm watch of <see cref="Version"/> (<see cref="RefineWatch"/>) after <see cref="ElapsedS"/> data seconds of its windows.</summary>
 public sealed record StoredWatch(double EpisodeStartS, int Version, double ElapsedS, long Windows, long Flagged);

@@ -15,6 +15,6 @@ public sealed record PendingCandidate(AnomalyModel Model, ModelVersionRecord Rec
     public int Version => Record.Version;
     /// <summary>A failed probe verdict that was reported, not enforced (status `attention` once it is in use); null when none failed.</summary>
     public string? Blindness { get; init; }
-    /// <summary>A probe kind the candidate passed only by the unadapted network's cap (<see cref="SensorOdl.Learning.Anomaly.ProbeVerdict.ShortOfRoom"/>), in words; null for none, and for a refine's candidate.</summary>
-    public string? ProbeShortfall { get; init; }
+    /// <summary>A probe kind the candidate passed only by the unadapted network's cap (<see cref="ProbeVerdict.ShortOfRoom"/>); null for none, and for a refine's candidate.</summary>
+    public ProbeKindVerdict? ShortOfRoom { get; init; }
 }

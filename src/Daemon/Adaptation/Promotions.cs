@@ -12,12 +12,12 @@ namespace SensorOdl.Daemon.Adaptation;
 /// The promotion side of adaptation: an accepted candidate is promoted (auto) or held as pending (confirm) until
 /// `promote` or `discard`; every promotion starts a <see cref="Probation"/> whose failure rolls the previous version
 /// back. Shares the coordinator's lock; <paramref name="promoted"/> (the drift episode's start, null for none; the version; its
-/// probe shortfall, <see cref="PendingCandidate.ProbeShortfall"/>) and
+/// probe kind short of the room, <see cref="PendingCandidate.ShortOfRoom"/>) and
 /// <paramref name="rolledBack"/> (at data time; the rolled-back version's drift episode start, null for none) let the coordinator
 /// keep its episode and back-off.
 /// </summary>
 sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink events, DaemonStatus status, ActiveModel active,
-    TimeProvider time, object gate, Action<double?, int, string?> promoted, Action<double, double?> rolledBack, AttentionMonitor? attention = null)
+    TimeProvider time, object gate, Action<double?, int, ProbeKindVerdict?> promoted, Action<double, double?> rolledBack, AttentionMonitor? attention = null)
 {
     PendingCandidate? _pending = Restore(registry, status, active);
     /// <summary>The version in use on probation, as it was activated, and what a restart needs to go on with it; null for none.</summary>
@@ -41,7 +41,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
             job.EpisodeStartS)
         {
             Blindness = trained.Report.Probes is { Passed: false } unenforced ? unenforced.Blindness : null,
-            ProbeShortfall = !job.IsRefine && trained.Report.Probes is { Passed: true, ShortOfRoom: { } kind } ? kind.Shortfall : null,
+            ShortOfRoom = !job.IsRefine && trained.Report.Probes is { Passed: true, ShortOfRoom: { } kind } ? kind : null,
         };
         if (hold) Hold(kept);
         else Promote(kept);
@@ -130,7 +130,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
     {
         ModelInUse previous = active.Current;
         active.Activate(WithProbation(new ModelInUse(candidate.Model, ModelInfo.Of(candidate.Record)), candidate.Record, previous, candidate.EpisodeStartS));
-        promoted(candidate.EpisodeStartS, candidate.Version, candidate.ProbeShortfall);
+        promoted(candidate.EpisodeStartS, candidate.Version, candidate.ShortOfRoom);
         Promoted++;
         events.Emit("model_promoted", NowMs, CandidateEvent(candidate));
         attention?.OnPromoted(candidate.Version, candidate.Blindness);

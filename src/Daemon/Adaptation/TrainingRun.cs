@@ -39,7 +39,10 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
         float[] faults = [.. parent.Model.Exemplars, .. samples.Labelled("fault").SelectMany(w => w.Vector())];
         var progress = new TrainingProgressReporter(status, watch);
         (AnomalyModel candidate, CandidateReport report) =
-            ModelAdapter.Adapt(parent.Model, newNormal, ids, faults, JobOptions.For(settings, job.Method, job.Epochs, parent.Model.FeatureConfig), cache, progress, probes: probes);
+            ModelAdapter.Adapt(parent.Model, newNormal, ids, faults, JobOptions.For(settings, job.Method, job.Epochs, parent.Model.FeatureConfig) with
+            {
+                RefineForProbe = job.Refines?.ProbeKind,
+            }, cache, progress, probes: probes);
         status.SetActivity(DaemonState.Validating);
         history?.Add(new FinishedJob(job.Id, newNormal, ids, report.FitSeconds, report.Accepted, report.Reason, report.Probes));
         events.Emit("training_finished", NowMs, new JsonObject

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SensorOdl.Learning.Anomaly;
 using SensorOdl.Learning.Drift;
 
 namespace SensorOdl.Daemon.Pipeline;
@@ -12,25 +13,30 @@ public sealed record AttentionNotice(string Code, string Message, long SinceMs)
     public const string AdaptationRefused = "adaptation_refused";
     /// <summary>The version in use was promoted although a probe check that is reported, not enforced, found it blind.</summary>
     public const string ProbeBlind = "probe_blind";
+    /// <summary>The version in use passed a probe kind only because the network without adapters is as blind in this room, and nothing mended it.</summary>
+    public const string ProbeShort = "probe_short";
 
     public JsonObject ToJson() => new() { ["code"] = Code, ["message"] = Message, ["since"] = SinceMs };
 }
 
 /// <summary>
 /// Says when adaptation has left the device in a state nobody would choose, so that it does not stay silent: status
-/// `attention`, events `attention`/`attention_cleared`, a Home Assistant problem sensor. Three conditions, the first
-/// that holds is shown:
+/// `attention`, events `attention`/`attention_cleared`, a Home Assistant problem sensor. Four conditions, the first
+/// that holds is shown (a version that may miss faults before one that alarms too often):
 /// <list type="number">
 /// <item><c>adaptation_refused</c>: drift is declared and the drift job's candidate was refused (its reason) — the
 /// model in use keeps alarming on the new condition; cleared by a promotion, a rollback or the drift clearing.</item>
+/// <item><c>probe_blind</c>: the version in use was promoted though the probe guard's verdict failed where it only
+/// reports (waveform probes without Adaptation:EnforceWaveformProbes); gone while another version is in use.</item>
+/// <item><c>probe_short</c>: the version in use passed a probe kind only by the unadapted network's cap (a nearest-neighbour
+/// detector on its windows sees those probes, it does not) and the refine meant to mend that was refused, or
+/// Adaptation:ProbeRefine is off; gone while another version is in use.</item>
 /// <item><c>over_budget</c>: over the last Anomaly:AttentionMinutes of data time (at least <see cref="MinWindows"/> windows)
 /// the version in use flagged at least <see cref="RaiseFactor"/> × the false-alarm budget (at most half of Drift:Level)
 /// while no drift is declared — a version whose validation did not carry to the machine's other conditions, or a
 /// lasting fault; cleared below half that share, or by another version. A span of minutes, not of windows: a
 /// vibration sensor scores ~12 windows a second, a fan's spectra one every 2 s, and a second-long burst of anomaly is
 /// the anomaly rule's business.</item>
-/// <item><c>probe_blind</c>: the version in use was promoted though the probe guard's verdict failed where it only
-/// reports (waveform probes without Adaptation:EnforceWaveformProbes); gone while another version is in use.</item>
 /// </list>
 /// Window verdicts come on the pipeline thread, job verdicts on the training thread.
 /// </summary>
@@ -54,7 +60,7 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
     int? _version;
     bool _drift;
     string? _refused, _overBudget;
-    (int Version, string Message)? _probeBlind;
+    (int Version, string Message)? _probeBlind, _probeShort;
     AttentionNotice? _shown;
 
     public AttentionNotice? Current { get { lock (_gate) return _shown; } }
@@ -102,6 +108,20 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
         }
     }
 
+    /// <summary>
+    /// Version <paramref name="version"/> passed the probe guard on <paramref name="shortfall"/>'s kind only by the unadapted cap,
+    /// and <paramref name="unmended"/> says why it stays so (training thread).
+    /// </summary>
+    public void OnProbeShortLeft(int version, ProbeKindVerdict shortfall, string unmended)
+    {
+        lock (_gate)
+        {
+            _probeShort = (version, $"version {version} passed the probe guard on {shortfall.Kind} probes only because the network without adapters " +
+                $"is as blind in this room ({shortfall.Shortfall}), and {unmended}: it may miss faults that look like them");
+            Show();
+        }
+    }
+
     /// <summary>Adds a window to the open slice (a new one every span/<see cref="Slices"/> of data time) and drops slices older than the span.</summary>
     void Count(double dataS, bool flagged)
     {
@@ -136,9 +156,11 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
 
     void Show()
     {
+        // A version's alarms speak for themselves, its misses do not.
         (string Code, string Message)? wanted = _refused is not null ? (AttentionNotice.AdaptationRefused, _refused)
-            : _overBudget is not null ? (AttentionNotice.OverBudget, _overBudget)
             : _probeBlind is { } blind && blind.Version == _version ? (AttentionNotice.ProbeBlind, blind.Message)
+            : _probeShort is { } shortOf && shortOf.Version == _version ? (AttentionNotice.ProbeShort, shortOf.Message)
+            : _overBudget is not null ? (AttentionNotice.OverBudget, _overBudget)
             : null;
         if (wanted?.Code == _shown?.Code && wanted?.Message == _shown?.Message) return;
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();

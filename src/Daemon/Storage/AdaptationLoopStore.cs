@@ -1,5 +1,6 @@
 using LiteDB;
 using SensorOdl.Daemon.Adaptation;
+using SensorOdl.Learning.Anomaly;
 
 namespace SensorOdl.Daemon.Storage;
 
@@ -31,13 +32,29 @@ public sealed class AdaptationLoopStore(StateDatabase state)
         .Set(nameof(loop.SettleTarget), loop.SettleTarget)
         .Set(nameof(loop.NextAllowedS), loop.NextAllowedS)
         .Set(nameof(loop.Refine), loop.Refine is { } r ? new BsonDocument()
-            .Set(nameof(r.EpisodeStartS), r.EpisodeStartS).Set(nameof(r.Version), r.Version).Set(nameof(r.Reason), r.Reason).Set(nameof(r.Waited), r.Waited) : null)
+            .Set(nameof(r.EpisodeStartS), r.EpisodeStartS).Set(nameof(r.Version), r.Version).Set(nameof(r.Reason), r.Reason).Set(nameof(r.Waited), r.Waited)
+            .Set(nameof(r.ShortOfRoom), r.ShortOfRoom is { } k ? KindToDocument(k) : null) : null)
         .Set(nameof(loop.Watch), loop.Watch is { } w ? new BsonDocument()
             .Set(nameof(w.EpisodeStartS), w.EpisodeStartS).Set(nameof(w.Version), w.Version).Set(nameof(w.ElapsedS), w.ElapsedS)
             .Set(nameof(w.Windows), w.Windows).Set(nameof(w.Flagged), w.Flagged) : null)
         .Set(nameof(loop.Probation), loop.Probation is { } p ? new BsonDocument()
             .Set(nameof(p.Version), p.Version).Set(nameof(p.PreviousVersion), p.PreviousVersion).Set(nameof(p.EpisodeStartS), p.EpisodeStartS)
-            .Set(nameof(p.ElapsedS), p.ElapsedS).Set(nameof(p.Windows), p.Windows).Set(nameof(p.NewFlagged), p.NewFlagged).Set(nameof(p.OldFlagged), p.OldFlagged) : null);
+            .Set(nameof(p.ElapsedS), p.ElapsedS).Set(nameof(p.Windows), p.Windows).Set(nameof(p.NewFlagged), p.NewFlagged).Set(nameof(p.OldFlagged), p.OldFlagged) : null)
+        .Set(nameof(loop.Unmended), loop.Unmended is { } u ? new BsonDocument()
+            .Set(nameof(u.Version), u.Version).Set(nameof(u.ShortOfRoom), KindToDocument(u.ShortOfRoom)).Set(nameof(u.Why), u.Why) : null);
+
+    static BsonDocument KindToDocument(ProbeKindVerdict k) => new BsonDocument()
+        .Set(nameof(k.Kind), k.Kind).Set(nameof(k.Candidate), k.Candidate).Set(nameof(k.Neighbours), k.Neighbours).Set(nameof(k.Reference), k.Reference)
+        .Set(nameof(k.RoomBar), k.RoomBar).Set(nameof(k.Unadapted), k.Unadapted).Set(nameof(k.InUse), k.InUse);
+
+    static ProbeKindVerdict KindFromDocument(BsonDocument k) =>
+        new(k.String(nameof(ProbeKindVerdict.Kind)) ?? "", k.Double(nameof(ProbeKindVerdict.Candidate)), k.Double(nameof(ProbeKindVerdict.Neighbours)),
+            k.Double(nameof(ProbeKindVerdict.Reference)))
+        {
+            RoomBar = k.Double(nameof(ProbeKindVerdict.RoomBar)),
+            Unadapted = k.NullableDouble(nameof(ProbeKindVerdict.Unadapted)),
+            InUse = k.NullableDouble(nameof(ProbeKindVerdict.InUse)),
+        };
 
     internal static AdaptationLoopState FromDocument(BsonDocument d) => new()
     {
@@ -48,7 +65,7 @@ public sealed class AdaptationLoopStore(StateDatabase state)
         NextAllowedS = d.NullableDouble(nameof(AdaptationLoopState.NextAllowedS)),
         Refine = d.Document(nameof(AdaptationLoopState.Refine)) is { } r
             ? new StoredRefine(r.Double(nameof(StoredRefine.EpisodeStartS)), r.Int32(nameof(StoredRefine.Version)), r.String(nameof(StoredRefine.Reason)) ?? "refine",
-                r.Int32(nameof(StoredRefine.Waited)))
+                r.Int32(nameof(StoredRefine.Waited))) { ShortOfRoom = r.Document(nameof(StoredRefine.ShortOfRoom)) is { } k ? KindFromDocument(k) : null }
             : null,
         Watch = d.Document(nameof(AdaptationLoopState.Watch)) is { } w
             ? new StoredWatch(w.Double(nameof(StoredWatch.EpisodeStartS)), w.Int32(nameof(StoredWatch.Version)), w.Double(nameof(StoredWatch.ElapsedS)),
@@ -58,6 +75,9 @@ public sealed class AdaptationLoopStore(StateDatabase state)
             ? new StoredProbation(p.Int32(nameof(StoredProbation.Version)), p.Int32(nameof(StoredProbation.PreviousVersion)),
                 p.NullableDouble(nameof(StoredProbation.EpisodeStartS)), p.Double(nameof(StoredProbation.ElapsedS)), p.Int64(nameof(StoredProbation.Windows)),
                 p.Int64(nameof(StoredProbation.NewFlagged)), p.Int64(nameof(StoredProbation.OldFlagged)))
+            : null,
+        Unmended = d.Document(nameof(AdaptationLoopState.Unmended)) is { } u && u.Document(nameof(StoredShortfall.ShortOfRoom)) is { } kind
+            ? new StoredShortfall(u.Int32(nameof(StoredShortfall.Version)), KindFromDocument(kind), u.String(nameof(StoredShortfall.Why)) ?? "")
             : null,
     };
 }

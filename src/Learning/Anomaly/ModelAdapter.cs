@@ -60,6 +60,11 @@ public sealed record AdaptationOptions
     /// <summary>½: the threshold from the tail scale's estimate; above: from its upper confidence bound at this level (<see cref="TailThreshold"/>).</summary>
     public double ThresholdConfidence { get; init; } = DefaultThresholdConfidence;
     public int Seed { get; init; } = 1;
+    /// <summary>
+    /// A refit for recall on this probe kind (the version in use passed it only by the unadapted network's cap), judged by
+    /// <see cref="ProbeRefit"/>; null: a fit for a new normal, whose false alarms must fall.
+    /// </summary>
+    public string? RefineForProbe { get; init; }
     /// <summary>Threads of the base's forward passes in the fit (<see cref="Network.Threads"/>; the candidate is the same for any count).</summary>
     public int Threads { get; init; } = 1;
 }
@@ -173,7 +178,9 @@ public static class ModelAdapter
         ProbeVerdict? probeVerdict = probes is null ? null : ProbeGuard.Judge((x, count) => scorer.ScoreNormalized(scorer.NormalizeMany(x, count), count),
             threshold, probes, validationRaw, Gather(newNormal, d, fit), Gather(newNormal, d, calibration), d,
             options.FalseAlarmBudget, current.ProbeReference, options.MaxProbeRecallDrop, [.. validation.Select(i => ids[i])],
-            options.ProbeBar == ProbeBar.Unadapted ? Unadapted(fitted, current.Reference, heldZ, calibration.Length, options.FalseAlarmBudget) : null);
+            options.ProbeBar == ProbeBar.Unadapted ? Unadapted(fitted, current.Reference, heldZ, calibration.Length, options.FalseAlarmBudget) : null,
+            options.RefineForProbe is null ? null : ((x, count) => current.ScoreNormalized(current.NormalizeMany(x, count), count), current.Threshold));
+        ProbeKindVerdict? refined = probeVerdict?.Kinds.FirstOrDefault(k => k.Kind == options.RefineForProbe && k.InUse is not null);
 
         ReferenceStatistics reference = ReferenceStatistics.Measure(heldZ, calibration.Length + validation.Length, heldScores, threshold);
         AnomalyModel candidate = scorer.WithAdapters(scorer.Adapted, threshold, reference);
@@ -187,10 +194,13 @@ public static class ModelAdapter
         else if (options.Validation == Validation.Later && ValidationSplit.ExceedsBudget(after, validation.Length, options.FalseAlarmBudget))
             (accepted, reason) = (false, $"not covered yet: {after:P1} false alarms on the latest {validation.Length} windows at the earlier windows' threshold " +
                 $"(more than a {options.FalseAlarmBudget:P0} budget allows at 1 % significance)");
-        else if (after > before || (after == before && after > options.FalseAlarmBudget))
+        else if (refined is not null && ProbeRefit.Refusal(refined, before, after, options.MaxProbeRecallDrop) is { } refusal)
+            (accepted, reason) = (false, refusal);
+        else if (refined is null && (after > before || (after == before && after > options.FalseAlarmBudget)))
             (accepted, reason) = (false, $"false alarms on held-back new-normal windows did not fall ({before:P1} → {after:P1})");
         else
             (accepted, reason) = (true, $"false alarms {before:P1} → {after:P1}" + (recallAfter is null ? "" : $", known-fault recall {recallAfter:P1}")
+                + (refined is null ? "" : $", {refined.Kind} probes {refined.InUse:P1} → {refined.Candidate:P1}")
                 + (probeVerdict is null ? "" : $", probe recall {probeVerdict.Recall:P1}" + (probeVerdict.Passed ? "" : $" (not enforced: {probeVerdict.Blindness})")));
         return (candidate, new CandidateReport(accepted, reason, threshold, before, after, recallBefore, recallAfter, probeVerdict,
             fit.Length, calibration.Length, validation.Length, fitSeconds, watch.Elapsed.TotalSeconds) { Rehearsed = fitSet.Count - fit.Length - (current.Head.IsClassifier ? current.ExemplarCount : 0) });

@@ -52,6 +52,8 @@ public sealed record ProbeKindVerdict(string Kind, double Candidate, double Neig
     public double? Unadapted { get; init; }
     /// <summary>The bar without the unadapted network's cap: the lower of <see cref="Neighbours"/> and the base's own probe recall.</summary>
     public double RoomBar { get; init; } = Reference;
+    /// <summary>For a refit of the model in use: the share of the same probes that model flags at its own threshold.</summary>
+    public double? InUse { get; init; }
 
     /// <summary>What the candidate flags of this kind beside what the yardsticks flag, in words.</summary>
     public string Shortfall => $"it flags {Candidate:P1} of synthetic {Kind} probes of the new normal, " +
@@ -103,10 +105,11 @@ public static class ProbeGuard
     /// <param name="unadapted">The same network without adapters, read through the candidate's normaliser, and its threshold
     /// at the same budget on the same calibration windows (<see cref="ProbeBar.Unadapted"/>): when given, the bar of a kind
     /// is also capped by the share of the probes it flags.</param>
+    /// <param name="inUse">The model in use and its threshold, when the candidate is a refit of it: each kind's <see cref="ProbeKindVerdict.InUse"/>.</param>
     /// <returns>null when none of the held-back windows has probes (stored probes of windows kept before they were made).</returns>
     public static ProbeVerdict? Judge(Func<float[], int, float[]> score, float threshold, ProbeSet probes,
         float[] held, float[] fit, float[] calibration, int d, double falseAlarmBudget, double? baseReference, double maxDrop, long[]? heldIds = null,
-        (Func<float[], int, float[]> Score, float Threshold)? unadapted = null)
+        (Func<float[], int, float[]> Score, float Threshold)? unadapted = null, (Func<float[], int, float[]> Score, float Threshold)? inUse = null)
     {
         int k = probes.Kinds.Count;
         (float[] made, int h) = probes.Of(held, heldIds, held.Length / d, d); // [h·k, d]
@@ -116,6 +119,7 @@ public static class ProbeGuard
         NearestNeighbourDetector neighbours = NearestNeighbourDetector.Fit(fit, fit.Length / d, calibration, d, falseAlarmBudget);
         float[] yardstick = neighbours.Scores(made, h * k);
         float[]? plain = unadapted?.Score(made, h * k);
+        float[]? current = inUse?.Score(made, h * k);
 
         double Share(float[] scores, float bar, int kind) => h == 0 ? 0 : Enumerable.Range(0, h).Count(i => scores[i * k + kind] > bar) / (double)h;
         return new ProbeVerdict([.. probes.Kinds.Select((name, kind) =>
@@ -127,6 +131,7 @@ public static class ProbeGuard
             {
                 Unadapted = unadaptedSees,
                 RoomBar = roomBar,
+                InUse = current is null ? null : Share(current, inUse!.Value.Threshold, kind),
             };
         })], maxDrop, h, probes.Advisory);
     }
