@@ -120,6 +120,36 @@ public sealed class LoopStateRestartTests : IDisposable
         else Assert.Equal(bad.Version, after.Pipeline.Model.Current.Info.Version);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_candidate_promoted_after_a_restart_in_confirm_mode_still_has_its_drift_episode(bool keepState)
+    {
+        var settings = new DaemonSettings
+        {
+            Adaptation = new() { Mode = AdaptationMode.Confirm, MinSamples = 30 },
+            Storage = new() { SampleIntervalSeconds = 0 },
+        };
+        SimulatedPipeline before = SimulatedPipeline.Start(_state, settings, seed: 5, trainingWindows: 300);
+        before.Stream(100);
+        before.Remount();
+        for (int i = 0; i < 600 && before.Pipeline.Adaptation.Pending is null; i++) before.Next();
+        Assert.Equal(2, before.Pipeline.Adaptation.Pending?.Version);
+        Assert.NotNull(before.Pipeline.Adaptation.Pending!.EpisodeStartS);
+        using SimulatedPipeline after = before.Restart(keepState);
+
+        Assert.Equal(2, after.Pipeline.Adaptation.Pending?.Version);
+        await after.Handlers().ExecuteAsync("promote", new JsonObject());
+        after.Next();
+        after.State.Write(_ => { });
+
+        // A promoted drift version's false alarms are watched; a version without an episode (a pushed model) is not.
+        AdaptationLoopState saved = after.Pipeline.Stores.Loop.Load()!;
+        Assert.Equal(2, saved.Version);
+        if (keepState) Assert.Equal(2, saved.Watch?.Version);
+        else Assert.Null(saved.Watch);
+    }
+
     [Fact]
     public void A_version_left_short_of_its_room_is_still_flagged_for_attention_after_a_restart()
     {
@@ -166,6 +196,7 @@ public sealed class LoopStateRestartTests : IDisposable
             Refine = new StoredRefine(1.8e9, 4, "refine: version 4 …", 17) { ShortOfRoom = new ProbeKindVerdict("broadband", 0.1, 1, 0.02) { RoomBar = 0.88, Unadapted = 0.02 } },
             Watch = new StoredWatch(1.8e9, 4, 122.5, 61, 9),
             Probation = new StoredProbation(4, 3, null, 300.75, 150, 4, 2),
+            Pending = new StoredPending(5, 1.8e9 + 30) { Blindness = "blind to synthetic impulses probes", ShortOfRoom = new ProbeKindVerdict("broadband", 0.1, 1, 0.1) },
             Unmended = new StoredShortfall(4, new ProbeKindVerdict("harmonics", 0.33, 0.92, 0.3) { RoomBar = 0.92, Unadapted = 0.3, InUse = 0.4 }, "Adaptation:ProbeRefine is off"),
         };
         Assert.Equal(full, AdaptationLoopStore.FromDocument(AdaptationLoopStore.ToDocument(full)));

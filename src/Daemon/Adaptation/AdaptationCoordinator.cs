@@ -115,6 +115,7 @@ public sealed class AdaptationCoordinator : IWindowObserver
             }
         }
         _promotions.ResumeProbation(saved.Probation);
+        _promotions.ResumePending(saved.Pending);
         if (saved.Unmended is { } unmended && unmended.Version == version) LeaveShort(unmended);
         lock (_gate) _saved = Snapshot();
     }
@@ -135,6 +136,9 @@ public sealed class AdaptationCoordinator : IWindowObserver
                 : new StoredRefine(refine.EpisodeStartS, refine.Version, refine.Reason, _refineDue is null ? _settleWindows : _refineWaited) { ShortOfRoom = refine.ShortOfRoom },
             Watch = _refine is { Over: false } watch ? new StoredWatch(watch.EpisodeStartS, watch.Version, watch.ElapsedS, watch.Windows, watch.Flagged) : null,
             Probation = _promotions.ProbationState(),
+            Pending = _promotions.Pending is { } pending
+                ? new StoredPending(pending.Version, pending.EpisodeStartS) { Blindness = pending.Blindness, ShortOfRoom = pending.ShortOfRoom }
+                : null,
             Unmended = _unmended is { } unmended && unmended.Version == _active.Current.Info.Version ? unmended : null,
         };
     }

@@ -22,6 +22,8 @@ public sealed record AdaptationLoopState
     public StoredRefine? Refine { get; init; }
     public StoredWatch? Watch { get; init; }
     public StoredProbation? Probation { get; init; }
+    /// <summary>Confirm mode: what the registry's pending pointer does not keep of the candidate waiting for `promote`.</summary>
+    public StoredPending? Pending { get; init; }
     /// <summary>A version in use left short of its room on a probe kind (status `attention` `probe_short`), and why nothing mended it.</summary>
     public StoredShortfall? Unmended { get; init; }
 
@@ -38,6 +40,13 @@ public sealed record AdaptationLoopState
 public sealed record StoredRefine(double EpisodeStartS, int Version, string Reason, int Waited)
 {
     /// <summary>The probe kind a probe refine is for, with the version's verdict on it; null for the watch's refine.</summary>
+    public ProbeKindVerdict? ShortOfRoom { get; init; }
+}
+
+/// <summary>The pending candidate's drift episode and probe verdicts (<see cref="PendingCandidate"/>), so that a `promote` after a restart arms its watch and refine.</summary>
+public sealed record StoredPending(int Version, double? EpisodeStartS)
+{
+    public string? Blindness { get; init; }
     public ProbeKindVerdict? ShortOfRoom { get; init; }
 }
 

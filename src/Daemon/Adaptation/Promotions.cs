@@ -122,6 +122,16 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
         return null;
     }
 
+    /// <summary>At start: the pending candidate restored from the registry gets back its drift episode and probe verdicts (<paramref name="saved"/>).</summary>
+    public void ResumePending(StoredPending? saved)
+    {
+        lock (gate)
+        {
+            if (saved is null || _pending is not { } pending || pending.Version != saved.Version) return;
+            _pending = pending with { EpisodeStartS = saved.EpisodeStartS, Blindness = saved.Blindness, ShortOfRoom = saved.ShortOfRoom };
+        }
+    }
+
     void EmitDiscarded(PendingCandidate candidate, string reason) =>
         events.Emit("model_discarded", NowMs, new JsonObject { ["job"] = candidate.Job, ["version"] = candidate.Version, ["reason"] = reason });
 

@@ -40,6 +40,9 @@ public sealed class AdaptationLoopStore(StateDatabase state)
         .Set(nameof(loop.Probation), loop.Probation is { } p ? new BsonDocument()
             .Set(nameof(p.Version), p.Version).Set(nameof(p.PreviousVersion), p.PreviousVersion).Set(nameof(p.EpisodeStartS), p.EpisodeStartS)
             .Set(nameof(p.ElapsedS), p.ElapsedS).Set(nameof(p.Windows), p.Windows).Set(nameof(p.NewFlagged), p.NewFlagged).Set(nameof(p.OldFlagged), p.OldFlagged) : null)
+        .Set(nameof(loop.Pending), loop.Pending is { } c ? new BsonDocument()
+            .Set(nameof(c.Version), c.Version).Set(nameof(c.EpisodeStartS), c.EpisodeStartS).Set(nameof(c.Blindness), c.Blindness)
+            .Set(nameof(c.ShortOfRoom), c.ShortOfRoom is { } cs ? KindToDocument(cs) : null) : null)
         .Set(nameof(loop.Unmended), loop.Unmended is { } u ? new BsonDocument()
             .Set(nameof(u.Version), u.Version).Set(nameof(u.ShortOfRoom), KindToDocument(u.ShortOfRoom)).Set(nameof(u.Why), u.Why) : null);
 
@@ -75,6 +78,13 @@ public sealed class AdaptationLoopStore(StateDatabase state)
             ? new StoredProbation(p.Int32(nameof(StoredProbation.Version)), p.Int32(nameof(StoredProbation.PreviousVersion)),
                 p.NullableDouble(nameof(StoredProbation.EpisodeStartS)), p.Double(nameof(StoredProbation.ElapsedS)), p.Int64(nameof(StoredProbation.Windows)),
                 p.Int64(nameof(StoredProbation.NewFlagged)), p.Int64(nameof(StoredProbation.OldFlagged)))
+            : null,
+        Pending = d.Document(nameof(AdaptationLoopState.Pending)) is { } c
+            ? new StoredPending(c.Int32(nameof(StoredPending.Version)), c.NullableDouble(nameof(StoredPending.EpisodeStartS)))
+            {
+                Blindness = c.String(nameof(StoredPending.Blindness)),
+                ShortOfRoom = c.Document(nameof(StoredPending.ShortOfRoom)) is { } cs ? KindFromDocument(cs) : null,
+            }
             : null,
         Unmended = d.Document(nameof(AdaptationLoopState.Unmended)) is { } u && u.Document(nameof(StoredShortfall.ShortOfRoom)) is { } kind
             ? new StoredShortfall(u.Int32(nameof(StoredShortfall.Version)), KindFromDocument(kind), u.String(nameof(StoredShortfall.Why)) ?? "")
