@@ -22,9 +22,9 @@ public enum RetrainRefusal
 /// if it passes validation: <see cref="Promotions"/> promotes it (auto) or holds it as pending (confirm), and rolls
 /// back a promotion that fails its probation. This class keeps the state machine — one job at a time, the drift
 /// episode, the rate limit — under one lock. Intervals (rate limit, back-off after a rejection or a probation
-/// rollback) are measured on the data's clock.
+/// rollback) are measured on the data's clock. What of it must outlive a restart is kept in AdaptationCoordinator.LoopState.cs.
 /// </summary>
-public sealed class AdaptationCoordinator : IWindowObserver
+public sealed partial class AdaptationCoordinator : IWindowObserver
 {
     readonly LiveSettings _live;
     readonly SampleStore _samples;
@@ -60,14 +60,6 @@ public sealed class AdaptationCoordinator : IWindowObserver
     /// </summary>
     DueRefine? _refineDue;
     int _refineWaited;
-    /// <summary>The version left short of its room on a probe kind, for status `attention` (<see cref="AttentionMonitor.OnProbeShortLeft"/>) again after a restart.</summary>
-    StoredShortfall? _unmended;
-    /// <summary>Where the loop's state is kept across restarts (null: nowhere), and what was last written there (pipeline thread).</summary>
-    readonly AdaptationLoopStore? _loop;
-    AdaptationLoopState? _saved;
-    double _savedS = double.NegativeInfinity;
-    /// <summary>Counters alone (a watch's or a probation's windows) are written at most once per this many data seconds.</summary>
-    public const double CountsEveryS = 60;
 
     public AdaptationCoordinator(LiveSettings settings, ModelRegistry registry, SampleStore samples, IEventSink events,
         DaemonStatus status, IForwardCacheStore cache, ActiveModel active, TimeProvider time, ProbeSet? probes = null,
@@ -85,89 +77,6 @@ public sealed class AdaptationCoordinator : IWindowObserver
         _promotions = new Promotions(settings, registry, events, status, active, time, _gate, OnPromoted, OnRolledBack, attention);
         _loop = loop;
         if (loop?.Load() is { } saved) Resume(saved);
-    }
-
-    /// <summary>
-    /// The state a previous run left (<see cref="AdaptationLoopState"/>) goes on: its episode, rate limit and settling, a refine, a
-    /// watch and a probation. When another version is in use than the one it was written with (`models rollback` while the
-    /// daemon was stopped, a state import), only the rate limit does.
-    /// </summary>
-    void Resume(AdaptationLoopState saved)
-    {
-        int version = _active.Current.Info.Version;
-        AdaptationSettings adaptation = Settings.Adaptation;
-        lock (_gate)
-        {
-            _nextAllowedS = saved.NextAllowedS ?? double.NegativeInfinity;
-            if (saved.Version != version) return;
-            _episodeStartS = saved.EpisodeStartS;
-            _settling = saved.Settling && saved.EpisodeStartS is not null;
-            _settleTarget = saved.SettleTarget;
-            if (saved.Refine is { } refine && refine.Version == version)
-            {
-                _refineDue = new DueRefine(refine.EpisodeStartS, refine.Version, refine.Reason, refine.ShortOfRoom);
-                _refineWaited = refine.Waited;
-            }
-            if (saved.Watch is { } watch && watch.Version == version && adaptation.RefineMinutes > 0)
-            {
-                _refine = new RefineWatch(watch.EpisodeStartS, watch.Version, adaptation.RefineMinutes, Settings.Drift.Window, Settings.Anomaly.FalseAlarmBudget);
-                _refine.Resume(watch.ElapsedS, watch.Windows, watch.Flagged);
-            }
-        }
-        _promotions.ResumeProbation(saved.Probation);
-        _promotions.ResumePending(saved.Pending);
-        if (saved.Unmended is { } unmended && unmended.Version == version) LeaveShort(unmended);
-        lock (_gate) _saved = Snapshot();
-    }
-
-    /// <summary>Under the lock: the loop's state as a restart should find it.</summary>
-    AdaptationLoopState Snapshot()
-    {
-        // A refine whose job is collecting or fitting is still due after a restart: that job is gone with the process.
-        DueRefine? refine = _refineDue ?? _job?.Refines;
-        return new AdaptationLoopState
-        {
-            Version = _active.Current.Info.Version,
-            EpisodeStartS = _episodeStartS,
-            Settling = _settling,
-            SettleTarget = _settleTarget,
-            NextAllowedS = double.IsNegativeInfinity(_nextAllowedS) ? null : _nextAllowedS,
-            Refine = refine is null ? null
-                : new StoredRefine(refine.EpisodeStartS, refine.Version, refine.Reason, _refineDue is null ? _settleWindows : _refineWaited) { ShortOfRoom = refine.ShortOfRoom },
-            Watch = _refine is { Over: false } watch ? new StoredWatch(watch.EpisodeStartS, watch.Version, watch.ElapsedS, watch.Windows, watch.Flagged) : null,
-            Probation = _promotions.ProbationState(),
-            Pending = _promotions.Pending is { } pending
-                ? new StoredPending(pending.Version, pending.EpisodeStartS) { Blindness = pending.Blindness, ShortOfRoom = pending.ShortOfRoom }
-                : null,
-            Unmended = _unmended is { } unmended && unmended.Version == _active.Current.Info.Version ? unmended : null,
-        };
-    }
-
-    /// <summary>The daemon stops (its sensor thread has ended): the loop's state as it stands now, counters included, synced.</summary>
-    public void SaveState()
-    {
-        if (_loop is null) return;
-        AdaptationLoopState now;
-        lock (_gate) now = Snapshot();
-        _loop.Save(now, durable: true);
-        _saved = now;
-    }
-
-    /// <summary>
-    /// Pipeline thread, after every window: writes the loop's state when its shape changed (a promotion, a refine that
-    /// came due, the episode's end; synced), or when only its counters moved, once per <see cref="CountsEveryS"/> data seconds.
-    /// A power cut then loses at most that minute of counts, never a refine, a watch or a probation.
-    /// </summary>
-    void SaveLoop(double dataS)
-    {
-        if (_loop is null) return;
-        AdaptationLoopState now;
-        lock (_gate) now = Snapshot();
-        bool reshaped = _saved is null || now.Shape() != _saved.Shape();
-        if (!reshaped && (now == _saved || dataS - _savedS < CountsEveryS)) return;
-        _loop.Save(now, durable: reshaped);
-        _saved = now;
-        _savedS = dataS;
     }
 
     DaemonSettings Settings => _live.Current;
@@ -471,13 +380,6 @@ public sealed class AdaptationCoordinator : IWindowObserver
             }
         }
         if (shortOfRoom is not null && !Settings.Adaptation.ProbeRefine) LeaveShort(new StoredShortfall(version, shortOfRoom, "Adaptation:ProbeRefine is off"));
-    }
-
-    /// <summary>A version stays short of its room on a probe kind: status `attention` says so while it is in use, also after a restart.</summary>
-    void LeaveShort(StoredShortfall unmended)
-    {
-        lock (_gate) _unmended = unmended;
-        _attention?.OnProbeShortLeft(unmended.Version, unmended.ShortOfRoom, unmended.Why);
     }
 
     /// <summary>
