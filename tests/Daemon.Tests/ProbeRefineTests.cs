@@ -33,6 +33,9 @@ public sealed class ProbeRefineTests : IDisposable
         Assert.True((bool)jobs[1]!["promoted"]!, jobs.ToJsonString());
         // Judged by what it was for: it flags more of the probes the version in use passed only by the cap.
         Assert.Matches(@", broadband probes \d+\.\d % → \d+\.\d %, ", (string)jobs[1]!["reason"]!);
+        string[] promoted = [.. pair["events"]!.AsArray().Select(e => (string)e!).Where(e => e.StartsWith("model_promoted ", StringComparison.Ordinal))];
+        Assert.Contains("\"probeInUse.broadband\":", promoted[1]); // the yardstick is in the version's metrics
+        Assert.DoesNotContain("probeInUse", promoted[0]);
         // It collected Adaptation:MinSamples (120) windows after it came due, on top of the rate limit's wait.
         Assert.True((int)jobs[1]!["windows"]! >= (int)jobs[0]!["windows"]! + 120, jobs.ToJsonString());
         Assert.Equal(3, (int)pair["modelVersionAfter"]!);

@@ -77,6 +77,7 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
             metrics[$"probeRecall.{kind.Kind}"] = kind.Candidate;
             metrics[$"probeReference.{kind.Kind}"] = kind.Reference;
             if (kind.Unadapted is double unadapted) metrics[$"probeUnadapted.{kind.Kind}"] = unadapted;
+            if (kind.InUse is double inUse) metrics[$"probeInUse.{kind.Kind}"] = inUse; // a probe refine's yardstick (ProbeRefit)
         }
         return metrics;
     }
