@@ -16,14 +16,20 @@ public sealed class ProbeRefineTests : IDisposable
 
     public void Dispose() => Directory.Delete(_data, recursive: true);
 
+    /// <summary>adapt-eval's matrix on the slower fan's rooms with <paramref name="settings"/> → the silentA → mix050 pair.</summary>
+    async Task<JsonNode> SilentAPair(params string[] settings)
+    {
+        SlowerFanRoom.Write(RepoPaths.DataSet("cooling-fan"), _data);
+        (int code, string output, string error) = await CliRunner.Run(["adapt-eval", "--matrix", "--data", _data, "--by", "env",
+            "--normal", "state=normal", "--faults-by", "state", "--json", "--timing-repeats", "1", .. settings]);
+        Assert.True(code == 0, error);
+        return JsonNode.Parse(output)!["pairs"]!.AsArray().Single(p => (string)p!["source"]! == "silentA")!;
+    }
+
     [Fact]
     public async Task A_version_that_passed_the_probe_guard_only_by_the_unadapted_cap_is_refitted_on_more_of_the_room()
     {
-        SlowerFanRoom.Write(RepoPaths.DataSet("cooling-fan"), _data);
-        (int code, string output, string error) = await CliRunner.Run("adapt-eval", "--matrix", "--data", _data, "--by", "env",
-            "--normal", "state=normal", "--faults-by", "state", "--json", "--timing-repeats", "1", "--Adaptation:ProbeRefine", "true");
-        Assert.True(code == 0, error);
-        JsonNode pair = JsonNode.Parse(output)!["pairs"]!.AsArray().Single(p => (string)p!["source"]! == "silentA")!;
+        JsonNode pair = await SilentAPair("--Adaptation:ProbeRefine", "true");
 
         string[] started = [.. pair["events"]!.AsArray().Select(e => (string)e!).Where(e => e.StartsWith("training_started ", StringComparison.Ordinal))];
         Assert.Equal(2, started.Length);
@@ -49,11 +55,7 @@ public sealed class ProbeRefineTests : IDisposable
     {
         // At a 2-minute rate limit the refine fits too few new windows of the room: its false alarms rise, it is refused
         // (docs/BENCHMARKS.md, issue 9 session 11), and the version that misses most of the damage stays in use.
-        SlowerFanRoom.Write(RepoPaths.DataSet("cooling-fan"), _data);
-        (int code, string output, string error) = await CliRunner.Run("adapt-eval", "--matrix", "--data", _data, "--by", "env",
-            "--normal", "state=normal", "--faults-by", "state", "--json", "--timing-repeats", "1", "--Adaptation:MinIntervalMinutes", "2");
-        Assert.True(code == 0, error);
-        JsonNode pair = JsonNode.Parse(output)!["pairs"]!.AsArray().Single(p => (string)p!["source"]! == "silentA")!;
+        JsonNode pair = await SilentAPair("--Adaptation:MinIntervalMinutes", "2");
 
         JsonArray jobs = pair["jobs"]!.AsArray();
         Assert.Equal(2, jobs.Count);

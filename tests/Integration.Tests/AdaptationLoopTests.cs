@@ -15,10 +15,7 @@ public sealed class AdaptationLoopTests : DaemonTest
     public async Task A_daemon_adapts_to_an_unseen_room_and_still_flags_a_damaged_fan_after_a_restart()
     {
         string data = RepoPaths.DataSet("cooling-fan"), device = NewDevice("adapt"), state = NewStateDir(device);
-        // ~5 s of CPU; the deadline is generous because a busy 2-core machine stretches that several times over.
-        DaemonProcess train = StartVerb("train", "--data", data, "--filter", "env=silentA,state=normal", "--epochs", "40", $"--Storage:StateDir={state}");
-        int? trained = await train.WaitForExitAsync(TimeSpan.FromSeconds(180));
-        Check(trained == 0, $"sensorodl train {(trained is null ? "did not finish within 180 s" : $"exited {trained}")}");
+        await TrainQuietRoomBaseAsync(state);
 
         string[] replay =
         [

@@ -16,9 +16,7 @@ public sealed class LoopStateKillTests : DaemonTest
     public async Task A_promotions_probation_and_refine_watch_are_on_the_disk_a_moment_after_it()
     {
         string data = RepoPaths.DataSet("cooling-fan"), device = NewDevice("loopkill"), state = NewStateDir(device);
-        DaemonProcess train = StartVerb("train", "--data", data, "--filter", "env=silentA,state=normal", "--epochs", "40", $"--Storage:StateDir={state}");
-        int? trained = await train.WaitForExitAsync(TimeSpan.FromSeconds(180));
-        Check(trained == 0, $"sensorodl train {(trained is null ? "did not finish within 180 s" : $"exited {trained}")}");
+        await TrainQuietRoomBaseAsync(state);
 
         (DaemonProcess daemon, MqttProbe probe) = await StartMonitoringAsync(device, state,
             ["Sensor:Kind=replay", $"Sensor:Replay:Data={data}", "Sensor:Replay:Speed=50", "Sensor:Replay:Loop=true", "Sensor:Replay:Filter=env=noisy,state=normal"]);

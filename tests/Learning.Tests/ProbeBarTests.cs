@@ -11,7 +11,8 @@ public sealed class ProbeBarTests
 {
     const int D = Rooms.D;
 
-    static readonly ProbeSet Lines = new(["line"], (windows, n) =>
+    /// <summary>A fault's two lines (features 8 and 9) added to each window.</summary>
+    internal static readonly ProbeSet Lines = new(["line"], (windows, n) =>
     {
         float[] probes = (float[])windows.Clone();
         for (int s = 0; s < n; s++) { probes[s * D + 8] += 1.5f; probes[s * D + 9] += 1.5f; }

@@ -11,12 +11,7 @@ public sealed class ProbeRefineVerdictTests
 {
     const int D = Rooms.D;
 
-    static readonly ProbeSet Lines = new(["line"], (windows, n) =>
-    {
-        float[] probes = (float[])windows.Clone();
-        for (int s = 0; s < n; s++) { probes[s * D + 8] += 1.5f; probes[s * D + 9] += 1.5f; }
-        return probes;
-    });
+    static readonly ProbeSet Lines = ProbeBarTests.Lines;
 
     static long[] Ids(int n) => [.. Enumerable.Range(0, n).Select(i => (long)i)];
 

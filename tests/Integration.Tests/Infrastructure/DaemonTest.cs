@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using MQTTnet.Formatter;
+using SensorOdl.TestSupport;
 
 namespace SensorOdl.Integration.Tests.Infrastructure;
 
@@ -81,6 +82,16 @@ public abstract class DaemonTest : IAsyncLifetime
         DaemonProcess process = DaemonProcess.Start(arguments);
         lock (_daemons) _daemons.Add(process);
         return process;
+    }
+
+    /// <summary>`sensorodl train` of a base on the fan's quiet-room normal recordings into <paramref name="stateDir"/> (~5 s of CPU).</summary>
+    protected async Task TrainQuietRoomBaseAsync(string stateDir)
+    {
+        // The deadline is generous because a busy 2-core machine stretches those seconds several times over.
+        DaemonProcess train = StartVerb("train", "--data", RepoPaths.DataSet("cooling-fan"), "--filter", "env=silentA,state=normal", "--epochs", "40",
+            $"--Storage:StateDir={stateDir}");
+        int? trained = await train.WaitForExitAsync(TimeSpan.FromSeconds(180));
+        Check(trained == 0, $"sensorodl train {(trained is null ? "did not finish within 180 s" : $"exited {trained}")}");
     }
 
     protected async Task<MqttProbe> ProbeAsync(params string[] filters) => await ProbeAsync(MqttProtocolVersion.V500, filters);
