@@ -13,8 +13,6 @@ public sealed partial class AdaptationCoordinator
     readonly AdaptationLoopStore? _loop;
     AdaptationLoopState? _saved;
     double _savedS = double.NegativeInfinity;
-    /// <summary>Counters alone (a watch's or a probation's windows) are written at most once per this many data seconds.</summary>
-    public const double CountsEveryS = 60;
 
     /// <summary>
     /// The state a previous run left (<see cref="AdaptationLoopState"/>) goes on: its episode, rate limit and settling, a refine, a
@@ -84,8 +82,10 @@ public sealed partial class AdaptationCoordinator
 
     /// <summary>
     /// Pipeline thread, after every window: writes the loop's state when its shape changed (a promotion, a refine that
-    /// came due, the episode's end; synced), or when only its counters moved, once per <see cref="CountsEveryS"/> data seconds.
-    /// A power cut then loses at most that minute of counts, never a refine, a watch or a probation.
+    /// came due, the episode's end; synced), or when only its counters moved (a watch's or a probation's windows), once per
+    /// Storage:SampleFlushSeconds of data, as the stored windows are: a power cut loses at most that span of counts, never a
+    /// refine, a watch or a probation. Written once a minute they added 0.9 MB per hour of a watch to the sample ring's 9.1,
+    /// every 5 minutes 0.3 (bench/sample-writes; docs/BENCHMARKS.md, issue 9 session 11).
     /// </summary>
     void SaveLoop(double dataS)
     {
@@ -93,7 +93,7 @@ public sealed partial class AdaptationCoordinator
         AdaptationLoopState now;
         lock (_gate) now = Snapshot();
         bool reshaped = _saved is null || now.Shape() != _saved.Shape();
-        if (!reshaped && (now == _saved || dataS - _savedS < CountsEveryS)) return;
+        if (!reshaped && (now == _saved || dataS - _savedS < Settings.Storage.SampleFlushSeconds)) return;
         _loop.Save(now, durable: reshaped);
         _saved = now;
         _savedS = dataS;
