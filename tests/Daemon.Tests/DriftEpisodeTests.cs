@@ -72,9 +72,10 @@ public sealed class DriftEpisodeTests : IDisposable
     }
 
     /// <summary>
-    /// A probation that condemns any version flagging ten windows: the first job's version (fitted on a remounted machine)
-    /// is rolled back on its ordinary false alarms; the store keeps every window of the run, so that its capacity does not
-    /// cut the episode's first ones off. Gives the time of the change and of the rollback.
+    /// A probation that condemns any version flagging ten windows the previous version calls normal: the first job's
+    /// version (fitted on a remounted machine) is rolled back when the sensor is briefly back on its old mounting, where
+    /// the base sees nothing; then the sensor is remounted again. The store keeps every window of the run, so that its
+    /// capacity does not cut the episode's first ones off. Gives the time of the change and of the rollback.
     /// </summary>
     SimulatedPipeline RemountAndRollBack(out double changedS, out double rolledBackS)
     {
@@ -89,9 +90,12 @@ public sealed class DriftEpisodeTests : IDisposable
         rig.Remount();
         StreamUntilJobs(rig, 1);
         Assert.True(rig.Pipeline.Adaptation.History[0].Promoted, rig.Pipeline.Adaptation.History[0].Reason);
+        MachineCondition remounted = rig.Machine.Machine.Condition;
+        rig.Machine.Machine.SetCondition(MachineScenarios.Condition(DriftKind.None));
         for (int i = 0; i < 5000 && rig.Pipeline.Adaptation.RolledBack == 0; i++) rig.Next();
         Assert.Equal(1, rig.Pipeline.Adaptation.RolledBack);
         rolledBackS = rig.Clock.Seconds;
+        rig.Machine.Machine.SetCondition(remounted);
         return rig;
     }
 

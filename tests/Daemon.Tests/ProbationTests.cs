@@ -119,6 +119,32 @@ public sealed class ProbationTests : IDisposable
     }
 
     [Fact]
+    public void A_fault_the_previous_version_half_misses_does_not_roll_back_the_version_that_sees_it()
+    {
+        // Version 2: the base with its threshold at the 70th percentile of a fault's scores — it flags about 30 % of the
+        // fault and, like the base, next to nothing of the healthy machine; its own probation (1 minute) passes.
+        SimulatedPipeline rig = Start(probationMinutes: 1);
+        rig.Machine.Machine.InjectFaults(MachineScenarios.Faults(FaultKind.Outer));
+        float[] faultScores = [.. Enumerable.Range(0, 100).Select(_ => rig.Next().Score)];
+        rig.Machine.Machine.InjectFaults(MachineFaults.None);
+        rig.Stream(20);
+        float threshold = rig.Pipeline.Model.Current.Model.Threshold;
+        PromoteCopy(rig, thresholdFactor: Quantiles.Of(faultScores, 0.7) / threshold);
+        rig.Stream(1000); // ≈ 85 s of data: past its probation
+        // Version 3, the base's threshold again: it sees the whole fault. The fault begins inside its probation.
+        PromoteCopy(rig, thresholdFactor: threshold / rig.Pipeline.Model.Current.Model.Threshold);
+        rig.Stream(30);
+        rig.Machine.Machine.InjectFaults(MachineScenarios.Faults(FaultKind.Outer));
+        rig.Stream(150);
+
+        Assert.Null(RolledBack(rig));
+        Assert.Equal(3, rig.Pipeline.Model.Current.Info.Version);
+        var probation = (Probation)rig.Pipeline.Model.Current.Shadow!;
+        Assert.True(probation.Since.NewFlagged > 2 * probation.Since.OldFlagged + 10,
+            $"the new version flags more than twice what the previous one does, which probation used to condemn: {probation.Since}");
+    }
+
+    [Fact]
     public void Probation_lasts_ProbationMinutes_of_data_time_then_the_shadow_stops()
     {
         SimulatedPipeline rig = Start(probationMinutes: 0.5);

@@ -29,14 +29,18 @@ public readonly record struct ProbationCounts(long Windows, long NewFlagged, lon
 /// After a promotion, the previous version scores every window the new one scores, for
 /// <c>Adaptation:ProbationMinutes</c> of data time from the first. When the new version flags at least
 /// <see cref="MinFlagged"/> windows and more than <c>Adaptation:ProbationFactor</c> times the previous one's share,
-/// <paramref name="failed"/> is called once (it rolls back). A real fault is flagged by both, so it does not count
-/// against the new version; a version that flags less is the probe guard's business, not this one's.
+/// <paramref name="failed"/> is called once (it rolls back) — but only while the previous version calls the windows since
+/// the promotion normal: it flags at most <c>ProbationFactor</c> × the false-alarm budget of them. The new version's extra
+/// alarms are false only if they are; when the previous version itself alarms on them, something both see has begun (a
+/// fault, or a condition new to both), and the previous version may be the one that misses it: a probe refine that caught
+/// 85–90 % of a slower fan's damage was rolled back to the version that caught 33–44 % when the fault began inside its
+/// probation (docs/BENCHMARKS.md, issue 9 session 11). A version that flags less is the probe guard's business, not this one's.
 /// The tally starts from <paramref name="validation"/>: the held-back windows of the new version's own job, which
 /// neither version fitted. A version promoted because the previous one flagged 44 % of a drifted room is not rolled
 /// back to it for flagging 10 of the next 72 windows that the previous one happens to pass (noisy → mix050 in session 6).
 /// Runs on the pipeline thread.
 /// </summary>
-public sealed class Probation(AnomalyModel previous, double minutes, double factor, Action<ProbationCounts, double> failed,
+public sealed class Probation(AnomalyModel previous, double minutes, double factor, double falseAlarmBudget, Action<ProbationCounts, double> failed,
     ProbationCounts validation = default) : IShadowScorer
 {
     /// <summary>The new version must flag at least this many windows before a share can condemn it.</summary>
@@ -63,6 +67,9 @@ public sealed class Probation(AnomalyModel previous, double minutes, double fact
     /// <summary>What the verdict weighs: the validation windows and those since.</summary>
     public ProbationCounts Counts => validation + Since;
 
+    /// <summary>The previous version flags at most <paramref name="factor"/> × its budget of the windows since the promotion.</summary>
+    bool OldCallsThemNormal(double factor) => _oldFlagged <= factor * falseAlarmBudget * _windows;
+
     public void Observe(float[] features, bool flagged, double dataS)
     {
         if (Over) return;
@@ -79,7 +86,7 @@ public sealed class Probation(AnomalyModel previous, double minutes, double fact
         if (flagged) _newFlagged++;
         if (oldFlagged) _oldFlagged++;
         ProbationCounts counts = Counts;
-        if (counts.NewFlagged >= MinFlagged && counts.NewFlagged > factor * counts.OldFlagged)
+        if (counts.NewFlagged >= MinFlagged && counts.NewFlagged > factor * counts.OldFlagged && OldCallsThemNormal(factor))
         {
             Over = true;
             failed(Counts, dataS);

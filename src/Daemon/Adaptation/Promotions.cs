@@ -157,7 +157,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
         if (settings.ProbationMinutes <= 0) return promoted;
         ModelInUse? watched = null;
         ProbationCounts validation = ProbationCounts.FromValidation(record.Metrics);
-        var probation = new Probation(previous.Model, settings.ProbationMinutes, settings.ProbationFactor,
+        var probation = new Probation(previous.Model, settings.ProbationMinutes, settings.ProbationFactor, live.Current.Anomaly.FalseAlarmBudget,
             (counts, dataS) => RollBackAfterProbation(previous, watched!, episodeStartS, counts, validation.Windows, dataS), validation);
         if (resumed is not null) probation.Resume(new ProbationCounts(resumed.Windows, resumed.NewFlagged, resumed.OldFlagged), resumed.ElapsedS);
         watched = promoted with { Shadow = probation };
