@@ -236,6 +236,7 @@ public sealed class StateArchiveTests : IDisposable
             var registry = new ModelRegistry(fresh, Dir("new"));
             registry.AddBase(BaseB, "first start", 40);
             registry.AddAdapted(TinyModels.Adapted(BaseB, 7), 1, "drift", 30, null, null, activate: true);
+            new AdaptationLoopStore(fresh).Save(new Adaptation.AdaptationLoopState { Version = 2, EpisodeStartS = 1.8e9 }, durable: true);
         }
 
         var refused = await Cli(Dir("new"), "state", "import", archive);
@@ -251,6 +252,7 @@ public sealed class StateArchiveTests : IDisposable
         Assert.Equal(5, imported.ActiveVersion);
         Assert.Equal([null, 3, 3, 3, null], imported.List().Select(v => v.ParentVersion));
         Assert.False(File.Exists(Path.Combine(Dir("new"), "models", "v2.sodla"))); // the replaced version's adapters
+        Assert.Null(new AdaptationLoopStore(after).Load()); // its episode named a version that is gone
         using StateDatabase before = StateDatabase.Open(Dir("old"));
         var original = new ModelRegistry(before, Dir("old"));
         Assert.Equal(TinyModels.Fingerprint(original.Load(original.Active!, new FineTuneOptions())),

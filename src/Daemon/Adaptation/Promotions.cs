@@ -152,12 +152,12 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
     /// </summary>
     ModelInUse WithProbation(ModelInUse promoted, ModelVersionRecord record, ModelInUse previous, double? episodeStartS, StoredProbation? resumed = null)
     {
-        AdaptationSettings settings = live.Current.Adaptation;
+        DaemonSettings settings = live.Current;
         _probation = null;
-        if (settings.ProbationMinutes <= 0) return promoted;
+        if (settings.Adaptation.ProbationMinutes <= 0) return promoted;
         ModelInUse? watched = null;
         ProbationCounts validation = ProbationCounts.FromValidation(record.Metrics);
-        var probation = new Probation(previous.Model, settings.ProbationMinutes, settings.ProbationFactor, live.Current.Anomaly.FalseAlarmBudget,
+        var probation = new Probation(previous.Model, settings.Adaptation.ProbationMinutes, settings.Adaptation.ProbationFactor, settings.Anomaly.FalseAlarmBudget,
             (counts, dataS) => RollBackAfterProbation(previous, watched!, episodeStartS, counts, validation.Windows, dataS), validation);
         if (resumed is not null) probation.Resume(new ProbationCounts(resumed.Windows, resumed.NewFlagged, resumed.OldFlagged), resumed.ElapsedS);
         watched = promoted with { Shadow = probation };

@@ -31,33 +31,11 @@ public sealed class AdaptationLoopStore(StateDatabase state)
         .Set(nameof(loop.Settling), loop.Settling)
         .Set(nameof(loop.SettleTarget), loop.SettleTarget)
         .Set(nameof(loop.NextAllowedS), loop.NextAllowedS)
-        .Set(nameof(loop.Refine), loop.Refine is { } r ? new BsonDocument()
-            .Set(nameof(r.EpisodeStartS), r.EpisodeStartS).Set(nameof(r.Version), r.Version).Set(nameof(r.Reason), r.Reason).Set(nameof(r.Waited), r.Waited)
-            .Set(nameof(r.ShortOfRoom), r.ShortOfRoom is { } k ? KindToDocument(k) : null) : null)
-        .Set(nameof(loop.Watch), loop.Watch is { } w ? new BsonDocument()
-            .Set(nameof(w.EpisodeStartS), w.EpisodeStartS).Set(nameof(w.Version), w.Version).Set(nameof(w.ElapsedS), w.ElapsedS)
-            .Set(nameof(w.Windows), w.Windows).Set(nameof(w.Flagged), w.Flagged) : null)
-        .Set(nameof(loop.Probation), loop.Probation is { } p ? new BsonDocument()
-            .Set(nameof(p.Version), p.Version).Set(nameof(p.PreviousVersion), p.PreviousVersion).Set(nameof(p.EpisodeStartS), p.EpisodeStartS)
-            .Set(nameof(p.ElapsedS), p.ElapsedS).Set(nameof(p.Windows), p.Windows).Set(nameof(p.NewFlagged), p.NewFlagged).Set(nameof(p.OldFlagged), p.OldFlagged) : null)
-        .Set(nameof(loop.Pending), loop.Pending is { } c ? new BsonDocument()
-            .Set(nameof(c.Version), c.Version).Set(nameof(c.EpisodeStartS), c.EpisodeStartS).Set(nameof(c.Blindness), c.Blindness)
-            .Set(nameof(c.ShortOfRoom), c.ShortOfRoom is { } cs ? KindToDocument(cs) : null) : null)
-        .Set(nameof(loop.Unmended), loop.Unmended is { } u ? new BsonDocument()
-            .Set(nameof(u.Version), u.Version).Set(nameof(u.ShortOfRoom), KindToDocument(u.ShortOfRoom)).Set(nameof(u.Why), u.Why) : null);
-
-    static BsonDocument KindToDocument(ProbeKindVerdict k) => new BsonDocument()
-        .Set(nameof(k.Kind), k.Kind).Set(nameof(k.Candidate), k.Candidate).Set(nameof(k.Neighbours), k.Neighbours).Set(nameof(k.Reference), k.Reference)
-        .Set(nameof(k.RoomBar), k.RoomBar).Set(nameof(k.Unadapted), k.Unadapted).Set(nameof(k.InUse), k.InUse);
-
-    static ProbeKindVerdict KindFromDocument(BsonDocument k) =>
-        new(k.String(nameof(ProbeKindVerdict.Kind)) ?? "", k.Double(nameof(ProbeKindVerdict.Candidate)), k.Double(nameof(ProbeKindVerdict.Neighbours)),
-            k.Double(nameof(ProbeKindVerdict.Reference)))
-        {
-            RoomBar = k.Double(nameof(ProbeKindVerdict.RoomBar)),
-            Unadapted = k.NullableDouble(nameof(ProbeKindVerdict.Unadapted)),
-            InUse = k.NullableDouble(nameof(ProbeKindVerdict.InUse)),
-        };
+        .Set(nameof(loop.Refine), Write(loop.Refine))
+        .Set(nameof(loop.Watch), Write(loop.Watch))
+        .Set(nameof(loop.Probation), Write(loop.Probation))
+        .Set(nameof(loop.Pending), Write(loop.Pending))
+        .Set(nameof(loop.Unmended), Write(loop.Unmended));
 
     internal static AdaptationLoopState FromDocument(BsonDocument d) => new()
     {
@@ -66,28 +44,70 @@ public sealed class AdaptationLoopStore(StateDatabase state)
         Settling = d.Boolean(nameof(AdaptationLoopState.Settling)),
         SettleTarget = d.Int32(nameof(AdaptationLoopState.SettleTarget)),
         NextAllowedS = d.NullableDouble(nameof(AdaptationLoopState.NextAllowedS)),
-        Refine = d.Document(nameof(AdaptationLoopState.Refine)) is { } r
-            ? new StoredRefine(r.Double(nameof(StoredRefine.EpisodeStartS)), r.Int32(nameof(StoredRefine.Version)), r.String(nameof(StoredRefine.Reason)) ?? "refine",
-                r.Int32(nameof(StoredRefine.Waited))) { ShortOfRoom = r.Document(nameof(StoredRefine.ShortOfRoom)) is { } k ? KindFromDocument(k) : null }
-            : null,
-        Watch = d.Document(nameof(AdaptationLoopState.Watch)) is { } w
-            ? new StoredWatch(w.Double(nameof(StoredWatch.EpisodeStartS)), w.Int32(nameof(StoredWatch.Version)), w.Double(nameof(StoredWatch.ElapsedS)),
-                w.Int64(nameof(StoredWatch.Windows)), w.Int64(nameof(StoredWatch.Flagged)))
-            : null,
-        Probation = d.Document(nameof(AdaptationLoopState.Probation)) is { } p
-            ? new StoredProbation(p.Int32(nameof(StoredProbation.Version)), p.Int32(nameof(StoredProbation.PreviousVersion)),
-                p.NullableDouble(nameof(StoredProbation.EpisodeStartS)), p.Double(nameof(StoredProbation.ElapsedS)), p.Int64(nameof(StoredProbation.Windows)),
-                p.Int64(nameof(StoredProbation.NewFlagged)), p.Int64(nameof(StoredProbation.OldFlagged)))
-            : null,
-        Pending = d.Document(nameof(AdaptationLoopState.Pending)) is { } c
-            ? new StoredPending(c.Int32(nameof(StoredPending.Version)), c.NullableDouble(nameof(StoredPending.EpisodeStartS)))
-            {
-                Blindness = c.String(nameof(StoredPending.Blindness)),
-                ShortOfRoom = c.Document(nameof(StoredPending.ShortOfRoom)) is { } cs ? KindFromDocument(cs) : null,
-            }
-            : null,
-        Unmended = d.Document(nameof(AdaptationLoopState.Unmended)) is { } u && u.Document(nameof(StoredShortfall.ShortOfRoom)) is { } kind
-            ? new StoredShortfall(u.Int32(nameof(StoredShortfall.Version)), KindFromDocument(kind), u.String(nameof(StoredShortfall.Why)) ?? "")
-            : null,
+        Refine = d.Document(nameof(AdaptationLoopState.Refine)) is { } refine ? ReadRefine(refine) : null,
+        Watch = d.Document(nameof(AdaptationLoopState.Watch)) is { } watch ? ReadWatch(watch) : null,
+        Probation = d.Document(nameof(AdaptationLoopState.Probation)) is { } probation ? ReadProbation(probation) : null,
+        Pending = d.Document(nameof(AdaptationLoopState.Pending)) is { } pending ? ReadPending(pending) : null,
+        Unmended = d.Document(nameof(AdaptationLoopState.Unmended)) is { } unmended ? ReadShortfall(unmended) : null,
     };
+
+    static BsonDocument? Write(StoredRefine? r) => r is null ? null : new BsonDocument()
+        .Set(nameof(r.EpisodeStartS), r.EpisodeStartS).Set(nameof(r.Version), r.Version).Set(nameof(r.Reason), r.Reason).Set(nameof(r.Waited), r.Waited)
+        .Set(nameof(r.ShortOfRoom), Write(r.ShortOfRoom));
+
+    static StoredRefine ReadRefine(BsonDocument r) =>
+        new(r.Double(nameof(StoredRefine.EpisodeStartS)), r.Int32(nameof(StoredRefine.Version)), r.String(nameof(StoredRefine.Reason)) ?? "refine",
+            r.Int32(nameof(StoredRefine.Waited)))
+        {
+            ShortOfRoom = r.Document(nameof(StoredRefine.ShortOfRoom)) is { } kind ? ReadKind(kind) : null,
+        };
+
+    static BsonDocument? Write(StoredWatch? w) => w is null ? null : new BsonDocument()
+        .Set(nameof(w.EpisodeStartS), w.EpisodeStartS).Set(nameof(w.Version), w.Version).Set(nameof(w.ElapsedS), w.ElapsedS)
+        .Set(nameof(w.Windows), w.Windows).Set(nameof(w.Flagged), w.Flagged);
+
+    static StoredWatch ReadWatch(BsonDocument w) =>
+        new(w.Double(nameof(StoredWatch.EpisodeStartS)), w.Int32(nameof(StoredWatch.Version)), w.Double(nameof(StoredWatch.ElapsedS)),
+            w.Int64(nameof(StoredWatch.Windows)), w.Int64(nameof(StoredWatch.Flagged)));
+
+    static BsonDocument? Write(StoredProbation? p) => p is null ? null : new BsonDocument()
+        .Set(nameof(p.Version), p.Version).Set(nameof(p.PreviousVersion), p.PreviousVersion).Set(nameof(p.EpisodeStartS), p.EpisodeStartS)
+        .Set(nameof(p.ElapsedS), p.ElapsedS).Set(nameof(p.Windows), p.Windows).Set(nameof(p.NewFlagged), p.NewFlagged).Set(nameof(p.OldFlagged), p.OldFlagged);
+
+    static StoredProbation ReadProbation(BsonDocument p) =>
+        new(p.Int32(nameof(StoredProbation.Version)), p.Int32(nameof(StoredProbation.PreviousVersion)), p.NullableDouble(nameof(StoredProbation.EpisodeStartS)),
+            p.Double(nameof(StoredProbation.ElapsedS)), p.Int64(nameof(StoredProbation.Windows)), p.Int64(nameof(StoredProbation.NewFlagged)),
+            p.Int64(nameof(StoredProbation.OldFlagged)));
+
+    static BsonDocument? Write(StoredPending? c) => c is null ? null : new BsonDocument()
+        .Set(nameof(c.Version), c.Version).Set(nameof(c.EpisodeStartS), c.EpisodeStartS).Set(nameof(c.Blindness), c.Blindness)
+        .Set(nameof(c.ShortOfRoom), Write(c.ShortOfRoom));
+
+    static StoredPending ReadPending(BsonDocument c) =>
+        new(c.Int32(nameof(StoredPending.Version)), c.NullableDouble(nameof(StoredPending.EpisodeStartS)))
+        {
+            Blindness = c.String(nameof(StoredPending.Blindness)),
+            ShortOfRoom = c.Document(nameof(StoredPending.ShortOfRoom)) is { } kind ? ReadKind(kind) : null,
+        };
+
+    static BsonDocument? Write(StoredShortfall? u) => u is null ? null : new BsonDocument()
+        .Set(nameof(u.Version), u.Version).Set(nameof(u.ShortOfRoom), Write(u.ShortOfRoom)).Set(nameof(u.Why), u.Why);
+
+    /// <summary>Null for a document without its probe verdict (it cannot be shown without one).</summary>
+    static StoredShortfall? ReadShortfall(BsonDocument u) => u.Document(nameof(StoredShortfall.ShortOfRoom)) is { } kind
+        ? new StoredShortfall(u.Int32(nameof(StoredShortfall.Version)), ReadKind(kind), u.String(nameof(StoredShortfall.Why)) ?? "")
+        : null;
+
+    static BsonDocument? Write(ProbeKindVerdict? k) => k is null ? null : new BsonDocument()
+        .Set(nameof(k.Kind), k.Kind).Set(nameof(k.Candidate), k.Candidate).Set(nameof(k.Neighbours), k.Neighbours).Set(nameof(k.Reference), k.Reference)
+        .Set(nameof(k.RoomBar), k.RoomBar).Set(nameof(k.Unadapted), k.Unadapted).Set(nameof(k.InUse), k.InUse);
+
+    static ProbeKindVerdict ReadKind(BsonDocument k) =>
+        new(k.String(nameof(ProbeKindVerdict.Kind)) ?? "", k.Double(nameof(ProbeKindVerdict.Candidate)), k.Double(nameof(ProbeKindVerdict.Neighbours)),
+            k.Double(nameof(ProbeKindVerdict.Reference)))
+        {
+            RoomBar = k.Double(nameof(ProbeKindVerdict.RoomBar)),
+            Unadapted = k.NullableDouble(nameof(ProbeKindVerdict.Unadapted)),
+            InUse = k.NullableDouble(nameof(ProbeKindVerdict.InUse)),
+        };
 }
