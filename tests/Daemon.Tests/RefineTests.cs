@@ -75,7 +75,11 @@ public sealed class RefineTests : IDisposable
         // The refine comes due once the watch has counted enough flagged windows and the detector's settle wait is over; with
         // MinSamples 30 it has collected and fitted within 400 windows of the promotion.
         (SimulatedPipeline quick, _) = AdaptThenStreamAnUnseenCondition(_state, refineMinutes: 60, windows: 400, minSamples: 30);
-        using (quick) Assert.Equal(2, quick.Pipeline.Adaptation.History.Count);
+        using (quick)
+        {
+            Assert.Equal(2, quick.Pipeline.Adaptation.History.Count);
+            Assert.Null(quick.Pipeline.Status.ToJson(0)["refine"]); // its verdict is in
+        }
 
         // With 300 to collect it is still collecting at the end, and says so.
         string other = Directory.CreateTempSubdirectory("sensorodl-refine-").FullName;
@@ -87,6 +91,9 @@ public sealed class RefineTests : IDisposable
                 Assert.Single(slow.Pipeline.Adaptation.History);
                 Assert.Equal(DaemonState.Collecting, slow.Pipeline.Status.Activity);
                 Assert.Equal(300, (int)slow.Pipeline.Status.ToJson(0)["collecting"]!["wanted"]!);
+                System.Text.Json.Nodes.JsonNode refine = slow.Pipeline.Status.ToJson(0)["refine"]!; // what the collection is for
+                Assert.Equal(2, (int)refine["version"]!);
+                Assert.StartsWith("refine: version 2 flagged ", (string)refine["reason"]!);
             }
         }
         finally { Directory.Delete(other, recursive: true); }

@@ -13,6 +13,8 @@ public sealed partial class AdaptationCoordinator
     readonly AdaptationLoopStore? _loop;
     AdaptationLoopState? _saved;
     double _savedS = double.NegativeInfinity;
+    /// <summary>The refine status `refine` shows (pipeline thread).</summary>
+    (int Version, string Reason)? _refineShown;
 
     /// <summary>
     /// The state a previous run left (<see cref="AdaptationLoopState"/>) goes on: its episode, rate limit and settling, a refine, a
@@ -80,6 +82,15 @@ public sealed partial class AdaptationCoordinator
         _saved = now;
     }
 
+    /// <summary>Pipeline thread, after every window: status `refine` follows a refine from the moment it comes due until its job's verdict.</summary>
+    void ShowRefine(StoredRefine? refine)
+    {
+        (int Version, string Reason)? shown = refine is null ? null : (refine.Version, refine.Reason);
+        if (shown == _refineShown) return;
+        _refineShown = shown;
+        _status.SetRefine(shown?.Version, shown?.Reason);
+    }
+
     /// <summary>
     /// Pipeline thread, after every window: writes the loop's state when its shape changed (a promotion, a refine that
     /// came due, the episode's end; synced), or when only its counters moved (a watch's or a probation's windows), once per
@@ -87,11 +98,9 @@ public sealed partial class AdaptationCoordinator
     /// refine, a watch or a probation. Written once a minute they added 0.9 MB per hour of a watch to the sample ring's 9.1,
     /// every 5 minutes 0.3 (bench/sample-writes; docs/BENCHMARKS.md, issue 9 session 11).
     /// </summary>
-    void SaveLoop(double dataS)
+    void SaveLoop(AdaptationLoopState now, double dataS)
     {
         if (_loop is null) return;
-        AdaptationLoopState now;
-        lock (_gate) now = Snapshot();
         bool reshaped = _saved is null || now.Shape() != _saved.Shape();
         if (!reshaped && (now == _saved || dataS - _savedS < Settings.Storage.SampleFlushSeconds)) return;
         _loop.Save(now, durable: reshaped);

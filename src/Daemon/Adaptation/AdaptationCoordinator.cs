@@ -195,7 +195,10 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
             if (!driftDetected || Mode == AdaptationMode.Off) lock (_gate) _driftWaiting = false;
             else TryStartDriftJob(dataS);
         }
-        SaveLoop(dataS);
+        AdaptationLoopState now;
+        lock (_gate) now = Snapshot();
+        ShowRefine(now.Refine);
+        SaveLoop(now, dataS);
     }
 
     /// <summary>The retrain command: trains on the newest windows when there are enough, else collects first.</summary>

@@ -48,6 +48,7 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
     string? _sensorError;
     TrainingInfo? _training;
     (int Collected, int Wanted)? _collecting;
+    (int Version, string Reason)? _refine;
     (int Version, JsonObject Metrics)? _candidate;
     long _skipped;
     JsonObject? _ambient;
@@ -96,6 +97,9 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
     public void SetTraining(TrainingInfo? training) { lock (_gate) _training = training; }
     /// <summary>While a job collects: the windows it has and the number it waits for (its current estimate).</summary>
     public void SetCollecting(int collected, int wanted) { lock (_gate) _collecting = (collected, wanted); }
+    /// <summary>A refine of the version in use that came due (its job may be collecting or fitting), or null: published at once.</summary>
+    public void SetRefine(int? version, string? reason) =>
+        Update(() => _refine = version is int v ? (v, reason ?? "refine") : null, notify: true);
     /// <summary>The pending candidate (confirm mode) with its validation metrics, or null when none waits.</summary>
     public void SetCandidate(int? version, JsonObject? metrics) =>
         Update(() => _candidate = version is int v ? (v, (JsonObject)(metrics?.DeepClone() ?? new JsonObject())) : null, notify: true);
@@ -139,6 +143,7 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
                 ["drift"] = new JsonObject { ["detected"] = _drift, ["statistic"] = Math.Round(_driftStatistic, 4), ["shift"] = Math.Round(_driftShift, 4), ["threshold"] = _driftLevel, ["since"] = _driftSince },
                 ["attention"] = _attention?.ToJson(),
                 ["collecting"] = _collecting is not { } c ? null : new JsonObject { ["collected"] = c.Collected, ["wanted"] = c.Wanted },
+                ["refine"] = _refine is not { } r ? null : new JsonObject { ["version"] = r.Version, ["reason"] = r.Reason },
                 ["candidate"] = _candidate is not { } pending ? null : new JsonObject { ["version"] = pending.Version, ["metrics"] = pending.Metrics.DeepClone() },
                 ["training"] = _training is null ? null : new JsonObject
                 {
