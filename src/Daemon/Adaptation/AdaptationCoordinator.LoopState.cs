@@ -4,7 +4,7 @@ using SensorOdl.Daemon.Storage;
 
 namespace SensorOdl.Daemon.Adaptation;
 
-/// <summary>The coordinator's state across restarts (<see cref="AdaptationLoopState"/>): resumed at start, written as it changes.</summary>
+/// <summary>The coordinator's loop state (<see cref="AdaptationLoopState"/>): resumed at start, written as it changes, its due refine shown in status.</summary>
 public sealed partial class AdaptationCoordinator
 {
     /// <summary>The version left short of its room on a probe kind, for status `attention` (<see cref="AttentionMonitor.OnProbeShortLeft"/>) again after a restart.</summary>
