@@ -11,8 +11,9 @@ namespace SensorOdl.Daemon.Tests;
 
 /// <summary>
 /// The adaptation loop's state across a restart (<see cref="AdaptationLoopState"/>): a refine watch, a refine that came
-/// due and a probation go on where they stood. The daemon's own pipeline on the simulated machine, restarted on its state
-/// directory; each test also runs the restart with the stored state deleted, the way every release before forgot it.
+/// due, a probation, confirm mode's pending episode and a `probe_short` notice go on where they stood. The daemon's own
+/// pipeline on the simulated machine, restarted on its state directory; the theories also run the restart with the stored
+/// state deleted, the way every release before forgot it.
 /// </summary>
 public sealed class LoopStateRestartTests : IDisposable
 {
