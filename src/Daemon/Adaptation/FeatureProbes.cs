@@ -43,7 +43,7 @@ public static class FeatureProbes
     public static double[] RecallOfProbes(AnomalyModel model, float[] made, int n, int kinds)
     {
         int count = made.Length / model.InputSize;
-        float[] scores = model.ScoreNormalized(model.NormalizeMany(made, count), count);
+        float[] scores = model.ScoreMany(made, count);
         return [.. Enumerable.Range(0, kinds).Select(k =>
             n == 0 ? 0 : Enumerable.Range(0, n).Count(i => scores[i * kinds + k] > model.Threshold) / (double)n)];
     }

@@ -45,7 +45,7 @@ public sealed class EvaluateVerb : IVerb
         RecordingFeatures frames = RecordingFeatures.Read(data, filter, settings.Sensor.WindowSize);
         if (frames.Config.MismatchWith(model.FeatureConfig) is { } mismatch)
             throw new UsageException($"the model was trained on features {model.FeatureConfig}, these recordings give {frames.Config}. {mismatch}");
-        float[] scores = model.ScoreNormalized(model.NormalizeMany(frames.Features, frames.Count), frames.Count);
+        float[] scores = model.ScoreMany(frames.Features, frames.Count);
         var perRecording = frames.Origins.Select((o, i) => (o.Recording.File, Flagged: scores[i] > model.Threshold))
             .GroupBy(x => x.File)
             .Select(g => new RecordingEvaluation(g.Key, g.Count(), Math.Round(g.Count(x => x.Flagged) / (double)g.Count(), 4)))

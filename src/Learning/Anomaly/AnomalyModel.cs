@@ -136,6 +136,9 @@ public sealed class AnomalyModel
         return ScoreNormalized(_z.AsSpan(0, InputSize), 1)[0];
     }
 
+    /// <summary>[count, d] raw features → one score per row, read through this model's normaliser.</summary>
+    public float[] ScoreMany(ReadOnlySpan<float> features, int count) => ScoreNormalized(NormalizeMany(features, count), count);
+
     /// <summary>z: [count, d] normalised features → one score per row (see <see cref="Score"/>).</summary>
     public float[] ScoreNormalized(ReadOnlySpan<float> z, int count)
     {

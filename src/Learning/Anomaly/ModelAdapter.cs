@@ -166,20 +166,20 @@ public static class ModelAdapter
         float checkedThreshold = options.Validation == Validation.Later ? TailThreshold.Of(heldScores[..calibration.Length], options.FalseAlarmBudget, options.ThresholdConfidence) : threshold;
 
         float[] validationRaw = Gather(newNormal, d, validation);
-        double before = FlaggedShare(current.ScoreNormalized(current.NormalizeMany(validationRaw, validation.Length), validation.Length), current.Threshold);
+        double before = FlaggedShare(current.ScoreMany(validationRaw, validation.Length), current.Threshold);
         double after = FlaggedShare(heldScores[calibration.Length..], checkedThreshold);
         double? recallBefore = null, recallAfter = null;
         if (m > 0)
         {
-            recallBefore = FlaggedShare(current.ScoreNormalized(current.NormalizeMany(faults, m), m), current.Threshold);
-            recallAfter = FlaggedShare(scorer.ScoreNormalized(scorer.NormalizeMany(faults, m), m), threshold);
+            recallBefore = FlaggedShare(current.ScoreMany(faults, m), current.Threshold);
+            recallAfter = FlaggedShare(scorer.ScoreMany(faults, m), threshold);
         }
 
-        ProbeVerdict? probeVerdict = probes is null ? null : ProbeGuard.Judge((x, count) => scorer.ScoreNormalized(scorer.NormalizeMany(x, count), count),
+        ProbeVerdict? probeVerdict = probes is null ? null : ProbeGuard.Judge((x, count) => scorer.ScoreMany(x, count),
             threshold, probes, validationRaw, Gather(newNormal, d, fit), Gather(newNormal, d, calibration), d,
             options.FalseAlarmBudget, current.ProbeReference, options.MaxProbeRecallDrop, [.. validation.Select(i => ids[i])],
             options.ProbeBar == ProbeBar.Unadapted ? Unadapted(fitted, current.Reference, heldZ, calibration.Length, options.FalseAlarmBudget) : null,
-            options.RefineForProbe is null ? null : ((x, count) => current.ScoreNormalized(current.NormalizeMany(x, count), count), current.Threshold));
+            options.RefineForProbe is null ? null : ((x, count) => current.ScoreMany(x, count), current.Threshold));
         ProbeKindVerdict? refined = probeVerdict?.Kinds.FirstOrDefault(k => k.Kind == options.RefineForProbe && k.InUse is not null);
 
         ReferenceStatistics reference = ReferenceStatistics.Measure(heldZ, calibration.Length + validation.Length, heldScores, threshold);
@@ -267,7 +267,7 @@ public static class ModelAdapter
     {
         AnomalyModel plain = fitted.WithAdapters(null, 0, reference);
         float threshold = TailThreshold.Of(plain.ScoreNormalized(heldZ[..(calibration * plain.InputSize)], calibration), budget);
-        return ((x, count) => plain.ScoreNormalized(plain.NormalizeMany(x, count), count), threshold);
+        return ((x, count) => plain.ScoreMany(x, count), threshold);
     }
 
     static float[] Gather(float[] z, int d, int[] rows)
