@@ -11,7 +11,7 @@ public sealed partial class AdaptationCoordinator
     StoredShortfall? _unmended;
     /// <summary>Where the loop's state is kept across restarts (null: nowhere), and what was last written there (pipeline thread).</summary>
     readonly AdaptationLoopStore? _loop;
-    AdaptationLoopState? _saved;
+    AdaptationLoopState? _saved, _savedShape;
     double _savedS = double.NegativeInfinity;
     /// <summary>The refine status `refine` shows (pipeline thread).</summary>
     (int Version, string Reason)? _refineShown;
@@ -46,7 +46,9 @@ public sealed partial class AdaptationCoordinator
         _promotions.ResumeProbation(saved.Probation);
         _promotions.ResumePending(saved.Pending);
         if (saved.Unmended is { } unmended && unmended.Version == version) LeaveShort(unmended);
-        lock (_gate) _saved = Snapshot();
+        AdaptationLoopState resumed;
+        lock (_gate) resumed = Snapshot();
+        Remember(resumed);
     }
 
     /// <summary>Under the lock: the loop's state as a restart should find it.</summary>
@@ -79,8 +81,11 @@ public sealed partial class AdaptationCoordinator
         AdaptationLoopState now;
         lock (_gate) now = Snapshot();
         _loop.Save(now, durable: true);
-        _saved = now;
+        Remember(now);
     }
+
+    /// <summary>What was last written, and its shape (computed once, not at every window).</summary>
+    void Remember(AdaptationLoopState saved) => (_saved, _savedShape) = (saved, saved.Shape());
 
     /// <summary>Pipeline thread, after every window: status `refine` follows a refine from the moment it comes due until its job's verdict.</summary>
     void ShowRefine(StoredRefine? refine)
@@ -101,10 +106,11 @@ public sealed partial class AdaptationCoordinator
     void SaveLoop(AdaptationLoopState now, double dataS)
     {
         if (_loop is null) return;
-        bool reshaped = _saved is null || now.Shape() != _saved.Shape();
-        if (!reshaped && (now == _saved || dataS - _savedS < Settings.Storage.SampleFlushSeconds)) return;
+        if (now == _saved) return; // most windows: nothing moved
+        bool reshaped = now.Shape() != _savedShape;
+        if (!reshaped && dataS - _savedS < Settings.Storage.SampleFlushSeconds) return;
         _loop.Save(now, durable: reshaped);
-        _saved = now;
+        Remember(now);
         _savedS = dataS;
     }
 
