@@ -21,7 +21,7 @@ public sealed class JobOptionsTests
             Adaptation = new()
             {
                 Rank = 7, LearningRate = 0.005, BatchSize = 9, Seed = 42, MinFaultRecall = 0.8, MaxProbeRecallDrop = 0.3,
-                Rehearsal = 0.25, ProbeBar = ProbeBar.Room, ThresholdConfidence = 0.75, Validation = ValidationChoice.Later,
+                Rehearsal = 0.25, Denoise = 0.75, ProbeBar = ProbeBar.Room, ThresholdConfidence = 0.75, Validation = ValidationChoice.Later,
             },
             Learning = new() { Threads = 2 },
         };
@@ -34,6 +34,7 @@ public sealed class JobOptionsTests
         Assert.Equal(0.8, options.MinFaultRecall);
         Assert.Equal(0.3, options.MaxProbeRecallDrop);
         Assert.Equal(0.25, options.Rehearsal);
+        Assert.Equal(0.75, options.Denoise);
         Assert.Equal(ProbeBar.Room, options.ProbeBar);
         Assert.Equal(0.75, options.ThresholdConfidence);
         Assert.Equal(Validation.Later, options.Validation);

@@ -19,6 +19,7 @@ static class JobOptions
         MinFaultRecall = settings.Adaptation.MinFaultRecall,
         MaxProbeRecallDrop = settings.Adaptation.MaxProbeRecallDrop,
         Rehearsal = settings.Adaptation.Rehearsal,
+        Denoise = settings.Adaptation.Denoise,
         ProbeBar = settings.Adaptation.ProbeBar,
         Validation = settings.Adaptation.ValidationFor(featureConfig),
         ThresholdConfidence = settings.Adaptation.ThresholdConfidence,

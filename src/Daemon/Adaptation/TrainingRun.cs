@@ -44,7 +44,7 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
                 RefineForProbe = job.Refines?.ProbeKind,
             }, cache, progress, probes: probes);
         status.SetActivity(DaemonState.Validating);
-        history?.Add(new FinishedJob(job.Id, newNormal, ids, report.FitSeconds, report.Accepted, report.Reason, report.Probes));
+        history?.Add(new FinishedJob(job.Id, newNormal, ids, report.FitSeconds, report.Accepted, report.Reason, report.Probes) { FitProbes = probes?.Snapshot(ids) });
         events.Emit("training_finished", NowMs, new JsonObject
         {
             ["job"] = job.Id, ["seconds"] = Math.Round(watch.Elapsed.TotalSeconds, 3), ["samples"] = windows.Count,
@@ -69,6 +69,8 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
             ["validationWindows"] = report.Validation,
             ["spanSeconds"] = windows.Count == 0 ? 0 : (windows[^1].Ts - windows[0].Ts) / 1000.0,
         };
+        if (report.Denoised > 0) metrics["denoisedWindows"] = report.Denoised;
+        if (report.Rehearsed > 0) metrics["rehearsedWindows"] = report.Rehearsed;
         if (report.FaultRecallAfter is double recall) metrics["faultRecallAfter"] = recall;
         if (report.ProbeRecallAfter is double probeRecall) metrics["probeRecallAfter"] = probeRecall;
         if (report.ProbeRecallReference is double probeReference) metrics["probeRecallReference"] = probeReference;

@@ -99,6 +99,8 @@ public sealed record AdaptationSettings
     public double MaxProbeRecallDrop { get; init; } = AdaptationOptions.DefaultMaxProbeRecallDrop;
     /// <summary>Share of a fit set made of the base's reservoir windows (rehearsal of the old normal); 0 = off.</summary>
     public double Rehearsal { get; init; } = AdaptationOptions.DefaultRehearsal;
+    /// <summary>The share of fit windows an autoencoder's fit also learns to give back from a synthetic fault probe of them (<see cref="DenoisingProbes"/>); 0 = off.</summary>
+    public double Denoise { get; init; } = AdaptationOptions.DefaultDenoise;
     /// <summary>room: the probe guard's bar is the new room's neighbour share capped by the base's reference; unadapted: also capped by what the network without adapters flags.</summary>
     public ProbeBar ProbeBar { get; init; } = AdaptationOptions.DefaultProbeBar;
     public double ThresholdConfidence { get; init; } = AdaptationOptions.DefaultThresholdConfidence;

@@ -139,6 +139,7 @@ static class SettingsBinder
         MinFaultRecall = v.Double("Adaptation:MinFaultRecall", d.MinFaultRecall),
         MaxProbeRecallDrop = v.Double("Adaptation:MaxProbeRecallDrop", d.MaxProbeRecallDrop),
         Rehearsal = v.Double("Adaptation:Rehearsal", d.Rehearsal),
+        Denoise = v.Double("Adaptation:Denoise", d.Denoise),
         ProbeBar = v.Enum("Adaptation:ProbeBar", d.ProbeBar),
         ThresholdConfidence = v.Double("Adaptation:ThresholdConfidence", d.ThresholdConfidence),
         Validation = v.Enum("Adaptation:Validation", d.Validation),

@@ -26,6 +26,7 @@ public sealed record AdaptationOptions
     public const ProbeBar DefaultProbeBar = ProbeBar.Unadapted;
     public const Validation DefaultValidation = Validation.Interleaved;
     public const double DefaultThresholdConfidence = 0.5;
+    public const double DefaultDenoise = 0;
 
     /// <summary>Every setting at its default.</summary>
     public static AdaptationOptions Defaults { get; } = new();
@@ -59,6 +60,8 @@ public sealed record AdaptationOptions
     public Validation Validation { get; init; } = DefaultValidation;
     /// <summary>½: the threshold from the tail scale's estimate; above: from its upper confidence bound at this level (<see cref="TailThreshold"/>).</summary>
     public double ThresholdConfidence { get; init; } = DefaultThresholdConfidence;
+    /// <summary>The share of fit windows an autoencoder's fit also learns to give back from a fault probe of them (<see cref="DenoisingProbes"/>; needs probes); 0 = off.</summary>
+    public double Denoise { get; init; } = DefaultDenoise;
     public int Seed { get; init; } = 1;
     /// <summary>
     /// A refit for recall on this probe kind (the version in use passed it only by the unadapted network's cap), judged by
@@ -87,6 +90,8 @@ public sealed record CandidateReport(
 {
     /// <summary>Reservoir windows of the old normal the fit rehearsed besides the <see cref="Fitted"/> new ones.</summary>
     public int Rehearsed { get; init; }
+    /// <summary>Fault probes of fit windows the fit learned to give those windows back from (<see cref="AdaptationOptions.Denoise"/>).</summary>
+    public int Denoised { get; init; }
     /// <summary>The candidate's recall on probes of its new normal, all kinds together (null without probes).</summary>
     public double? ProbeRecallAfter => Probes?.Recall;
     /// <summary>What that recall was held to, all kinds together.</summary>
@@ -127,7 +132,9 @@ public static class ModelAdapter
         AnomalyModel fitted = Renormalised(current, newNormal, d, fit, options.Renormalise);
         float[] z = fitted.NormalizeMany(newNormal, n);
         TrainingOptions training = options.Training with { Objective = current.Head.Objective, Seed = options.Seed };
-        SampleSet fitSet = FitSet(current, fitted, z, d, fit, ids, options.Rehearsal, options.Seed);
+        (float[] Probes, int[] Rows, long[] Ids)? denoising = options.Denoise > 0 && probes is not null && !current.Head.IsClassifier
+            ? DenoisingProbes.Of(probes, Gather(newNormal, d, fit), [.. fit.Select(i => ids[i])], d, options.Denoise) : null;
+        SampleSet fitSet = FitSet(current, fitted, z, d, fit, ids, options.Rehearsal, options.Seed, denoising);
         AnomalyModel scorer;
         if (options.Method == FullRetrain)
         {
@@ -203,23 +210,34 @@ public static class ModelAdapter
                 + (refined is null ? "" : $", {refined.Kind} probes {refined.InUse:P1} → {refined.Candidate:P1}")
                 + (probeVerdict is null ? "" : $", probe recall {probeVerdict.Recall:P1}" + (probeVerdict.Passed ? "" : $" (not enforced: {probeVerdict.Blindness})")));
         return (candidate, new CandidateReport(accepted, reason, threshold, before, after, recallBefore, recallAfter, probeVerdict,
-            fit.Length, calibration.Length, validation.Length, fitSeconds, watch.Elapsed.TotalSeconds) { Rehearsed = fitSet.Count - fit.Length - (current.Head.IsClassifier ? current.ExemplarCount : 0) });
+            fit.Length, calibration.Length, validation.Length, fitSeconds, watch.Elapsed.TotalSeconds)
+        {
+            Denoised = denoising?.Rows.Length ?? 0,
+            Rehearsed = fitSet.Count - fit.Length - (denoising?.Rows.Length ?? 0) - (current.Head.IsClassifier ? current.ExemplarCount : 0),
+        });
     }
 
     /// <summary>
     /// What the adapters fit: the new-normal windows; rehearsal windows from the base's reservoir, read through the
     /// candidate's normaliser (<paramref name="fitted"/>), so that they make up <paramref name="rehearsal"/> of the set;
-    /// and — for a classifier — the base's exemplars with their classes, so that "normal" is not the only answer left.
-    /// Exemplars and reservoir windows get negative ids in ranges of their own: their cache entries belong to the
-    /// base and never meet the sample store's ids (which are positive) or each other's.
+    /// and — for a classifier — the base's exemplars with their classes, so that "normal" is not the only answer left;
+    /// for an autoencoder, the <paramref name="denoising"/> probes of fit windows with those windows as their targets.
+    /// Exemplars, reservoir windows and probes get negative ids in ranges of their own: their cache entries belong to
+    /// the base and never meet the sample store's ids (which are positive) or each other's.
     /// </summary>
-    static SampleSet FitSet(AnomalyModel model, AnomalyModel fitted, float[] z, int d, int[] rows, long[] ids, double rehearsal, int seed)
+    static SampleSet FitSet(AnomalyModel model, AnomalyModel fitted, float[] z, int d, int[] rows, long[] ids, double rehearsal, int seed,
+        (float[] Probes, int[] Rows, long[] Ids)? denoising)
     {
         float[] inputs = Gather(z, d, rows);
         long[] fitIds = [.. rows.Select(r => ids[r])];
         int[] rehearsed = RehearsalRows(model.ReservoirCount, rows.Length, rehearsal, seed);
         float[] reservoir = fitted.NormalizeMany(Gather(model.Reservoir, d, rehearsed), rehearsed.Length);
         long[] reservoirIds = [.. rehearsed.Select(r => ReservoirIdBase - r)];
+        if (denoising is var (probes, probeRows, probeIds) && probeRows.Length > 0)
+        {
+            float[] clean = [.. inputs, .. reservoir, .. Gather(inputs, d, probeRows)];
+            return new SampleSet(d, [.. inputs, .. reservoir, .. fitted.NormalizeMany(probes, probeRows.Length)], ids: [.. fitIds, .. reservoirIds, .. probeIds], targets: clean);
+        }
         if (!model.Head.IsClassifier) return new SampleSet(d, [.. inputs, .. reservoir], ids: [.. fitIds, .. reservoirIds]);
         float[] exemplars = model.NormalizeMany(model.Exemplars, model.ExemplarCount);
         int[] labels = [.. Enumerable.Repeat(model.Head.NormalClass, rows.Length + rehearsed.Length), .. model.ExemplarLabels];

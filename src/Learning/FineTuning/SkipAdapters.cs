@@ -21,7 +21,7 @@ public abstract class SkipAdapters : FineTuner
     readonly int[] _segmentOffsets;   // offset of x_l inside an entry, l ≥ 1
     readonly int _outputOffset;       // offset of h_L inside an entry
     Network.Activations? _activations;
-    float[] _x = [], _entries = [], _y = [], _dy = [];
+    float[] _x = [], _targets = [], _entries = [], _y = [], _dy = [];
     // Every adapter's rank-r products side by side, so that the up-projections run as one product of inner length
     // L·r instead of L products of inner length r (each of which re-reads the whole [batch, out] output):
     // u, v: [batch, L·r]; the Bᵀ of every adapter stacked: [L·r, out], and their gradient.
@@ -78,6 +78,7 @@ public abstract class SkipAdapters : FineTuner
         if (_activations is not null && _activations.MaxBatch >= batchSize) return;
         _activations = Base.CreateActivations(batchSize);
         _x = new float[batchSize * Base.InputSize];
+        _targets = new float[batchSize * Base.InputSize];
         _labels = new int[batchSize];
         _entries = new float[batchSize * EntrySize];
         _y = new float[batchSize * Base.OutputSize];
@@ -133,7 +134,8 @@ public abstract class SkipAdapters : FineTuner
         data.Gather(positions, _x, _labels);
         LoadEntries(data, positions);
         Output(batch);
-        float loss = LossFunctions.Compute(Options.Training.Objective, _y, _x, _labels, _dy, batch, outputs);
+        ReadOnlySpan<float> target = data.ReconstructionTargets(positions, _x, _targets);
+        float loss = LossFunctions.Compute(Options.Training.Objective, _y, target, _labels, _dy, batch, outputs);
         int rank = Options.Rank, stacked = StackedRank;
         // dBᵀ of every adapter: [L·r, out] = uᵀ: [L·r, batch] · dy: [batch, out]
         Gemm.MultiplyTransposedA(_u, _dy, _upGradient, stacked, batch, outputs);

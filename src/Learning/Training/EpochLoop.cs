@@ -80,6 +80,7 @@ public sealed class BatchForward(Network network, int batchSize)
 {
     readonly float[] _x = new float[batchSize * network.InputSize];
     readonly int[] _labels = new int[batchSize];
+    readonly float[] _targets = new float[batchSize * network.InputSize];
 
     public Network.Activations Activations { get; } = network.CreateActivations(batchSize);
 
@@ -89,6 +90,7 @@ public sealed class BatchForward(Network network, int batchSize)
         int batch = positions.Length;
         data.Gather(positions, _x, _labels);
         network.Forward(_x, Activations, batch);
-        return LossFunctions.Compute(objective, Activations.Output, _x, _labels, Activations.OutputGradient, batch, network.OutputSize);
+        ReadOnlySpan<float> target = data.ReconstructionTargets(positions, _x, _targets);
+        return LossFunctions.Compute(objective, Activations.Output, target, _labels, Activations.OutputGradient, batch, network.OutputSize);
     }
 }

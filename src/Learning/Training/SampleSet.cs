@@ -10,11 +10,12 @@ public enum Objective
 
 /// <summary>
 /// Training or test samples. inputs: [count, inputSize]; labels: [count] for classification;
-/// ids: [count], never reused for different data (the forward cache is keyed by them).
+/// ids: [count], never reused for different data (the forward cache is keyed by them); targets: [count, inputSize],
+/// what a reconstruction is trained to give back when it is not the input itself (a denoising fit).
 /// </summary>
 public sealed class SampleSet
 {
-    public SampleSet(int inputSize, float[] inputs, int[]? labels = null, long[]? ids = null)
+    public SampleSet(int inputSize, float[] inputs, int[]? labels = null, long[]? ids = null, float[]? targets = null)
     {
         if (inputSize <= 0 || inputs.Length % inputSize != 0)
             throw new ArgumentException($"{inputs.Length} input values are not a whole number of {inputSize}-value samples.");
@@ -25,6 +26,8 @@ public sealed class SampleSet
         Labels = labels;
         Ids = ids ?? [.. Enumerable.Range(0, Count).Select(i => (long)i)];
         if (Ids.Length != Count) throw new ArgumentException($"{Ids.Length} ids for {Count} samples.");
+        if (targets is not null && targets.Length != inputs.Length) throw new ArgumentException($"{targets.Length / inputSize} targets for {Count} samples.");
+        Targets = targets;
     }
 
     public int InputSize { get; }
@@ -32,6 +35,8 @@ public sealed class SampleSet
     public float[] Inputs { get; }
     public int[]? Labels { get; }
     public long[] Ids { get; }
+    /// <summary>[count, InputSize] reconstruction targets; null: every sample's target is its input.</summary>
+    public float[]? Targets { get; }
 
     public ReadOnlySpan<float> Input(int index) => Inputs.AsSpan(index * InputSize, InputSize);
 
@@ -49,9 +54,22 @@ public sealed class SampleSet
         }
     }
 
+    /// <summary>
+    /// The reconstruction targets of the samples at the given positions, whose inputs <paramref name="x"/> were gathered:
+    /// x itself without <see cref="Targets"/>, else those targets copied into <paramref name="buffer"/>: [positions.Length, InputSize].
+    /// </summary>
+    public ReadOnlySpan<float> ReconstructionTargets(ReadOnlySpan<int> positions, ReadOnlySpan<float> x, Span<float> buffer)
+    {
+        if (Targets is null) return x;
+        for (int i = 0; i < positions.Length; i++)
+            Targets.AsSpan(positions[i] * InputSize, InputSize).CopyTo(buffer.Slice(i * InputSize, InputSize));
+        return buffer[..(positions.Length * InputSize)];
+    }
+
     public SampleSet Subset(IReadOnlyList<int> positions)
     {
         var inputs = new float[positions.Count * InputSize];
+        var targets = Targets is null ? null : new float[positions.Count * InputSize];
         var labels = Labels is null ? null : new int[positions.Count];
         var ids = new long[positions.Count];
         for (int i = 0; i < positions.Count; i++)
@@ -59,7 +77,8 @@ public sealed class SampleSet
             Input(positions[i]).CopyTo(inputs.AsSpan(i * InputSize));
             if (labels is not null) labels[i] = Labels![positions[i]];
             ids[i] = Ids[positions[i]];
+            if (targets is not null) Targets.AsSpan(positions[i] * InputSize, InputSize).CopyTo(targets.AsSpan(i * InputSize));
         }
-        return new SampleSet(InputSize, inputs, labels, ids);
+        return new SampleSet(InputSize, inputs, labels, ids, targets);
     }
 }

@@ -19,14 +19,14 @@ public sealed class Trainer(Network network, TrainingOptions options)
     }
 }
 
-/// <summary>The loss of an objective: cross-entropy against labels, or MSE against the input itself.</summary>
+/// <summary>The loss of an objective: cross-entropy against labels, or MSE against the reconstruction target.</summary>
 public static class LossFunctions
 {
-    /// <summary>output: [batch, outputs] → loss; gradient: [batch, outputs]. x: [batch, inputs] is the reconstruction target.</summary>
-    public static float Compute(Objective objective, ReadOnlySpan<float> output, ReadOnlySpan<float> x, ReadOnlySpan<int> labels,
+    /// <summary>output: [batch, outputs] → loss; gradient: [batch, outputs]. target: [batch, outputs] is what a reconstruction should give (the input, or a denoising fit's clean window).</summary>
+    public static float Compute(Objective objective, ReadOnlySpan<float> output, ReadOnlySpan<float> target, ReadOnlySpan<int> labels,
         Span<float> gradient, int batch, int outputs) => objective switch
         {
             Objective.Classification => SoftmaxCrossEntropy.Compute(output, labels, gradient, batch, outputs),
-            _ => MeanSquaredError.Compute(output, x, gradient, batch, outputs),
+            _ => MeanSquaredError.Compute(output, target, gradient, batch, outputs),
         };
 }

@@ -1,0 +1,42 @@
+namespace SensorOdl.Learning.Anomaly;
+
+/// <summary>
+/// Fault probes as denoising rows of an autoencoder's fit (<see cref="AdaptationOptions.Denoise"/>): a share of the fit
+/// windows, spread evenly, also enter as a probe of themselves (the kinds in turn), with the clean window as the
+/// reconstruction target. The fit then learns to give
+/// back the normal window under a fault-like change instead of copying the change, so a window with such a change
+/// reconstructs badly and scores high. Without it nothing in a fit to a loud room keeps the adapters from learning to
+/// reproduce a broadband lift or an added line along with the room's own variety (issue 9: fan ×0.75 silentA → mix100).
+/// </summary>
+public static class DenoisingProbes
+{
+    /// <summary>Forward-cache id of the probe of kind p of sample id s: ProbeIdBase − 16 s − p, below every reservoir id.</summary>
+    internal const long ProbeIdBase = -(1L << 50);
+    internal const int MaxKinds = 16;
+
+    /// <param name="fitRaw">[f, d] raw features of the fit windows, with their sample ids.</param>
+    /// <param name="share">Probes per fit window, 0–1.</param>
+    /// <returns>[h, d] raw probes, the fit rows they were made from ([h]) and their forward-cache ids ([h]); windows without
+    /// stored probes give none.</returns>
+    public static (float[] Probes, int[] Rows, long[] Ids) Of(ProbeSet probes, float[] fitRaw, long[] fitIds, int d, double share)
+    {
+        int f = fitIds.Length, k = probes.Kinds.Count;
+        if (k > MaxKinds) throw new ArgumentException($"At most {MaxKinds} probe kinds can be denoised, not {k}.", nameof(probes));
+        IReadOnlyList<float[]?> made = probes.Stored is { } stored ? stored(fitIds) : Split(probes.Make(fitRaw, f), f, k * d);
+        var result = new List<float>();
+        var rows = new List<int>();
+        var ids = new List<long>();
+        for (int i = 0, chosen = 0; i < f; i++)
+        {
+            if (Math.Floor((i + 1) * share) == Math.Floor(i * share) || made[i] is not { } row) continue;
+            int kind = chosen++ % k;
+            result.AddRange(row.AsSpan(kind * d, d));
+            rows.Add(i);
+            ids.Add(ProbeIdBase - MaxKinds * fitIds[i] - kind);
+        }
+        return ([.. result], [.. rows], [.. ids]);
+    }
+
+    static float[][] Split(float[] made, int n, int rowLength) =>
+        [.. Enumerable.Range(0, n).Select(i => made.AsSpan(i * rowLength, rowLength).ToArray())];
+}
