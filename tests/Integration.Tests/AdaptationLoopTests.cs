@@ -24,9 +24,6 @@ public sealed class AdaptationLoopTests : DaemonTest
             // most allowed) at the default batch of 16 took 0.8 s once Skip2-LoRA decoded its cache once per fit, at a batch
             // of 4 about 1 s (sometimes too short to be seen).
             "Adaptation:Epochs=1000", "Adaptation:BatchSize=2",
-            // A denoising fit run that long on the first job's 104 fit windows learns their probes by heart and the probe guard
-            // refuses it (blind to sidebands, 5.8 %): the loop, not the fit, is under test here.
-            "Adaptation:Denoise=0",
         ];
         (DaemonProcess daemon, MqttProbe probe) = await StartMonitoringAsync(device, state, [.. replay, "Sensor:Replay:Filter=env=noisy,state=normal"]);
         Received drift = await WaitEventAsync(probe, device, e => (string?)e["type"] == "drift_detected", "drift_detected", seconds: 60);

@@ -22,17 +22,22 @@ public static class DenoisingProbes
     {
         int f = fitIds.Length, k = probes.Kinds.Count;
         if (k > MaxKinds) throw new ArgumentException($"At most {MaxKinds} probe kinds can be denoised, not {k}.", nameof(probes));
-        IReadOnlyList<float[]?> made = probes.Stored is { } stored ? stored(fitIds) : Split(probes.Make(fitRaw, f), f, k * d);
+        int[] chosen = [.. Enumerable.Range(0, f).Where(i => Math.Floor((i + 1) * share) > Math.Floor(i * share))];
+        long[] chosenIds = [.. chosen.Select(i => fitIds[i])];
+        // Probes only of the chosen windows: every kind of each is made (or stored), one is used.
+        IReadOnlyList<float[]?> made = probes.Stored is { } stored
+            ? stored(chosenIds)
+            : Split(probes.Make([.. chosen.SelectMany(i => fitRaw.AsSpan(i * d, d).ToArray())], chosen.Length), chosen.Length, k * d);
         var result = new List<float>();
         var rows = new List<int>();
         var ids = new List<long>();
-        for (int i = 0, chosen = 0; i < f; i++)
+        for (int j = 0, used = 0; j < chosen.Length; j++)
         {
-            if (Math.Floor((i + 1) * share) == Math.Floor(i * share) || made[i] is not { } row) continue;
-            int kind = chosen++ % k;
+            if (made[j] is not { } row) continue;
+            int kind = used++ % k;
             result.AddRange(row.AsSpan(kind * d, d));
-            rows.Add(i);
-            ids.Add(ProbeIdBase - MaxKinds * fitIds[i] - kind);
+            rows.Add(chosen[j]);
+            ids.Add(ProbeIdBase - MaxKinds * chosenIds[j] - kind);
         }
         return ([.. result], [.. rows], [.. ids]);
     }

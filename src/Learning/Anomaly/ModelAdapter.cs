@@ -26,7 +26,7 @@ public sealed record AdaptationOptions
     public const ProbeBar DefaultProbeBar = ProbeBar.Unadapted;
     public const Validation DefaultValidation = Validation.Interleaved;
     public const double DefaultThresholdConfidence = 0.5;
-    public const double DefaultDenoise = 0.5;
+    public const double DefaultDenoise = 0;
 
     /// <summary>Every setting at its default.</summary>
     public static AdaptationOptions Defaults { get; } = new();
@@ -128,12 +128,14 @@ public static class ModelAdapter
         current.Base.Threads = options.Threads; // the copy's: the fine-tune's cold forward and the full retrain's clone use it
         (int[] validation, int[] calibration, int[] fit) = ValidationSplit.Of(n, options.Validation);
 
+        // The probes are made before the fit's clock starts: like feature extraction, they are data, and the full retrain
+        // it is compared with fits the same ones.
+        (float[] Probes, int[] Rows, long[] Ids)? denoising = options.Denoise > 0 && probes is not null && !current.Head.IsClassifier
+            ? DenoisingProbes.Of(probes, Gather(newNormal, d, fit), [.. fit.Select(i => ids[i])], d, options.Denoise) : null;
         var fitting = Stopwatch.StartNew();
         AnomalyModel fitted = Renormalised(current, newNormal, d, fit, options.Renormalise);
         float[] z = fitted.NormalizeMany(newNormal, n);
         TrainingOptions training = options.Training with { Objective = current.Head.Objective, Seed = options.Seed };
-        (float[] Probes, int[] Rows, long[] Ids)? denoising = options.Denoise > 0 && probes is not null && !current.Head.IsClassifier
-            ? DenoisingProbes.Of(probes, Gather(newNormal, d, fit), [.. fit.Select(i => ids[i])], d, options.Denoise) : null;
         SampleSet fitSet = FitSet(current, fitted, z, d, fit, ids, options.Rehearsal, options.Seed, denoising);
         AnomalyModel scorer;
         if (options.Method == FullRetrain)
