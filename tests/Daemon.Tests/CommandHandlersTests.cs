@@ -79,7 +79,7 @@ public sealed class CommandHandlersTests : IDisposable
 
         var status = (JsonObject)await Run("status");
 
-        Assert.Equal(["device", "state", "uptimeSeconds", "model", "anomaly", "drift", "attention", "collecting", "refine", "candidate", "training", "sensor", "ambient", "ts"], status.Select(kv => kv.Key));
+        Assert.Equal(["device", "state", "uptimeSeconds", "model", "anomaly", "drift", "attention", "collecting", "refine", "probation", "candidate", "training", "sensor", "ambient", "ts"], status.Select(kv => kv.Key));
         Assert.Equal("t", (string)status["device"]!);
         Assert.Equal("monitoring", (string)status["state"]!);
         Assert.Equal(NowMs, (long)status["ts"]!);

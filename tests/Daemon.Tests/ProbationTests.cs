@@ -150,7 +150,16 @@ public sealed class ProbationTests : IDisposable
         SimulatedPipeline rig = Start(probationMinutes: 0.5);
         PromoteCopy(rig, thresholdFactor: 1f);
         double start = rig.Clock.Seconds;
+        while (rig.Clock.Seconds < start + 10) rig.Next();
+        // Status shows the running probation: both versions, the windows since the promotion, what each flagged, the time left.
+        JsonNode shown = rig.Pipeline.Status.ToJson(0)["probation"] ?? throw new Xunit.Sdk.XunitException("no probation in status");
+        Assert.Equal(2, (int)shown["version"]!);
+        Assert.Equal(1, (int)shown["previousVersion"]!);
+        Assert.InRange((long)shown["windows"]!, 100, 130); // ≈ 11.7 windows per second of data
+        Assert.Equal((double)shown["flagged"]!, (double)shown["previousFlagged"]!); // the same model at the same threshold
+        Assert.InRange((double)shown["minutesLeft"]!, 0.3, 0.4);
         while (rig.Clock.Seconds < start + 40) rig.Next();
+        Assert.Null(rig.Pipeline.Status.ToJson(0)["probation"]);
 
         var probation = (Probation)rig.Pipeline.Model.Current.Shadow!;
         Assert.True(probation.Over);

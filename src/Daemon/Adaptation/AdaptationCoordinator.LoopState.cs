@@ -15,6 +15,7 @@ public sealed partial class AdaptationCoordinator
     double _savedS = double.NegativeInfinity;
     /// <summary>The refine status `refine` shows (pipeline thread).</summary>
     (int Version, string Reason)? _refineShown;
+    bool _probationShown;
 
     /// <summary>
     /// The state a previous run left (<see cref="AdaptationLoopState"/>) goes on: its episode, rate limit and settling, a refine, a
@@ -94,6 +95,17 @@ public sealed partial class AdaptationCoordinator
         if (shown == _refineShown) return;
         _refineShown = shown;
         _status.SetRefine(shown?.Version, shown?.Reason);
+    }
+
+    /// <summary>Pipeline thread, after every window: status `probation` follows the version in use's probation while it runs.</summary>
+    void ShowProbation(StoredProbation? probation)
+    {
+        if (probation is null && !_probationShown) return;
+        _probationShown = probation is not null;
+        _status.SetProbation(probation is null ? null : new ProbationInfo(probation.Version, probation.PreviousVersion, probation.Windows,
+            probation.Windows == 0 ? 0 : (double)probation.NewFlagged / probation.Windows,
+            probation.Windows == 0 ? 0 : (double)probation.OldFlagged / probation.Windows,
+            Math.Max(0, Settings.Adaptation.ProbationMinutes - probation.ElapsedS / 60)));
     }
 
     /// <summary>

@@ -198,6 +198,7 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
         AdaptationLoopState now;
         lock (_gate) now = Snapshot();
         ShowRefine(now.Refine);
+        ShowProbation(now.Probation);
         SaveLoop(now, dataS);
     }
 

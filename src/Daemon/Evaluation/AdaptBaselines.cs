@@ -17,7 +17,6 @@ public sealed record BaselineResult(double FalseAlarmRateAfter, IReadOnlyDiction
 /// </summary>
 public sealed class AdaptBaselines(DaemonSettings settings, AdaptScenario scenario)
 {
-
     /// <summary>Every weight retrained on a job's windows; the model the comparison scores, and its seconds (one thread).</summary>
     public (AnomalyModel Model, double Seconds) FullRetrain(FinishedJob job)
     {

@@ -30,6 +30,12 @@ public sealed record ModelInfo(int Version, string Id, string Method, long Creat
 public sealed record TrainingInfo(double Progress, int Epoch, int Epochs, double? EtaSeconds);
 
 /// <summary>
+/// The version in use on probation: the windows both versions scored since its promotion, the share each flagged, and the
+/// data minutes left (<see cref="SensorOdl.Daemon.Adaptation.Probation"/>).
+/// </summary>
+public sealed record ProbationInfo(int Version, int PreviousVersion, long Windows, double Flagged, double PreviousFlagged, double MinutesLeft);
+
+/// <summary>
 /// What the daemon is doing, shared between the pipeline, the adaptation job and the publisher. Writers
 /// change it under a lock; <see cref="Changed"/> fires on state changes (not on every score).
 /// </summary>
@@ -49,6 +55,7 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
     TrainingInfo? _training;
     (int Collected, int Wanted)? _collecting;
     (int Version, string Reason)? _refine;
+    ProbationInfo? _probation;
     (int Version, JsonObject Metrics)? _candidate;
     long _skipped;
     JsonObject? _ambient;
@@ -100,6 +107,13 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
     /// <summary>A refine of the version in use that came due (its job may be collecting or fitting), or null: published at once.</summary>
     public void SetRefine(int? version, string? reason) =>
         Update(() => _refine = version is int v ? (v, reason ?? "refine") : null, notify: true);
+    /// <summary>The version in use's probation, or null: published at once when one starts or ends; its counts ride along with the next status.</summary>
+    public void SetProbation(ProbationInfo? probation)
+    {
+        bool started;
+        lock (_gate) started = _probation?.Version != probation?.Version;
+        Update(() => _probation = probation, notify: started);
+    }
     /// <summary>The pending candidate (confirm mode) with its validation metrics, or null when none waits.</summary>
     public void SetCandidate(int? version, JsonObject? metrics) =>
         Update(() => _candidate = version is int v ? (v, (JsonObject)(metrics?.DeepClone() ?? new JsonObject())) : null, notify: true);
@@ -144,6 +158,11 @@ public sealed class DaemonStatus(string device, string sensorKind, TimeProvider?
                 ["attention"] = _attention?.ToJson(),
                 ["collecting"] = _collecting is not { } c ? null : new JsonObject { ["collected"] = c.Collected, ["wanted"] = c.Wanted },
                 ["refine"] = _refine is not { } r ? null : new JsonObject { ["version"] = r.Version, ["reason"] = r.Reason },
+                ["probation"] = _probation is not { } p ? null : new JsonObject
+                {
+                    ["version"] = p.Version, ["previousVersion"] = p.PreviousVersion, ["windows"] = p.Windows,
+                    ["flagged"] = Math.Round(p.Flagged, 4), ["previousFlagged"] = Math.Round(p.PreviousFlagged, 4), ["minutesLeft"] = Math.Round(p.MinutesLeft, 1),
+                },
                 ["candidate"] = _candidate is not { } pending ? null : new JsonObject { ["version"] = pending.Version, ["metrics"] = pending.Metrics.DeepClone() },
                 ["training"] = _training is null ? null : new JsonObject
                 {

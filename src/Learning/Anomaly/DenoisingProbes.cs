@@ -3,10 +3,10 @@ namespace SensorOdl.Learning.Anomaly;
 /// <summary>
 /// Fault probes as denoising rows of an autoencoder's fit (<see cref="AdaptationOptions.Denoise"/>): a share of the fit
 /// windows, spread evenly, also enter as a probe of themselves (the kinds in turn), with the clean window as the
-/// reconstruction target. The fit then learns to give
-/// back the normal window under a fault-like change instead of copying the change, so a window with such a change
-/// reconstructs badly and scores high. Without it nothing in a fit to a loud room keeps the adapters from learning to
-/// reproduce a broadband lift or an added line along with the room's own variety (issue 9: fan ×0.75 silentA → mix100).
+/// reconstruction target. The fit learns to give back the normal window under a fault-like change instead of copying
+/// the change through, so a window with such a change reconstructs badly and scores high. Off by default: it lowered
+/// false alarms and lifted two quiet → loud pairs, but cost recall elsewhere, and a version taught the probes passes the
+/// probe guard that would have had it refitted (docs/BENCHMARKS.md, issue 9 session 12).
 /// </summary>
 public static class DenoisingProbes
 {
