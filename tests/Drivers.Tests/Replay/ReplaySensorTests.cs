@@ -91,9 +91,16 @@ public class ReplaySensorTests
         using var sensor = new ReplaySensor(new ReplaySettings(SharedData.CoolingFan, "env=noisy,speed=o", Speed: 0, Loop: true), pacer: new FakePacer());
         var frame = sensor.CreateFrame();
         sensor.Read(frame);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++) sensor.Read(frame);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // A per-read allocation shows in every round; a one-off by the runtime on this thread (tier-up on a busy machine:
+        // 2,904 bytes once in CI) in one round at most.
+        long fewest = long.MaxValue;
+        for (int round = 0; round < 3 && fewest > 0; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++) sensor.Read(frame);
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.Equal(0, fewest);
     }
 
     [Fact]
