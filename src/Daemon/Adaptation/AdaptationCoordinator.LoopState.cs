@@ -98,14 +98,13 @@ public sealed partial class AdaptationCoordinator
     }
 
     /// <summary>Pipeline thread, after every window: status `probation` follows the version in use's probation while it runs.</summary>
-    void ShowProbation(StoredProbation? probation)
+    void ShowProbation(StoredProbation? p)
     {
-        if (probation is null && !_probationShown) return;
-        _probationShown = probation is not null;
-        _status.SetProbation(probation is null ? null : new ProbationInfo(probation.Version, probation.PreviousVersion, probation.Windows,
-            probation.Windows == 0 ? 0 : (double)probation.NewFlagged / probation.Windows,
-            probation.Windows == 0 ? 0 : (double)probation.OldFlagged / probation.Windows,
-            Math.Max(0, Settings.Adaptation.ProbationMinutes - probation.ElapsedS / 60)));
+        if (p is null && !_probationShown) return;
+        _probationShown = p is not null;
+        ProbationCounts since = p is null ? default : new(p.Windows, p.NewFlagged, p.OldFlagged);
+        _status.SetProbation(p is null ? null : new ProbationInfo(p.Version, p.PreviousVersion, since.Windows, since.NewShare, since.OldShare,
+            Math.Max(0, Settings.Adaptation.ProbationMinutes - p.ElapsedS / 60)));
     }
 
     /// <summary>
