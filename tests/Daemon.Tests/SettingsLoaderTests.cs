@@ -118,6 +118,18 @@ public sealed class SettingsLoaderTests : IDisposable
     }
 
     [Theory]
+    [InlineData(null, false, AdaptationOptions.DefaultDenoise)]
+    [InlineData(null, true, 0)]
+    [InlineData("0.25", false, 0.25)]
+    [InlineData("0.25", true, 0)]
+    public void Denoising_lifts_bands_of_spectra_only(string? value, bool waveform, double expected)
+    {
+        DaemonSettings s = value is null ? Load() : Load(("Adaptation:Denoise", value));
+        string config = waveform ? new WaveformFeatureConfiguration(1, 3200, 1024, 16, 10, 1600).ToJson() : new SpectrumFeatureConfiguration(512, 1.0).ToJson();
+        Assert.Equal(expected, s.Adaptation.DenoiseFor(config));
+    }
+
+    [Theory]
     [InlineData("auto", AdaptationMode.Auto)]
     [InlineData("confirm", AdaptationMode.Confirm)]
     [InlineData("Confirm", AdaptationMode.Confirm)]

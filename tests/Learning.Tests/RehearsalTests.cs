@@ -85,10 +85,12 @@ public sealed class RehearsalTests
         var store = new RecordingStore();
         (_, CandidateReport report) = AdaptToRoomB(Base, 0.25, store, renormalise: false); // only a fit through the base's normaliser uses the store
         Assert.True(report.Rehearsed > 0);
-        long[] reservoirIds = [.. store.Puts.Where(id => id < 0)];
+        long[] reservoirIds = [.. store.Puts.Where(id => id < 0 && id > BandLifts.IdBase)];
         Assert.Equal(report.Rehearsed, reservoirIds.Length);
         Assert.All(reservoirIds, id => Assert.InRange(id, ModelAdapter.ReservoirIdBase - Base.ReservoirCount + 1, ModelAdapter.ReservoirIdBase));
         Assert.Equal(report.Fitted, store.Puts.Count(id => id > 0));
+        Assert.True(report.Denoised > 0); // the lifted copies (Adaptation:Denoise, on by default) have a range of their own below
+        Assert.Equal(report.Denoised, store.Puts.Count(id => id <= BandLifts.IdBase));
     }
 
     [Fact]

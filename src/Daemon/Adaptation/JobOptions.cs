@@ -10,7 +10,7 @@ namespace SensorOdl.Daemon.Adaptation;
 /// </summary>
 static class JobOptions
 {
-    /// <param name="featureConfig">The fitted model's feature configuration (waveform models validate on blocks).</param>
+    /// <param name="featureConfig">The fitted model's feature configuration (waveform models validate on blocks and are not denoised).</param>
     public static AdaptationOptions For(DaemonSettings settings, string method, int epochs, string featureConfig) => new()
     {
         Method = method,
@@ -19,7 +19,7 @@ static class JobOptions
         MinFaultRecall = settings.Adaptation.MinFaultRecall,
         MaxProbeRecallDrop = settings.Adaptation.MaxProbeRecallDrop,
         Rehearsal = settings.Adaptation.Rehearsal,
-        Denoise = settings.Adaptation.Denoise,
+        Denoise = settings.Adaptation.DenoiseFor(featureConfig),
         ProbeBar = settings.Adaptation.ProbeBar,
         Validation = settings.Adaptation.ValidationFor(featureConfig),
         ThresholdConfidence = settings.Adaptation.ThresholdConfidence,

@@ -44,7 +44,7 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
                 RefineForProbe = job.Refines?.ProbeKind,
             }, cache, progress, probes: probes);
         status.SetActivity(DaemonState.Validating);
-        history?.Add(new FinishedJob(job.Id, newNormal, ids, report.FitSeconds, report.Accepted, report.Reason, report.Probes) { FitProbes = probes?.Snapshot(ids) });
+        history?.Add(new FinishedJob(job.Id, newNormal, ids, report.FitSeconds, report.Accepted, report.Reason, report.Probes));
         events.Emit("training_finished", NowMs, new JsonObject
         {
             ["job"] = job.Id, ["seconds"] = Math.Round(watch.Elapsed.TotalSeconds, 3), ["samples"] = windows.Count,

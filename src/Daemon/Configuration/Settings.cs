@@ -99,7 +99,10 @@ public sealed record AdaptationSettings
     public double MaxProbeRecallDrop { get; init; } = AdaptationOptions.DefaultMaxProbeRecallDrop;
     /// <summary>Share of a fit set made of the base's reservoir windows (rehearsal of the old normal); 0 = off.</summary>
     public double Rehearsal { get; init; } = AdaptationOptions.DefaultRehearsal;
-    /// <summary>The share of fit windows an autoencoder's fit also learns to give back from a synthetic fault probe of them (<see cref="DenoisingProbes"/>); 0 = off.</summary>
+    /// <summary>
+    /// The share of fit windows a spectrum autoencoder's fit also learns to give back from a lifted band of them
+    /// (<see cref="BandLifts"/>); 0 = off. Waveform models are fitted without: their features are summaries, not bins in a row.
+    /// </summary>
     public double Denoise { get; init; } = AdaptationOptions.DefaultDenoise;
     /// <summary>room: the probe guard's bar is the new room's neighbour share capped by the base's reference; unadapted: also capped by what the network without adapters flags.</summary>
     public ProbeBar ProbeBar { get; init; } = AdaptationOptions.DefaultProbeBar;
@@ -121,6 +124,14 @@ public sealed record AdaptationSettings
     public bool ProbeRefine { get; init; } = true;
     /// <summary>Waveform models: a candidate the probe guard finds blind is refused (true) or only reported (false; docs/BENCHMARKS.md, issue 9).</summary>
     public bool EnforceWaveformProbes { get; init; }
+
+    /// <summary>
+    /// The denoising share a job uses for a model whose input is described by <paramref name="featureConfig"/>: <see cref="Denoise"/>
+    /// for spectra, none for waveform features — a band of neighbouring features is a band of frequencies only in a spectrum
+    /// (docs/BENCHMARKS.md, issue 9 session 13: on the simulated machine lifts cost inner-race recall and added false alarms).
+    /// </summary>
+    public double DenoiseFor(string featureConfig) =>
+        Drivers.Features.FeatureConfiguration.Parse(featureConfig).Kind == FrameKind.Waveform ? 0 : Denoise;
 
     /// <summary>The split a job uses for a model whose input is described by <paramref name="featureConfig"/> (<see cref="ValidationChoice.Auto"/> resolved).</summary>
     public Validation ValidationFor(string featureConfig) => Validation switch

@@ -85,7 +85,7 @@ public static partial class SettingsLoader
         Check(s.Adaptation.MaxCollectMinutes > 0 && double.IsFinite(s.Adaptation.MaxCollectMinutes), "Adaptation:MaxCollectMinutes", "must be more than 0.");
         Check(s.Adaptation.MaxProbeRecallDrop is >= 0 and <= 1, "Adaptation:MaxProbeRecallDrop", "must be between 0 and 1.");
         Check(s.Adaptation.Rehearsal is >= 0 and <= 0.9, "Adaptation:Rehearsal", "must be between 0 and 0.9.");
-        Check(s.Adaptation.Denoise is >= 0 and <= 1, "Adaptation:Denoise", "must be between 0 and 1 (probes per fit window).");
+        Check(s.Adaptation.Denoise is >= 0 and <= 1, "Adaptation:Denoise", "must be between 0 and 1 (lifted copies per fit window).");
         Check(s.Adaptation.MinIntervalMinutes >= 0, "Adaptation:MinIntervalMinutes", "must be 0 or more.");
         Check(s.Adaptation.ProbationMinutes >= 0 && double.IsFinite(s.Adaptation.ProbationMinutes), "Adaptation:ProbationMinutes", "must be 0 or more.");
         Check(s.Adaptation.RefineMinutes >= 0 && double.IsFinite(s.Adaptation.RefineMinutes), "Adaptation:RefineMinutes", "must be 0 or more.");

@@ -20,7 +20,7 @@ public sealed class AdaptBaselines(DaemonSettings settings, AdaptScenario scenar
     /// <summary>Every weight retrained on a job's windows; the model the comparison scores, and its seconds (one thread).</summary>
     public (AnomalyModel Model, double Seconds) FullRetrain(FinishedJob job)
     {
-        (AnomalyModel full, CandidateReport report) = ModelAdapter.Adapt(scenario.Base, job.Features, job.Ids, scenario.Base.Exemplars, Options(ModelAdapter.FullRetrain), probes: job.FitProbes);
+        (AnomalyModel full, CandidateReport report) = ModelAdapter.Adapt(scenario.Base, job.Features, job.Ids, scenario.Base.Exemplars, Options(ModelAdapter.FullRetrain));
         return (full, report.FitSeconds);
     }
 
@@ -38,7 +38,7 @@ public sealed class AdaptBaselines(DaemonSettings settings, AdaptScenario scenar
         for (int i = 0; i < repeats; i++)
         {
             adapt = Math.Min(adapt, ModelAdapter.Adapt(scenario.Base, job.Features, job.Ids, scenario.Base.Exemplars, Options(settings.Adaptation.Method),
-                new InMemoryForwardCacheStore(), probes: job.FitProbes).Report.FitSeconds);
+                new InMemoryForwardCacheStore()).Report.FitSeconds);
             if (i < repeats - 1) full = Math.Min(full, FullRetrain(job).Seconds);
         }
         return (adapt, full);

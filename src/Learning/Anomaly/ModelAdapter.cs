@@ -26,7 +26,7 @@ public sealed record AdaptationOptions
     public const ProbeBar DefaultProbeBar = ProbeBar.Unadapted;
     public const Validation DefaultValidation = Validation.Interleaved;
     public const double DefaultThresholdConfidence = 0.5;
-    public const double DefaultDenoise = 0;
+    public const double DefaultDenoise = 0.5;
 
     /// <summary>Every setting at its default.</summary>
     public static AdaptationOptions Defaults { get; } = new();
@@ -60,7 +60,10 @@ public sealed record AdaptationOptions
     public Validation Validation { get; init; } = DefaultValidation;
     /// <summary>½: the threshold from the tail scale's estimate; above: from its upper confidence bound at this level (<see cref="TailThreshold"/>).</summary>
     public double ThresholdConfidence { get; init; } = DefaultThresholdConfidence;
-    /// <summary>The share of fit windows an autoencoder's fit also learns to give back from a fault probe of them (<see cref="DenoisingProbes"/>; needs probes); 0 = off.</summary>
+    /// <summary>
+    /// The share of fit windows an autoencoder's fit also learns to give back from a lifted band of them (<see cref="BandLifts"/>);
+    /// 0 = off. Meant for features in a row (spectrum bins): the daemon fits waveform models without.
+    /// </summary>
     public double Denoise { get; init; } = DefaultDenoise;
     public int Seed { get; init; } = 1;
     /// <summary>
@@ -90,7 +93,7 @@ public sealed record CandidateReport(
 {
     /// <summary>Reservoir windows of the old normal the fit rehearsed besides the <see cref="Fitted"/> new ones.</summary>
     public int Rehearsed { get; init; }
-    /// <summary>Fault probes of fit windows the fit learned to give those windows back from (<see cref="AdaptationOptions.Denoise"/>).</summary>
+    /// <summary>Lifted copies of fit windows the fit learned to give those windows back from (<see cref="AdaptationOptions.Denoise"/>).</summary>
     public int Denoised { get; init; }
     /// <summary>The candidate's recall on probes of its new normal, all kinds together (null without probes).</summary>
     public double? ProbeRecallAfter => Probes?.Recall;
@@ -128,14 +131,12 @@ public static class ModelAdapter
         current.Base.Threads = options.Threads; // the copy's: the fine-tune's cold forward and the full retrain's clone use it
         (int[] validation, int[] calibration, int[] fit) = ValidationSplit.Of(n, options.Validation);
 
-        // The probes are made before the fit's clock starts: like feature extraction, they are data, and the full retrain
-        // it is compared with fits the same ones.
-        (float[] Probes, int[] Rows, long[] Ids)? denoising = options.Denoise > 0 && probes is not null && !current.Head.IsClassifier
-            ? DenoisingProbes.Of(probes, Gather(newNormal, d, fit), [.. fit.Select(i => ids[i])], d, options.Denoise) : null;
         var fitting = Stopwatch.StartNew();
         AnomalyModel fitted = Renormalised(current, newNormal, d, fit, options.Renormalise);
         float[] z = fitted.NormalizeMany(newNormal, n);
         TrainingOptions training = options.Training with { Objective = current.Head.Objective, Seed = options.Seed };
+        (float[] Lifted, int[] Rows, long[] Ids)? denoising = options.Denoise > 0 && !current.Head.IsClassifier
+            ? BandLifts.Of(Gather(z, d, fit), [.. fit.Select(i => ids[i])], d, options.Denoise) : null;
         SampleSet fitSet = FitSet(current, fitted, z, d, fit, ids, options.Rehearsal, options.Seed, denoising);
         AnomalyModel scorer;
         if (options.Method == FullRetrain)
@@ -223,22 +224,22 @@ public static class ModelAdapter
     /// What the adapters fit: the new-normal windows; rehearsal windows from the base's reservoir, read through the
     /// candidate's normaliser (<paramref name="fitted"/>), so that they make up <paramref name="rehearsal"/> of the set;
     /// and — for a classifier — the base's exemplars with their classes, so that "normal" is not the only answer left;
-    /// for an autoencoder, the <paramref name="denoising"/> probes of fit windows with those windows as their targets.
-    /// Exemplars, reservoir windows and probes get negative ids in ranges of their own: their cache entries belong to
-    /// the base and never meet the sample store's ids (which are positive) or each other's.
+    /// for an autoencoder, the <paramref name="denoising"/> lifted copies of fit windows (normalised) with those windows as
+    /// their targets. Exemplars, reservoir windows and lifted copies get negative ids in ranges of their own: their cache
+    /// entries belong to the base and never meet the sample store's ids (which are positive) or each other's.
     /// </summary>
     static SampleSet FitSet(AnomalyModel model, AnomalyModel fitted, float[] z, int d, int[] rows, long[] ids, double rehearsal, int seed,
-        (float[] Probes, int[] Rows, long[] Ids)? denoising)
+        (float[] Lifted, int[] Rows, long[] Ids)? denoising)
     {
         float[] inputs = Gather(z, d, rows);
         long[] fitIds = [.. rows.Select(r => ids[r])];
         int[] rehearsed = RehearsalRows(model.ReservoirCount, rows.Length, rehearsal, seed);
         float[] reservoir = fitted.NormalizeMany(Gather(model.Reservoir, d, rehearsed), rehearsed.Length);
         long[] reservoirIds = [.. rehearsed.Select(r => ReservoirIdBase - r)];
-        if (denoising is var (probes, probeRows, probeIds) && probeRows.Length > 0)
+        if (denoising is var (lifted, liftedRows, liftedIds) && liftedRows.Length > 0)
         {
-            float[] clean = [.. inputs, .. reservoir, .. Gather(inputs, d, probeRows)];
-            return new SampleSet(d, [.. inputs, .. reservoir, .. fitted.NormalizeMany(probes, probeRows.Length)], ids: [.. fitIds, .. reservoirIds, .. probeIds], targets: clean);
+            float[] clean = [.. inputs, .. reservoir, .. Gather(inputs, d, liftedRows)];
+            return new SampleSet(d, [.. inputs, .. reservoir, .. lifted], ids: [.. fitIds, .. reservoirIds, .. liftedIds], targets: clean);
         }
         if (!model.Head.IsClassifier) return new SampleSet(d, [.. inputs, .. reservoir], ids: [.. fitIds, .. reservoirIds]);
         float[] exemplars = model.NormalizeMany(model.Exemplars, model.ExemplarCount);

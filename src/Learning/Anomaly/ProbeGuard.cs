@@ -14,19 +14,6 @@ public sealed record ProbeSet(IReadOnlyList<string> Kinds, ProbeMaker Make, Stor
     public static ProbeSet FromStore(IReadOnlyList<string> kinds, StoredProbes stored, bool advisory = false) =>
         new(kinds, (_, _) => throw new NotSupportedException("These probes are made from raw windows and looked up by sample id."), stored, advisory);
 
-    /// <summary>
-    /// These probes as they stand for the windows <paramref name="ids"/>: probes made from features need nothing kept,
-    /// stored ones are copied, so that a later fit of the same windows (adapt-eval's baselines) finds them after the store is gone.
-    /// </summary>
-    public ProbeSet Snapshot(long[] ids)
-    {
-        if (Stored is null) return this;
-        var kept = new Dictionary<long, float[]?>();
-        IReadOnlyList<float[]?> rows = Stored(ids);
-        for (int i = 0; i < ids.Length; i++) kept[ids[i]] = rows[i];
-        return this with { Stored = wanted => [.. wanted.Select(id => kept.GetValueOrDefault(id))] };
-    }
-
     /// <summary>[h·k, d] probes of the windows that have them (all of them when made from features), and how many windows that is.</summary>
     public (float[] Probes, int Windows) Of(float[] windows, long[]? ids, int n, int d)
     {
