@@ -15,10 +15,10 @@ public sealed class DenoisingTests
 
     /// <summary>
     /// "Spectra" of 32 bins: two latent factors shape every window; a loud room adds a ventilation hump around bin 10
-    /// whose level wanders (0–3) and a noise floor (σ 0.05); a damaged part adds a thin line (bins at and after
-    /// <paramref name="lineAt"/>) just above the hump.
+    /// whose level wanders (0–3) and a noise floor (σ 0.05); a damaged part adds a thin line (bins 20 and 21) just above
+    /// the hump.
     /// </summary>
-    static float[] Room(int n, int seed, bool loud, double line = 0, int lineAt = 20)
+    static float[] Room(int n, int seed, bool loud, double line = 0)
     {
         var random = new Random(seed);
         var x = new float[n * D];
@@ -29,7 +29,7 @@ public sealed class DenoisingTests
             {
                 double v = a * Math.Exp(-i / 8.0) + b * Math.Sin(i / 4.0) + 0.05 * random.NextDouble();
                 if (loud) v += hum * Math.Exp(-Math.Pow(i - 10, 2) / 50) + 0.05 * Math.Sqrt(12) * (random.NextDouble() - 0.5);
-                if (i == lineAt || i == lineAt + 1) v += line;
+                if (i is 20 or 21) v += line;
                 x[s * D + i] = (float)v;
             }
         }
