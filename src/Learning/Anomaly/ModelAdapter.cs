@@ -135,9 +135,11 @@ public static class ModelAdapter
         AnomalyModel fitted = Renormalised(current, newNormal, d, fit, options.Renormalise);
         float[] z = fitted.NormalizeMany(newNormal, n);
         TrainingOptions training = options.Training with { Objective = current.Head.Objective, Seed = options.Seed };
+        float[] fitZ = Gather(z, d, fit);
+        long[] fitIds = [.. fit.Select(i => ids[i])];
         (float[] Lifted, int[] Rows, long[] Ids)? denoising = options.Denoise > 0 && !current.Head.IsClassifier
-            ? BandLifts.Of(Gather(z, d, fit), [.. fit.Select(i => ids[i])], d, options.Denoise) : null;
-        SampleSet fitSet = FitSet(current, fitted, z, d, fit, ids, options.Rehearsal, options.Seed, denoising);
+            ? BandLifts.Of(fitZ, fitIds, d, options.Denoise) : null;
+        SampleSet fitSet = FitSet(current, fitted, fitZ, fitIds, d, options.Rehearsal, options.Seed, denoising);
         AnomalyModel scorer;
         if (options.Method == FullRetrain)
         {
@@ -228,12 +230,12 @@ public static class ModelAdapter
     /// their targets. Exemplars, reservoir windows and lifted copies get negative ids in ranges of their own: their cache
     /// entries belong to the base and never meet the sample store's ids (which are positive) or each other's.
     /// </summary>
-    static SampleSet FitSet(AnomalyModel model, AnomalyModel fitted, float[] z, int d, int[] rows, long[] ids, double rehearsal, int seed,
+    /// <param name="inputs">[f, d] the normalised fit windows, with their sample ids <paramref name="fitIds"/>.</param>
+    static SampleSet FitSet(AnomalyModel model, AnomalyModel fitted, float[] inputs, long[] fitIds, int d, double rehearsal, int seed,
         (float[] Lifted, int[] Rows, long[] Ids)? denoising)
     {
-        float[] inputs = Gather(z, d, rows);
-        long[] fitIds = [.. rows.Select(r => ids[r])];
-        int[] rehearsed = RehearsalRows(model.ReservoirCount, rows.Length, rehearsal, seed);
+        int fitCount = fitIds.Length;
+        int[] rehearsed = RehearsalRows(model.ReservoirCount, fitCount, rehearsal, seed);
         float[] reservoir = fitted.NormalizeMany(Gather(model.Reservoir, d, rehearsed), rehearsed.Length);
         long[] reservoirIds = [.. rehearsed.Select(r => ReservoirIdBase - r)];
         if (denoising is var (lifted, liftedRows, liftedIds) && liftedRows.Length > 0)
@@ -243,7 +245,7 @@ public static class ModelAdapter
         }
         if (!model.Head.IsClassifier) return new SampleSet(d, [.. inputs, .. reservoir], ids: [.. fitIds, .. reservoirIds]);
         float[] exemplars = model.NormalizeMany(model.Exemplars, model.ExemplarCount);
-        int[] labels = [.. Enumerable.Repeat(model.Head.NormalClass, rows.Length + rehearsed.Length), .. model.ExemplarLabels];
+        int[] labels = [.. Enumerable.Repeat(model.Head.NormalClass, fitCount + rehearsed.Length), .. model.ExemplarLabels];
         return new SampleSet(d, [.. inputs, .. reservoir, .. exemplars], labels,
             [.. fitIds, .. reservoirIds, .. Enumerable.Range(0, model.ExemplarCount).Select(i => -1L - i)]);
     }
