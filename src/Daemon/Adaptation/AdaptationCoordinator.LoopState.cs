@@ -102,8 +102,13 @@ public sealed partial class AdaptationCoordinator
     {
         if (p is null && !_probationShown) return;
         _probationShown = p is not null;
-        ProbationCounts since = p is null ? default : new(p.Windows, p.NewFlagged, p.OldFlagged);
-        _status.SetProbation(p is null ? null : new ProbationInfo(p.Version, p.PreviousVersion, since.Windows, since.NewShare, since.OldShare,
+        if (p is null)
+        {
+            _status.SetProbation(null);
+            return;
+        }
+        var since = new ProbationCounts(p.Windows, p.NewFlagged, p.OldFlagged);
+        _status.SetProbation(new ProbationInfo(p.Version, p.PreviousVersion, since.Windows, since.NewShare, since.OldShare,
             Math.Max(0, Settings.Adaptation.ProbationMinutes - p.ElapsedS / 60)));
     }
 
