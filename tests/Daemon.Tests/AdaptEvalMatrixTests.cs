@@ -30,7 +30,7 @@ public sealed class AdaptEvalMatrixTests
             Assert.InRange((double)pair["sourceFalseAlarmsAfter"]!, 0, 1); // the source's normal, back after adapting
             foreach (JsonNode? job in pair["jobs"]!.AsArray())
                 Assert.InRange((double)job!["probeRecall"]!, 0, 1); // the fan spectra get probes
-            // and denoising fits (Adaptation:Denoise): every second fit window also entered with a band lifted
+            // and denoising fits (Adaptation:Denoise): every fourth fit window also entered with a band lifted
             foreach (string promoted in pair["events"]!.AsArray().Select(e => (string)e!).Where(e => e.StartsWith("model_promoted ", StringComparison.Ordinal)))
                 Assert.True((double)JsonNode.Parse(promoted["model_promoted ".Length..])!["metrics"]!["denoisedWindows"]! > 0, promoted);
             foreach (JsonNode? row in pair["rows"]!.AsArray())

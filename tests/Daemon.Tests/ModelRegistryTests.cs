@@ -78,11 +78,16 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal("job-1", held.Job);
         Assert.Equal(1, registry.ActiveVersion);
 
-        ModelVersionRecord promoted = registry.AddAdapted(TinyModels.Adapted(BaseA, seed: 8), parentVersion: 2, "retrain", 30, null, "job-2", activate: true);
+        ModelVersionRecord promoted = registry.AddAdapted(TinyModels.Adapted(BaseA, seed: 8), parentVersion: 2, "retrain", 30, null, "job-2", activate: true,
+            fitFromSample: 417);
         Assert.Equal(3, promoted.Version);
         Assert.Equal(2, promoted.ParentVersion);
         Assert.Equal(3, registry.ActiveVersion);
         Assert.NotEqual(held.Id, promoted.Id);
+
+        Reopen(); // where a version's fit began is kept with it, for the next job to fit from (TrainingRun)
+        Assert.Equal(417, Open().Get(3)!.FitFromSample);
+        Assert.Null(Open().Get(2)!.FitFromSample);
     }
 
     [Fact]

@@ -120,8 +120,8 @@ public sealed class SettingsLoaderTests : IDisposable
     [Theory]
     [InlineData(null, false, AdaptationOptions.DefaultDenoise)]
     [InlineData(null, true, 0)]
-    [InlineData("0.25", false, 0.25)]
-    [InlineData("0.25", true, 0)]
+    [InlineData("0.5", false, 0.5)]
+    [InlineData("0.5", true, 0)]
     public void Denoising_lifts_bands_of_spectra_only(string? value, bool waveform, double expected)
     {
         DaemonSettings s = value is null ? Load() : Load(("Adaptation:Denoise", value));

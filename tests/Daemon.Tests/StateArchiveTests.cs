@@ -26,7 +26,8 @@ public sealed class StateArchiveTests : IDisposable
         var registry = new ModelRegistry(state, dir);
         registry.AddBase(BaseA, "first start", 40);
         for (int seed = 10; seed < 13; seed++)
-            registry.AddAdapted(TinyModels.Adapted(BaseA, seed), parentVersion: 1, "drift", 30, new() { ["falseAlarms"] = double.NaN }, $"job-{seed}", activate: true);
+            registry.AddAdapted(TinyModels.Adapted(BaseA, seed), parentVersion: 1, "drift", 30, new() { ["falseAlarms"] = double.NaN }, $"job-{seed}", activate: true,
+                fitFromSample: seed);
         registry.AddBase(BaseB, "train", 40);
         registry.Activate(3);
         var samples = new SampleStore(state, capacity: 100);
@@ -61,6 +62,8 @@ public sealed class StateArchiveTests : IDisposable
         Assert.Equal(oldRegistry.List().Select(v => (v.Version, v.Id, v.ParentVersion, v.Method, v.Retired)),
             newRegistry.List().Select(v => (v.Version, v.Id, v.ParentVersion, v.Method, v.Retired)));
         Assert.True(double.IsNaN(newRegistry.Get(2)!.Metrics["falseAlarms"]));
+        Assert.Equal(10, oldRegistry.Get(2)!.FitFromSample);
+        Assert.Null(newRegistry.Get(2)!.FitFromSample); // the sample id it named may be another window here: the next job fits its episode alone
         // The daemon loads its model through the registry (ModelSelection): the same version scores a window identically.
         Assert.Equal(TinyModels.Fingerprint(oldRegistry.Load(oldRegistry.Active!, new FineTuneOptions())),
             TinyModels.Fingerprint(newRegistry.Load(newRegistry.Active!, new FineTuneOptions())));

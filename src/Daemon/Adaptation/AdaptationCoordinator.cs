@@ -72,7 +72,7 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
         _active = active;
         _time = time;
         _settleWindows = settings.Current.Drift.Window + settings.Current.Drift.Persistence;
-        _training = new TrainingRun(samples, events, status, cache, active, time, probes);
+        _training = new TrainingRun(samples, registry, events, status, cache, active, time, probes);
         _attention = attention;
         _promotions = new Promotions(settings, registry, events, status, active, time, _gate, OnPromoted, OnRolledBack, attention);
         _loop = loop;

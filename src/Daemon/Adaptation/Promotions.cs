@@ -36,7 +36,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
         bool hold = live.Current.Adaptation.Mode == AdaptationMode.Confirm;
         string reason = trained.Report.Reason;
         ModelVersionRecord record = registry.AddAdapted(trained.Model, trained.ParentVersion, $"{job.Description}: {reason}",
-            trained.Report.Fitted, trained.Metrics, job.Id, activate: !hold);
+            trained.Report.Fitted, trained.Metrics, job.Id, activate: !hold, trained.FitFromSample);
         var kept = new PendingCandidate(trained.Model, record, job.Id, trained.ParentVersion, reason, MetricsJson.Rounded(trained.Metrics),
             job.EpisodeStartS)
         {

@@ -9,15 +9,15 @@ using SensorOdl.Learning.Training;
 
 namespace SensorOdl.Daemon.Adaptation;
 
-/// <summary>A fitted, validated candidate (accepted or not), the version it was fitted on and its metrics.</summary>
-sealed record TrainedCandidate(AnomalyModel Model, CandidateReport Report, int ParentVersion, Dictionary<string, double> Metrics);
+/// <summary>A fitted, validated candidate (accepted or not), the version it was fitted on, its metrics and the sample id of its first window.</summary>
+sealed record TrainedCandidate(AnomalyModel Model, CandidateReport Report, int ParentVersion, Dictionary<string, double> Metrics, long? FitFromSample);
 
 /// <summary>
 /// The fit of one job: reads its windows, fits fresh adapters on the active version with <see cref="ModelAdapter"/>
 /// and reports the run (training_started, training_finished, the status' progress). The verdict is the caller's.
 /// </summary>
-sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus status, IForwardCacheStore cache, ActiveModel active,
-    TimeProvider time, ProbeSet? probes)
+sealed class TrainingRun(SampleStore samples, ModelRegistry registry, IEventSink events, DaemonStatus status, IForwardCacheStore cache,
+    ActiveModel active, TimeProvider time, ProbeSet? probes)
 {
     long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -25,15 +25,13 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
     public TrainedCandidate Fit(AdaptationJob job, DaemonSettings settings, List<FinishedJob>? history)
     {
         var watch = Stopwatch.StartNew();
-        IReadOnlyList<SampleRecord> windows = job.EpisodeStartS is double episode
-            ? samples.Newest(settings.Storage.SampleCapacity, (long)Math.Round(episode * 1000))
-            : samples.Newest(job.SamplesWanted);
+        ModelInUse parent = active.Current;
+        IReadOnlyList<SampleRecord> windows = WindowsOf(job, parent, settings);
         status.SetActivity(DaemonState.Training);
         events.Emit("training_started", NowMs, new JsonObject
         {
             ["job"] = job.Id, ["method"] = job.Method, ["epochs"] = job.Epochs, ["samples"] = windows.Count, ["reason"] = job.Description,
         });
-        ModelInUse parent = active.Current;
         float[] newNormal = [.. windows.SelectMany(w => w.Vector())];
         long[] ids = [.. windows.Select(w => w.Id)];
         float[] faults = [.. parent.Model.Exemplars, .. samples.Labelled("fault").SelectMany(w => w.Vector())];
@@ -53,7 +51,23 @@ sealed class TrainingRun(SampleStore samples, IEventSink events, DaemonStatus st
         // collection frees, and the daemon rarely makes one: without this the RSS stays at the job's peak for good
         // (docs/BENCHMARKS.md, "A retrain's peak"). Once per job, a few ms.
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        return new TrainedCandidate(candidate, report, parent.Info.Version, Metrics(report, windows));
+        return new TrainedCandidate(candidate, report, parent.Info.Version, Metrics(report, windows), ids.Length > 0 ? ids.Min() : null);
+    }
+
+    /// <summary>
+    /// A retrain command fits the newest windows it asked for. A drift job or a refine fits its episode, from the change's
+    /// onset on, and with it every window since the first one the version in use was fitted on, while the store still
+    /// holds them: the new version must cover what the one it replaces covered. Fitted on the new episode alone, a
+    /// version forgot the conditions of the episode before, which came back and alarmed (fan ×1.3 silentA → hum60:
+    /// 25.6 % false alarms after a second episode's job; docs/BENCHMARKS.md, issue 9 sessions 13 and 14).
+    /// </summary>
+    IReadOnlyList<SampleRecord> WindowsOf(AdaptationJob job, ModelInUse parent, DaemonSettings settings)
+    {
+        if (job.EpisodeStartS is not double episode) return samples.Newest(job.SamplesWanted);
+        long sinceMs = (long)Math.Round(episode * 1000);
+        return registry.Get(parent.Info.Version)?.FitFromSample is long fitFrom
+            ? samples.Newest(settings.Storage.SampleCapacity, sinceMs, fitFrom)
+            : samples.Newest(settings.Storage.SampleCapacity, sinceMs);
     }
 
     static Dictionary<string, double> Metrics(CandidateReport report, IReadOnlyList<SampleRecord> windows)

@@ -22,6 +22,11 @@ public sealed class ModelVersionRecord
     public string? AdapterFile { get; set; }
     public string? AdapterHash { get; set; }
     public int TrainSamples { get; set; }
+    /// <summary>
+    /// The sample id of the first window the version was fitted on (null: a base, or a version from before this was kept,
+    /// or one imported from an archive, whose windows are renumbered): a later job fits from there too (TrainingRun).
+    /// </summary>
+    public long? FitFromSample { get; set; }
     public Dictionary<string, double> Metrics { get; set; } = [];
     public string Reason { get; set; } = "";
     public string? Job { get; set; }
@@ -34,7 +39,7 @@ public sealed class ModelVersionRecord
         foreach ((string name, double value) in Metrics) metrics[name] = value;
         return new BsonDocument().Set("_id", Version).Set(nameof(Id), Id).Set(nameof(ParentVersion), ParentVersion).Set(nameof(Method), Method)
             .Set(nameof(CreatedAt), CreatedAt).Set(nameof(BaseHash), BaseHash).Set(nameof(BaseFile), BaseFile).Set(nameof(AdapterFile), AdapterFile)
-            .Set(nameof(AdapterHash), AdapterHash).Set(nameof(TrainSamples), TrainSamples).Set(nameof(Metrics), metrics).Set(nameof(Reason), Reason)
+            .Set(nameof(AdapterHash), AdapterHash).Set(nameof(TrainSamples), TrainSamples).Set(nameof(FitFromSample), FitFromSample).Set(nameof(Metrics), metrics).Set(nameof(Reason), Reason)
             .Set(nameof(Job), Job).Set(nameof(Threshold), (double)Threshold).Set(nameof(Retired), Retired);
     }
 
@@ -50,6 +55,7 @@ public sealed class ModelVersionRecord
         AdapterFile = d.String(nameof(AdapterFile)),
         AdapterHash = d.String(nameof(AdapterHash)),
         TrainSamples = d.Int32(nameof(TrainSamples)),
+        FitFromSample = d.NullableInt64(nameof(FitFromSample)),
         Metrics = d.TryGetValue(nameof(Metrics), out BsonValue metrics) && metrics.IsDocument
             ? metrics.AsDocument.ToDictionary(m => m.Key, m => m.Value.AsDouble)
             : [],
@@ -148,7 +154,7 @@ public sealed class ModelRegistry
     }
 
     public ModelVersionRecord AddAdapted(AnomalyModel candidate, int parentVersion, string reason, int trainSamples,
-        Dictionary<string, double>? metrics, string? job, bool activate)
+        Dictionary<string, double>? metrics, string? job, bool activate, long? fitFromSample = null)
     {
         string baseFile = ExistingBaseFile(candidate.BaseHash);
         int version = NextVersion();
@@ -165,6 +171,7 @@ public sealed class ModelRegistry
             AdapterFile = adapterFile,
             AdapterHash = adapterHash,
             TrainSamples = trainSamples,
+            FitFromSample = fitFromSample,
             Metrics = metrics ?? [],
             Reason = reason,
             Job = job,

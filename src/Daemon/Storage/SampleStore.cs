@@ -155,11 +155,20 @@ public sealed class SampleStore
     }
 
     /// <summary>The newest unlabelled (or normal-labelled) windows at or after a time, oldest first.</summary>
-    public IReadOnlyList<SampleRecord> Newest(int count, long sinceMs = long.MinValue)
+    public IReadOnlyList<SampleRecord> Newest(int count, long sinceMs = long.MinValue) => Newest(count, InUseSince(sinceMs));
+
+    /// <summary>
+    /// The newest unlabelled (or normal-labelled) windows at or after data time <paramref name="sinceMs"/> or sample id
+    /// <paramref name="fromId"/>, whichever reaches further back, oldest first.
+    /// </summary>
+    public IReadOnlyList<SampleRecord> Newest(int count, long sinceMs, long fromId) =>
+        Newest(count, BsonExpression.Create("($.Ts >= @0 OR $._id >= @1) AND ($.Label = null OR $.Label = 'normal')", sinceMs, fromId));
+
+    IReadOnlyList<SampleRecord> Newest(int count, BsonExpression inUse)
     {
         Flush();
         List<SampleRecord> newest = [.. _state.Database.GetCollection(Samples).Query()
-            .Where(InUseSince(sinceMs)).OrderByDescending(IdField).Limit(count).ToEnumerable().Select(SampleDocuments.ToRecord)];
+            .Where(inUse).OrderByDescending(IdField).Limit(count).ToEnumerable().Select(SampleDocuments.ToRecord)];
         newest.Reverse();
         return newest;
     }

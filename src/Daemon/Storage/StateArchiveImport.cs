@@ -124,6 +124,7 @@ public static class StateArchiveImport
         AdapterFile = v.AdapterFile is null ? null : $"v{v.Version + shift}.sodla",
         AdapterHash = v.AdapterHash,
         TrainSamples = v.TrainSamples,
+        FitFromSample = null, // the archive's windows are renumbered here, or not in it: a later job fits its episode alone
         Metrics = new(v.Metrics),
         Reason = v.Reason,
         Job = v.Job,

@@ -26,7 +26,7 @@ public sealed record AdaptationOptions
     public const ProbeBar DefaultProbeBar = ProbeBar.Unadapted;
     public const Validation DefaultValidation = Validation.Interleaved;
     public const double DefaultThresholdConfidence = 0.5;
-    public const double DefaultDenoise = 0.5;
+    public const double DefaultDenoise = 0.25;
 
     /// <summary>Every setting at its default.</summary>
     public static AdaptationOptions Defaults { get; } = new();
