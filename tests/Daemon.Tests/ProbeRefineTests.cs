@@ -21,7 +21,7 @@ public sealed class ProbeRefineTests : IDisposable
     {
         SlowerFanRoom.Write(RepoPaths.DataSet("cooling-fan"), _data);
         (int code, string output, string error) = await CliRunner.Run(["adapt-eval", "--matrix", "--data", _data, "--by", "env",
-            "--normal", "state=normal", "--faults-by", "state", "--json", "--timing-repeats", "1", .. settings]);
+            "--normal", "state=normal", "--faults-by", "state", "--json", "--timing-repeats", "1", "--timing-seconds", "0", .. settings]);
         Assert.True(code == 0, error);
         return JsonNode.Parse(output)!["pairs"]!.AsArray().Single(p => (string)p!["source"]! == "silentA")!;
     }

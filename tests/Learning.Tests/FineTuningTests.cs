@@ -116,6 +116,8 @@ public class FineTuningTests
             tuner.Fit(train);
             return tuner;
         }
+        // With the table, the base forward runs before the first epoch, 64 samples at a time (Skip2Lora.PrefillRows);
+        // without, in the epoch, per mini-batch: the same entries either way.
         Skip2Lora once = Tuner(decodeOnce: true, store), everyEpoch = Tuner(decodeOnce: false, null);
         // From a warm cache: every entry decoded from the store, none computed.
         Skip2Lora warmOnce = Tuner(decodeOnce: true, store), warmEveryEpoch = Tuner(decodeOnce: false, store);

@@ -14,7 +14,7 @@ public sealed class AdaptEvalVerb : IVerb
         usage: sensorodl adapt-eval --data DIR --train FILTER --target FILTER --faults FILTER
                                     [--exemplars FILTER] [--compare full,threshold] [--json] [--out FILE]
                sensorodl adapt-eval --matrix --data DIR --by FIELD --normal FILTER --faults-by FIELD2
-                                    [--epochs N] [--timing-repeats N] [--dump-scores DIR] [--json] [--out FILE]
+                                    [--epochs N] [--timing-repeats N] [--timing-seconds S] [--dump-scores DIR] [--json] [--out FILE]
 
         Trains a base on --train, streams half the 20-frame blocks of --target (even blocks of the 1st, 3rd, …
         recording, odd blocks of the others) through the daemon's pipeline
@@ -29,8 +29,9 @@ public sealed class AdaptEvalVerb : IVerb
         b's recordings of every FIELD2 value FILTER excludes (one row each, and one for all together),
         beside a full retrain, a threshold-only recalibration and a PCA detector on the same windows, with
         Skip2-LoRA's time against the full retrain's for every adaptation job (both refitted on the job's
-        windows from the base, one thread, alternately --timing-repeats times, default 3; the least time of
-        each). --epochs sets the base's training epochs (default the trainer's). --dump-scores writes each pair's scores (final model and
+        windows from the base, one thread, alternately --timing-repeats times, default 3, and more until the
+        full retrains have run --timing-seconds together, default 1, at most 50; the least time of each).
+        --epochs sets the base's training epochs (default the trainer's). --dump-scores writes each pair's scores (final model and
         full retrain, on held-back, fault and job windows) to DIR/SOURCE-TARGET.json, for diagnosis.
         Fan data: --by env --normal state=normal --faults-by state.
 
@@ -44,7 +45,7 @@ public sealed class AdaptEvalVerb : IVerb
         {
             var matrix = new MatrixOptions(Required("data"), Required("by"), Required("normal"), Required("faults-by"),
                 arguments.Int("epochs", new Learning.Anomaly.AnomalyTrainingOptions().Training.Epochs, 1, 10_000), arguments.String("dump-scores"),
-                arguments.Int("timing-repeats", 3, 1, 100));
+                arguments.Int("timing-repeats", 3, 1, 100), arguments.Float("timing-seconds", 1, 0));
             arguments.String("out");
             arguments.Has("json");
             arguments.RejectUnknown();

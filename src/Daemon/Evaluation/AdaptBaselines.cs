@@ -24,24 +24,35 @@ public sealed class AdaptBaselines(DaemonSettings settings, AdaptScenario scenar
         return (full, report.FitSeconds);
     }
 
+    /// <summary>Most fits of each side one timing makes, however short they are.</summary>
+    public const int MaxTimingRepeats = 50;
+
+    /// <summary>Whether a timing that made <paramref name="fits"/> fits of each side, its full retrains <paramref name="fullTotal"/> seconds together, makes another pair.</summary>
+    internal static bool MoreFits(int fits, int repeats, double fullTotal, double minimumSeconds) =>
+        fits < repeats || (fullTotal < minimumSeconds && fits < MaxTimingRepeats);
+
     /// <summary>
     /// The fitting seconds of the daemon's method and of the full retrain on a job's windows, each the least of
     /// <paramref name="repeats"/> fits from the base, alternately (one thread each; the adapters' forward cache empty
-    /// every time, so its one base forward counts); <paramref name="fullSeconds"/> is a full retrain of the job already
-    /// timed, the first of its side. A single fit of a few hundred windows lasts tens of milliseconds, where a timer tick
-    /// or the other core's load moves it by 2× (docs/BENCHMARKS.md): the least of several is the cost of the arithmetic,
-    /// on both sides alike.
+    /// every time, so its one base forward counts) — or of more, until the full retrains have run
+    /// <paramref name="minimumSeconds"/> together (at most <see cref="MaxTimingRepeats"/>); <paramref name="fullSeconds"/>
+    /// is a full retrain of the job already timed, the first of its side. A single fit of a few hundred windows lasts
+    /// tens of milliseconds, where a timer tick, a page fault on fresh memory or the other core's load moves it by 2×
+    /// (docs/BENCHMARKS.md): the least of several is the cost of the arithmetic, on both sides alike, and the shorter the
+    /// fits, the more of them that takes.
     /// </summary>
-    public (double Adapt, double Full) FitSeconds(FinishedJob job, int repeats, double fullSeconds)
+    public (double Adapt, double Full) FitSeconds(FinishedJob job, int repeats, double fullSeconds, double minimumSeconds = 0)
     {
-        double adapt = double.MaxValue, full = fullSeconds;
-        for (int i = 0; i < repeats; i++)
+        double adapt = double.MaxValue, full = fullSeconds, fullTotal = fullSeconds;
+        for (int fits = 1; ; fits++)
         {
             adapt = Math.Min(adapt, ModelAdapter.Adapt(scenario.Base, job.Features, job.Ids, scenario.Base.Exemplars, Options(settings.Adaptation.Method),
                 new InMemoryForwardCacheStore()).Report.FitSeconds);
-            if (i < repeats - 1) full = Math.Min(full, FullRetrain(job).Seconds);
+            if (!MoreFits(fits, repeats, fullTotal, minimumSeconds)) return (adapt, full);
+            double seconds = FullRetrain(job).Seconds;
+            full = Math.Min(full, seconds);
+            fullTotal += seconds;
         }
-        return (adapt, full);
     }
 
     /// <summary>

@@ -7,7 +7,9 @@ namespace SensorOdl.Daemon.Evaluation;
 
 /// <param name="DumpScores">A directory for each pair's scores (<see cref="Separation.Dump"/>, a diagnostic); null writes none.</param>
 /// <param name="TimingRepeats">Fits of each side per job for the speed ratio, the least time of each counted (<see cref="AdaptBaselines.FitSeconds"/>).</param>
-public sealed record MatrixOptions(string Data, string By, string Normal, string FaultsBy, int BaseEpochs, string? DumpScores = null, int TimingRepeats = 3);
+/// <param name="TimingSeconds">More fits than <paramref name="TimingRepeats"/> of each side, until the full retrains have run this long together.</param>
+public sealed record MatrixOptions(string Data, string By, string Normal, string FaultsBy, int BaseEpochs, string? DumpScores = null, int TimingRepeats = 3,
+    double TimingSeconds = 1);
 
 /// <summary>One adaptation job of a pair: its windows, and Skip2-LoRA's time against a full retrain on the same windows (one thread each).</summary>
 /// <param name="AdaptSeconds">The daemon's method's fit on the job's windows, the least of the repeats (<see cref="MatrixOptions.TimingRepeats"/>).</param>
@@ -93,7 +95,7 @@ public sealed class AdaptEvalMatrix(DaemonSettings settings, MatrixOptions optio
         {
             (AnomalyModel retrained, double seconds) = baselines.FullRetrain(job);
             if (job == judged) (full, fullModel) = (baselines.Verdict(retrained, seconds), retrained);
-            (double adaptFit, double fullFit) = baselines.FitSeconds(job, options.TimingRepeats, seconds);
+            (double adaptFit, double fullFit) = baselines.FitSeconds(job, options.TimingRepeats, seconds, options.TimingSeconds);
             jobs.Add(new MatrixJob(job.Id, job.Promoted, job.Reason, job.Ids.Length, Math.Round(adaptFit, 3), Math.Round(fullFit, 3),
                 Math.Round(fullFit / Math.Max(adaptFit, 1e-6), 2), job.ProbeRecallReference, job.ProbeRecall,
                 job.Probes?.Kinds, job.Probes?.Passed, job.Probes?.Windows ?? 0) { StreamSeconds = Math.Round(job.Seconds, 3) });

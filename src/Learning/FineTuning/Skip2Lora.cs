@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SensorOdl.Learning.Caches;
 using SensorOdl.Learning.Networks;
 using SensorOdl.Learning.Training;
@@ -42,12 +43,42 @@ public sealed class Skip2Lora : SkipAdapters
     /// <summary>The largest table of decoded entries one fit keeps: 2 MB for 620 spectrum windows, 7.3 MB for 1,024 LeNet images.</summary>
     internal long DecodedTableLimitBytes { get; set; } = 16L << 20;
 
+    /// <summary>Samples per base forward pass when the table is filled before the first epoch.</summary>
+    internal const int PrefillRows = 64;
+
     protected override void BeginFit(SampleSet data, int batchSize)
     {
-        base.BeginFit(data, batchSize);
         bool table = (long)data.Count * EntrySize * sizeof(float) <= DecodedTableLimitBytes;
+        base.BeginFit(data, table ? Math.Max(batchSize, Math.Min(PrefillRows, data.Count)) : batchSize);
         _decoded = table ? new float[data.Count * EntrySize] : [];
         _isDecoded = table ? new bool[data.Count] : [];
+        if (table) Prefill(data);
+    }
+
+    /// <summary>
+    /// Fills the table before the first epoch: every sample's entry from the cache, or — for the samples it lacks — from
+    /// the base's forward pass, <see cref="PrefillRows"/> samples at a time instead of a mini-batch's few: the pass packs
+    /// each layer's weights once per call, which for a 16-sample batch of a 511-bin spectrum model cost as much as the
+    /// products themselves. The entries are the ones the first epoch would have made, stored and read back the same way.
+    /// </summary>
+    void Prefill(SampleSet data)
+    {
+        List<int> missing = [];
+        for (int position = 0; position < data.Count; position++)
+        {
+            if (_cache.TryGet(data.Ids[position], _decoded.AsSpan(position * EntrySize, EntrySize))) _isDecoded[position] = true;
+            else missing.Add(position);
+        }
+        int inputs = Base.InputSize, rows = Math.Min(PrefillRows, missing.Count);
+        if (_missX.Length < rows * inputs) _missX = new float[rows * inputs];
+        var labels = new int[rows];
+        for (int start = 0; start < missing.Count; start += rows)
+        {
+            ReadOnlySpan<int> chunk = CollectionsMarshal.AsSpan(missing).Slice(start, Math.Min(rows, missing.Count - start));
+            data.Gather(chunk, _missX, labels);
+            ForwardBase(_missX, chunk.Length);
+            for (int m = 0; m < chunk.Length; m++) Store(data.Ids[chunk[m]], chunk[m], m, _decoded.AsSpan(chunk[m] * EntrySize, EntrySize), labels[m]);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -74,13 +105,18 @@ public sealed class Skip2Lora : SkipAdapters
         for (int m = 0; m < _misses.Count; m++)
         {
             int s = _misses[m];
-            Span<float> entry = entries.Slice(s * EntrySize, EntrySize);
-            CopyEntry(m, entry, labels[s]);
-            _cache.Put(data.Ids[positions[s]], entry);
-            // Train on what later epochs will read, so that every epoch sees the same (quantised) values.
-            if (Encoding != CacheEncoding.Float32) _cache.TryGet(data.Ids[positions[s]], entry);
-            Keep(positions[s], entry);
+            Store(data.Ids[positions[s]], positions[s], m, entries.Slice(s * EntrySize, EntrySize), labels[s]);
         }
+    }
+
+    /// <summary>Row <paramref name="row"/> of the base's activations into the cache, and into <paramref name="entry"/> as the cache gives it back.</summary>
+    void Store(long id, int position, int row, Span<float> entry, int label)
+    {
+        CopyEntry(row, entry, label);
+        _cache.Put(id, entry);
+        // Train on what later epochs will read, so that every epoch sees the same (quantised) values.
+        if (Encoding != CacheEncoding.Float32) _cache.TryGet(id, entry);
+        Keep(position, entry);
     }
 
     protected override float[]? StoredEntries(ReadOnlySpan<int> positions)
