@@ -10,7 +10,7 @@ namespace SensorOdl.Daemon.Adaptation;
 /// </summary>
 sealed class AdaptationJob(string id, string reason, double sinceS, int samplesWanted, string method, int epochs, double? episodeStartS = null)
 {
-    /// <summary>Where the windows to train on start: the first drift of the episode, so that every new normal seen since is kept.</summary>
+    /// <summary>Where the episode's windows start: the first drift's onset, so that every new normal seen since is kept (TrainingRun adds the windows the version in use was fitted on).</summary>
     public double? EpisodeStartS { get; private set; } = episodeStartS;
     public string Id { get; } = id;
     public string Reason { get; } = reason;

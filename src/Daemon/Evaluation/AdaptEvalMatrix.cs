@@ -12,7 +12,7 @@ public sealed record MatrixOptions(string Data, string By, string Normal, string
     double TimingSeconds = 1);
 
 /// <summary>One adaptation job of a pair: its windows, and Skip2-LoRA's time against a full retrain on the same windows (one thread each).</summary>
-/// <param name="AdaptSeconds">The daemon's method's fit on the job's windows, the least of the repeats (<see cref="MatrixOptions.TimingRepeats"/>).</param>
+/// <param name="AdaptSeconds">The daemon's method's fit on the job's windows, the least of its timed fits (<see cref="MatrixOptions.TimingRepeats"/>, <see cref="MatrixOptions.TimingSeconds"/>).</param>
 /// <param name="FullRetrainSeconds">The full retrain's fit on the same windows, the least of as many repeats.</param>
 /// <param name="ProbeKinds">The probe guard's verdict kind by kind (candidate recall, nearest-neighbour share, bar); null where the guard did not run.</param>
 /// <param name="ProbeWindows">How many held-back windows the guard's probes were made from.</param>
