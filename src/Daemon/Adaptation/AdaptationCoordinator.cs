@@ -383,12 +383,7 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
                 _refineWaited = 0;
             }
         }
-        // Said from the promotion on, not only once a refit is refused: until one mends it the version may be near blind to
-        // that kind (fan ×0.75 silentA → mix100: versions that flagged 2–15 % of broadband probes, a nearest-neighbour
-        // detector 100 %, caught 68–72 % of the damage; docs/BENCHMARKS.md, issue 9 session 14).
-        if (shortOfRoom is not null)
-            LeaveShort(new StoredShortfall(version, shortOfRoom, !Settings.Adaptation.ProbeRefine ? "Adaptation:ProbeRefine is off"
-                : episodeStartS is null ? "no refit follows a retrain command's version" : "a refit of its drift episode on more of the room is due"));
+        if (shortOfRoom is not null && !Settings.Adaptation.ProbeRefine) LeaveShort(new StoredShortfall(version, shortOfRoom, "Adaptation:ProbeRefine is off"));
     }
 
     /// <summary>
