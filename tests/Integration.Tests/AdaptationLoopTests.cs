@@ -27,12 +27,16 @@ public sealed class AdaptationLoopTests : DaemonTest
         ];
         (DaemonProcess daemon, MqttProbe probe) = await StartMonitoringAsync(device, state, [.. replay, "Sensor:Replay:Filter=env=noisy,state=normal"]);
         Received drift = await WaitEventAsync(probe, device, e => (string?)e["type"] == "drift_detected", "drift_detected", seconds: 60);
-        Received started = await WaitEventAsync(probe, device, e => (string?)e["type"] == "training_started", "training_started", seconds: 60);
-        string job = (string)started.Json["job"]!;
+        await WaitEventAsync(probe, device, e => (string?)e["type"] == "training_started", "training_started", seconds: 60);
         Received progress = await probe.WaitForAsync(m => m.Topic == Topic(device, "status") && m.Json["state"]?.GetValue<string>() == "training"
             && m.Json["training"] is JsonObject t && (double)t["progress"]! > 0, TimeSpan.FromSeconds(30), "status with training progress");
+        // A first candidate may be refused: 1000 epochs on a first job's 156 fit windows can learn them by heart, and the
+        // probe guard refuses a fit that went blind to a probe kind (seen in CI with Adaptation:Denoise 0.25); the job
+        // after the back-off (10 minutes of data time, 12 s at replay speed 50) fits more of the room and is promoted.
         Received promoted = await WaitEventAsync(probe, device, e => (string?)e["type"] == "model_promoted", "model_promoted", seconds: 90);
-        Check((string?)promoted.Json["job"] == job, "model_promoted carries the job of training_started");
+        string job = (string)promoted.Json["job"]!;
+        Received started = await WaitEventAsync(probe, device, e => (string?)e["type"] == "training_started" && (string?)e["job"] == job,
+            "the training_started of the promoted job", seconds: 5);
         int version = (int)promoted.Json["version"]!;
         Check(version >= 2, $"a higher version is promoted (got {version})");
         Check((long)drift.Json["seq"]! < (long)started.Json["seq"]! && (long)started.Json["seq"]! < (long)promoted.Json["seq"]!, "events in order");
