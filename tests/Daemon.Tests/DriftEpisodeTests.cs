@@ -4,7 +4,7 @@ using SensorOdl.Drivers.Simulation;
 
 namespace SensorOdl.Daemon.Tests;
 
-/// <summary>Which windows a drift job fits: from where the change began, and only those of the current change.</summary>
+/// <summary>Which windows a drift job fits: from where the change began, and those the version it replaces was fitted on.</summary>
 public sealed class DriftEpisodeTests : IDisposable
 {
     readonly string _state = Directory.CreateTempSubdirectory("sensorodl-episodes-").FullName;
@@ -44,10 +44,10 @@ public sealed class DriftEpisodeTests : IDisposable
     }
 
     [Fact]
-    public void A_settled_promotion_ends_the_episode_and_the_next_change_is_fitted_with_the_windows_the_version_in_use_covers()
+    public void After_a_settled_promotion_the_next_change_is_fitted_with_the_windows_the_version_in_use_covers()
     {
         // With the refine watch on: the second change makes the first version flag far over its budget, and the refit
-        // must wait for the detector to declare the change (without the wait it refitted before the change was seen).
+        // waits for the detector to declare the change, so that the job that comes fits the change's windows as well.
         using SimulatedPipeline rig = SimulatedPipeline.Start(_state, Settings with { Adaptation = Settings.Adaptation with { RefineMinutes = 60 } },
             seed: 12, trainingWindows: 300);
         rig.Stream(100);
