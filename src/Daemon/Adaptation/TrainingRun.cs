@@ -64,10 +64,8 @@ sealed class TrainingRun(SampleStore samples, ModelRegistry registry, IEventSink
     IReadOnlyList<SampleRecord> WindowsOf(AdaptationJob job, ModelInUse parent, DaemonSettings settings)
     {
         if (job.EpisodeStartS is not double episode) return samples.Newest(job.SamplesWanted);
-        long sinceMs = (long)Math.Round(episode * 1000);
-        return registry.Get(parent.Info.Version)?.FitFromSample is long fitFrom
-            ? samples.Newest(settings.Storage.SampleCapacity, sinceMs, fitFrom)
-            : samples.Newest(settings.Storage.SampleCapacity, sinceMs);
+        return samples.Newest(settings.Storage.SampleCapacity, (long)Math.Round(episode * 1000),
+            registry.Get(parent.Info.Version)?.FitFromSample ?? long.MaxValue);
     }
 
     static Dictionary<string, double> Metrics(CandidateReport report, IReadOnlyList<SampleRecord> windows)

@@ -111,7 +111,9 @@ public sealed class SampleStore
     // (its Query.EQ/GTE helpers write the value into it, so each new time or label would leak a compiled delegate).
     static BsonExpression Unlabelled => SampleDocuments.Unlabelled;
 
-    static BsonExpression InUseSince(long sinceMs) => BsonExpression.Create("$.Ts >= @0 AND ($.Label = null OR $.Label = 'normal')", sinceMs);
+    /// <summary>Unlabelled (or normal-labelled) windows at or after data time <paramref name="sinceMs"/> or sample id <paramref name="fromId"/>.</summary>
+    static BsonExpression InUseSince(long sinceMs, long fromId = long.MaxValue) =>
+        BsonExpression.Create("($.Ts >= @0 OR $._id >= @1) AND ($.Label = null OR $.Label = 'normal')", sinceMs, fromId);
 
     /// <summary>
     /// The data clock was re-anchored by <paramref name="offsetMs"/> (clock_adjusted): every window this process stored
@@ -154,21 +156,15 @@ public sealed class SampleStore
         return count;
     }
 
-    /// <summary>The newest unlabelled (or normal-labelled) windows at or after a time, oldest first.</summary>
-    public IReadOnlyList<SampleRecord> Newest(int count, long sinceMs = long.MinValue) => Newest(count, InUseSince(sinceMs));
-
     /// <summary>
     /// The newest unlabelled (or normal-labelled) windows at or after data time <paramref name="sinceMs"/> or sample id
     /// <paramref name="fromId"/>, whichever reaches further back, oldest first.
     /// </summary>
-    public IReadOnlyList<SampleRecord> Newest(int count, long sinceMs, long fromId) =>
-        Newest(count, BsonExpression.Create("($.Ts >= @0 OR $._id >= @1) AND ($.Label = null OR $.Label = 'normal')", sinceMs, fromId));
-
-    IReadOnlyList<SampleRecord> Newest(int count, BsonExpression inUse)
+    public IReadOnlyList<SampleRecord> Newest(int count, long sinceMs = long.MinValue, long fromId = long.MaxValue)
     {
         Flush();
         List<SampleRecord> newest = [.. _state.Database.GetCollection(Samples).Query()
-            .Where(inUse).OrderByDescending(IdField).Limit(count).ToEnumerable().Select(SampleDocuments.ToRecord)];
+            .Where(InUseSince(sinceMs, fromId)).OrderByDescending(IdField).Limit(count).ToEnumerable().Select(SampleDocuments.ToRecord)];
         newest.Reverse();
         return newest;
     }
