@@ -174,7 +174,8 @@ public sealed partial class RolloutTests(RolloutFixture fleet, ITestOutputHelper
         Assert.Equal(0, Kill(tool.Pid, 2));
         int? code = await tool.WaitForExitAsync(TimeSpan.FromSeconds(20));
         Check(code == 1, $"Ctrl-C ends the tool with exit 1, got {code?.ToString() ?? "no exit"}\n{tool.Describe()}");
-        Assert.Equal("paused", Str(await StatusJsonAsync(id), "state"));
+        string state = Str(await StatusJsonAsync(id), "state");
+        Check(state == "paused", $"the rollout is recorded paused, got {state}\n{tool.Describe()}");
 
         CliRun resume = await fleet.FleetAsync("rollout", "resume", id, "--json");
         output.WriteLine(resume.ToString());

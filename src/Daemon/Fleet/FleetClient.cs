@@ -140,7 +140,10 @@ public sealed class FleetClient : IAsyncDisposable
     /// <summary>
     /// One request the broker must acknowledge (SUBACK, PUBACK). A broker that keeps the connection but never answers
     /// would otherwise hold the tool until Ctrl-C; after <see cref="FleetEndpoint.RequestTimeout"/> it is a
-    /// <see cref="FleetException"/> (exit 1, one line).
+    /// <see cref="FleetException"/> (exit 1, one line). Ctrl-C while the broker's answer is awaited is an
+    /// <see cref="OperationCanceledException"/> like everywhere else: MQTTnet reports a cancelled wait for an
+    /// acknowledgement as <see cref="MQTTnet.Exceptions.MqttCommunicationTimedOutException"/>, which a rollout would not
+    /// take for Ctrl-C and so would not record as paused.
     /// </summary>
     async Task<T> AcknowledgedAsync<T>(Func<CancellationToken, Task<T>> request, string what, CancellationToken cancellation)
     {
@@ -150,8 +153,9 @@ public sealed class FleetClient : IAsyncDisposable
         {
             return await request(timeout.Token);
         }
-        catch (Exception e) when (e is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationTimedOutException && !cancellation.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationTimedOutException)
         {
+            cancellation.ThrowIfCancellationRequested();
             throw new FleetException($"the broker did not acknowledge {what} within {_requestTimeout.TotalSeconds:0.#} s.");
         }
     }

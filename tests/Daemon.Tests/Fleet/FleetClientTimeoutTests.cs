@@ -27,6 +27,27 @@ public class FleetClientTimeoutTests
         await broker.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task Ctrl_c_while_an_acknowledgement_is_awaited_is_a_cancellation_not_a_broker_error()
+    {
+        // MQTTnet fails a cancelled wait for SUBACK/PUBACK with MqttCommunicationTimedOutException; a rollout must see
+        // Ctrl-C as a cancellation to record itself paused.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        Task broker = AnswerConnectThenStaySilentAsync(listener);
+
+        var endpoint = new FleetEndpoint(new MqttSettings { Uri = $"mqtt://127.0.0.1:{port}" }, null) { RequestTimeout = TimeSpan.FromSeconds(30) };
+        using var ctrlC = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        var watch = Stopwatch.StartNew();
+        Exception error = await Assert.ThrowsAnyAsync<Exception>(() => FleetClient.ConnectAsync(endpoint, ctrlC.Token));
+
+        Assert.True(error is OperationCanceledException, $"expected a cancellation, got {error.GetType().Name}: {error.Message}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+        listener.Stop();
+        await broker.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     /// <summary>Reads the CONNECT, answers an MQTT 5 CONNACK (success, no properties), then reads and never writes.</summary>
     static async Task AnswerConnectThenStaySilentAsync(TcpListener listener)
     {
