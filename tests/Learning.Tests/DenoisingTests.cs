@@ -60,6 +60,13 @@ public sealed class DenoisingTests
         Assert.True(Flagged(denoised, normal) < 0.03, $"false alarms {Flagged(denoised, normal):P1}");
     }
 
+    static (float[] Lifted, int[] Rows, long[] Ids) Lifts(float[] z, long[] ids, int d, double share)
+    {
+        int[] rows = BandLifts.Rows(ids.Length, share);
+        var lifted = new float[rows.Length * d];
+        return (lifted, rows, BandLifts.Lift(z, ids, d, rows, lifted));
+    }
+
     [Fact]
     public void A_share_of_the_fit_windows_spread_evenly_get_a_copy_with_one_band_lifted_and_ids_of_their_own()
     {
@@ -67,7 +74,7 @@ public sealed class DenoisingTests
         var random = new Random(44);
         float[] z = [.. Enumerable.Range(0, 8 * d).Select(_ => (float)random.NextDouble())];
         long[] ids = [.. Enumerable.Range(100, 8).Select(i => (long)i)];
-        (float[] lifted, int[] rows, long[] liftedIds) = BandLifts.Of(z, ids, d, 0.5);
+        (float[] lifted, int[] rows, long[] liftedIds) = Lifts(z, ids, d, 0.5);
         Assert.Equal([1, 3, 5, 7], rows);
         for (int j = 0; j < rows.Length; j++)
         {
@@ -79,22 +86,27 @@ public sealed class DenoisingTests
         Assert.Equal(4, liftedIds.Distinct().Count());
         Assert.All(liftedIds, id => Assert.True(id < ModelAdapter.ReservoirIdBase - (1L << 40)));
         // The band is the window's own, wherever it sits in a job: a cached base forward of its lifted copy stays right.
-        (float[] again, _, long[] againIds) = BandLifts.Of(z[(3 * d)..(4 * d)], [103], d, 1);
+        (float[] again, _, long[] againIds) = Lifts(z[(3 * d)..(4 * d)], [103], d, 1);
         Assert.Equal(lifted[d..(2 * d)], again);
         Assert.Equal(liftedIds[1], againIds[0]);
-        Assert.Empty(BandLifts.Of(z, ids, d, 0).Rows);
-        Assert.Equal(8, BandLifts.Of(z, ids, d, 1).Rows.Length);
+        Assert.Empty(Lifts(z, ids, d, 0).Rows);
+        Assert.Equal(8, Lifts(z, ids, d, 1).Rows.Length);
     }
 
     [Fact]
     public void Reconstruction_targets_other_than_the_inputs_are_what_the_loss_compares_with()
     {
-        float[] inputs = [1, 2, 3, 4], targets = [0, 0, 3, 4];
-        var set = new SampleSet(2, inputs, targets: targets);
+        // Row 0 clean, row 1 its lifted copy (trained to give row 0 back), row 2 another clean window.
+        float[] inputs = [1, 2, 1, 9, 5, 6];
+        var set = new SampleSet(2, inputs, targetRows: [0, 0, 2]);
         var buffer = new float[4];
-        Assert.Equal([0f, 0f], set.ReconstructionTargets([0], inputs.AsSpan(0, 2), buffer).ToArray());
-        Assert.Equal([3f, 4f, 0f, 0f], set.ReconstructionTargets([1, 0], [3, 4, 1, 2], buffer).ToArray());
-        Assert.Equal([3f, 4f], new SampleSet(2, inputs).ReconstructionTargets([1], [3, 4], buffer).ToArray());
-        Assert.Equal(targets[2..], set.Subset([1]).Targets);
+        Assert.Equal([1f, 2f], set.ReconstructionTargets([1], inputs.AsSpan(2, 2), buffer).ToArray());
+        Assert.Equal([5f, 6f, 1f, 2f], set.ReconstructionTargets([2, 1], [5, 6, 1, 9], buffer).ToArray());
+        Assert.Equal([1f, 9f], new SampleSet(2, inputs).ReconstructionTargets([1], [1, 9], buffer).ToArray());
+        SampleSet kept = set.Subset([2, 1, 0]);
+        Assert.Equal([0, 2, 2], kept.TargetRows!);
+        Assert.Equal([1f, 2f], kept.ReconstructionTargets([1], [1, 9], buffer).ToArray());
+        Assert.Throws<ArgumentException>(() => set.Subset([1]));
+        Assert.Throws<ArgumentException>(() => new SampleSet(2, inputs, targetRows: [0, 3, 2]));
     }
 }

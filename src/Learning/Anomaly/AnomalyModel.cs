@@ -32,6 +32,7 @@ public sealed class AnomalyModel
 {
     const int Chunk = 64;
     readonly float[] _z, _output;
+    float[] _zChunk = []; // ScoreMany's normalised rows, one chunk at a time
     readonly Network.Activations _activations;
 
     public AnomalyModel(Network baseNetwork, string baseHash, float[] mean, float[] std, string featureConfig,
@@ -136,8 +137,22 @@ public sealed class AnomalyModel
         return ScoreNormalized(_z.AsSpan(0, InputSize), 1)[0];
     }
 
-    /// <summary>[count, d] raw features → one score per row, read through this model's normaliser.</summary>
-    public float[] ScoreMany(ReadOnlySpan<float> features, int count) => ScoreNormalized(NormalizeMany(features, count), count);
+    /// <summary>
+    /// [count, d] raw features → one score per row, read through this model's normaliser a chunk at a time (no
+    /// normalised copy of them all: an adaptation job scores a few thousand windows this way).
+    /// </summary>
+    public float[] ScoreMany(ReadOnlySpan<float> features, int count)
+    {
+        var scores = new float[count];
+        if (_zChunk.Length < Math.Min(count, Chunk) * InputSize) _zChunk = new float[Math.Min(count, Chunk) * InputSize];
+        for (int start = 0; start < count; start += Chunk)
+        {
+            int n = Math.Min(Chunk, count - start);
+            for (int s = 0; s < n; s++) Normalize(features.Slice((start + s) * InputSize, InputSize), _zChunk.AsSpan(s * InputSize, InputSize));
+            ScoreChunk(_zChunk.AsSpan(0, n * InputSize), n, scores.AsSpan(start, n));
+        }
+        return scores;
+    }
 
     /// <summary>z: [count, d] normalised features → one score per row (see <see cref="Score"/>).</summary>
     public float[] ScoreNormalized(ReadOnlySpan<float> z, int count)
@@ -146,16 +161,21 @@ public sealed class AnomalyModel
         for (int start = 0; start < count; start += Chunk)
         {
             int n = Math.Min(Chunk, count - start);
-            ReadOnlySpan<float> rows = z.Slice(start * InputSize, n * InputSize);
-            if (Adapted is null) Predictions.Run(Base, _activations, rows, _output, n);
-            else Adapted.Predict(rows, _output, n);
-            int outputs = Base.OutputSize;
-            for (int s = 0; s < n; s++)
-                scores[start + s] = Head.IsClassifier
-                    ? 1f - NormalProbability(_output.AsSpan(s * outputs, outputs))
-                    : MeanSquaredError.PerSample(_output.AsSpan(s * InputSize, InputSize), rows.Slice(s * InputSize, InputSize));
+            ScoreChunk(z.Slice(start * InputSize, n * InputSize), n, scores.AsSpan(start, n));
         }
         return scores;
+    }
+
+    /// <summary>rows: [n ≤ Chunk, d] normalised features → scores: [n].</summary>
+    void ScoreChunk(ReadOnlySpan<float> rows, int n, Span<float> scores)
+    {
+        if (Adapted is null) Predictions.Run(Base, _activations, rows, _output, n);
+        else Adapted.Predict(rows, _output, n);
+        int outputs = Base.OutputSize;
+        for (int s = 0; s < n; s++)
+            scores[s] = Head.IsClassifier
+                ? 1f - NormalProbability(_output.AsSpan(s * outputs, outputs))
+                : MeanSquaredError.PerSample(_output.AsSpan(s * InputSize, InputSize), rows.Slice(s * InputSize, InputSize));
     }
 
     /// <summary>logits: [classes] → softmax probability of the normal class.</summary>
@@ -172,5 +192,11 @@ public sealed class AnomalyModel
         var z = new float[count * InputSize];
         for (int s = 0; s < count; s++) Normalize(features.Slice(s * InputSize, InputSize), z.AsSpan(s * InputSize, InputSize));
         return z;
+    }
+
+    /// <summary>features: [*, d] raw → z: [rows.Length, d], the given rows normalised in that order.</summary>
+    public void NormalizeRows(ReadOnlySpan<float> features, ReadOnlySpan<int> rows, Span<float> z)
+    {
+        for (int i = 0; i < rows.Length; i++) Normalize(features.Slice(rows[i] * InputSize, InputSize), z.Slice(i * InputSize, InputSize));
     }
 }

@@ -20,21 +20,24 @@ public static class BandLifts
     /// <summary>Forward-cache id of the lifted copy of sample id s: IdBase − s, below every reservoir id.</summary>
     internal const long IdBase = -(1L << 50);
 
+    /// <summary>Which of <paramref name="count"/> fit windows get a lifted copy: <paramref name="share"/> of them (0–1), spread evenly.</summary>
+    public static int[] Rows(int count, double share) =>
+        [.. Enumerable.Range(0, count).Where(i => Math.Floor((i + 1) * share) > Math.Floor(i * share))];
+
     /// <param name="z">[f, d] normalised fit windows, with their sample ids.</param>
-    /// <param name="share">Lifted copies per fit window, 0–1.</param>
-    /// <returns>[h, d] normalised lifted copies, the fit rows they were made from ([h]) and their forward-cache ids ([h]).</returns>
-    public static (float[] Lifted, int[] Rows, long[] Ids) Of(float[] z, long[] ids, int d, double share)
+    /// <param name="rows">The fit windows to copy (<see cref="Rows"/>).</param>
+    /// <param name="lifted">[rows.Length, d]: receives the lifted copies, written where the caller keeps them (a fit set's tail).</param>
+    /// <returns>The copies' forward-cache ids ([rows.Length]).</returns>
+    public static long[] Lift(ReadOnlySpan<float> z, long[] ids, int d, int[] rows, Span<float> lifted)
     {
-        int[] rows = [.. Enumerable.Range(0, ids.Length).Where(i => Math.Floor((i + 1) * share) > Math.Floor(i * share))];
-        var lifted = new float[rows.Length * d];
         for (int j = 0; j < rows.Length; j++)
         {
-            Span<float> copy = lifted.AsSpan(j * d, d);
-            z.AsSpan(rows[j] * d, d).CopyTo(copy);
+            Span<float> copy = lifted.Slice(j * d, d);
+            z.Slice(rows[j] * d, d).CopyTo(copy);
             (int start, int width) = Band(ids[rows[j]], d);
             foreach (ref float value in copy.Slice(start, width)) value += Amplitude;
         }
-        return (lifted, rows, [.. rows.Select(r => IdBase - ids[r])]);
+        return [.. rows.Select(r => IdBase - ids[r])];
     }
 
     /// <summary>The band of sample <paramref name="id"/>: a width in 1 … max(1, d / 16) and a start that keeps it inside [0, d).</summary>

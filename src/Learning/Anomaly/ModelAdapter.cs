@@ -133,13 +133,10 @@ public static class ModelAdapter
 
         var fitting = Stopwatch.StartNew();
         AnomalyModel fitted = Renormalised(current, newNormal, d, fit, options.Renormalise);
-        float[] z = fitted.NormalizeMany(newNormal, n);
         TrainingOptions training = options.Training with { Objective = current.Head.Objective, Seed = options.Seed };
-        float[] fitZ = Gather(z, d, fit);
         long[] fitIds = [.. fit.Select(i => ids[i])];
-        (float[] Lifted, int[] Rows, long[] Ids)? denoising = options.Denoise > 0 && !current.Head.IsClassifier
-            ? BandLifts.Of(fitZ, fitIds, d, options.Denoise) : null;
-        SampleSet fitSet = FitSet(current, fitted, fitZ, fitIds, d, options.Rehearsal, options.Seed, denoising);
+        int[] lifted = options.Denoise > 0 && !current.Head.IsClassifier ? BandLifts.Rows(fit.Length, options.Denoise) : [];
+        SampleSet fitSet = FitSet(current, fitted, newNormal, fit, fitIds, d, options.Rehearsal, options.Seed, lifted);
         AnomalyModel scorer;
         if (options.Method == FullRetrain)
         {
@@ -165,9 +162,9 @@ public static class ModelAdapter
             scorer = fitted.WithAdapters(tuner, 0, current.Reference);
         }
         double fitSeconds = fitting.Elapsed.TotalSeconds;
-        float[] calibrationZ = Gather(z, d, calibration);
-        float[] validationZ = Gather(z, d, validation);
-        float[] heldZ = [.. calibrationZ, .. validationZ];
+        var heldZ = new float[(calibration.Length + validation.Length) * d]; // [calibration; validation], normalised
+        fitted.NormalizeRows(newNormal, calibration, heldZ);
+        fitted.NormalizeRows(newNormal, validation, heldZ.AsSpan(calibration.Length * d));
         float[] heldScores = scorer.ScoreNormalized(heldZ, calibration.Length + validation.Length);
         // The threshold's quantile comes from every window the adapters did not fit: with half the collection
         // instead of a quarter, the 99th percentile of a first job's ~100 windows is no longer their maximum; the tail fit
@@ -217,37 +214,43 @@ public static class ModelAdapter
         return (candidate, new CandidateReport(accepted, reason, threshold, before, after, recallBefore, recallAfter, probeVerdict,
             fit.Length, calibration.Length, validation.Length, fitSeconds, watch.Elapsed.TotalSeconds)
         {
-            Denoised = denoising?.Rows.Length ?? 0,
-            Rehearsed = fitSet.Count - fit.Length - (denoising?.Rows.Length ?? 0) - (current.Head.IsClassifier ? current.ExemplarCount : 0),
+            Denoised = lifted.Length,
+            Rehearsed = fitSet.Count - fit.Length - lifted.Length - (current.Head.IsClassifier ? current.ExemplarCount : 0),
         });
     }
 
     /// <summary>
-    /// What the adapters fit: the new-normal windows; rehearsal windows from the base's reservoir, read through the
-    /// candidate's normaliser (<paramref name="fitted"/>), so that they make up <paramref name="rehearsal"/> of the set;
-    /// and — for a classifier — the base's exemplars with their classes, so that "normal" is not the only answer left;
-    /// for an autoencoder, the <paramref name="denoising"/> lifted copies of fit windows (normalised) with those windows as
-    /// their targets. Exemplars, reservoir windows and lifted copies get negative ids in ranges of their own: their cache
-    /// entries belong to the base and never meet the sample store's ids (which are positive) or each other's.
+    /// What the adapters fit, built in one array: the new-normal windows; rehearsal windows from the base's reservoir, so
+    /// that they make up <paramref name="rehearsal"/> of the set; and — for a classifier — the base's exemplars with their
+    /// classes, so that "normal" is not the only answer left; for an autoencoder, lifted copies of the fit windows at
+    /// <paramref name="lifted"/> (<see cref="BandLifts"/>), each trained to give its clean window back. Every window is
+    /// read through the candidate's normaliser (<paramref name="fitted"/>; a classifier's is the base's). Exemplars,
+    /// reservoir windows and lifted copies get negative ids in ranges of their own: their cache entries belong to the
+    /// base and never meet the sample store's ids (which are positive) or each other's.
     /// </summary>
-    /// <param name="inputs">[f, d] the normalised fit windows, with their sample ids <paramref name="fitIds"/>.</param>
-    static SampleSet FitSet(AnomalyModel model, AnomalyModel fitted, float[] inputs, long[] fitIds, int d, double rehearsal, int seed,
-        (float[] Lifted, int[] Rows, long[] Ids)? denoising)
+    /// <param name="newNormal">[n, d] raw new-normal windows; <paramref name="fit"/> picks the fitted ones, <paramref name="fitIds"/> their sample ids.</param>
+    static SampleSet FitSet(AnomalyModel model, AnomalyModel fitted, float[] newNormal, int[] fit, long[] fitIds, int d, double rehearsal, int seed,
+        int[] lifted)
     {
-        int fitCount = fitIds.Length;
+        int fitCount = fit.Length;
         int[] rehearsed = RehearsalRows(model.ReservoirCount, fitCount, rehearsal, seed);
-        float[] reservoir = fitted.NormalizeMany(Gather(model.Reservoir, d, rehearsed), rehearsed.Length);
+        int exemplars = model.Head.IsClassifier ? model.ExemplarCount : 0;
+        int extra = lifted.Length > 0 ? lifted.Length : exemplars;
+        var inputs = new float[(fitCount + rehearsed.Length + extra) * d]; // [fit; reservoir; lifted copies or exemplars]
+        fitted.NormalizeRows(newNormal, fit, inputs);
+        fitted.NormalizeRows(model.Reservoir, rehearsed, inputs.AsSpan(fitCount * d));
         long[] reservoirIds = [.. rehearsed.Select(r => ReservoirIdBase - r)];
-        if (denoising is var (lifted, liftedRows, liftedIds) && liftedRows.Length > 0)
+        Span<float> tail = inputs.AsSpan((fitCount + rehearsed.Length) * d);
+        if (lifted.Length > 0)
         {
-            float[] clean = [.. inputs, .. reservoir, .. Gather(inputs, d, liftedRows)];
-            return new SampleSet(d, [.. inputs, .. reservoir, .. lifted], ids: [.. fitIds, .. reservoirIds, .. liftedIds], targets: clean);
+            long[] liftedIds = BandLifts.Lift(inputs.AsSpan(0, fitCount * d), fitIds, d, lifted, tail);
+            int[] targetRows = [.. Enumerable.Range(0, fitCount + rehearsed.Length), .. lifted];
+            return new SampleSet(d, inputs, ids: [.. fitIds, .. reservoirIds, .. liftedIds], targetRows: targetRows);
         }
-        if (!model.Head.IsClassifier) return new SampleSet(d, [.. inputs, .. reservoir], ids: [.. fitIds, .. reservoirIds]);
-        float[] exemplars = model.NormalizeMany(model.Exemplars, model.ExemplarCount);
+        if (!model.Head.IsClassifier) return new SampleSet(d, inputs, ids: [.. fitIds, .. reservoirIds]);
+        model.NormalizeRows(model.Exemplars, [.. Enumerable.Range(0, exemplars)], tail);
         int[] labels = [.. Enumerable.Repeat(model.Head.NormalClass, fitCount + rehearsed.Length), .. model.ExemplarLabels];
-        return new SampleSet(d, [.. inputs, .. reservoir, .. exemplars], labels,
-            [.. fitIds, .. reservoirIds, .. Enumerable.Range(0, model.ExemplarCount).Select(i => -1L - i)]);
+        return new SampleSet(d, inputs, labels, [.. fitIds, .. reservoirIds, .. Enumerable.Range(0, exemplars).Select(i => -1L - i)]);
     }
 
     /// <summary>Forward-cache id of reservoir window r: ReservoirIdBase − r, far below any exemplar's −1 − i.</summary>
@@ -289,7 +292,7 @@ public static class ModelAdapter
     static (Func<float[], int, float[]>, float) Unadapted(AnomalyModel fitted, ReferenceStatistics reference, float[] heldZ, int calibration, double budget)
     {
         AnomalyModel plain = fitted.WithAdapters(null, 0, reference);
-        float threshold = TailThreshold.Of(plain.ScoreNormalized(heldZ[..(calibration * plain.InputSize)], calibration), budget);
+        float threshold = TailThreshold.Of(plain.ScoreNormalized(heldZ.AsSpan(0, calibration * plain.InputSize), calibration), budget);
         return ((x, count) => plain.ScoreMany(x, count), threshold);
     }
 

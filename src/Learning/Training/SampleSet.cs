@@ -10,12 +10,13 @@ public enum Objective
 
 /// <summary>
 /// Training or test samples. inputs: [count, inputSize]; labels: [count] for classification;
-/// ids: [count], never reused for different data (the forward cache is keyed by them); targets: [count, inputSize],
-/// what a reconstruction is trained to give back when it is not the input itself (a denoising fit).
+/// ids: [count], never reused for different data (the forward cache is keyed by them); targetRows: [count], the
+/// row of inputs a reconstruction is trained to give back when it is not the sample's own (a denoising fit: a lifted
+/// copy's target is the clean window it was made from, in the same set — referred to, not copied).
 /// </summary>
 public sealed class SampleSet
 {
-    public SampleSet(int inputSize, float[] inputs, int[]? labels = null, long[]? ids = null, float[]? targets = null)
+    public SampleSet(int inputSize, float[] inputs, int[]? labels = null, long[]? ids = null, int[]? targetRows = null)
     {
         if (inputSize <= 0 || inputs.Length % inputSize != 0)
             throw new ArgumentException($"{inputs.Length} input values are not a whole number of {inputSize}-value samples.");
@@ -26,8 +27,9 @@ public sealed class SampleSet
         Labels = labels;
         Ids = ids ?? [.. Enumerable.Range(0, Count).Select(i => (long)i)];
         if (Ids.Length != Count) throw new ArgumentException($"{Ids.Length} ids for {Count} samples.");
-        if (targets is not null && targets.Length != inputs.Length) throw new ArgumentException($"{targets.Length / inputSize} targets for {Count} samples.");
-        Targets = targets;
+        if (targetRows is not null && targetRows.Length != Count) throw new ArgumentException($"{targetRows.Length} target rows for {Count} samples.");
+        if (targetRows is not null && targetRows.Any(r => (uint)r >= (uint)Count)) throw new ArgumentException($"A target row outside the set's {Count} samples.");
+        TargetRows = targetRows;
     }
 
     public int InputSize { get; }
@@ -35,8 +37,8 @@ public sealed class SampleSet
     public float[] Inputs { get; }
     public int[]? Labels { get; }
     public long[] Ids { get; }
-    /// <summary>[count, InputSize] reconstruction targets; null: every sample's target is its input.</summary>
-    public float[]? Targets { get; }
+    /// <summary>[count]: the row whose input each sample's reconstruction is trained to give back; null: its own.</summary>
+    public int[]? TargetRows { get; }
 
     public ReadOnlySpan<float> Input(int index) => Inputs.AsSpan(index * InputSize, InputSize);
 
@@ -56,20 +58,20 @@ public sealed class SampleSet
 
     /// <summary>
     /// The reconstruction targets of the samples at the given positions, whose inputs <paramref name="x"/> were gathered:
-    /// x itself without <see cref="Targets"/>, else those targets copied into <paramref name="buffer"/>: [positions.Length, InputSize].
+    /// x itself without <see cref="TargetRows"/>, else the inputs of those rows copied into <paramref name="buffer"/>: [positions.Length, InputSize].
     /// </summary>
     public ReadOnlySpan<float> ReconstructionTargets(ReadOnlySpan<int> positions, ReadOnlySpan<float> x, Span<float> buffer)
     {
-        if (Targets is null) return x;
+        if (TargetRows is null) return x;
         for (int i = 0; i < positions.Length; i++)
-            Targets.AsSpan(positions[i] * InputSize, InputSize).CopyTo(buffer.Slice(i * InputSize, InputSize));
+            Input(TargetRows[positions[i]]).CopyTo(buffer.Slice(i * InputSize, InputSize));
         return buffer[..(positions.Length * InputSize)];
     }
 
+    /// <summary>The samples at these positions; with <see cref="TargetRows"/>, each one's target row must be among them.</summary>
     public SampleSet Subset(IReadOnlyList<int> positions)
     {
         var inputs = new float[positions.Count * InputSize];
-        var targets = Targets is null ? null : new float[positions.Count * InputSize];
         var labels = Labels is null ? null : new int[positions.Count];
         var ids = new long[positions.Count];
         for (int i = 0; i < positions.Count; i++)
@@ -77,8 +79,15 @@ public sealed class SampleSet
             Input(positions[i]).CopyTo(inputs.AsSpan(i * InputSize));
             if (labels is not null) labels[i] = Labels![positions[i]];
             ids[i] = Ids[positions[i]];
-            if (targets is not null) Targets.AsSpan(positions[i] * InputSize, InputSize).CopyTo(targets.AsSpan(i * InputSize));
         }
-        return new SampleSet(InputSize, inputs, labels, ids, targets);
+        return new SampleSet(InputSize, inputs, labels, ids, TargetRows is null ? null : SubsetTargetRows(positions));
+    }
+
+    int[] SubsetTargetRows(IReadOnlyList<int> positions)
+    {
+        var newRow = new Dictionary<int, int>();
+        for (int i = positions.Count - 1; i >= 0; i--) newRow[positions[i]] = i;
+        return [.. positions.Select(p => newRow.TryGetValue(TargetRows![p], out int row) ? row
+            : throw new ArgumentException($"Sample {p} is trained to give back row {TargetRows[p]}, which the subset leaves out."))];
     }
 }
