@@ -5,7 +5,10 @@
 # reads it back), each on the whole ring (samples = Storage:SampleCapacity). Prints VmRSS and VmHWM (the kernel's peak)
 # before and after each, the job's seconds and verdict. Usage: bench/retrain-peak.sh; SENSORODL_ARGS adds daemon options
 # to both starts (e.g. --Learning:Threads=2), METHOD/EPOCHS the retrain's, PORT runs two side by side. The daemon logs its GC
-# heap every 10 s (SENSORODL_GC_REPORT=1); the line 11 s after each verdict is printed.
+# heap every 10 s (SENSORODL_GC_REPORT=1); the line 11 s after each verdict is printed. ONE_START=1 fills the store and
+# retrains in one run, with SENSORODL_ARGS alone (a replay, whose data time starts again at 0 when the daemon restarts:
+# a spectrum device, e.g. --Model:Path=FAN_BASE --Sensor:Kind=replay --Sensor:Replay:Data=data/cooling-fan
+# --Sensor:Replay:Loop=true --Sensor:Replay:Speed=40, FILL=130).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${PORT:-18859}
@@ -20,12 +23,18 @@ start() { mosquitto_sub -p $port -t $topic/availability -C 1 -W 60 >/dev/null 2>
   wait $sub || { echo "not online"; exit 1; }; }
 mem() { awk '/VmRSS|VmHWM/ {printf "%s %d MB  ", $1, $2 / 1024}' /proc/$daemon/status; }
 
-start --Sensor:Speed=20; sleep "${FILL:-110}"
-kill -TERM $daemon; wait $daemon || true
-mosquitto_pub -p $port -t $topic/availability -r -n
-start
-mosquitto_sub -p $port -t $topic/events -v >"$work/events" 2>/dev/null & events=$!
-sleep "${SETTLE:-30}"
+if [ -n "${ONE_START:-}" ]; then # a replay's data time starts again at 0 on a restart: fill and retrain in one run
+  start
+  mosquitto_sub -p $port -t $topic/events -v >"$work/events" 2>/dev/null & events=$!
+  sleep "${FILL:-110}"
+else
+  start --Sensor:Speed=20; sleep "${FILL:-110}"
+  kill -TERM $daemon; wait $daemon || true
+  mosquitto_pub -p $port -t $topic/availability -r -n
+  start
+  mosquitto_sub -p $port -t $topic/events -v >"$work/events" 2>/dev/null & events=$!
+  sleep "${SETTLE:-30}"
+fi
 echo "before: $(mem)(state $(du -sk "$work/state" | cut -f1) kB)"
 grep -o 'gc heap: .*' "$work/daemon.log" | tail -1 | sed 's/^/  /' || true
 for n in $(seq 1 "${RETRAINS:-2}"); do

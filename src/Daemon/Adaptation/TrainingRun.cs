@@ -32,9 +32,9 @@ sealed class TrainingRun(SampleStore samples, ModelRegistry registry, IEventSink
         {
             ["job"] = job.Id, ["method"] = job.Method, ["epochs"] = job.Epochs, ["samples"] = windows.Count, ["reason"] = job.Description,
         });
-        float[] newNormal = [.. windows.SelectMany(w => w.Vector())];
+        float[] newNormal = SampleRecord.Vectors(windows);
         long[] ids = [.. windows.Select(w => w.Id)];
-        float[] faults = [.. parent.Model.Exemplars, .. samples.Labelled("fault").SelectMany(w => w.Vector())];
+        float[] faults = [.. parent.Model.Exemplars, .. SampleRecord.Vectors(samples.Labelled("fault"))];
         var progress = new TrainingProgressReporter(status, watch);
         (AnomalyModel candidate, CandidateReport report) =
             ModelAdapter.Adapt(parent.Model, newNormal, ids, faults, JobOptions.For(settings, job.Method, job.Epochs, parent.Model.FeatureConfig) with
