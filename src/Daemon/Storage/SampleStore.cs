@@ -201,7 +201,8 @@ public sealed class SampleStore
 
     /// <summary>
     /// The windows labelled <paramref name="label"/>, in id order. Every job asks for the fault ones: the scan selects ids
-    /// only, so that it does not decode the features of every stored window (2,000 spectra: 7 MB per job) to find a few.
+    /// only, so that it does not decode the features of every stored window to find a few (a store of 2,000 spectra:
+    /// 3.4 MB allocated per job instead of 7.2).
     /// </summary>
     public IReadOnlyList<SampleRecord> Labelled(string label)
     {

@@ -12,12 +12,8 @@ public class FleetClientTimeoutTests
     [Fact]
     public async Task A_broker_that_never_acknowledges_a_subscription_is_a_fleet_error_after_the_request_timeout()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        Task broker = AnswerConnectThenStaySilentAsync(listener);
-
-        var endpoint = new FleetEndpoint(new MqttSettings { Uri = $"mqtt://127.0.0.1:{port}" }, null) { RequestTimeout = TimeSpan.FromSeconds(1) };
+        (TcpListener listener, FleetEndpoint endpoint, Task broker) = SilentBroker(TimeSpan.FromSeconds(1));
+        using var _ = listener;
         var watch = Stopwatch.StartNew();
         FleetException error = await Assert.ThrowsAsync<FleetException>(() => FleetClient.ConnectAsync(endpoint, CancellationToken.None));
 
@@ -32,12 +28,8 @@ public class FleetClientTimeoutTests
     {
         // MQTTnet fails a cancelled wait for SUBACK/PUBACK with MqttCommunicationTimedOutException; a rollout must see
         // Ctrl-C as a cancellation to record itself paused.
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        Task broker = AnswerConnectThenStaySilentAsync(listener);
-
-        var endpoint = new FleetEndpoint(new MqttSettings { Uri = $"mqtt://127.0.0.1:{port}" }, null) { RequestTimeout = TimeSpan.FromSeconds(30) };
+        (TcpListener listener, FleetEndpoint endpoint, Task broker) = SilentBroker(TimeSpan.FromSeconds(30));
+        using var _ = listener;
         using var ctrlC = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
         var watch = Stopwatch.StartNew();
         Exception error = await Assert.ThrowsAnyAsync<Exception>(() => FleetClient.ConnectAsync(endpoint, ctrlC.Token));
@@ -46,6 +38,16 @@ public class FleetClientTimeoutTests
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
         listener.Stop();
         await broker.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>A listener on a free port that answers the CONNECT and then nothing, and an endpoint for it with this request timeout.</summary>
+    static (TcpListener Listener, FleetEndpoint Endpoint, Task Broker) SilentBroker(TimeSpan requestTimeout)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var endpoint = new FleetEndpoint(new MqttSettings { Uri = $"mqtt://127.0.0.1:{port}" }, null) { RequestTimeout = requestTimeout };
+        return (listener, endpoint, AnswerConnectThenStaySilentAsync(listener));
     }
 
     /// <summary>Reads the CONNECT, answers an MQTT 5 CONNACK (success, no properties), then reads and never writes.</summary>
