@@ -53,8 +53,11 @@ static class SampleDocuments
 
     /// <summary>The ids of the labelled (pinned) windows below an id.</summary>
     public static HashSet<long> LabelledIdsBelow(LiteDatabase db, long id) =>
-        [.. Collection(db).Query().Where(BsonExpression.Create("$.Label != null AND $._id < @0", id)).Select("{ Id: $._id }").ToEnumerable()
-            .Select(d => d["Id"].AsInt64)];
+        [.. IdsWhere(db, BsonExpression.Create("$.Label != null AND $._id < @0", id))];
+
+    /// <summary>The ids of the windows <paramref name="where"/> selects, in id order, read without their features and probes.</summary>
+    public static IEnumerable<long> IdsWhere(LiteDatabase db, BsonExpression where) =>
+        Collection(db).Query().Where(where).OrderBy(IdField).Select("{ Id: $._id }").ToEnumerable().Select(d => d["Id"].AsInt64);
 
     public static int CountLabelled(LiteDatabase db) => Collection(db).Count(Labelled);
 

@@ -206,9 +206,8 @@ public sealed class SampleStore
     /// </summary>
     public IReadOnlyList<SampleRecord> Labelled(string label)
     {
+        long[] ids = [.. SampleDocuments.IdsWhere(_state.Database, BsonExpression.Create("$.Label = @0", label))];
         ILiteCollection<BsonDocument> samples = _state.Database.GetCollection(Samples);
-        long[] ids = [.. samples.Query().Where(BsonExpression.Create("$.Label = @0", label)).OrderBy(IdField).Select("{ Id: $._id }").ToEnumerable()
-            .Select(d => d["Id"].AsInt64)];
         return [.. ids.Select(id => samples.FindById(id)).OfType<BsonDocument>().Select(SampleDocuments.ToRecord)];
     }
 
