@@ -70,6 +70,24 @@ public sealed class RecordTrainEvaluateTests : IDisposable
     }
 
     [Fact]
+    public async Task Train_keeps_the_score_share_it_was_given_in_the_base_file()
+    {
+        string data = RepoPaths.DataSet("cooling-fan");
+        async Task<IReadOnlyDictionary<string, string>> Trained(string name, params string[] extra)
+        {
+            string model = Path.Combine(_directory, name);
+            (int code, _, string err) = await Run(["train", "--data", data, "--filter", "env=silentA,state=normal,speed=h", "--epochs", "5", "--model-out", model, .. extra]);
+            Assert.True(code == 0, err);
+            return Learning.Models.ModelFile.Deserialize(File.ReadAllBytes(model)).Metadata;
+        }
+        IReadOnlyDictionary<string, string> quarter = await Trained("quarter.sodl"), mean = await Trained("mean.sodl", "--Anomaly:ScoreShare=1");
+        Assert.Equal(("3", "0.25"), (quarter["anomalyFormat"], quarter["scoreShare"]));
+        Assert.False(mean.ContainsKey("scoreShare")); // the plain mean: written as format 2, which a build of last week reads
+        Assert.Equal("2", mean["anomalyFormat"]);
+        Assert.Equal(2, (await Run("train", "--data", data, "--filter", "env=silentA,state=normal", "--Anomaly:ScoreShare=0", "--model-out", Path.Combine(_directory, "x.sodl"))).Code);
+    }
+
+    [Fact]
     public async Task Models_rollback_switches_the_active_version_and_refuses_unknown_ones()
     {
         string state = Path.Combine(_directory, "state");

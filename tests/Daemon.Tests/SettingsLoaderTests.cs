@@ -170,6 +170,8 @@ public sealed class SettingsLoaderTests : IDisposable
         { "Anomaly:RaiseAfter", "6" },
         { "Anomaly:RaiseAfter", "0" },
         { "Anomaly:ClearAfter", "0" },
+        { "Anomaly:ScoreShare", "0" },
+        { "Anomaly:ScoreShare", "1.01" },
         { "Drift:Window", "4" },
         { "Drift:Level", "1.5" },
         { "Drift:Level", "0" },
@@ -280,10 +282,11 @@ public sealed class SettingsLoaderTests : IDisposable
         DaemonSettings s = Load(("Mqtt:TelemetryIntervalSeconds", "0"), ("Mqtt:QueueLimit", "10"), ("Anomaly:FalseAlarmBudget", "0.49"),
             ("Anomaly:RaiseAfter", "5"), ("Drift:Window", "5"), ("Adaptation:Rank", "64"), ("Adaptation:Epochs", "1000"),
             ("Adaptation:MinSamples", "16"), ("Storage:KeepVersions", "2"), ("Storage:SampleIntervalSeconds", "0"),
-            ("Adaptation:MinIntervalMinutes", "0"), ("Device:Id", "Pump_7-b"), ("Mqtt:Uri", "mqtts://broker.local:8883"));
+            ("Adaptation:MinIntervalMinutes", "0"), ("Device:Id", "Pump_7-b"), ("Anomaly:ScoreShare", "1"), ("Mqtt:Uri", "mqtts://broker.local:8883"));
         Assert.Equal(0, s.Mqtt.TelemetryIntervalSeconds);
         Assert.Equal("Pump_7-b", s.Device.Id);
         Assert.Equal(16, s.Adaptation.MinSamples);
+        Assert.Equal(1, s.Anomaly.ScoreShare);
     }
 
     [Fact]

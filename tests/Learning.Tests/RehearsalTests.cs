@@ -31,7 +31,7 @@ public sealed class RehearsalTests
 
         byte[] bytes = ModelFile.Serialize(AnomalyModelDocuments.Base(Base));
         ModelDocument document = ModelFile.Deserialize(bytes);
-        Assert.Equal("2", document.Metadata["anomalyFormat"]);
+        Assert.Equal("3", document.Metadata["anomalyFormat"]); // a base of today also keeps its score share
         AnomalyModel read = AnomalyModelDocuments.ReadBase(document, ModelFile.Hash(bytes));
         Assert.Equal(Base.Reservoir, read.Reservoir);
         Assert.Equal(Base.BaseHash, read.BaseHash);
@@ -46,7 +46,7 @@ public sealed class RehearsalTests
         ModelDocument previous = current with
         {
             Tensors = [.. current.Tensors.Where(t => t.Name != "reservoir")],
-            Metadata = current.Metadata.Where(m => m.Key != "anomalyFormat").ToDictionary(),
+            Metadata = current.Metadata.Where(m => m.Key is not ("anomalyFormat" or "scoreShare")).ToDictionary(),
         };
         byte[] bytes = ModelFile.Serialize(previous);
         AnomalyModel old = AnomalyModelDocuments.ReadBase(ModelFile.Deserialize(bytes), ModelFile.Hash(bytes));
@@ -57,9 +57,9 @@ public sealed class RehearsalTests
         Assert.Equal(0, report.Rehearsed);
         Assert.True(report.Accepted, report.Reason);
 
-        ModelDocument future = current with { Metadata = new Dictionary<string, string>(current.Metadata) { ["anomalyFormat"] = "3" } };
+        ModelDocument future = current with { Metadata = new Dictionary<string, string>(current.Metadata) { ["anomalyFormat"] = "4" } };
         var error = Assert.Throws<ModelFormatException>(() => AnomalyModelDocuments.ReadBase(future, "x"));
-        Assert.Contains("format 3", error.Message);
+        Assert.Contains("format 4", error.Message);
     }
 
     [Fact]

@@ -46,6 +46,8 @@ public sealed record AnomalySettings
     public int ClearAfter { get; init; } = 5;
     /// <summary>The data time over which status `attention` weighs the share of flagged windows (<c>over_budget</c>).</summary>
     public double AttentionMinutes { get; init; } = 10;
+    /// <summary>The share of an autoencoder's squared reconstruction errors the score of a base trained here averages, the largest ones.</summary>
+    public double ScoreShare { get; init; } = Learning.Anomaly.ReconstructionScore.DefaultShare;
 }
 
 public sealed record DriftSection

@@ -114,6 +114,7 @@ static class SettingsBinder
         Window = v.Int("Anomaly:Window", d.Window),
         ClearAfter = v.Int("Anomaly:ClearAfter", d.ClearAfter),
         AttentionMinutes = v.Double("Anomaly:AttentionMinutes", d.AttentionMinutes),
+        ScoreShare = v.Double("Anomaly:ScoreShare", d.ScoreShare),
     };
 
     static DriftSection Drift(ConfigurationValues v, DriftSection d) => new()

@@ -72,6 +72,7 @@ public static partial class SettingsLoader
         Check(s.Anomaly.AttentionMinutes >= 1 && s.Anomaly.AttentionMinutes <= 10_080, "Anomaly:AttentionMinutes", "must be between 1 and 10080 (a week).");
         Check(s.Adaptation.ThresholdConfidence >= 0.5 && s.Adaptation.ThresholdConfidence <= 0.99, "Adaptation:ThresholdConfidence", "must be between 0.5 and 0.99.");
         Check(s.Anomaly.ClearAfter >= 1, "Anomaly:ClearAfter", "must be at least 1.");
+        Check(s.Anomaly.ScoreShare > 0 && s.Anomaly.ScoreShare <= 1, "Anomaly:ScoreShare", "must be greater than 0 and at most 1.");
         Check(s.Drift.Window >= 5, "Drift:Window", "must be at least 5.");
         Check(s.Drift.Level > 0 && s.Drift.Level < 1, "Drift:Level", "must be between 0 and 1.");
         Check(s.Drift.Persistence >= 1, "Drift:Persistence", "must be at least 1.");

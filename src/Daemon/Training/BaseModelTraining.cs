@@ -8,7 +8,8 @@ using SensorOdl.Learning.Anomaly;
 namespace SensorOdl.Daemon.Training;
 
 /// <summary>What a base model is trained on and how: the recordings, the window size, the false-alarm budget, the epochs.</summary>
-public sealed record BaseTrainingRequest(string Data, string Filter, int WindowSize, double FalseAlarmBudget, int Epochs);
+public sealed record BaseTrainingRequest(string Data, string Filter, int WindowSize, double FalseAlarmBudget, int Epochs,
+    double ScoreShare = ReconstructionScore.DefaultShare);
 
 /// <summary>
 /// Trains base models (full back-propagation, then threshold calibration and reference statistics): from
@@ -80,7 +81,8 @@ public static class BaseModelTraining
     }
 
     /// <summary>A base fitted to the default (stationary) simulated machine, on windows from its own noise seed.</summary>
-    public static AnomalyModel ForSimulatedMachine(FeatureTransform features, int seed, double falseAlarmBudget, int windows = SimulatedMachineWindows)
+    public static AnomalyModel ForSimulatedMachine(FeatureTransform features, int seed, double falseAlarmBudget, int windows = SimulatedMachineWindows,
+        double scoreShare = ReconstructionScore.DefaultShare)
     {
         using var machine = new SimulatedMachineSensor(new SimulationSettings(
             features.Format.SampleRateHz, features.Format.Length, Seed: seed + 1000, Speed: 0));
@@ -100,7 +102,7 @@ public static class BaseModelTraining
                 probed++;
             }
         }
-        AnomalyModel model = AnomalyTrainer.TrainBase(rows, windows, features.Configuration.ToJson(), new AnomalyTrainingOptions { FalseAlarmBudget = falseAlarmBudget });
+        AnomalyModel model = AnomalyTrainer.TrainBase(rows, windows, features.Configuration.ToJson(), new AnomalyTrainingOptions { FalseAlarmBudget = falseAlarmBudget, ScoreShare = scoreShare });
         return probed == 0 ? model
             : model.WithProbeReference(Math.Round(Adaptation.FeatureProbes.RecallOfProbes(model, [.. made], probed, probes.Count).Average(), 4));
     }
@@ -112,6 +114,7 @@ public static class BaseModelTraining
     static AnomalyTrainingOptions Options(BaseTrainingRequest request) => new()
     {
         FalseAlarmBudget = request.FalseAlarmBudget,
+        ScoreShare = request.ScoreShare,
         Training = new AnomalyTrainingOptions().Training with { Epochs = request.Epochs },
     };
 }

@@ -25,8 +25,9 @@ public sealed record ModelHead(string Kind, string[] Classes, int NormalClass)
 /// <summary>
 /// An anomaly detector over window features: features are normalised with the base's statistics and run
 /// through the frozen base (plus adapters, when this version has them). The default head is an autoencoder
-/// scored by its mean squared reconstruction error; a classifier head scores 1 − P(normal). A window is
-/// anomalous above the calibrated threshold. Not thread-safe: one scorer per thread.
+/// scored by the mean of the largest share of its squared reconstruction errors (<see cref="ReconstructionScore"/>);
+/// a classifier head scores 1 − P(normal). A window is anomalous above the calibrated threshold. Not thread-safe: one
+/// scorer per thread.
 /// </summary>
 public sealed class AnomalyModel
 {
@@ -34,11 +35,12 @@ public sealed class AnomalyModel
     readonly float[] _z, _output;
     float[] _zChunk = []; // ScoreMany's normalised rows, one chunk at a time
     readonly Network.Activations _activations;
+    readonly ReconstructionScore _reconstruction;
 
     public AnomalyModel(Network baseNetwork, string baseHash, float[] mean, float[] std, string featureConfig,
         float threshold, ReferenceStatistics reference, FineTuner? adapted = null, float[]? exemplars = null,
         ModelHead? head = null, int[]? exemplarLabels = null, double? probeReference = null, AnomalyModel? sameBaseAs = null,
-        float[]? reservoir = null)
+        float[]? reservoir = null, double scoreShare = 1)
     {
         BaseStd = sameBaseAs?.BaseStd ?? std;
         Head = head ?? ModelHead.Autoencoder;
@@ -63,6 +65,7 @@ public sealed class AnomalyModel
         _z = new float[Chunk * InputSize];
         _output = new float[Chunk * outputs];
         _activations = baseNetwork.CreateActivations(Chunk);
+        _reconstruction = new ReconstructionScore(InputSize, Head.IsClassifier ? 1 : sameBaseAs?.ScoreShare ?? scoreShare);
     }
 
     public Network Base { get; }
@@ -94,6 +97,12 @@ public sealed class AnomalyModel
     /// candidate must keep on probes made from its new normal.
     /// </summary>
     public double? ProbeReference { get; }
+    /// <summary>
+    /// The share of an autoencoder's squared reconstruction errors its score averages, the largest ones
+    /// (<see cref="ReconstructionScore"/>); 1 for bases written before 2026-12-01 and for classifiers. A property of the
+    /// base: its versions' thresholds are calibrated on the same score.
+    /// </summary>
+    public double ScoreShare => _reconstruction.Share;
     public string Method => Adapted?.Name ?? "base";
     public int InputSize => Base.InputSize;
 
@@ -117,7 +126,7 @@ public sealed class AnomalyModel
     {
         if (Adapted is not null) throw new InvalidOperationException("The probe reference belongs to a base model.");
         AnomalyModel Create(string hash) => new(Base, hash, Mean, Std, FeatureConfig, Threshold, Reference, null, Exemplars, Head, ExemplarLabels, reference,
-            reservoir: Reservoir);
+            reservoir: Reservoir, scoreShare: ScoreShare);
         return Create(Models.ModelFile.Hash(Models.ModelFile.Serialize(AnomalyModelDocuments.Base(Create("")))));
     }
 
@@ -128,8 +137,8 @@ public sealed class AnomalyModel
     }
 
     /// <summary>
-    /// One window's score from its raw features: the mean squared reconstruction error of the normalised features
-    /// (autoencoder head) or 1 − P(normal) (classifier head).
+    /// One window's score from its raw features: the mean of the largest <see cref="ScoreShare"/> of the squared
+    /// reconstruction errors of the normalised features (autoencoder head) or 1 − P(normal) (classifier head).
     /// </summary>
     public float Score(ReadOnlySpan<float> features)
     {
@@ -175,7 +184,7 @@ public sealed class AnomalyModel
         for (int s = 0; s < n; s++)
             scores[s] = Head.IsClassifier
                 ? 1f - NormalProbability(_output.AsSpan(s * outputs, outputs))
-                : MeanSquaredError.PerSample(_output.AsSpan(s * InputSize, InputSize), rows.Slice(s * InputSize, InputSize));
+                : _reconstruction.Of(_output.AsSpan(s * InputSize, InputSize), rows.Slice(s * InputSize, InputSize));
     }
 
     /// <summary>logits: [classes] → softmax probability of the normal class.</summary>

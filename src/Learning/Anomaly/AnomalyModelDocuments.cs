@@ -14,14 +14,17 @@ namespace SensorOdl.Learning.Anomaly;
 public static class AnomalyModelDocuments
 {
     const string Threshold = "threshold", FeatureConfig = "featureConfig", Kind = "model", Classes = "classes", NormalClass = "normalClass",
-        ProbeRecall = "probeRecall", NormMean = "norm.mean", NormStd = "norm.std", ReservoirTensor = "reservoir", AnomalyFormat = "anomalyFormat";
+        ProbeRecall = "probeRecall", NormMean = "norm.mean", NormStd = "norm.std", ReservoirTensor = "reservoir", AnomalyFormat = "anomalyFormat",
+        ScoreShare = "scoreShare";
 
     /// <summary>
     /// The version of the anomaly sections inside a model file (the container's own version is
-    /// <see cref="ModelFile.FormatVersion"/>): 2 adds the optional <c>reservoir</c> tensor to base files. A file without
-    /// the key is version 1 (no reservoir: its versions adapt without rehearsal); a later version is refused.
+    /// <see cref="ModelFile.FormatVersion"/>): 2 adds the optional <c>reservoir</c> tensor to base files; 3 the
+    /// <c>scoreShare</c> of an autoencoder scored on its largest errors (<see cref="ReconstructionScore"/>), which an
+    /// older build must refuse rather than score by the plain mean against a threshold calibrated on the share. A file
+    /// without the key is version 1 (no reservoir: its versions adapt without rehearsal); a later version is refused.
     /// </summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
 
     public static ModelDocument Base(AnomalyModel model, IReadOnlyDictionary<string, string>? extraMetadata = null, IEnumerable<NamedTensor>? extraTensors = null)
     {
@@ -31,9 +34,14 @@ public static class AnomalyModelDocuments
             [FeatureConfig] = model.FeatureConfig,
             [Threshold] = model.Threshold.ToString("R", CultureInfo.InvariantCulture),
         };
-        // Only a base with a reservoir is written as format 2: a version-1 base read and written again keeps its bytes,
-        // and so its hash, which its adapter files name.
-        if (model.ReservoirCount > 0) metadata[AnomalyFormat] = FormatVersion.ToString(CultureInfo.InvariantCulture);
+        // A base is written with the lowest format that holds it: an older base read and written again keeps its
+        // bytes, and so its hash, which its adapter files name.
+        if (model.ScoreShare != 1)
+        {
+            metadata[AnomalyFormat] = "3";
+            metadata[ScoreShare] = model.ScoreShare.ToString("R", CultureInfo.InvariantCulture);
+        }
+        else if (model.ReservoirCount > 0) metadata[AnomalyFormat] = "2";
         if (model.Head.IsClassifier)
         {
             metadata[Classes] = string.Join('\n', model.Head.Classes);
@@ -92,7 +100,8 @@ public static class AnomalyModelDocuments
             Float(document, Threshold), ReadReference(document), exemplars: document.Find("exemplars")?.Values, head: head,
             exemplarLabels: head.IsClassifier ? labels : null,
             probeReference: document.Metadata.ContainsKey(ProbeRecall) ? Double(document, ProbeRecall) : null, // files before probes have none
-            reservoir: document.Find(ReservoirTensor) is { } reservoir ? Whole(reservoir, network.InputSize) : null); // nor before format 2 a reservoir
+            reservoir: document.Find(ReservoirTensor) is { } reservoir ? Whole(reservoir, network.InputSize) : null, // nor before format 2 a reservoir
+            scoreShare: document.Metadata.ContainsKey(ScoreShare) ? ReadShare(document) : 1); // before format 3, the plain mean
     }
 
     /// <summary>A version: its base plus the adapters, threshold and reference of an adapter file.</summary>
@@ -130,6 +139,9 @@ public static class AnomalyModelDocuments
         // Kept since issue 9's session 9; a version written before has none, and its drift is declared by the flags alone.
         ScoreHigh = d.Metadata.ContainsKey("ref.scoreHigh") ? Float(d, "ref.scoreHigh") : float.NaN,
     };
+
+    static double ReadShare(ModelDocument d) =>
+        Double(d, ScoreShare) is var share && share > 0 && share <= 1 ? share : throw new ModelFormatException($"metadata {ScoreShare} must be in (0, 1].");
 
     static float[] Fits(NamedTensor tensor, int size) =>
         tensor.Values.Length == size ? tensor.Values : throw new ModelFormatException($"tensor {tensor.Name} has {tensor.Values.Length} values, expected {size}.");

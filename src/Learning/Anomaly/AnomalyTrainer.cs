@@ -21,14 +21,15 @@ public static class AnomalyTrainer
         (float[] mean, float[] std) = Normaliser.Fit(features, d, fit);
 
         Network network = NetworkFactory.Autoencoder(d, options.HiddenFor(d), options.Seed);
-        var provisional = new AnomalyModel(network, "", mean, std, featureConfig, 0, Empty(d));
+        var provisional = new AnomalyModel(network, "", mean, std, featureConfig, 0, Empty(d), scoreShare: options.ScoreShare);
         float[] zFit = Rows(provisional, features, d, fit);
         new Trainer(network, options.Training with { Objective = Objective.Reconstruction, Seed = options.Seed })
             .Train(new SampleSet(d, zFit), progress, cancellation);
 
         (float threshold, ReferenceStatistics reference) = Calibrate(provisional, features, d, held, options.FalseAlarmBudget);
         float[] reservoir = Reservoir(features, count, d, options.ReservoirSize, options.Seed);
-        return Hashed(hash => new AnomalyModel(network, hash, mean, std, featureConfig, threshold, reference, exemplars: exemplars, reservoir: reservoir));
+        return Hashed(hash => new AnomalyModel(network, hash, mean, std, featureConfig, threshold, reference, exemplars: exemplars, reservoir: reservoir,
+            scoreShare: options.ScoreShare));
     }
 
     /// <summary>

@@ -20,6 +20,11 @@ public sealed record AnomalyTrainingOptions
     /// </summary>
     public int ReservoirSize { get; init; } = DefaultReservoirSize;
     public const int DefaultReservoirSize = 256;
+    /// <summary>
+    /// The share of an autoencoder's squared reconstruction errors its score averages, the largest ones
+    /// (<see cref="ReconstructionScore"/>); 1 = the plain mean squared error. Kept in the base file; its versions score alike.
+    /// </summary>
+    public double ScoreShare { get; init; } = ReconstructionScore.DefaultShare;
 
     /// <remarks>
     /// Wide inputs (spectra) get 128 → 32 → 128: on the fan data it keeps the base sensitive enough that adapted

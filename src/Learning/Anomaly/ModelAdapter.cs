@@ -145,7 +145,7 @@ public static class ModelAdapter
             Network retrained = current.Base.Clone();
             new Trainer(retrained, training).Train(fitSet, progress, cancellation);
             scorer = new AnomalyModel(retrained, current.BaseHash, fitted.Mean, fitted.Std, current.FeatureConfig, 0, current.Reference,
-                exemplars: current.Exemplars, head: current.Head, exemplarLabels: current.ExemplarLabels);
+                exemplars: current.Exemplars, head: current.Head, exemplarLabels: current.ExemplarLabels, scoreShare: current.ScoreShare);
         }
         else
         {
