@@ -48,7 +48,7 @@ public sealed class ReconstructionScore
     /// pattern of a non-negative float orders as the float does, so each pass fixes one more byte of the k-th largest
     /// value's bits from a 256-bucket histogram of the values that share the bytes fixed so far, adding whole buckets
     /// above it as it goes. At most four branch-free passes over d values; a quickselect's data-dependent branches cost
-    /// about as much as the network's forward pass on random-looking errors (docs/BENCHMARKS.md, issue 9 session 16).
+    /// more than the network's forward pass on random-looking errors (docs/BENCHMARKS.md, issue 9 session 16).
     /// </summary>
     internal static float SumOfLargest(ReadOnlySpan<float> values, int k)
     {
@@ -68,7 +68,6 @@ public sealed class ReconstructionScore
                 int bucket = (int)(bits >> shift) & 0xFF;
                 counts[bucket] += matches;
                 sums[bucket] += BitConverter.UInt32BitsToSingle(bits & (uint)-matches); // 0 unless it matches
-
             }
             int b = 255;
             for (; counts[b] < needed; b--)
