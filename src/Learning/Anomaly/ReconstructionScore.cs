@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using SensorOdl.Learning.Training;
 
 namespace SensorOdl.Learning.Anomaly;
@@ -35,11 +36,8 @@ public sealed class ReconstructionScore
     public float Of(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
     {
         if (Count == _squared.Length) return MeanSquaredError.PerSample(prediction, target);
-        for (int i = 0; i < _squared.Length; i++)
-        {
-            float e = prediction[i] - target[i];
-            _squared[i] = e * e;
-        }
+        TensorPrimitives.Subtract(prediction, target, _squared);
+        TensorPrimitives.Multiply(_squared, _squared, _squared);
         return SumOfLargest(_squared, Count) / Count;
     }
 
