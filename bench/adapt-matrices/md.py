@@ -1,6 +1,6 @@
 import os, sys, json, math; sys.path.insert(0, os.path.dirname(os.path.abspath(__file__))); from lib import *
 # md.py TAG: the markdown tables of every row of the seven matrices, in session 15's format
-TITLES = {'fan': '*Fan data (`data/cooling-fan`):*', 'rooms-all': '*Fan + synthetic rooms (`/tmp/rooms-all`):*',
+HEADINGS = {'fan': '*Fan data (`data/cooling-fan`):*', 'rooms-all': '*Fan + synthetic rooms (`/tmp/rooms-all`):*',
           'rooms-mix025': '*Rooms mix025:*', 'rooms-mix100': '*Rooms mix100:*', 'fan13': '*Fan ×1.3 (`/tmp/fan13`):*',
           'fan075': '*Fan ×0.75 (`/tmp/fan075`):*', 'sim': '*Simulated machine (`/tmp/final-sim`):*'}
 def pc(x):
@@ -13,7 +13,7 @@ tag = sys.argv[1]
 for s in SETS:
     ps = load(tag, s)
     if ps is None: continue
-    print(TITLES[s]); print()
+    print(HEADINGS[s]); print()
     print('| pair | faults | FA before → after | recall before → after | full retrain | threshold-only | PCA | drift after | promoted/rejected | attention |')
     print('|---|---|---:|---:|---:|---:|---:|---:|---:|---|')
     for p in ps:
