@@ -59,4 +59,5 @@ def main():
         print(f'| {b:.2%} | ' + ' | '.join(counts) + f' | {total} | {mean_fa:.2%} | {over} of {n} |')
 
 
-main()
+if __name__ == '__main__':
+    main()
