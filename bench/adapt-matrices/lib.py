@@ -35,3 +35,11 @@ def spectrum_stats(tag):
 def sim_false_alarms(tag):
     sim = load(tag, 'sim') or []
     return sum(p['falseAlarmRateAfter'] for p in sim) / max(1, len(sim)), len(sim)
+
+def flagged(scores, threshold):
+    """the share of scores above the threshold"""
+    return sum(x > threshold for x in scores) / len(scores)
+
+def at_rate(normal, rate):
+    """the threshold at which exactly ⌊rate · n⌋ of the normal scores alarm: the next largest score"""
+    return sorted(normal, reverse=True)[int(rate * len(normal))]

@@ -9,19 +9,13 @@ two, or the sum of their logarithms): pairs meeting the bar as thresholded by th
 windows, and with the threshold placed afterwards at exactly 1 % and 2 % of the held-back windows."""
 import bisect, glob, json, math, os, sys
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import GROUPS
+from lib import GROUPS, at_rate, flagged
 from rethreshold import tail_threshold
-
-
-def flagged(xs, t): return sum(x > t for x in xs) / len(xs)
 
 
 def auc(normal, faults):
     s = sorted(normal)
     return sum(bisect.bisect_left(s, x) + 0.5 * (bisect.bisect_right(s, x) - bisect.bisect_left(s, x)) for x in faults) / (len(s) * len(faults))
-
-
-def at_rate(normal, rate): return sorted(normal, reverse=True)[int(rate * len(normal))]
 
 
 def detectors(net, knn):

@@ -7,17 +7,9 @@ afterwards on the held-back normal windows' own scores so that exactly 1 %, 1.5 
 perfectly placed threshold would give at those false-alarm rates. Counts the pairs meeting the bar in each case."""
 import glob, json, os, sys
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import GROUPS
+from lib import GROUPS, at_rate, flagged
 
 RATES = [0.01, 0.015, 0.02]
-
-def at_rate(normal, rate):
-    s = sorted(normal, reverse=True)
-    k = int(rate * len(s))  # k windows alarm: the threshold is the (k+1)-th largest score
-    return s[k]
-
-def recall(scores, t):
-    return sum(x > t for x in scores) / len(scores)
 
 def rows(model):
     return [k for k in model if k.startswith('fault:') and k != 'fault:all'] + (['fault:all'] if 'fault:all' in model else [])
@@ -37,11 +29,11 @@ def main(root):
                 pairs += 1
                 normal = m['heldBack']
                 fa = sum(x > m['threshold'] for x in normal) / len(normal)
-                ok = fa <= 0.02 and all(recall(m[r], m['threshold']) >= bar for r in rows(m))
+                ok = fa <= 0.02 and all(flagged(m[r], m['threshold']) >= bar for r in rows(m))
                 counts[0] += ok
                 for i, rate in enumerate(RATES):
                     t = at_rate(normal, rate)
-                    counts[i + 1] += all(recall(m[r], t) >= bar for r in rows(m))
+                    counts[i + 1] += all(flagged(m[r], t) >= bar for r in rows(m))
             print(f"| {name} | {'adapted' if label == 'final' else 'full retrain'} | " + ' | '.join(f'{c}/{pairs}' for c in counts) + ' |')
 
 main(sys.argv[1] if len(sys.argv) > 1 else '/tmp/dmp')

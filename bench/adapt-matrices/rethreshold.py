@@ -8,7 +8,7 @@ and scored on the held-back windows and fault rows as adapt-eval scores it. An a
 would also have changed the loop (drift clearing, refines) before the final version; here only the end differs."""
 import argparse, glob, json, math, os, sys
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import GROUPS
+from lib import GROUPS, flagged
 
 
 def tail_threshold(scores, budget, scale='mean'):
@@ -22,10 +22,6 @@ def tail_threshold(scores, budget, scale='mean'):
     excess = sorted(x - u for x in s[n - k:])
     beta = sum(excess) / k if scale == 'mean' else (excess[k // 2] + excess[(k - 1) // 2]) / 2 / math.log(2)
     return u + beta * k * ((k / (n * budget)) ** (1 / k) - 1)
-
-
-def flagged(scores, t):
-    return sum(x > t for x in scores) / len(scores)
 
 
 def run(root, budget, scale):
