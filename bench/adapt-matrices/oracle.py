@@ -12,7 +12,7 @@ from lib import GROUPS, at_rate, flagged
 RATES = [0.01, 0.015, 0.02]
 
 def rows(model):
-    return [k for k in model if k.startswith('fault:') and k != 'fault:all'] + (['fault:all'] if 'fault:all' in model else [])
+    return [k for k in model if k.startswith('fault:')]
 
 def main(root):
     head = ['deployed'] + [f'exactly {r:.1%}' for r in RATES]
@@ -28,8 +28,7 @@ def main(root):
                 if m is None: continue
                 pairs += 1
                 normal = m['heldBack']
-                fa = sum(x > m['threshold'] for x in normal) / len(normal)
-                ok = fa <= 0.02 and all(flagged(m[r], m['threshold']) >= bar for r in rows(m))
+                ok = flagged(normal, m['threshold']) <= 0.02 and all(flagged(m[r], m['threshold']) >= bar for r in rows(m))
                 counts[0] += ok
                 for i, rate in enumerate(RATES):
                     t = at_rate(normal, rate)

@@ -15,7 +15,7 @@ def tail_threshold(scores, budget, scale='mean'):
     """TailThreshold.Of at confidence 1/2 (src/Learning/Anomaly/TailThreshold.cs); scale='median': β from the median excess."""
     n = len(scores)
     k = max(10, math.ceil(n * 0.1))
-    if k >= n or n * budget >= k:
+    if k >= n or n * budget >= k:  # too few for a tail (never at these sizes): the plain quantile, uninterpolated
         return sorted(scores)[min(n - 1, int(math.ceil((1 - budget) * n)) - 1)]
     s = sorted(scores)
     u = s[n - k - 1]
