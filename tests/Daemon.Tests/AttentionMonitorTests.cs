@@ -97,6 +97,25 @@ public sealed class AttentionMonitorTests
     }
 
     [Fact]
+    public void A_refusal_while_the_version_is_over_budget_is_reported_through_a_later_drift_until_the_version_calms_down()
+    {
+        Windows(1, Span + 1, every: 10);
+        Assert.Equal(AttentionNotice.OverBudget, _attention.Current?.Code);
+        _attention.OnRefused("blind to synthetic broadband probes: it flags 39.7 % …");
+        AttentionNotice refused = _attention.Current!;
+        Assert.Equal(AttentionNotice.AdaptationRefused, refused.Code);
+        Assert.StartsWith("version 1 flags 10 % of the last 601 windows", refused.Message);
+        Assert.EndsWith("its refit was refused (blind to synthetic broadband probes: it flags 39.7 % …)", refused.Message);
+
+        Windows(1, 100, every: 2, drift: true); // a drift declared later clears over_budget, not the refusal
+        Assert.Equal(AttentionNotice.AdaptationRefused, Code);
+        Windows(1, 10, every: 2, drift: false); // nor does that drift clearing
+        Assert.Equal(AttentionNotice.AdaptationRefused, Code);
+        Windows(1, Span, every: 0); // a whole quiet span: the version calmed down
+        Assert.Null(_attention.Current);
+    }
+
+    [Fact]
     public void A_refusal_is_forgotten_when_another_version_takes_over()
     {
         Windows(1, 10, every: 1, drift: true);

@@ -24,8 +24,10 @@ public sealed record AttentionNotice(string Code, string Message, long SinceMs)
 /// `attention`, events `attention`/`attention_cleared`, a Home Assistant problem sensor. Four conditions, the first
 /// that holds is shown (a version that may miss faults before one that alarms too often):
 /// <list type="number">
-/// <item><c>adaptation_refused</c>: drift is declared and the drift job's candidate was refused (its reason) — the
-/// model in use keeps alarming on the new condition; cleared by a promotion, a rollback or the drift clearing.</item>
+/// <item><c>adaptation_refused</c>: a refit was refused (its reason) while drift was declared — cleared by a promotion, a
+/// rollback or the drift clearing — or while the version in use was <c>over_budget</c> — cleared by another version or
+/// when it calms down as <c>over_budget</c> would, not by a drift declared meanwhile. Either way the model in use keeps
+/// alarming on a condition its adaptation was refused for.</item>
 /// <item><c>probe_blind</c>: the version in use was promoted though the probe guard's verdict failed where it only
 /// reports (waveform probes without Adaptation:EnforceWaveformProbes); gone while another version is in use.</item>
 /// <item><c>probe_short</c>: the version in use passed a probe kind only by the unadapted network's cap (a nearest-neighbour
@@ -59,7 +61,9 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
     int _windows, _flagged;
     int? _version;
     bool _drift;
-    string? _refused, _overBudget;
+    string? _overBudget;
+    /// <summary>The refusal shown, and whether it came while the version was over budget (it then lasts until it calms down).</summary>
+    (string Message, bool UntilCalm)? _refused;
     (int Version, string Message)? _probeBlind, _probeShort;
     AttentionNotice? _shown;
 
@@ -75,10 +79,11 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
         {
             if (version != _version || dataS < _open.StartS) StartVersion(version, dataS); // or the clock went back
             Count(dataS, flagged);
-            if (_drift && !driftDetected) _refused = null; // the drift the refusal was about is over
+            if (_drift && !driftDetected && _refused is { UntilCalm: false }) _refused = null; // the drift the refusal was about is over
             _drift = driftDetected;
             double share = (double)_flagged / _windows;
             bool spanFull = dataS - _firstS >= _spanS && _windows >= MinWindows;
+            if (_refused is { UntilCalm: true } && !_drift && spanFull && share <= _raiseShare / 2) _refused = null;
             if (_drift || !spanFull || share <= _raiseShare / 2) _overBudget = null;
             else if (_overBudget is null && share >= _raiseShare)
                 _overBudget = $"version {version} flags {SharePercent.Of(share)} of the last {_windows} windows ({spanMinutes:0.#} min); its false-alarm " +
@@ -92,8 +97,13 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
     {
         lock (_gate)
         {
-            if (!_drift) return; // a retrain command's refusal is in its own event; nothing keeps alarming because of it
-            _refused = $"drift is declared and the adapted candidate was refused ({reason}); the version in use still flags the new condition";
+            // A refit refused while the version alarms far over its budget leaves it alarming as surely as one refused
+            // during drift, and a drift declared later would clear over_budget and leave nothing said (a 64-wide spectrum
+            // base at 53 % false alarms, docs/BENCHMARKS.md issue 9 session 17). Without either, a retrain command's
+            // refusal is in its own event, and nothing keeps alarming because of it.
+            if (_drift) _refused = ($"drift is declared and the adapted candidate was refused ({reason}); the version in use still flags the new condition", false);
+            else if (_overBudget is not null) _refused = ($"{_overBudget}; its refit was refused ({reason})", true);
+            else return;
             Show();
         }
     }
@@ -157,7 +167,7 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
     void Show()
     {
         // A version's alarms speak for themselves, its misses do not.
-        (string Code, string Message)? wanted = _refused is not null ? (AttentionNotice.AdaptationRefused, _refused)
+        (string Code, string Message)? wanted = _refused is { } refused ? (AttentionNotice.AdaptationRefused, refused.Message)
             : _probeBlind is { } blind && blind.Version == _version ? (AttentionNotice.ProbeBlind, blind.Message)
             : _probeShort is { } shortOf && shortOf.Version == _version ? (AttentionNotice.ProbeShort, shortOf.Message)
             : _overBudget is not null ? (AttentionNotice.OverBudget, _overBudget)
