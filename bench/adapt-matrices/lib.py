@@ -43,3 +43,12 @@ def flagged(scores, threshold):
 def at_rate(normal, rate):
     """the threshold at which exactly ⌊rate · n⌋ of the normal scores alarm: the next largest score"""
     return sorted(normal, reverse=True)[int(rate * len(normal))]
+
+def fault_rows(dump):
+    """the fault groups of a dumped model's scores (`fault:damage1`, …, `fault:all`)"""
+    return [k for k in dump if k.startswith('fault:')]
+
+def meets_bar(dump, threshold, recall_bar, cap_false_alarms=True):
+    """a dumped model at this threshold: held-back false alarms <= 2 % (unless not capped) and every fault group >= the bar"""
+    if cap_false_alarms and flagged(dump['heldBack'], threshold) > 0.02: return False
+    return all(flagged(dump[k], threshold) >= recall_bar for k in fault_rows(dump))

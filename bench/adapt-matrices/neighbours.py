@@ -9,7 +9,7 @@ two, or the sum of their logarithms): pairs meeting the bar as thresholded by th
 windows, and with the threshold placed afterwards at exactly 1 % and 2 % of the held-back windows."""
 import bisect, glob, json, math, os, sys
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import GROUPS, at_rate, flagged
+from lib import GROUPS, at_rate, fault_rows, flagged, meets_bar
 from rethreshold import tail_threshold
 
 
@@ -21,7 +21,7 @@ def auc(normal, faults):
 def detectors(net, knn):
     held = lambda m: m['jobCalibration'] + m['jobValidation']
     tn, tk = tail_threshold(held(net), 0.01), tail_threshold(held(knn), 0.01)
-    keys = ['heldBack', 'jobCalibration', 'jobValidation'] + [k for k in net if k.startswith('fault:')]
+    keys = ['heldBack', 'jobCalibration', 'jobValidation'] + fault_rows(net)
     return {
         'network': {k: net[k] for k in keys},
         'neighbours': {k: knn[k] for k in keys},
@@ -39,17 +39,14 @@ def main(root):
                 if 'neighbours' not in dump: continue  # no judged job
                 for label, scores in detectors(dump['final'], dump['neighbours']).items():
                     t = tail_threshold(scores['jobCalibration'] + scores['jobValidation'], 0.01)
-                    faults = [k for k in scores if k.startswith('fault:')]
-                    meets = lambda th: all(flagged(scores[k], th) >= bar for k in faults)
-                    fa = flagged(scores['heldBack'], t)
                     r = results.setdefault(label, {}).setdefault(name, {'deployed': 0, '1%': 0, '2%': 0, 'pairs': 0, 'auc': [], 'fa': []})
-                    r['deployed'] += fa <= 0.02 and meets(t)
-                    r['1%'] += meets(at_rate(scores['heldBack'], 0.01))
-                    r['2%'] += meets(at_rate(scores['heldBack'], 0.02))
+                    r['deployed'] += meets_bar(scores, t, bar)
+                    r['1%'] += meets_bar(scores, at_rate(scores['heldBack'], 0.01), bar, cap_false_alarms=False)
+                    r['2%'] += meets_bar(scores, at_rate(scores['heldBack'], 0.02), bar, cap_false_alarms=False)
                     r['pairs'] += 1
                     if name != 'sim':
-                        r['auc'] += [auc(scores['heldBack'], scores[k]) for k in faults if k != 'fault:all']
-                        r['fa'].append(fa)
+                        r['auc'] += [auc(scores['heldBack'], scores[k]) for k in fault_rows(scores) if k != 'fault:all']
+                        r['fa'].append(flagged(scores['heldBack'], t))
     print('| detector | ' + ' | '.join(g[0] for g in GROUPS) + ' | deployed | exactly 1 % | exactly 2 % | spectra: AUC | mean FA | pairs > 2 % FA |')
     print('|---|' + '---:|' * (len(GROUPS) + 6))
     for label, groups in results.items():

@@ -7,12 +7,9 @@ afterwards on the held-back normal windows' own scores so that exactly 1 %, 1.5 
 perfectly placed threshold would give at those false-alarm rates. Counts the pairs meeting the bar in each case."""
 import glob, json, os, sys
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import GROUPS, at_rate, flagged
+from lib import GROUPS, at_rate, meets_bar
 
 RATES = [0.01, 0.015, 0.02]
-
-def rows(model):
-    return [k for k in model if k.startswith('fault:')]
 
 def main(root):
     head = ['deployed'] + [f'exactly {r:.1%}' for r in RATES]
@@ -27,12 +24,9 @@ def main(root):
                 m = json.load(open(f)).get(label)
                 if m is None: continue
                 pairs += 1
-                normal = m['heldBack']
-                ok = flagged(normal, m['threshold']) <= 0.02 and all(flagged(m[r], m['threshold']) >= bar for r in rows(m))
-                counts[0] += ok
-                for i, rate in enumerate(RATES):
-                    t = at_rate(normal, rate)
-                    counts[i + 1] += all(flagged(m[r], t) >= bar for r in rows(m))
+                counts[0] += meets_bar(m, m['threshold'], bar)
+                for i, rate in enumerate(RATES):  # exactly that share alarms: no cap to apply
+                    counts[i + 1] += meets_bar(m, at_rate(m['heldBack'], rate), bar, cap_false_alarms=False)
             print(f"| {name} | {'adapted' if label == 'final' else 'full retrain'} | " + ' | '.join(f'{c}/{pairs}' for c in counts) + ' |')
 
 main(sys.argv[1] if len(sys.argv) > 1 else '/tmp/dmp')

@@ -8,7 +8,7 @@ and scored on the held-back windows and fault rows as adapt-eval scores it. An a
 would also have changed the loop (drift clearing, refines) before the final version; here only the end differs."""
 import argparse, glob, json, math, os, sys
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import GROUPS, flagged
+from lib import GROUPS, flagged, meets_bar
 
 
 def tail_threshold(scores, budget, scale='mean'):
@@ -33,10 +33,9 @@ def run(root, budget, scale):
                 m = json.load(open(f))['final']
                 if 'jobCalibration' not in m: continue  # no judged job: nothing to re-read
                 t = tail_threshold(m['jobCalibration'] + m['jobValidation'], budget, scale)
-                fa = flagged(m['heldBack'], t)
-                met += fa <= 0.02 and all(flagged(m[r], t) >= bar for r in m if r.startswith('fault:'))
+                met += meets_bar(m, t, bar)
                 pairs += 1
-                if name != 'sim': fas.append(fa)
+                if name != 'sim': fas.append(flagged(m['heldBack'], t))
         counts.append(f'{met}/{pairs}')
     return counts, sum(fas) / len(fas), sum(x > 0.02 for x in fas), len(fas)
 

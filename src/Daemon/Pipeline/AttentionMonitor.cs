@@ -83,8 +83,9 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
             _drift = driftDetected;
             double share = (double)_flagged / _windows;
             bool spanFull = dataS - _firstS >= _spanS && _windows >= MinWindows;
-            if (_refused is { UntilCalm: true } && !_drift && spanFull && share <= _raiseShare / 2) _refused = null;
-            if (_drift || !spanFull || share <= _raiseShare / 2) _overBudget = null;
+            bool calm = spanFull && share <= _raiseShare / 2; // what clears over_budget, and a refusal made while over budget
+            if (_refused is { UntilCalm: true } && !_drift && calm) _refused = null;
+            if (_drift || !spanFull || calm) _overBudget = null;
             else if (_overBudget is null && share >= _raiseShare)
                 _overBudget = $"version {version} flags {SharePercent.Of(share)} of the last {_windows} windows ({spanMinutes:0.#} min); its false-alarm " +
                     $"budget is {SharePercent.Of(falseAlarmBudget)} and no drift is declared: a condition its adaptation did not see, or a lasting fault";
