@@ -44,6 +44,18 @@ public sealed class SettingsBinderTests
         Assert.Equal("Sensor:Inputs:0: 'x' is not a valid value.", error.Message);
     }
 
+    [Fact]
+    public void An_array_key_also_takes_a_comma_separated_list()
+    {
+        IConfiguration Config(string key, string value) =>
+            new ConfigurationBuilder().AddInMemoryCollection([KeyValuePair.Create(key, (string?)value)]).Build();
+
+        Assert.Equal([128, 64, 128], SettingsBinder.Bind(Config("Anomaly:Hidden", "128, 64,128")).Anomaly.Hidden!);
+        Assert.Equal([2], SettingsBinder.Bind(Config("Sensor:Inputs", "2")).Sensor.Inputs!);
+        var error = Assert.Throws<ConfigurationException>(() => SettingsBinder.Bind(Config("Anomaly:Hidden", "128,x")));
+        Assert.Equal("Anomaly:Hidden: '128,x' is not a valid value.", error.Message);
+    }
+
     static bool Same(object? actual, object expected) =>
         expected is int[] items ? actual is int[] got && got.SequenceEqual(items) : Equals(actual, expected);
 

@@ -172,6 +172,9 @@ public sealed class SettingsLoaderTests : IDisposable
         { "Anomaly:ClearAfter", "0" },
         { "Anomaly:ScoreShare", "0" },
         { "Anomaly:ScoreShare", "1.01" },
+        { "Anomaly:Hidden", "128,0,128" },
+        { "Anomaly:Hidden", "2000" },
+        { "Anomaly:Hidden", "8,8,8,8,8,8,8,8,8" },
         { "Drift:Window", "4" },
         { "Drift:Level", "1.5" },
         { "Drift:Level", "0" },
@@ -282,11 +285,13 @@ public sealed class SettingsLoaderTests : IDisposable
         DaemonSettings s = Load(("Mqtt:TelemetryIntervalSeconds", "0"), ("Mqtt:QueueLimit", "10"), ("Anomaly:FalseAlarmBudget", "0.49"),
             ("Anomaly:RaiseAfter", "5"), ("Drift:Window", "5"), ("Adaptation:Rank", "64"), ("Adaptation:Epochs", "1000"),
             ("Adaptation:MinSamples", "16"), ("Storage:KeepVersions", "2"), ("Storage:SampleIntervalSeconds", "0"),
-            ("Adaptation:MinIntervalMinutes", "0"), ("Device:Id", "Pump_7-b"), ("Anomaly:ScoreShare", "1"), ("Mqtt:Uri", "mqtts://broker.local:8883"));
+            ("Adaptation:MinIntervalMinutes", "0"), ("Device:Id", "Pump_7-b"), ("Anomaly:ScoreShare", "1"), ("Mqtt:Uri", "mqtts://broker.local:8883"),
+            ("Anomaly:Hidden", "1024,1,1,1,1,1,1,1024"));
         Assert.Equal(0, s.Mqtt.TelemetryIntervalSeconds);
         Assert.Equal("Pump_7-b", s.Device.Id);
         Assert.Equal(16, s.Adaptation.MinSamples);
         Assert.Equal(1, s.Anomaly.ScoreShare);
+        Assert.Equal([1024, 1, 1, 1, 1, 1, 1, 1024], s.Anomaly.Hidden!);
     }
 
     [Fact]

@@ -38,7 +38,8 @@ sealed class SimulatedPipeline : IDisposable
         var features = new FeatureTransform(machine.Format);
         StateDatabase state = StateDatabase.Open(stateDirectory);
         PipelineStores stores = PipelineStores.Open(state, stateDirectory, settings.Storage);
-        AnomalyModel model = BaseModelTraining.ForSimulatedMachine(features, seed, settings.Anomaly.FalseAlarmBudget, trainingWindows);
+        AnomalyModel model = BaseModelTraining.ForSimulatedMachine(features, seed, settings.Anomaly.FalseAlarmBudget, trainingWindows,
+            settings.Anomaly.ScoreShare, settings.Anomaly.Hidden);
         ModelVersionRecord first = stores.Registry.AddBase(model, "test", trainingWindows);
         var events = new EventRecorder();
         var clock = new DataClock(DateTimeOffset.UnixEpoch.AddYears(56));

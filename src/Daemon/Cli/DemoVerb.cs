@@ -63,8 +63,7 @@ public sealed class DemoVerb : IVerb
         void Narrate(string text) { if (!json) stdout.WriteLine($"{clock.Seconds,8:F1} s  {"--",-16} {text}"); }
 
         Narrate("training a base model on the healthy machine, as mounted in the lab");
-        AnomalyModel baseModel = BaseModelTraining.ForSimulatedMachine(vectorizer, settings.Sensor.Seed, settings.Anomaly.FalseAlarmBudget,
-            scoreShare: settings.Anomaly.ScoreShare);
+        AnomalyModel baseModel = BaseModelTraining.ForSimulatedMachine(vectorizer, settings.Sensor.Seed, settings.Anomaly);
         ModelVersionRecord first = stores.Registry.AddBase(baseModel, "demo: trained on the lab mounting", BaseModelTraining.SimulatedMachineWindows);
         var pipeline = new MonitoringPipeline(new LiveSettings(settings), stores, vectorizer, status, events, clock, baseModel, first, replay: true);
         AdaptationCoordinator coordinator = pipeline.Adaptation;

@@ -43,7 +43,7 @@ public sealed class TrainVerb : IVerb
         if (classField is not null && exemplarFilter is not null)
             throw new UsageException("--classes takes its exemplars from the labelled fault windows; leave out --exemplars.");
 
-        var request = new BaseTrainingRequest(data, filter, settings.Sensor.WindowSize, settings.Anomaly.FalseAlarmBudget, epochs, settings.Anomaly.ScoreShare);
+        var request = BaseTrainingRequest.For(data, filter, settings.Sensor.WindowSize, epochs, settings.Anomaly);
         AnomalyModel model = classField is null
             ? BaseModelTraining.Autoencoder(request, exemplarFilter, stderr, cancellation)
             : BaseModelTraining.Classifier(request, classField, normalValue, stderr, cancellation);

@@ -40,9 +40,14 @@ sealed class ConfigurationValues(IConfiguration configuration)
     public T? OptionalEnum<T>(string key, T? fallback) where T : struct, Enum =>
         configuration[key] is { } text ? text.Length == 0 ? null : ParseEnum<T>(key, text) : fallback;
 
-    /// <summary>The children of <paramref name="key"/> (<c>Key:0</c>, <c>Key:1</c>, …) in order, or the fallback when there are none.</summary>
+    /// <summary>
+    /// The children of <paramref name="key"/> (<c>Key:0</c>, <c>Key:1</c>, … or a JSON array) in order, or the key itself as a
+    /// comma-separated list (<c>--Key 128,64,128</c>), or the fallback when neither is set.
+    /// </summary>
     public int[]? IntArray(string key, int[]? fallback)
     {
+        if (configuration[key] is { Length: > 0 } list)
+            return [.. list.Split(',').Select(item => int.TryParse(item, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : throw Invalid(key, list))];
         var children = configuration.GetSection(key).GetChildren().ToList();
         if (children.Count == 0) return fallback;
         return [.. children.Select(child => ParseInt($"{key}:{child.Key}", child.Value ?? ""))];

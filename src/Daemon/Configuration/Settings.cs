@@ -48,6 +48,11 @@ public sealed record AnomalySettings
     public double AttentionMinutes { get; init; } = 10;
     /// <summary>The share of an autoencoder's squared reconstruction errors the score of a base trained here averages, the largest ones.</summary>
     public double ScoreShare { get; init; } = Learning.Anomaly.ReconstructionScore.DefaultShare;
+    /// <summary>
+    /// The hidden layer widths of an autoencoder base trained here (e.g. 128, 64, 128); unset derives them from the number of
+    /// features (<see cref="Learning.Anomaly.AnomalyTrainingOptions.HiddenFor"/>). The base file keeps its layers.
+    /// </summary>
+    public int[]? Hidden { get; init; }
 }
 
 public sealed record DriftSection

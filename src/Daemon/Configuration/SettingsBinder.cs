@@ -115,6 +115,7 @@ static class SettingsBinder
         ClearAfter = v.Int("Anomaly:ClearAfter", d.ClearAfter),
         AttentionMinutes = v.Double("Anomaly:AttentionMinutes", d.AttentionMinutes),
         ScoreShare = v.Double("Anomaly:ScoreShare", d.ScoreShare),
+        Hidden = v.IntArray("Anomaly:Hidden", d.Hidden),
     };
 
     static DriftSection Drift(ConfigurationValues v, DriftSection d) => new()

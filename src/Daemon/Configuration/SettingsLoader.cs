@@ -15,6 +15,7 @@ public sealed class ConfigurationException(string message) : Exception(message);
 public static partial class SettingsLoader
 {
     public const string EtcFile = "/etc/sensorodl/sensorodl.json";
+    const int MaxHiddenLayers = 8, MaxHiddenWidth = 1024;
 
     public static IConfigurationRoot Build(IEnumerable<KeyValuePair<string, string>> overrides, string? configFile = null, string? etcFile = EtcFile)
     {
@@ -73,6 +74,8 @@ public static partial class SettingsLoader
         Check(s.Adaptation.ThresholdConfidence >= 0.5 && s.Adaptation.ThresholdConfidence <= 0.99, "Adaptation:ThresholdConfidence", "must be between 0.5 and 0.99.");
         Check(s.Anomaly.ClearAfter >= 1, "Anomaly:ClearAfter", "must be at least 1.");
         Check(s.Anomaly.ScoreShare > 0 && s.Anomaly.ScoreShare <= 1, "Anomaly:ScoreShare", "must be greater than 0 and at most 1.");
+        Check(s.Anomaly.Hidden is null || s.Anomaly.Hidden.Length is >= 1 and <= MaxHiddenLayers && s.Anomaly.Hidden.All(w => w is >= 1 and <= MaxHiddenWidth),
+            "Anomaly:Hidden", $"must be 1 to {MaxHiddenLayers} layer widths, each from 1 to {MaxHiddenWidth}.");
         Check(s.Drift.Window >= 5, "Drift:Window", "must be at least 5.");
         Check(s.Drift.Level > 0 && s.Drift.Level < 1, "Drift:Level", "must be between 0 and 1.");
         Check(s.Drift.Persistence >= 1, "Drift:Persistence", "must be at least 1.");

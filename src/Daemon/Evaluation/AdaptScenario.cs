@@ -67,7 +67,7 @@ public sealed class AdaptScenario
         var live = new LiveSettings(settings with { Storage = settings.Storage with { SampleIntervalSeconds = 0 } });
         int windowSize = settings.Sensor.WindowSize;
         AnomalyModel baseModel = BaseModelTraining.Autoencoder(
-            new BaseTrainingRequest(request.Data, request.Train, windowSize, settings.Anomaly.FalseAlarmBudget, request.BaseEpochs, settings.Anomaly.ScoreShare),
+            BaseTrainingRequest.For(request.Data, request.Train, windowSize, request.BaseEpochs, settings.Anomaly),
             request.Exemplars, log, cancellation);
         // Both sides of the speed ratio are timed on compiled code: training the base compiled the full retrain's loops,
         // this compiles the fine-tuning method's (otherwise the first pair's jobs carry it; docs/BENCHMARKS.md, issue 9).

@@ -40,8 +40,7 @@ public static class ModelSelection
         if (settings.Sensor.Kind != SensorKind.Simulated)
             throw new ConfigurationException("no model: the registry is empty and Model:Path is not set; train one with 'sensorodl train' first.");
         log($"No model yet: training a base for the simulated machine on {BaseModelTraining.SimulatedMachineWindows} windows.");
-        AnomalyModel trained = BaseModelTraining.ForSimulatedMachine(vectorizer, settings.Sensor.Seed, settings.Anomaly.FalseAlarmBudget,
-            scoreShare: settings.Anomaly.ScoreShare);
+        AnomalyModel trained = BaseModelTraining.ForSimulatedMachine(vectorizer, settings.Sensor.Seed, settings.Anomaly);
         return (trained, registry.AddBase(trained, "trained for the simulated machine on first start", BaseModelTraining.SimulatedMachineWindows));
     }
 }

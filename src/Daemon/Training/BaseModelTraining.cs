@@ -1,4 +1,5 @@
 using SensorOdl.Drivers.Features;
+using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Drivers.Sensors;
 using SensorOdl.Drivers.Replay;
@@ -7,9 +8,14 @@ using SensorOdl.Learning.Anomaly;
 
 namespace SensorOdl.Daemon.Training;
 
-/// <summary>What a base model is trained on and how: the recordings, the window size, the false-alarm budget, the epochs.</summary>
+/// <summary>What a base model is trained on and how: the recordings, the window size, the false-alarm budget, the epochs, the score and the layers.</summary>
 public sealed record BaseTrainingRequest(string Data, string Filter, int WindowSize, double FalseAlarmBudget, int Epochs,
-    double ScoreShare = ReconstructionScore.DefaultShare);
+    double ScoreShare = ReconstructionScore.DefaultShare, IReadOnlyList<int>? Hidden = null)
+{
+    /// <summary>A request shaped by the <c>Anomaly</c> settings (budget, score share, hidden layers).</summary>
+    public static BaseTrainingRequest For(string data, string filter, int windowSize, int epochs, AnomalySettings anomaly) =>
+        new(data, filter, windowSize, anomaly.FalseAlarmBudget, epochs, anomaly.ScoreShare, anomaly.Hidden);
+}
 
 /// <summary>
 /// Trains base models (full back-propagation, then threshold calibration and reference statistics): from
@@ -80,9 +86,13 @@ public static class BaseModelTraining
         return AnomalyTrainer.TrainClassifier(features, rows.Length, labels, ModelHead.Classifier(classes, normal), frames.Config.ToJson(), Options(request), cancellation: cancellation);
     }
 
+    /// <summary>A base for the simulated machine shaped by the <c>Anomaly</c> settings (budget, score share, hidden layers).</summary>
+    public static AnomalyModel ForSimulatedMachine(FeatureTransform features, int seed, AnomalySettings anomaly) =>
+        ForSimulatedMachine(features, seed, anomaly.FalseAlarmBudget, scoreShare: anomaly.ScoreShare, hidden: anomaly.Hidden);
+
     /// <summary>A base fitted to the default (stationary) simulated machine, on windows from its own noise seed.</summary>
     public static AnomalyModel ForSimulatedMachine(FeatureTransform features, int seed, double falseAlarmBudget, int windows = SimulatedMachineWindows,
-        double scoreShare = ReconstructionScore.DefaultShare)
+        double scoreShare = ReconstructionScore.DefaultShare, IReadOnlyList<int>? hidden = null)
     {
         using var machine = new SimulatedMachineSensor(new SimulationSettings(
             features.Format.SampleRateHz, features.Format.Length, Seed: seed + 1000, Speed: 0));
@@ -102,7 +112,8 @@ public static class BaseModelTraining
                 probed++;
             }
         }
-        AnomalyModel model = AnomalyTrainer.TrainBase(rows, windows, features.Configuration.ToJson(), new AnomalyTrainingOptions { FalseAlarmBudget = falseAlarmBudget, ScoreShare = scoreShare });
+        AnomalyModel model = AnomalyTrainer.TrainBase(rows, windows, features.Configuration.ToJson(),
+            new AnomalyTrainingOptions { FalseAlarmBudget = falseAlarmBudget, ScoreShare = scoreShare, Hidden = hidden ?? [] });
         return probed == 0 ? model
             : model.WithProbeReference(Math.Round(Adaptation.FeatureProbes.RecallOfProbes(model, [.. made], probed, probes.Count).Average(), 4));
     }
@@ -115,6 +126,7 @@ public static class BaseModelTraining
     {
         FalseAlarmBudget = request.FalseAlarmBudget,
         ScoreShare = request.ScoreShare,
+        Hidden = request.Hidden ?? [],
         Training = new AnomalyTrainingOptions().Training with { Epochs = request.Epochs },
     };
 }

@@ -67,8 +67,7 @@ public sealed class FleetSimulator : IAsyncDisposable
         (string host, int port, bool tls) = new FleetEndpoint(settings.Mqtt, null).Address();
         SimulationSettings machine = settings.Sensor.ToSimulationSettings();
         var features = new FeatureTransform(new SimulatedMachineSensor(machine with { Speed = 0 }).Format);
-        AnomalyModel baseModel = await Task.Run(() => BaseModelTraining.ForSimulatedMachine(features, settings.Sensor.Seed, settings.Anomaly.FalseAlarmBudget,
-            scoreShare: settings.Anomaly.ScoreShare), cancellation);
+        AnomalyModel baseModel = await Task.Run(() => BaseModelTraining.ForSimulatedMachine(features, settings.Sensor.Seed, settings.Anomaly), cancellation);
         CommandKeys? keys = settings.Security.CommandKeyFile is { Length: > 0 } file
             ? new CommandKeys(CommandSignature.ReadKey(file), TimeSpan.FromMinutes(settings.Security.KeyOverlapMinutes), TimeProvider.System)
             : null;
