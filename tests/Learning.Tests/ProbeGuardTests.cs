@@ -92,6 +92,26 @@ public sealed class ProbeGuardTests
     }
 
     [Fact]
+    public void A_failed_verdict_is_waived_only_while_the_version_replaced_flags_at_least_the_given_share()
+    {
+        AdaptationOptions failing = Rooms.Adaptation with { MaxProbeRecallDrop = -1 }; // no candidate can pass
+        (_, CandidateReport refused) = ModelAdapter.Adapt(Base, RoomB, Ids, [], failing, probes: FaultLines);
+        Assert.False(refused.Accepted);
+        Assert.StartsWith("blind to synthetic line probes", refused.Reason);
+        Assert.True(refused.FalseAlarmsBefore > 0.5, $"the base flags {refused.FalseAlarmsBefore:P0} of room B");
+
+        (_, CandidateReport waived) = ModelAdapter.Adapt(Base, RoomB, Ids, [], failing with { WaiveProbesAbove = refused.FalseAlarmsBefore }, probes: FaultLines);
+        Assert.True(waived.Accepted, waived.Reason);
+        Assert.False(waived.Probes!.Passed);
+        Assert.Equal($"waived, the version it replaces flags {refused.FalseAlarmsBefore:P1} of the same new-normal windows", waived.Probes.Waiver);
+        Assert.Contains($"({waived.Probes.Waiver}: blind to synthetic line probes", waived.Reason);
+
+        (_, CandidateReport notReached) = ModelAdapter.Adapt(Base, RoomB, Ids, [], failing with { WaiveProbesAbove = refused.FalseAlarmsBefore + 1e-6 }, probes: FaultLines);
+        Assert.False(notReached.Accepted);
+        Assert.Null(notReached.Probes!.Waiver);
+    }
+
+    [Fact]
     public void Without_probes_the_guard_does_not_judge()
     {
         (_, CandidateReport report) = ModelAdapter.Adapt(Base, RoomB, Ids, [], Rooms.Adaptation);

@@ -60,6 +60,8 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
     /// </summary>
     DueRefine? _refineDue;
     int _refineWaited;
+    /// <summary>The version whose false-alarm watch a drift interrupted: the drift job that follows refits it (<see cref="AdaptationJob.RefitsUncovered"/>).</summary>
+    int? _driftDuringWatch;
 
     public AdaptationCoordinator(LiveSettings settings, ModelRegistry registry, SampleStore samples, IEventSink events,
         DaemonStatus status, IForwardCacheStore cache, ActiveModel active, TimeProvider time, ProbeSet? probes = null,
@@ -119,6 +121,7 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
             _settling = false;
             _refine = null;
             _refineDue = null;
+            _driftDuringWatch = null;
         }
     }
 
@@ -219,6 +222,14 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
         return (job.Id, RetrainRefusal.None);
     }
 
+    /// <summary>
+    /// Under the lock: whether <paramref name="version"/>'s own fit did not cover its new normal as far as the loop knows — its
+    /// false alarms are still watched, a refine of them is due, or a drift came while either was so.
+    /// </summary>
+    bool Uncovered(int version) => _refine is { Over: false } watch && watch.Version == version
+        || _refineDue is { ShortOfRoom: null } due && due.Version == version
+        || _driftDuringWatch == version;
+
     /// <summary>Under the lock: feeds the watch → the refine that may start now, else null.</summary>
     DueRefine? WatchForRefine(double dataS, int version, bool flagged, bool driftDetected)
     {
@@ -226,12 +237,20 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
         // thread, a few after it) was scored by the version before, under that version's drift.
         if (_refineDue is { } waiting && waiting.Version == version)
         {
-            if (driftDetected) _refineDue = null; // the drift job refits, and its promotion decides again
+            if (driftDetected) // the drift job refits, and its promotion decides again
+            {
+                if (Uncovered(version)) _driftDuringWatch = version;
+                _refineDue = null;
+            }
             else _refineWaited++;
         }
         if (_refine is { } watch && watch.Version == version)
         {
-            if (driftDetected) _refine = null; // the drift job refits, and its promotion arms a new watch
+            if (driftDetected) // the drift job refits, and its promotion arms a new watch
+            {
+                if (Uncovered(version)) _driftDuringWatch = version;
+                _refine = null;
+            }
             else if (watch.Observe(dataS, flagged))
             {
                 _refine = null;
@@ -273,6 +292,8 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
                 return;
             }
             episode = _episodeStartS;
+            int inUse = _active.Current.Info.Version;
+            _driftDuringWatch = Uncovered(inUse) ? inUse : null;
         }
         (AdaptationJob? job, _) = TryClaim("drift", dataS, dataS, Settings.Adaptation.MinSamples, null, null, episode);
         if (job is null) return;
@@ -300,6 +321,7 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
             {
                 WantsCoverage = reason == "drift" && Settings.Adaptation.Coverage,
                 Refines = refine,
+                DriftDuringWatchOf = reason == "drift" ? _driftDuringWatch : null,
             };
             return (_job, RetrainRefusal.None);
         }
@@ -373,6 +395,7 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
             _settleTarget = _settleWindows;
             DaemonSettings settings = Settings;
             _refineDue = null;
+            _driftDuringWatch = null;
             _refine = episodeStartS is double start && settings.Adaptation.RefineMinutes > 0
                 ? new RefineWatch(start, version, settings.Adaptation.RefineMinutes, settings.Drift.Window, settings.Anomaly.FalseAlarmBudget)
                 : null;
@@ -406,6 +429,7 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
             _settleTarget = 2 * _settleWindows;
             _refine = null;
             _refineDue = null;
+            _driftDuringWatch = null;
             _nextAllowedS = Math.Max(_nextAllowedS, dataS + Settings.Adaptation.MinIntervalMinutes * 60);
         }
     }

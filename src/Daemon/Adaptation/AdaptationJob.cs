@@ -24,6 +24,15 @@ sealed class AdaptationJob(string id, string reason, double sinceS, int samplesW
     /// <summary>The refine this job is (of an adapted version's episode), or null for a drift job or a retrain command.</summary>
     public DueRefine? Refines { get; init; }
     public bool IsRefine => Refines is not null;
+    /// <summary>
+    /// The version this job refits because its own fit did not cover its new normal — a refine of its false alarms, or a
+    /// drift declared while they were still watched; null for a first fit of a change. For such a refit the probe guard
+    /// may be waived (<see cref="SensorOdl.Learning.Anomaly.AdaptationOptions.WaiveProbesAbove"/>).
+    /// </summary>
+    public int? RefitsUncovered => Refines is { ShortOfRoom: null } refine ? refine.Version : _uncoveredDrift;
+    int? _uncoveredDrift;
+    /// <summary>A drift job: the version whose false-alarm watch the drift interrupted, if any.</summary>
+    public int? DriftDuringWatchOf { init => _uncoveredDrift = value; }
     CollectionCoverage? _coverage;
     double _firstS;
     /// <summary>What the collection ended on (coverage reached, or the maximum wait), for the version's reason.</summary>

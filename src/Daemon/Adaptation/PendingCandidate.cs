@@ -13,7 +13,7 @@ public sealed record PendingCandidate(AnomalyModel Model, ModelVersionRecord Rec
     JsonObject Metrics, double? EpisodeStartS)
 {
     public int Version => Record.Version;
-    /// <summary>A failed probe verdict that was reported, not enforced (status `attention` once it is in use); null when none failed.</summary>
+    /// <summary>A failed probe verdict that was reported, not enforced, or waived, and why (status `attention` once it is in use); null when none failed.</summary>
     public string? Blindness { get; init; }
     /// <summary>A probe kind the candidate passed only by the unadapted network's cap (<see cref="ProbeVerdict.ShortOfRoom"/>); null for none, and for a refine's candidate.</summary>
     public ProbeKindVerdict? ShortOfRoom { get; init; }

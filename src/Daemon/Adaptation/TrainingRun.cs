@@ -5,6 +5,7 @@ using SensorOdl.Daemon.Pipeline;
 using SensorOdl.Daemon.Storage;
 using SensorOdl.Learning.Anomaly;
 using SensorOdl.Learning.Caches;
+using SensorOdl.Learning.Drift;
 using SensorOdl.Learning.Training;
 
 namespace SensorOdl.Daemon.Adaptation;
@@ -40,6 +41,8 @@ sealed class TrainingRun(SampleStore samples, ModelRegistry registry, IEventSink
             ModelAdapter.Adapt(parent.Model, newNormal, ids, faults, JobOptions.For(settings, job.Method, job.Epochs, parent.Model.FeatureConfig) with
             {
                 RefineForProbe = job.Refines?.ProbeKind,
+                WaiveProbesAbove = job.RefitsUncovered == parent.Info.Version
+                    ? DriftDetector.AlarmingShare(settings.Anomaly.FalseAlarmBudget, settings.Drift.Level) : null,
             }, cache, progress, probes: probes);
         status.SetActivity(DaemonState.Validating);
         history?.Add(new FinishedJob(job.Id, newNormal, ids, report.FitSeconds, report.Accepted, report.Reason, report.Probes));

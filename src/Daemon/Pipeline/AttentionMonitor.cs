@@ -11,7 +11,7 @@ public sealed record AttentionNotice(string Code, string Message, long SinceMs)
     public const string OverBudget = "over_budget";
     /// <summary>Drift is on and the last adaptation job's candidate was refused: the model in use does not fit the machine's condition.</summary>
     public const string AdaptationRefused = "adaptation_refused";
-    /// <summary>The version in use was promoted although a probe check that is reported, not enforced, found it blind.</summary>
+    /// <summary>The version in use was promoted although a probe check found it blind: one that is reported, not enforced, or one waived for a refit (<see cref="AdaptationOptions.WaiveProbesAbove"/>).</summary>
     public const string ProbeBlind = "probe_blind";
     /// <summary>The version in use passed a probe kind only because the network without adapters is as blind in this room, and nothing mended it.</summary>
     public const string ProbeShort = "probe_short";
@@ -29,7 +29,8 @@ public sealed record AttentionNotice(string Code, string Message, long SinceMs)
 /// when it calms down as <c>over_budget</c> would, not by a drift declared meanwhile. Either way the model in use keeps
 /// alarming on a condition its adaptation was refused for.</item>
 /// <item><c>probe_blind</c>: the version in use was promoted though the probe guard's verdict failed where it only
-/// reports (waveform probes without Adaptation:EnforceWaveformProbes); gone while another version is in use.</item>
+/// reports (waveform probes without Adaptation:EnforceWaveformProbes) or was waived (a refit of a version that alarmed on
+/// its own new normal, <see cref="AdaptationOptions.WaiveProbesAbove"/>); gone while another version is in use.</item>
 /// <item><c>probe_short</c>: the version in use passed a probe kind only by the unadapted network's cap (a nearest-neighbour
 /// detector on its windows sees those probes, it does not) and the refine meant to mend that was refused, or
 /// Adaptation:ProbeRefine is off; gone while another version is in use.</item>
@@ -114,7 +115,7 @@ public sealed class AttentionMonitor(DaemonStatus status, IEventSink events, Tim
     {
         lock (_gate)
         {
-            _probeBlind = blindness is null ? null : (version, $"version {version} was promoted although it is {blindness}; that check is reported, not enforced");
+            _probeBlind = blindness is null ? null : (version, $"version {version} was promoted although it is {blindness}");
             Show();
         }
     }

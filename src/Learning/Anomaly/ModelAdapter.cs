@@ -71,6 +71,16 @@ public sealed record AdaptationOptions
     /// <see cref="ProbeRefit"/>; null: a fit for a new normal, whose false alarms must fall.
     /// </summary>
     public string? RefineForProbe { get; init; }
+    /// <summary>
+    /// For a refit of a version whose own adaptation did not cover its new normal (a refine, or a drift declared while its
+    /// false alarms were still watched): when that version flags at least this share of the refit's validation windows, a
+    /// failed probe verdict does not refuse the candidate, it is kept as a waiver the promotion reports. The version in use
+    /// then alarms on so much of the machine's normal that its alarms say nothing either, and refusing would keep it (a
+    /// 64-wide spectrum base: 53 % false alarms left in use, while the refused refit caught 98–100 % of the real damage at
+    /// 1.3 %; docs/BENCHMARKS.md, issue 9 session 18). Null: the verdict refuses as usual — always for a first fit of a
+    /// change, where the version in use flags everything and its alarms mean nothing about the candidate.
+    /// </summary>
+    public double? WaiveProbesAbove { get; init; }
     /// <summary>Threads of the base's forward passes in the fit (<see cref="Network.Threads"/>; the candidate is the same for any count).</summary>
     public int Threads { get; init; } = 1;
 }
@@ -189,6 +199,8 @@ public static class ModelAdapter
             options.FalseAlarmBudget, current.ProbeReference, options.MaxProbeRecallDrop, [.. validation.Select(i => ids[i])],
             options.ProbeBar == ProbeBar.Unadapted ? Unadapted(fitted, current.Reference, heldZ, calibration.Length, options.FalseAlarmBudget) : null,
             options.RefineForProbe is null ? null : ((x, count) => current.ScoreMany(x, count), current.Threshold));
+        if (probeVerdict is { Blocks: true } && options.WaiveProbesAbove is double waiveAbove && before >= waiveAbove)
+            probeVerdict = probeVerdict with { Waiver = $"waived, the version it replaces flags {before:P1} of the same new-normal windows" };
         ProbeKindVerdict? refined = probeVerdict?.Kinds.FirstOrDefault(k => k.Kind == options.RefineForProbe && k.InUse is not null);
 
         ReferenceStatistics reference = ReferenceStatistics.Measure(heldZ, calibration.Length + validation.Length, heldScores, threshold);
@@ -210,7 +222,7 @@ public static class ModelAdapter
         else
             (accepted, reason) = (true, $"false alarms {before:P1} → {after:P1}" + (recallAfter is null ? "" : $", known-fault recall {recallAfter:P1}")
                 + (refined is null ? "" : $", {refined.Kind} probes {refined.InUse:P1} → {refined.Candidate:P1}")
-                + (probeVerdict is null ? "" : $", probe recall {probeVerdict.Recall:P1}" + (probeVerdict.Passed ? "" : $" (not enforced: {probeVerdict.Blindness})")));
+                + (probeVerdict is null ? "" : $", probe recall {probeVerdict.Recall:P1}" + (probeVerdict.Passed ? "" : $" ({probeVerdict.NotEnforced}: {probeVerdict.Blindness})")));
         return (candidate, new CandidateReport(accepted, reason, threshold, before, after, recallBefore, recallAfter, probeVerdict,
             fit.Length, calibration.Length, validation.Length, fitSeconds, watch.Elapsed.TotalSeconds)
         {

@@ -66,6 +66,8 @@ public sealed record ProbeKindVerdict(string Kind, double Candidate, double Neig
 /// <param name="Advisory">Reported only: a failed verdict does not refuse the candidate (<see cref="ProbeSet.Advisory"/>).</param>
 public sealed record ProbeVerdict(IReadOnlyList<ProbeKindVerdict> Kinds, double MaxDrop, int Windows = 0, bool Advisory = false)
 {
+    /// <summary>Why a failed verdict was waived for this candidate (<see cref="AdaptationOptions.WaiveProbesAbove"/>); null when it was not.</summary>
+    public string? Waiver { get; init; }
     public double Recall => Kinds.Average(k => k.Candidate);
     public double Reference => Kinds.Average(k => k.Reference);
     /// <summary>The kind the candidate falls furthest below its bar on.</summary>
@@ -76,8 +78,10 @@ public sealed record ProbeVerdict(IReadOnlyList<ProbeKindVerdict> Kinds, double 
     /// nearest-neighbour detector on the same windows does (<see cref="ProbeKindVerdict.RoomBar"/>); null when there is none.
     /// </summary>
     public ProbeKindVerdict? ShortOfRoom => Kinds.Where(k => k.RoomBar - k.Candidate > MaxDrop + 1e-9).MaxBy(k => k.RoomBar - k.Candidate);
-    /// <summary>The candidate is refused: it failed and the guard is enforced.</summary>
-    public bool Blocks => !Passed && !Advisory;
+    /// <summary>The candidate is refused: it failed, the guard is enforced and was not waived.</summary>
+    public bool Blocks => !Passed && !Advisory && Waiver is null;
+    /// <summary>Why a failed verdict did not refuse the candidate.</summary>
+    public string NotEnforced => Waiver ?? "not enforced";
 
     public string Blindness => $"blind to synthetic {Worst.Kind} probes: it flags {Worst.Candidate:P1} of those made from the new normal, " +
         $"a nearest-neighbour detector fitted on the same windows {Worst.Neighbours:P1}" +
