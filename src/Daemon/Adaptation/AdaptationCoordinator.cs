@@ -60,8 +60,11 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
     /// </summary>
     DueRefine? _refineDue;
     int _refineWaited;
-    /// <summary>The version whose false-alarm watch a drift interrupted: the drift job that follows refits it (<see cref="AdaptationJob.RefitsUncovered"/>).</summary>
-    int? _driftDuringWatch;
+    /// <summary>
+    /// The version the loop found not covering its new normal: its false-alarm watch fired, or a drift was declared while it
+    /// was watched. The jobs that refit it may have the probe guard waived (<see cref="AdaptationJob.RefitsUncovered"/>).
+    /// </summary>
+    int? _uncovered;
 
     public AdaptationCoordinator(LiveSettings settings, ModelRegistry registry, SampleStore samples, IEventSink events,
         DaemonStatus status, IForwardCacheStore cache, ActiveModel active, TimeProvider time, ProbeSet? probes = null,
@@ -121,7 +124,7 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
             _settling = false;
             _refine = null;
             _refineDue = null;
-            _driftDuringWatch = null;
+            _uncovered = null;
         }
     }
 
@@ -223,12 +226,10 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
     }
 
     /// <summary>
-    /// Under the lock: whether <paramref name="version"/>'s own fit did not cover its new normal as far as the loop knows — its
-    /// false alarms are still watched, a refine of them is due, or a drift came while either was so.
+    /// Under the lock: whether a job now would refit <paramref name="version"/> because its own fit did not cover its new
+    /// normal — its watch fired, or a drift comes while it is watched (<see cref="_uncovered"/>).
     /// </summary>
-    bool Uncovered(int version) => _refine is { Over: false } watch && watch.Version == version
-        || _refineDue is { ShortOfRoom: null } due && due.Version == version
-        || _driftDuringWatch == version;
+    bool Uncovered(int version) => _refine is { Over: false } watch && watch.Version == version || _uncovered == version;
 
     /// <summary>Under the lock: feeds the watch → the refine that may start now, else null.</summary>
     DueRefine? WatchForRefine(double dataS, int version, bool flagged, bool driftDetected)
@@ -237,23 +238,20 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
         // thread, a few after it) was scored by the version before, under that version's drift.
         if (_refineDue is { } waiting && waiting.Version == version)
         {
-            if (driftDetected) // the drift job refits, and its promotion decides again
-            {
-                if (Uncovered(version)) _driftDuringWatch = version;
-                _refineDue = null;
-            }
+            if (driftDetected) _refineDue = null; // the drift job refits, and its promotion decides again
             else _refineWaited++;
         }
         if (_refine is { } watch && watch.Version == version)
         {
             if (driftDetected) // the drift job refits, and its promotion arms a new watch
             {
-                if (Uncovered(version)) _driftDuringWatch = version;
+                if (!watch.Over) _uncovered = version;
                 _refine = null;
             }
             else if (watch.Observe(dataS, flagged))
             {
                 _refine = null;
+                _uncovered = version;
                 if (_refineDue is null) // a probe refine of the same episode may already wait
                 {
                     _refineDue = new DueRefine(watch.EpisodeStartS, watch.Version, $"refine: version {watch.Version} flagged {watch.Share:P1} of the " +
@@ -292,8 +290,6 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
                 return;
             }
             episode = _episodeStartS;
-            int inUse = _active.Current.Info.Version;
-            _driftDuringWatch = Uncovered(inUse) ? inUse : null;
         }
         (AdaptationJob? job, _) = TryClaim("drift", dataS, dataS, Settings.Adaptation.MinSamples, null, null, episode);
         if (job is null) return;
@@ -321,7 +317,8 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
             {
                 WantsCoverage = reason == "drift" && Settings.Adaptation.Coverage,
                 Refines = refine,
-                DriftDuringWatchOf = reason == "drift" ? _driftDuringWatch : null,
+                RefitsUncovered = refine is not null ? (refine.ShortOfRoom is null || Uncovered(refine.Version) ? refine.Version : null)
+                    : reason == "drift" && Uncovered(_active.Current.Info.Version) ? _active.Current.Info.Version : null,
             };
             return (_job, RetrainRefusal.None);
         }
@@ -395,7 +392,7 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
             _settleTarget = _settleWindows;
             DaemonSettings settings = Settings;
             _refineDue = null;
-            _driftDuringWatch = null;
+            _uncovered = null;
             _refine = episodeStartS is double start && settings.Adaptation.RefineMinutes > 0
                 ? new RefineWatch(start, version, settings.Adaptation.RefineMinutes, settings.Drift.Window, settings.Anomaly.FalseAlarmBudget)
                 : null;
@@ -429,7 +426,7 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
             _settleTarget = 2 * _settleWindows;
             _refine = null;
             _refineDue = null;
-            _driftDuringWatch = null;
+            _uncovered = null;
             _nextAllowedS = Math.Max(_nextAllowedS, dataS + Settings.Adaptation.MinIntervalMinutes * 60);
         }
     }

@@ -25,14 +25,12 @@ sealed class AdaptationJob(string id, string reason, double sinceS, int samplesW
     public DueRefine? Refines { get; init; }
     public bool IsRefine => Refines is not null;
     /// <summary>
-    /// The version this job refits because its own fit did not cover its new normal — a refine of its false alarms, or a
-    /// drift declared while they were still watched; null for a first fit of a change. For such a refit the probe guard
-    /// may be waived (<see cref="SensorOdl.Learning.Anomaly.AdaptationOptions.WaiveProbesAbove"/>).
+    /// The version this job refits because its own fit did not cover its new normal — a refine of its false alarms, a
+    /// refine or drift job after its watch found it over budget, or a drift declared while it was watched; null for a first
+    /// fit of a change and a retrain command. For such a refit the probe guard may be waived
+    /// (<see cref="SensorOdl.Learning.Anomaly.AdaptationOptions.WaiveProbesAbove"/>).
     /// </summary>
-    public int? RefitsUncovered => Refines is { ShortOfRoom: null } refine ? refine.Version : _uncoveredDrift;
-    int? _uncoveredDrift;
-    /// <summary>A drift job: the version whose false-alarm watch the drift interrupted, if any.</summary>
-    public int? DriftDuringWatchOf { init => _uncoveredDrift = value; }
+    public int? RefitsUncovered { get; init; }
     CollectionCoverage? _coverage;
     double _firstS;
     /// <summary>What the collection ended on (coverage reached, or the maximum wait), for the version's reason.</summary>
