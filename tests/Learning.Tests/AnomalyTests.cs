@@ -52,6 +52,15 @@ public class AnomalyTests
     }
 
     [Fact]
+    public void Hidden_layers_are_derived_from_the_input_size_unless_given()
+    {
+        var options = new AnomalyTrainingOptions();
+        Assert.Equal([128, 64, 128], options.HiddenFor(511)); // spectra: the 64-wide bottleneck (docs/BENCHMARKS.md, issue 9 session 18)
+        Assert.Equal([10, 4, 10], options.HiddenFor(21)); // the simulated machine's features
+        Assert.Equal([16, 6], (options with { Hidden = [16, 6] }).HiddenFor(511));
+    }
+
+    [Fact]
     public void Model_files_round_trip_to_identical_scores()
     {
         byte[] bytes = ModelFile.Serialize(AnomalyModelDocuments.Base(Base));

@@ -40,8 +40,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
         var kept = new PendingCandidate(trained.Model, record, job.Id, trained.ParentVersion, reason, MetricsJson.Rounded(trained.Metrics),
             job.EpisodeStartS)
         {
-            Blindness = trained.Report.Probes is { Passed: false } unenforced
-                ? $"{unenforced.Blindness}; " + (unenforced.Waiver ?? "that check is reported, not enforced") : null,
+            Blindness = trained.Report.Probes is { Passed: false } unenforced ? unenforced.PromotedAnyway : null,
             ShortOfRoom = !job.IsRefine && trained.Report.Probes is { Passed: true, ShortOfRoom: { } kind } ? kind : null,
         };
         if (hold) Hold(kept);

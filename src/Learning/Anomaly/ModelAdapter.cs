@@ -72,8 +72,8 @@ public sealed record AdaptationOptions
     /// </summary>
     public string? RefineForProbe { get; init; }
     /// <summary>
-    /// For a refit of a version whose own adaptation did not cover its new normal (a refine, or a drift declared while its
-    /// false alarms were still watched): when that version flags at least this share of the refit's validation windows, a
+    /// For a refit of a version whose own adaptation did not cover its new normal (its false-alarm watch found it over
+    /// budget, or a drift was declared while it was watched): when that version flags at least this share of the refit's validation windows, a
     /// failed probe verdict does not refuse the candidate, it is kept as a waiver the promotion reports. The version in use
     /// then alarms on so much of the machine's normal that its alarms say nothing either, and refusing would keep it (a
     /// 64-wide spectrum base: 53 % false alarms left in use, while the refused refit caught 98–100 % of the real damage at

@@ -80,8 +80,10 @@ public sealed record ProbeVerdict(IReadOnlyList<ProbeKindVerdict> Kinds, double 
     public ProbeKindVerdict? ShortOfRoom => Kinds.Where(k => k.RoomBar - k.Candidate > MaxDrop + 1e-9).MaxBy(k => k.RoomBar - k.Candidate);
     /// <summary>The candidate is refused: it failed, the guard is enforced and was not waived.</summary>
     public bool Blocks => !Passed && !Advisory && Waiver is null;
-    /// <summary>Why a failed verdict did not refuse the candidate.</summary>
+    /// <summary>Why a failed verdict did not refuse the candidate, for its reason.</summary>
     public string NotEnforced => Waiver ?? "not enforced";
+    /// <summary>A failed verdict that did not refuse the candidate, and why, for status `attention` once it is in use.</summary>
+    public string PromotedAnyway => $"{Blindness}; {Waiver ?? "that check is reported, not enforced"}";
 
     public string Blindness => $"blind to synthetic {Worst.Kind} probes: it flags {Worst.Candidate:P1} of those made from the new normal, " +
         $"a nearest-neighbour detector fitted on the same windows {Worst.Neighbours:P1}" +
