@@ -14,7 +14,7 @@ public sealed class DriftEpisodeTests : IDisposable
     static DaemonSettings Settings => new()
     {
         Storage = new() { SampleIntervalSeconds = 0 },
-        Adaptation = new() { MinIntervalMinutes = 0 },
+        Adaptation = new() { MinIntervalMinutes = 0, RecalibrateBelow = 0 }, // the jobs counted here are the changes' own
     };
 
     /// <summary>Streams until the coordinator has finished <paramref name="jobs"/> jobs (or the limit); returns the first window's time of each.</summary>

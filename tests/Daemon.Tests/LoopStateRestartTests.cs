@@ -27,7 +27,7 @@ public sealed class LoopStateRestartTests : IDisposable
         var settings = new DaemonSettings
         {
             Storage = new() { SampleIntervalSeconds = 0 },
-            Adaptation = new() { MinIntervalMinutes = 0, MinSamples = 30, RefineMinutes = 60 },
+            Adaptation = new() { MinIntervalMinutes = 0, MinSamples = 30, RefineMinutes = 60, RecalibrateBelow = 0 }, // the watch's refine
         };
         SimulatedPipeline rig = SimulatedPipeline.Start(_state, settings, seed: 21, trainingWindows: 300);
         rig.Stream(100);
@@ -194,11 +194,12 @@ public sealed class LoopStateRestartTests : IDisposable
         var full = new AdaptationLoopState
         {
             Version = 4, EpisodeStartS = 1.8e9 + 0.25, Settling = true, SettleTarget = 90, NextAllowedS = 1.8e9 + 600,
-            Refine = new StoredRefine(1.8e9, 4, "refine: version 4 …", 17) { ShortOfRoom = new ProbeKindVerdict("broadband", 0.1, 1, 0.02) { RoomBar = 0.88, Unadapted = 0.02 } },
+            Refine = new StoredRefine(1.8e9, 4, "refine: version 4 …", 17) { ShortOfRoom = new ProbeKindVerdict("broadband", 0.1, 1, 0.02) { RoomBar = 0.88, Unadapted = 0.02 }, HeldOut = 114 },
             Watch = new StoredWatch(1.8e9, 4, 122.5, 61, 9),
             Probation = new StoredProbation(4, 3, null, 300.75, 150, 4, 2),
-            Pending = new StoredPending(5, 1.8e9 + 30) { Blindness = "blind to synthetic impulses probes", ShortOfRoom = new ProbeKindVerdict("broadband", 0.1, 1, 0.1) },
+            Pending = new StoredPending(5, 1.8e9 + 30) { Blindness = "blind to synthetic impulses probes", ShortOfRoom = new ProbeKindVerdict("broadband", 0.1, 1, 0.1), FewHeldOut = 120 },
             Unmended = new StoredShortfall(4, new ProbeKindVerdict("harmonics", 0.33, 0.92, 0.3) { RoomBar = 0.92, Unadapted = 0.3, InUse = 0.4 }, "Adaptation:ProbeRefine is off"),
+            Uncovered = 4,
         };
         Assert.Equal(full, AdaptationLoopStore.FromDocument(AdaptationLoopStore.ToDocument(full)));
         Assert.Equal(new AdaptationLoopState(), AdaptationLoopStore.FromDocument(new BsonDocument { ["_id"] = "loop" }));

@@ -19,7 +19,8 @@ public sealed class RefineTests : IDisposable
     /// <param name="refineMinutes">null: the daemon's default.</param>
     static DaemonSettings Settings(double? refineMinutes, int minSamples = 120)
     {
-        var adaptation = new AdaptationSettings { MinIntervalMinutes = 0, MinSamples = minSamples };
+        // No recalibration refine (Adaptation:RecalibrateBelow, RecalibrationRefineTests): the refine here is the watch's.
+        var adaptation = new AdaptationSettings { MinIntervalMinutes = 0, MinSamples = minSamples, RecalibrateBelow = 0 };
         return new()
         {
             Storage = new() { SampleIntervalSeconds = 0 },

@@ -19,7 +19,7 @@ public sealed partial class AdaptationCoordinator
 
     /// <summary>
     /// The state a previous run left (<see cref="AdaptationLoopState"/>) goes on: its episode, rate limit and settling, a refine, a
-    /// watch, a probation, a pending candidate's episode and a `probe_short` notice. When another version is in use than the one
+    /// watch, a probation, a pending candidate's episode, a `probe_short` notice and the version found not covering its new normal. When another version is in use than the one
     /// it was written with (`models rollback` while the daemon was stopped), only the rate limit does.
     /// </summary>
     void Resume(AdaptationLoopState saved)
@@ -35,7 +35,7 @@ public sealed partial class AdaptationCoordinator
             _settleTarget = saved.SettleTarget;
             if (saved.Refine is { } refine && refine.Version == version)
             {
-                _refineDue = new DueRefine(refine.EpisodeStartS, refine.Version, refine.Reason, refine.ShortOfRoom);
+                _refineDue = new DueRefine(refine.EpisodeStartS, refine.Version, refine.Reason, refine.ShortOfRoom, refine.HeldOut);
                 _refineWaited = refine.Waited;
             }
             if (saved.Watch is { } watch && watch.Version == version && adaptation.RefineMinutes > 0)
@@ -43,6 +43,7 @@ public sealed partial class AdaptationCoordinator
                 _refine = new RefineWatch(watch.EpisodeStartS, watch.Version, adaptation.RefineMinutes, Settings.Drift.Window, Settings.Anomaly.FalseAlarmBudget);
                 _refine.Resume(watch.ElapsedS, watch.Windows, watch.Flagged);
             }
+            _uncovered = saved.Uncovered == version ? version : null;
         }
         _promotions.ResumeProbation(saved.Probation);
         _promotions.ResumePending(saved.Pending);
@@ -65,13 +66,14 @@ public sealed partial class AdaptationCoordinator
             SettleTarget = _settleTarget,
             NextAllowedS = double.IsNegativeInfinity(_nextAllowedS) ? null : _nextAllowedS,
             Refine = refine is null ? null
-                : new StoredRefine(refine.EpisodeStartS, refine.Version, refine.Reason, _refineDue is null ? _settleWindows : _refineWaited) { ShortOfRoom = refine.ShortOfRoom },
+                : new StoredRefine(refine.EpisodeStartS, refine.Version, refine.Reason, _refineDue is null ? _settleWindows : _refineWaited) { ShortOfRoom = refine.ShortOfRoom, HeldOut = refine.HeldOut },
             Watch = _refine is { Over: false } watch ? new StoredWatch(watch.EpisodeStartS, watch.Version, watch.ElapsedS, watch.Windows, watch.Flagged) : null,
             Probation = _promotions.ProbationState(),
             Pending = _promotions.Pending is { } pending
-                ? new StoredPending(pending.Version, pending.EpisodeStartS) { Blindness = pending.Blindness, ShortOfRoom = pending.ShortOfRoom }
+                ? new StoredPending(pending.Version, pending.EpisodeStartS) { Blindness = pending.Blindness, ShortOfRoom = pending.ShortOfRoom, FewHeldOut = pending.FewHeldOut }
                 : null,
             Unmended = _unmended is { } unmended && unmended.Version == _active.Current.Info.Version ? unmended : null,
+            Uncovered = _uncovered,
         };
     }
 

@@ -317,7 +317,7 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
             {
                 WantsCoverage = reason == "drift" && Settings.Adaptation.Coverage,
                 Refines = refine,
-                RefitsUncovered = refine is not null ? (refine.ShortOfRoom is null || Uncovered(refine.Version) ? refine.Version : null)
+                RefitsUncovered = refine is not null ? (refine.ShortOfRoom is null && !refine.Recalibrates || Uncovered(refine.Version) ? refine.Version : null)
                     : reason == "drift" && Uncovered(_active.Current.Info.Version) ? _active.Current.Info.Version : null,
             };
             return (_job, RetrainRefusal.None);
@@ -381,9 +381,13 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
     /// unadapted network's cap (<paramref name="shortOfRoom"/>: a nearest-neighbour detector on its windows sees those probes,
     /// it does not) gets a refine of its episode as soon as the rate limit allows — a first job fitted on the windows up to a late
     /// declaration misses most of a damaged slower fan after a quiet → loud change, while the refit of the whole episode ten
-    /// minutes later catches most of it (docs/BENCHMARKS.md, issue 9 session 10). A refine's own version is not refined again.
+    /// minutes later catches most of it (docs/BENCHMARKS.md, issue 9 session 10). Otherwise a version whose threshold was read from
+    /// fewer held-out windows than Adaptation:RecalibrateBelow (<paramref name="fewHeldOut"/>) gets the same refine, judged as a
+    /// recalibration: the quantile of a first job's ~100 held-out windows swings with the few at its tail (silentA → hum60: one
+    /// window at 1.45 set the threshold at 1.20 where the held-back windows' 99th percentile is 0.88, and 79 % of damage2 went
+    /// unflagged; docs/BENCHMARKS.md, issue 9 session 19). A refine's own version is not refined again.
     /// </summary>
-    void OnPromoted(double? episodeStartS, int version, ProbeKindVerdict? shortOfRoom)
+    void OnPromoted(double? episodeStartS, int version, ProbeKindVerdict? shortOfRoom, int? fewHeldOut)
     {
         lock (_gate)
         {
@@ -400,6 +404,12 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
             {
                 _refineDue = new DueRefine(episode, version, $"refine: version {version} passed the probe guard only because the network " +
                     $"without adapters is as blind ({shortOfRoom.Shortfall})", shortOfRoom);
+                _refineWaited = 0;
+            }
+            else if (fewHeldOut is int held && episodeStartS is double recalibrated)
+            {
+                _refineDue = new DueRefine(recalibrated, version, $"refine: version {version}'s threshold was read from {held} held-out windows " +
+                    $"(Adaptation:RecalibrateBelow {settings.Adaptation.RecalibrateBelow})", heldOut: held);
                 _refineWaited = 0;
             }
         }

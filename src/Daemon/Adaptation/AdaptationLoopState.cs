@@ -5,8 +5,8 @@ namespace SensorOdl.Daemon.Adaptation;
 /// <summary>
 /// What the adaptation loop must not forget across a restart (a power cut, an upgrade, the watchdog): the drift episode a
 /// later job refits, the rate limit, a refine that came due (or whose job was collecting), the false-alarm watch that may
-/// call one, the probation of the version in use, a pending candidate's episode and a version left short of its room
-/// (status `attention` `probe_short`). Data times are the sample store's (absolute) seconds; the spans a
+/// call one, the probation of the version in use, a pending candidate's episode, a version left short of its room
+/// (status `attention` `probe_short`) and one found not covering its new normal. Data times are the sample store's (absolute) seconds; the spans a
 /// watch and a probation have run are kept as data seconds they have scored, so a device that was off for hours resumes
 /// them where they stood instead of finding them over.
 /// </summary>
@@ -27,6 +27,8 @@ public sealed record AdaptationLoopState
     public StoredPending? Pending { get; init; }
     /// <summary>A version in use left short of its room on a probe kind (status `attention` `probe_short`), and why nothing mended it.</summary>
     public StoredShortfall? Unmended { get; init; }
+    /// <summary>The version the loop found not covering its new normal (its watch fired, or drift came while it was watched): a refit of it may waive the probe guard.</summary>
+    public int? Uncovered { get; init; }
 
     /// <summary>The state without the counters that move with every window: what makes a save worth a sync.</summary>
     public AdaptationLoopState Shape() => this with
@@ -42,6 +44,8 @@ public sealed record StoredRefine(double EpisodeStartS, int Version, string Reas
 {
     /// <summary>The probe kind a probe refine is for, with the version's verdict on it; null for the watch's refine.</summary>
     public ProbeKindVerdict? ShortOfRoom { get; init; }
+    /// <summary>A recalibration refine: the held-out windows the version's threshold was read from; null for the others.</summary>
+    public int? HeldOut { get; init; }
 }
 
 /// <summary>The pending candidate's drift episode and probe verdicts (<see cref="PendingCandidate"/>), so that a `promote` after a restart arms its watch and refine.</summary>
@@ -49,6 +53,7 @@ public sealed record StoredPending(int Version, double? EpisodeStartS)
 {
     public string? Blindness { get; init; }
     public ProbeKindVerdict? ShortOfRoom { get; init; }
+    public int? FewHeldOut { get; init; }
 }
 
 /// <summary>Version <see cref="Version"/> passed <see cref="ShortOfRoom"/>'s probe kind only by the unadapted cap, and <see cref="Why"/> it stays so.</summary>

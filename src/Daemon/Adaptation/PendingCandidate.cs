@@ -17,4 +17,9 @@ public sealed record PendingCandidate(AnomalyModel Model, ModelVersionRecord Rec
     public string? Blindness { get; init; }
     /// <summary>A probe kind the candidate passed only by the unadapted network's cap (<see cref="ProbeVerdict.ShortOfRoom"/>); null for none, and for a refine's candidate.</summary>
     public ProbeKindVerdict? ShortOfRoom { get; init; }
+    /// <summary>
+    /// The held-out windows a first fit's threshold was read from, when fewer than <c>Adaptation:RecalibrateBelow</c> (its
+    /// promotion makes a recalibration refine due); null otherwise, and for a refine's candidate.
+    /// </summary>
+    public int? FewHeldOut { get; init; }
 }

@@ -12,12 +12,12 @@ namespace SensorOdl.Daemon.Adaptation;
 /// The promotion side of adaptation: an accepted candidate is promoted (auto) or held as pending (confirm) until
 /// `promote` or `discard`; every promotion starts a <see cref="Probation"/> whose failure rolls the previous version
 /// back. Shares the coordinator's lock; <paramref name="promoted"/> (the drift episode's start, null for none; the version; its
-/// probe kind short of the room, <see cref="PendingCandidate.ShortOfRoom"/>) and
+/// probe kind short of the room, <see cref="PendingCandidate.ShortOfRoom"/>; its few held-out windows, <see cref="PendingCandidate.FewHeldOut"/>) and
 /// <paramref name="rolledBack"/> (at data time; the rolled-back version's drift episode start, null for none) let the coordinator
 /// keep its episode and back-off.
 /// </summary>
 sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink events, DaemonStatus status, ActiveModel active,
-    TimeProvider time, object gate, Action<double?, int, ProbeKindVerdict?> promoted, Action<double, double?> rolledBack, AttentionMonitor? attention = null)
+    TimeProvider time, object gate, Action<double?, int, ProbeKindVerdict?, int?> promoted, Action<double, double?> rolledBack, AttentionMonitor? attention = null)
 {
     PendingCandidate? _pending = Restore(registry, status, active);
     /// <summary>The version in use on probation, as it was activated, and what a restart needs to go on with it; null for none.</summary>
@@ -42,6 +42,8 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
         {
             Blindness = trained.Report.Probes is { Passed: false } unenforced ? unenforced.PromotedAnyway : null,
             ShortOfRoom = !job.IsRefine && trained.Report.Probes is { Passed: true, ShortOfRoom: { } kind } ? kind : null,
+            FewHeldOut = !job.IsRefine && trained.Report.Calibration + trained.Report.Validation is int held
+                && held < live.Current.Adaptation.RecalibrateBelow ? held : null,
         };
         if (hold) Hold(kept);
         else Promote(kept);
@@ -128,7 +130,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
         lock (gate)
         {
             if (saved is null || _pending is not { } pending || pending.Version != saved.Version) return;
-            _pending = pending with { EpisodeStartS = saved.EpisodeStartS, Blindness = saved.Blindness, ShortOfRoom = saved.ShortOfRoom };
+            _pending = pending with { EpisodeStartS = saved.EpisodeStartS, Blindness = saved.Blindness, ShortOfRoom = saved.ShortOfRoom, FewHeldOut = saved.FewHeldOut };
         }
     }
 
@@ -140,7 +142,7 @@ sealed class Promotions(LiveSettings live, ModelRegistry registry, IEventSink ev
     {
         ModelInUse previous = active.Current;
         active.Activate(WithProbation(new ModelInUse(candidate.Model, ModelInfo.Of(candidate.Record)), candidate.Record, previous, candidate.EpisodeStartS));
-        promoted(candidate.EpisodeStartS, candidate.Version, candidate.ShortOfRoom);
+        promoted(candidate.EpisodeStartS, candidate.Version, candidate.ShortOfRoom, candidate.FewHeldOut);
         Promoted++;
         events.Emit("model_promoted", NowMs, CandidateEvent(candidate));
         attention?.OnPromoted(candidate.Version, candidate.Blindness);

@@ -41,6 +41,7 @@ sealed class TrainingRun(SampleStore samples, ModelRegistry registry, IEventSink
             ModelAdapter.Adapt(parent.Model, newNormal, ids, faults, JobOptions.For(settings, job.Method, job.Epochs, parent.Model.FeatureConfig) with
             {
                 RefineForProbe = job.Refines?.ProbeKind,
+                Recalibrates = job.Refines?.Recalibrates == true,
                 WaiveProbesAbove = job.RefitsUncovered == parent.Info.Version
                     ? DriftDetector.AlarmingShare(settings.Anomaly.FalseAlarmBudget, settings.Drift.Level) : null,
             }, cache, progress, probes: probes);
@@ -82,6 +83,7 @@ sealed class TrainingRun(SampleStore samples, ModelRegistry registry, IEventSink
             ["fitSeconds"] = Math.Round(report.FitSeconds, 3),
             ["windows"] = windows.Count,
             ["validationWindows"] = report.Validation,
+            ["calibrationWindows"] = report.Calibration,
             ["spanSeconds"] = windows.Count == 0 ? 0 : (windows[^1].Ts - windows[0].Ts) / 1000.0,
         };
         if (report.Denoised > 0) metrics["denoisedWindows"] = report.Denoised;

@@ -129,6 +129,12 @@ public sealed record AdaptationSettings
     public double RefineMinutes { get; init; } = 60;
     /// <summary>A drift version that passed a probe kind only because the network without adapters is as blind in the new room is refitted on its whole episode once the rate limit allows (docs/BENCHMARKS.md, issue 9 session 10).</summary>
     public bool ProbeRefine { get; init; } = true;
+    /// <summary>
+    /// A drift version whose threshold was read from fewer held-out windows than this is refitted once on its whole episode
+    /// (a <em>recalibration</em> refine): a 1 % quantile from ~100 windows rests on ten scores of its tail and is as good as
+    /// their luck; 0 = off (docs/BENCHMARKS.md, issue 9 session 19).
+    /// </summary>
+    public int RecalibrateBelow { get; init; } = 300;
     /// <summary>Waveform models: a candidate the probe guard finds blind is refused (true) or only reported (false; docs/BENCHMARKS.md, issue 9).</summary>
     public bool EnforceWaveformProbes { get; init; }
 

@@ -148,6 +148,7 @@ static class SettingsBinder
         ProbationMinutes = v.Double("Adaptation:ProbationMinutes", d.ProbationMinutes),
         RefineMinutes = v.Double("Adaptation:RefineMinutes", d.RefineMinutes),
         ProbeRefine = v.Bool("Adaptation:ProbeRefine", d.ProbeRefine),
+        RecalibrateBelow = v.Int("Adaptation:RecalibrateBelow", d.RecalibrateBelow),
         ProbationFactor = v.Double("Adaptation:ProbationFactor", d.ProbationFactor),
         EnforceWaveformProbes = v.Bool("Adaptation:EnforceWaveformProbes", d.EnforceWaveformProbes),
     };

@@ -93,6 +93,7 @@ public static partial class SettingsLoader
         Check(s.Adaptation.MinIntervalMinutes >= 0, "Adaptation:MinIntervalMinutes", "must be 0 or more.");
         Check(s.Adaptation.ProbationMinutes >= 0 && double.IsFinite(s.Adaptation.ProbationMinutes), "Adaptation:ProbationMinutes", "must be 0 or more.");
         Check(s.Adaptation.RefineMinutes >= 0 && double.IsFinite(s.Adaptation.RefineMinutes), "Adaptation:RefineMinutes", "must be 0 or more.");
+        Check(s.Adaptation.RecalibrateBelow >= 0, "Adaptation:RecalibrateBelow", "must be 0 (off) or more held-out windows.");
         Check(s.Adaptation.ProbationFactor >= 1 && double.IsFinite(s.Adaptation.ProbationFactor), "Adaptation:ProbationFactor", "must be at least 1.");
         Check(s.Learning.Threads is >= 1 and <= 64, "Learning:Threads", "must be between 1 and 64.");
         Check(s.Storage.KeepVersions >= 2, "Storage:KeepVersions", "must be at least 2.");

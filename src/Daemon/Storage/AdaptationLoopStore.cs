@@ -35,7 +35,8 @@ public sealed class AdaptationLoopStore(StateDatabase state)
         .Set(nameof(loop.Watch), Write(loop.Watch))
         .Set(nameof(loop.Probation), Write(loop.Probation))
         .Set(nameof(loop.Pending), Write(loop.Pending))
-        .Set(nameof(loop.Unmended), Write(loop.Unmended));
+        .Set(nameof(loop.Unmended), Write(loop.Unmended))
+        .Set(nameof(loop.Uncovered), loop.Uncovered);
 
     internal static AdaptationLoopState FromDocument(BsonDocument d) => new()
     {
@@ -49,17 +50,19 @@ public sealed class AdaptationLoopStore(StateDatabase state)
         Probation = d.Document(nameof(AdaptationLoopState.Probation)) is { } probation ? ReadProbation(probation) : null,
         Pending = d.Document(nameof(AdaptationLoopState.Pending)) is { } pending ? ReadPending(pending) : null,
         Unmended = d.Document(nameof(AdaptationLoopState.Unmended)) is { } unmended ? ReadShortfall(unmended) : null,
+        Uncovered = d.NullableInt32(nameof(AdaptationLoopState.Uncovered)),
     };
 
     static BsonDocument? Write(StoredRefine? r) => r is null ? null : new BsonDocument()
         .Set(nameof(r.EpisodeStartS), r.EpisodeStartS).Set(nameof(r.Version), r.Version).Set(nameof(r.Reason), r.Reason).Set(nameof(r.Waited), r.Waited)
-        .Set(nameof(r.ShortOfRoom), Write(r.ShortOfRoom));
+        .Set(nameof(r.ShortOfRoom), Write(r.ShortOfRoom)).Set(nameof(r.HeldOut), r.HeldOut);
 
     static StoredRefine ReadRefine(BsonDocument r) =>
         new(r.Double(nameof(StoredRefine.EpisodeStartS)), r.Int32(nameof(StoredRefine.Version)), r.String(nameof(StoredRefine.Reason)) ?? "refine",
             r.Int32(nameof(StoredRefine.Waited)))
         {
             ShortOfRoom = r.Document(nameof(StoredRefine.ShortOfRoom)) is { } kind ? ReadKind(kind) : null,
+            HeldOut = r.NullableInt32(nameof(StoredRefine.HeldOut)),
         };
 
     static BsonDocument? Write(StoredWatch? w) => w is null ? null : new BsonDocument()
@@ -81,13 +84,14 @@ public sealed class AdaptationLoopStore(StateDatabase state)
 
     static BsonDocument? Write(StoredPending? c) => c is null ? null : new BsonDocument()
         .Set(nameof(c.Version), c.Version).Set(nameof(c.EpisodeStartS), c.EpisodeStartS).Set(nameof(c.Blindness), c.Blindness)
-        .Set(nameof(c.ShortOfRoom), Write(c.ShortOfRoom));
+        .Set(nameof(c.ShortOfRoom), Write(c.ShortOfRoom)).Set(nameof(c.FewHeldOut), c.FewHeldOut);
 
     static StoredPending ReadPending(BsonDocument c) =>
         new(c.Int32(nameof(StoredPending.Version)), c.NullableDouble(nameof(StoredPending.EpisodeStartS)))
         {
             Blindness = c.String(nameof(StoredPending.Blindness)),
             ShortOfRoom = c.Document(nameof(StoredPending.ShortOfRoom)) is { } kind ? ReadKind(kind) : null,
+            FewHeldOut = c.NullableInt32(nameof(StoredPending.FewHeldOut)),
         };
 
     static BsonDocument? Write(StoredShortfall? u) => u is null ? null : new BsonDocument()
