@@ -77,6 +77,10 @@ public sealed class LoopStateRestartTests : IDisposable
         Assert.True(before.Pipeline.Status.Activity == DaemonState.Collecting, string.Join(", ", before.Types));
         Assert.Single(before.Pipeline.Adaptation.History);
         using SimulatedPipeline after = before.Restart(keepState);
+        after.Pipeline.Adaptation.SaveState();
+        after.State.Write(_ => { }); // committed
+        // The watch fired: version 2 did not cover its new normal, and its refit may waive the probe guard after the restart too.
+        Assert.Equal(keepState ? 2 : null, after.Pipeline.Stores.Loop.Load()!.Uncovered);
 
         StreamAnUnseenCondition(after, 300, mounted);
 
