@@ -198,7 +198,7 @@ public sealed class LoopStateRestartTests : IDisposable
         var full = new AdaptationLoopState
         {
             Version = 4, EpisodeStartS = 1.8e9 + 0.25, Settling = true, SettleTarget = 90, NextAllowedS = 1.8e9 + 600,
-            Refine = new StoredRefine(1.8e9, 4, "refine: version 4 …", 17) { ShortOfRoom = new ProbeKindVerdict("broadband", 0.1, 1, 0.02) { RoomBar = 0.88, Unadapted = 0.02 }, HeldOut = 114 },
+            Refine = new StoredRefine(1.8e9, 4, "refine: version 4 …", 17) { ShortOfRoom = new ProbeKindVerdict("broadband", 0.1, 1, 0.02) { RoomBar = 0.88, Unadapted = 0.02 }, Recalibrates = true },
             Watch = new StoredWatch(1.8e9, 4, 122.5, 61, 9),
             Probation = new StoredProbation(4, 3, null, 300.75, 150, 4, 2),
             Pending = new StoredPending(5, 1.8e9 + 30) { Blindness = "blind to synthetic impulses probes", ShortOfRoom = new ProbeKindVerdict("broadband", 0.1, 1, 0.1), FewHeldOut = 120 },

@@ -215,6 +215,24 @@ public sealed class ProbationTests : IDisposable
     }
 
     [Theory]
+    [InlineData(12, false)] // 1.2 % of 1,001 windows: within what a 1 % budget lets through by chance (P = 30 %)
+    [InlineData(25, true)]  // 2.5 %: beyond it
+    public void A_version_flagging_more_than_the_previous_one_is_kept_while_within_its_own_budget(int newFlagged, bool rolledBack)
+    {
+        // A recalibration: the previous version's threshold sat above its normal, it flagged none of the 1,000 windows.
+        SimulatedPipeline rig = Start();
+        AnomalyModel previous = rig.Pipeline.Model.Current.Model;
+        float[] normal = rig.Pipeline.Stores.Samples.Newest(1)[0].Vector();
+        Assert.True(previous.Score(normal) <= previous.Threshold);
+        bool failed = false;
+        var probation = new Probation(previous, minutes: 30, factor: 2, falseAlarmBudget: 0.01, (_, _) => failed = true, new ProbationCounts(1000, newFlagged, 0));
+
+        probation.Observe(normal, flagged: false, dataS: 1);
+
+        Assert.Equal(rolledBack, failed);
+    }
+
+    [Theory]
     [InlineData(false, true, true)]
     [InlineData(true, false, true)]
     [InlineData(true, true, false)]

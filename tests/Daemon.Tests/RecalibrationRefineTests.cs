@@ -1,6 +1,7 @@
 using SensorOdl.Daemon.Adaptation;
 using SensorOdl.Daemon.Configuration;
 using SensorOdl.Daemon.Storage;
+using SensorOdl.Daemon.Pipeline;
 
 namespace SensorOdl.Daemon.Tests;
 
@@ -85,11 +86,41 @@ public sealed class RecalibrationRefineTests : IDisposable
         rig.Stream(10); // due, still waiting
         Assert.StartsWith("refine: version 2's threshold was read from ", (string)rig.Pipeline.Status.ToJson(0)["refine"]!["reason"]!);
         using SimulatedPipeline restarted = rig.Restart();
-        Assert.Equal(heldOut, restarted.Pipeline.Stores.Loop.Load()!.Refine!.HeldOut);
+        Assert.True(restarted.Pipeline.Stores.Loop.Load()!.Refine!.Recalibrates);
         restarted.Stream(300);
         FinishedJob refit = Assert.Single(restarted.Pipeline.Adaptation.History);
         Assert.StartsWith("refine: version 2's threshold was read from ", Reason(restarted, 0));
         Assert.True(refit.Ids.Length > 60);
+    }
+
+    [Fact]
+    public void A_version_that_flags_far_under_its_budget_after_its_promotion_has_its_threshold_read_again()
+    {
+        // Probation off: on the simulated machine a recalibrated version can measure 2.3 % on the windows that follow, and the
+        // probation (ProbationTests) rolls it back to the version flagging none; what is tested here is that it comes.
+        DaemonSettings settings = Settings(recalibrateBelow: 0) is var s ? s with { Adaptation = s.Adaptation with { RefineMinutes = 60, ProbationMinutes = 0 } } : null!;
+        using SimulatedPipeline rig = SimulatedPipeline.Start(_state, settings, seed: 21, trainingWindows: 300);
+        rig.Stream(100);
+        rig.Remount();
+        for (int i = 0; i < 2000 && rig.Pipeline.Adaptation.Promoted == 0; i++) rig.Next();
+        Assert.Equal(1, rig.Pipeline.Adaptation.Promoted);
+        // Version 2 as an unlucky tail of its held-out windows would have left it: its threshold three times as high, above
+        // every window of its new normal.
+        ModelInUse inUse = rig.Pipeline.Model.Current;
+        Assert.True(rig.Pipeline.Model.Replace(inUse, inUse with { Model = inUse.Model.WithAdapters(inUse.Model.Adapted, inUse.Model.Threshold * 3, inUse.Model.Reference) }));
+        for (int i = 0; i < 2000 && rig.Pipeline.Adaptation.History.Count < 2; i++) rig.Next();
+
+        Assert.Equal(2, rig.Pipeline.Adaptation.History.Count);
+        string reason = Reason(rig, 1);
+        Assert.StartsWith("refine: version 2 flagged 0.0 % of the ", reason);
+        Assert.EndsWith("windows after its promotion (budget 1 %): its threshold is read again", reason);
+        FinishedJob refit = rig.Pipeline.Adaptation.History[1];
+        Assert.True(refit.Promoted, refit.Reason);
+        // Read again from the whole episode, version 3's threshold lets part of its budget through.
+        int flagged = 0;
+        for (int i = 0; i < 1000; i++) flagged += rig.Next() is { Scored: true } r && r.Score > r.Threshold ? 1 : 0;
+        Assert.Equal(3, rig.Pipeline.Model.Current.Info.Version);
+        Assert.InRange(flagged, 1, 30);
     }
 
     static string Reason(SimulatedPipeline rig, int index) =>

@@ -93,4 +93,14 @@ public sealed class ValidationSplitTests
     [InlineData(6, 155, true)]
     public void The_budget_is_exceeded_when_that_many_false_alarms_are_unlikely_at_1_percent(int flagged, int count, bool exceeds) =>
         Assert.Equal(exceeds, ValidationSplit.ExceedsBudget(flagged / (double)count, count, 0.01));
+
+    [Theory]
+    [InlineData(0, 918, false)] // 0.995^918 = 1.01 %
+    [InlineData(0, 919, true)]
+    [InlineData(1, 1300, false)]
+    [InlineData(1, 1350, true)]
+    [InlineData(5, 1000, false)] // at the rate itself
+    [InlineData(0, 0, false)]
+    public void A_share_is_under_a_rate_when_that_few_flags_are_unlikely_at_1_percent(int flagged, int count, bool under) =>
+        Assert.Equal(under, ValidationSplit.UnderRate(flagged, count, 0.005));
 }

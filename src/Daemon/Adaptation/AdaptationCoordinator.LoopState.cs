@@ -35,7 +35,7 @@ public sealed partial class AdaptationCoordinator
             _settleTarget = saved.SettleTarget;
             if (saved.Refine is { } refine && refine.Version == version)
             {
-                _refineDue = new DueRefine(refine.EpisodeStartS, refine.Version, refine.Reason, refine.ShortOfRoom, refine.HeldOut);
+                _refineDue = new DueRefine(refine.EpisodeStartS, refine.Version, refine.Reason, refine.ShortOfRoom, refine.Recalibrates);
                 _refineWaited = refine.Waited;
             }
             if (saved.Watch is { } watch && watch.Version == version && adaptation.RefineMinutes > 0)
@@ -66,7 +66,7 @@ public sealed partial class AdaptationCoordinator
             SettleTarget = _settleTarget,
             NextAllowedS = double.IsNegativeInfinity(_nextAllowedS) ? null : _nextAllowedS,
             Refine = refine is null ? null
-                : new StoredRefine(refine.EpisodeStartS, refine.Version, refine.Reason, _refineDue is null ? _settleWindows : _refineWaited) { ShortOfRoom = refine.ShortOfRoom, HeldOut = refine.HeldOut },
+                : new StoredRefine(refine.EpisodeStartS, refine.Version, refine.Reason, _refineDue is null ? _settleWindows : _refineWaited) { ShortOfRoom = refine.ShortOfRoom, Recalibrates = refine.Recalibrates },
             Watch = _refine is { Over: false } watch ? new StoredWatch(watch.EpisodeStartS, watch.Version, watch.ElapsedS, watch.Windows, watch.Flagged) : null,
             Probation = _promotions.ProbationState(),
             Pending = _promotions.Pending is { } pending

@@ -248,14 +248,16 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
                 if (!watch.Over) _uncovered = version;
                 _refine = null;
             }
-            else if (watch.Observe(dataS, flagged))
+            else if (watch.Observe(dataS, flagged) is var finding and not WatchFinding.None)
             {
                 _refine = null;
-                _uncovered = version;
+                if (finding == WatchFinding.OverBudget) _uncovered = version;
                 if (_refineDue is null) // a probe refine of the same episode may already wait
                 {
-                    _refineDue = new DueRefine(watch.EpisodeStartS, watch.Version, $"refine: version {watch.Version} flagged {watch.Share:P1} of the " +
-                        $"{watch.Windows} windows after its promotion (budget {Settings.Anomaly.FalseAlarmBudget:P0})");
+                    string found = $"refine: version {watch.Version} flagged {watch.Share:P1} of the {watch.Windows} windows after its promotion " +
+                        $"(budget {Settings.Anomaly.FalseAlarmBudget:P0})";
+                    _refineDue = finding == WatchFinding.OverBudget ? new DueRefine(watch.EpisodeStartS, watch.Version, found)
+                        : new DueRefine(watch.EpisodeStartS, watch.Version, $"{found}: its threshold is read again", recalibrates: true);
                     _refineWaited = 0;
                 }
             }
@@ -409,7 +411,7 @@ public sealed partial class AdaptationCoordinator : IWindowObserver
             else if (fewHeldOut is int held && episodeStartS is double recalibrated)
             {
                 _refineDue = new DueRefine(recalibrated, version, $"refine: version {version}'s threshold was read from {held} held-out windows " +
-                    $"(Adaptation:RecalibrateBelow {settings.Adaptation.RecalibrateBelow})", heldOut: held);
+                    $"(Adaptation:RecalibrateBelow {settings.Adaptation.RecalibrateBelow})", recalibrates: true);
                 _refineWaited = 0;
             }
         }

@@ -44,8 +44,8 @@ public sealed record StoredRefine(double EpisodeStartS, int Version, string Reas
 {
     /// <summary>The probe kind a probe refine is for, with the version's verdict on it; null for the watch's refine.</summary>
     public ProbeKindVerdict? ShortOfRoom { get; init; }
-    /// <summary>A recalibration refine: the held-out windows the version's threshold was read from; null for the others.</summary>
-    public int? HeldOut { get; init; }
+    /// <summary>Its refit is judged as a recalibration (<see cref="DueRefine.Recalibrates"/>).</summary>
+    public bool Recalibrates { get; init; }
 }
 
 /// <summary>The pending candidate's drift episode and probe verdicts (<see cref="PendingCandidate"/>), so that a `promote` after a restart arms its watch and refine.</summary>

@@ -6,10 +6,10 @@ namespace SensorOdl.Daemon.Adaptation;
 /// A refine that came due for a promoted version: refit every window of the drift episode it was fitted on (from
 /// <see cref="EpisodeStartS"/>, the windows since included), for <see cref="Reason"/> — its false alarms
 /// (<see cref="RefineWatch"/>), a probe kind it passed only by the network without adapters' cap
-/// (<c>Adaptation:ProbeRefine</c>, <see cref="ProbeKind"/>), or a threshold read from few held-out windows
-/// (<c>Adaptation:RecalibrateBelow</c>, <see cref="HeldOut"/>).
+/// (<c>Adaptation:ProbeRefine</c>, <see cref="ProbeKind"/>), or a threshold to read again (<see cref="Recalibrates"/>): one
+/// read from few held-out windows (<c>Adaptation:RecalibrateBelow</c>), or one the watch found far under its budget.
 /// </summary>
-sealed class DueRefine(double episodeStartS, int version, string reason, ProbeKindVerdict? shortOfRoom = null, int? heldOut = null)
+sealed class DueRefine(double episodeStartS, int version, string reason, ProbeKindVerdict? shortOfRoom = null, bool recalibrates = false)
 {
     public double EpisodeStartS { get; private set; } = episodeStartS;
     public int Version { get; } = version;
@@ -18,10 +18,8 @@ sealed class DueRefine(double episodeStartS, int version, string reason, ProbeKi
     public ProbeKindVerdict? ShortOfRoom { get; } = shortOfRoom;
     /// <summary>Its refit is judged on those probes (<see cref="AdaptationOptions.RefineForProbe"/>).</summary>
     public string? ProbeKind => ShortOfRoom?.Kind;
-    /// <summary>The held-out windows the version's threshold was read from, for a recalibration refine; null for the others.</summary>
-    public int? HeldOut { get; } = heldOut;
     /// <summary>Its refit is judged as a recalibration (<see cref="AdaptationOptions.Recalibrates"/>).</summary>
-    public bool Recalibrates => HeldOut is not null;
+    public bool Recalibrates { get; } = recalibrates;
 
     /// <summary>The data clock was re-anchored: the episode's start moves with the stored windows.</summary>
     public void ShiftBy(double offsetS) => EpisodeStartS += offsetS;

@@ -34,7 +34,10 @@ public readonly record struct ProbationCounts(long Windows, long NewFlagged, lon
 /// alarms are false only if they are; when the previous version itself alarms on them, something both see has begun (a
 /// fault, or a condition new to both), and the previous version may be the one that misses it: a probe refine that caught
 /// 85–90 % of a slower fan's damage was rolled back to the version that caught 33–44 % when the fault began inside its
-/// probation (docs/BENCHMARKS.md, issue 9 session 11). A version that flags less is the probe guard's business, not this one's.
+/// probation (docs/BENCHMARKS.md, issue 9 session 11). A version that flags less is the probe guard's business, not this one's;
+/// one that flags no more than its own budget lets through by chance (<see cref="ValidationSplit.ExceedsBudget"/>) is not
+/// condemned either: a recalibration (<see cref="AdaptationOptions.Recalibrates"/>) lowers a threshold that sat above the
+/// normal tail, and the version it replaces flagged none of the windows its successor flags at 1 %.
 /// The tally starts from <paramref name="validation"/>: the held-back windows of the new version's own job, which
 /// neither version fitted. A version promoted because the previous one flagged 44 % of a drifted room is not rolled
 /// back to it for flagging 10 of the next 72 windows that the previous one happens to pass (noisy → mix050 in session 6).
@@ -86,7 +89,8 @@ public sealed class Probation(AnomalyModel previous, double minutes, double fact
         if (flagged) _newFlagged++;
         if (oldFlagged) _oldFlagged++;
         ProbationCounts counts = Counts;
-        if (counts.NewFlagged >= MinFlagged && counts.NewFlagged > factor * counts.OldFlagged && OldCallsThemNormal(factor))
+        if (counts.NewFlagged >= MinFlagged && counts.NewFlagged > factor * counts.OldFlagged && OldCallsThemNormal(factor)
+            && ValidationSplit.ExceedsBudget(counts.NewShare, (int)counts.Windows, falseAlarmBudget))
         {
             Over = true;
             failed(Counts, dataS);

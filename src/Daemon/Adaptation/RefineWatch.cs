@@ -10,6 +10,12 @@ namespace SensorOdl.Daemon.Adaptation;
 /// again): the coordinator refits on every window of the episode the version was fitted on, the windows since included.
 /// A fault that starts in this span is refitted too, as a drift would be; the known-fault and probe guards judge that
 /// candidate like any other.
+/// <para>
+/// When it flags fewer than half its budget would let through by chance (binomial, 1 %: none of about 920 windows, one of
+/// 1,300), its threshold sits above its new normal's tail and it is blinder to a fault than its budget asks: the coordinator
+/// refits the same episode as a recalibration (<see cref="SensorOdl.Learning.Anomaly.AdaptationOptions.Recalibrates"/>),
+/// its threshold read from the windows since as well.
+/// </para>
 /// </summary>
 sealed class RefineWatch(double episodeStartS, int version, double minutes, int minWindows, double budget)
 {
@@ -41,22 +47,25 @@ sealed class RefineWatch(double episodeStartS, int version, double minutes, int 
         Flagged = flagged;
     }
 
-    /// <summary>One window the version scored → true when a refit is due (once; the watch is then over).</summary>
-    public bool Observe(double dataS, bool flagged)
+    /// <summary>One window the version scored → whether a refit is due, and why (once; the watch is then over).</summary>
+    public WatchFinding Observe(double dataS, bool flagged)
     {
-        if (Over) return false;
+        if (Over) return WatchFinding.None;
         _untilS ??= dataS + minutes * 60 - _resumedS;
         _lastS = dataS;
         if (dataS >= _untilS)
         {
             Over = true;
-            return false;
+            return WatchFinding.None;
         }
         Windows++;
         if (flagged) Flagged++;
-        if (Windows < minWindows || !ValidationSplit.ExceedsBudget(Share, (int)Windows, Factor * budget)) return false;
-        Over = true;
-        return true;
+        if (Windows < minWindows) return WatchFinding.None;
+        WatchFinding finding = ValidationSplit.ExceedsBudget(Share, (int)Windows, Factor * budget) ? WatchFinding.OverBudget
+            : ValidationSplit.UnderRate(Flagged, Windows, budget / Factor) ? WatchFinding.UnderBudget
+            : WatchFinding.None;
+        Over = finding != WatchFinding.None;
+        return finding;
     }
 
     /// <summary>The data clock was re-anchored: the episode's start and the watch's end move with the stored windows.</summary>
@@ -66,4 +75,12 @@ sealed class RefineWatch(double episodeStartS, int version, double minutes, int 
         if (_untilS is { } until) _untilS = until + offsetS;
         if (_lastS is { } last) _lastS = last + offsetS;
     }
+}
+
+/// <summary>What a <see cref="RefineWatch"/> found: nothing (yet), a version over twice its budget, or one under half of it.</summary>
+enum WatchFinding
+{
+    None,
+    OverBudget,
+    UnderBudget,
 }

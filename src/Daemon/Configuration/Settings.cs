@@ -122,7 +122,8 @@ public sealed record AdaptationSettings
     public double ProbationFactor { get; init; } = 2;
     /// <summary>
     /// Minutes of data time after a drift version's promotion during which its false alarms are watched: over twice the budget,
-    /// its episode is refitted (on MinSamples more windows); 0 = off. On since session 10: beside the probe refine, and with the
+    /// its episode is refitted (on MinSamples more windows), under half of it recalibrated the same way (session 19); 0 = off.
+    /// On since session 10: beside the probe refine, and with the
     /// refit's extra windows, it brought ten pairs of three matrices from 3.0–6.2 % to 1.7–2.0 % false alarms, at −10 to +9
     /// points of recall (docs/BENCHMARKS.md, issue 9 session 10); session 7 left it off when its refit cost 13–14 points.
     /// </summary>

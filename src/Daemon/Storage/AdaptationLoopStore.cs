@@ -55,14 +55,14 @@ public sealed class AdaptationLoopStore(StateDatabase state)
 
     static BsonDocument? Write(StoredRefine? r) => r is null ? null : new BsonDocument()
         .Set(nameof(r.EpisodeStartS), r.EpisodeStartS).Set(nameof(r.Version), r.Version).Set(nameof(r.Reason), r.Reason).Set(nameof(r.Waited), r.Waited)
-        .Set(nameof(r.ShortOfRoom), Write(r.ShortOfRoom)).Set(nameof(r.HeldOut), r.HeldOut);
+        .Set(nameof(r.ShortOfRoom), Write(r.ShortOfRoom)).Set(nameof(r.Recalibrates), r.Recalibrates);
 
     static StoredRefine ReadRefine(BsonDocument r) =>
         new(r.Double(nameof(StoredRefine.EpisodeStartS)), r.Int32(nameof(StoredRefine.Version)), r.String(nameof(StoredRefine.Reason)) ?? "refine",
             r.Int32(nameof(StoredRefine.Waited)))
         {
             ShortOfRoom = r.Document(nameof(StoredRefine.ShortOfRoom)) is { } kind ? ReadKind(kind) : null,
-            HeldOut = r.NullableInt32(nameof(StoredRefine.HeldOut)),
+            Recalibrates = r.Boolean(nameof(StoredRefine.Recalibrates)),
         };
 
     static BsonDocument? Write(StoredWatch? w) => w is null ? null : new BsonDocument()

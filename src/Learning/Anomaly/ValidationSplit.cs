@@ -55,12 +55,24 @@ public static class ValidationSplit
     {
         int flagged = (int)Math.Round(share * count);
         if (count == 0 || flagged == 0) return false;
-        double atMost = 0, term = Math.Pow(1 - budget, count); // P(X = 0)
-        for (int x = 0; x < flagged; x++)
+        return 1 - AtMost(flagged - 1, count, budget) < 0.01;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="flagged"/> of <paramref name="count"/> windows is fewer than a model flagging
+    /// <paramref name="rate"/> of them lets through by chance: the binomial probability of that many or fewer is below 1 %.
+    /// </summary>
+    public static bool UnderRate(long flagged, long count, double rate) => count > 0 && AtMost((int)flagged, (int)count, rate) < 0.01;
+
+    /// <summary>P(X ≤ <paramref name="most"/>) for X ~ Binomial(<paramref name="count"/>, <paramref name="p"/>).</summary>
+    static double AtMost(int most, int count, double p)
+    {
+        double sum = 0, term = Math.Pow(1 - p, count); // P(X = 0)
+        for (int x = 0; x <= most && x <= count; x++)
         {
-            atMost += term;
-            term *= (count - x) / (double)(x + 1) * budget / (1 - budget);
+            sum += term;
+            term *= (count - x) / (double)(x + 1) * p / (1 - p);
         }
-        return 1 - atMost < 0.01;
+        return Math.Min(1, sum);
     }
 }
