@@ -191,6 +191,7 @@ public sealed class SettingsLoaderTests : IDisposable
         { "Adaptation:MinIntervalMinutes", "-1" },
         { "Adaptation:ProbationMinutes", "-1" },
         { "Adaptation:ProbationFactor", "0.5" },
+        { "Adaptation:RecalibrateBelow", "-1" },
         { "Learning:Threads", "0" },
         { "Learning:Threads", "65" },
         { "Storage:KeepVersions", "1" },

@@ -103,4 +103,16 @@ public sealed class ValidationSplitTests
     [InlineData(0, 0, false)]
     public void A_share_is_under_a_rate_when_that_few_flags_are_unlikely_at_1_percent(int flagged, int count, bool under) =>
         Assert.Equal(under, ValidationSplit.UnderRate(flagged, count, 0.005));
+
+    [Fact]
+    public void An_hour_of_a_fast_sensors_windows_is_weighed_as_well_as_a_minute()
+    {
+        // 11.7 windows a second for an hour: (1 − 2 %)^42,000 underflows a double.
+        Assert.False(ValidationSplit.ExceedsBudget(1 / 42_000.0, 42_000, 0.02));
+        Assert.False(ValidationSplit.ExceedsBudget(840 / 42_000.0, 42_000, 0.02)); // at the rate
+        Assert.True(ValidationSplit.ExceedsBudget(1000 / 42_000.0, 42_000, 0.02));
+        Assert.False(ValidationSplit.UnderRate(210, 42_000, 0.005));
+        Assert.True(ValidationSplit.UnderRate(150, 42_000, 0.005));
+        Assert.True(ValidationSplit.UnderRate(0, 200_000, 0.005));
+    }
 }

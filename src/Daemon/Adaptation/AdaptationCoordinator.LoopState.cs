@@ -19,8 +19,9 @@ public sealed partial class AdaptationCoordinator
 
     /// <summary>
     /// The state a previous run left (<see cref="AdaptationLoopState"/>) goes on: its episode, rate limit and settling, a refine, a
-    /// watch, a probation, a pending candidate's episode, a `probe_short` notice and the version found not covering its new normal. When another version is in use than the one
-    /// it was written with (`models rollback` while the daemon was stopped), only the rate limit does.
+    /// watch, a probation, a pending candidate's episode, a `probe_short` notice and the version found not covering its new
+    /// normal. When another version is in use than the one it was written with (`models rollback` while the daemon was
+    /// stopped), only the rate limit does.
     /// </summary>
     void Resume(AdaptationLoopState saved)
     {

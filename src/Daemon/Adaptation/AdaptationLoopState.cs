@@ -6,9 +6,9 @@ namespace SensorOdl.Daemon.Adaptation;
 /// What the adaptation loop must not forget across a restart (a power cut, an upgrade, the watchdog): the drift episode a
 /// later job refits, the rate limit, a refine that came due (or whose job was collecting), the false-alarm watch that may
 /// call one, the probation of the version in use, a pending candidate's episode, a version left short of its room
-/// (status `attention` `probe_short`) and one found not covering its new normal. Data times are the sample store's (absolute) seconds; the spans a
-/// watch and a probation have run are kept as data seconds they have scored, so a device that was off for hours resumes
-/// them where they stood instead of finding them over.
+/// (status `attention` `probe_short`) and one found not covering its new normal. Data times are the sample store's
+/// (absolute) seconds; the spans a watch and a probation have run are kept as data seconds they have scored, so a device
+/// that was off for hours resumes them where they stood instead of finding them over.
 /// </summary>
 public sealed record AdaptationLoopState
 {

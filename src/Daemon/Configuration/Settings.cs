@@ -123,9 +123,9 @@ public sealed record AdaptationSettings
     /// <summary>
     /// Minutes of data time after a drift version's promotion during which its false alarms are watched: over twice the budget,
     /// its episode is refitted (on MinSamples more windows), under half of it recalibrated the same way (session 19); 0 = off.
-    /// On since session 10: beside the probe refine, and with the
-    /// refit's extra windows, it brought ten pairs of three matrices from 3.0–6.2 % to 1.7–2.0 % false alarms, at −10 to +9
-    /// points of recall (docs/BENCHMARKS.md, issue 9 session 10); session 7 left it off when its refit cost 13–14 points.
+    /// On since session 10: beside the probe refine, and with the refit's extra windows, it brought ten pairs of three
+    /// matrices from 3.0–6.2 % to 1.7–2.0 % false alarms, at −10 to +9 points of recall (docs/BENCHMARKS.md, issue 9 session
+    /// 10); session 7 left it off when its refit cost 13–14 points.
     /// </summary>
     public double RefineMinutes { get; init; } = 60;
     /// <summary>A drift version that passed a probe kind only because the network without adapters is as blind in the new room is refitted on its whole episode once the rate limit allows (docs/BENCHMARKS.md, issue 9 session 10).</summary>

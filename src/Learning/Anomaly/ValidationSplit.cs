@@ -64,14 +64,18 @@ public static class ValidationSplit
     /// </summary>
     public static bool UnderRate(long flagged, long count, double rate) => count > 0 && AtMost((int)flagged, (int)count, rate) < 0.01;
 
-    /// <summary>P(X ≤ <paramref name="most"/>) for X ~ Binomial(<paramref name="count"/>, <paramref name="p"/>).</summary>
+    /// <summary>
+    /// P(X ≤ <paramref name="most"/>) for X ~ Binomial(<paramref name="count"/>, <paramref name="p"/>). The terms are stepped
+    /// in logarithms: P(X = 0) = (1 − p)^n underflows to 0 beyond n ≈ 35,000 at p = 2 % (an hour of windows from a fast
+    /// sensor), and every term stepped from it by multiplication would stay 0.
+    /// </summary>
     static double AtMost(int most, int count, double p)
     {
-        double sum = 0, term = Math.Pow(1 - p, count); // P(X = 0)
+        double sum = 0, logTerm = count * Math.Log(1 - p); // ln P(X = 0)
         for (int x = 0; x <= most && x <= count; x++)
         {
-            sum += term;
-            term *= (count - x) / (double)(x + 1) * p / (1 - p);
+            sum += Math.Exp(logTerm);
+            logTerm += Math.Log((count - x) / (double)(x + 1) * p / (1 - p));
         }
         return Math.Min(1, sum);
     }
