@@ -7,8 +7,9 @@ namespace SensorOdl.Daemon.Tests;
 
 /// <summary>
 /// Adaptation:RecalibrateBelow: a drift version whose threshold was read from fewer held-out windows than the setting is
-/// refitted once on its whole episode, the windows since included, and that refit is judged as a recalibration. The
-/// daemon's own pipeline on the simulated machine (its first drift job holds out about 100 windows).
+/// refitted once on its whole episode, the windows since included, and that refit is judged as a recalibration; so is a
+/// version the refine watch finds flagging under half its budget. The daemon's own pipeline on the simulated machine (its
+/// first drift job holds out about 100 windows).
 /// </summary>
 public sealed class RecalibrationRefineTests : IDisposable
 {
@@ -16,11 +17,14 @@ public sealed class RecalibrationRefineTests : IDisposable
 
     public void Dispose() => Directory.Delete(_state, recursive: true);
 
-    /// <summary>The watch's refine is off: what refits here is the recalibration alone.</summary>
-    static DaemonSettings Settings(int recalibrateBelow) => new()
+    /// <summary>The watch off by default: what refits is the recalibration alone.</summary>
+    static DaemonSettings Settings(int recalibrateBelow, double refineMinutes = 0, double probationMinutes = 30) => new()
     {
         Storage = new() { SampleIntervalSeconds = 0 },
-        Adaptation = new AdaptationSettings { MinIntervalMinutes = 0, MinSamples = 60, RefineMinutes = 0, RecalibrateBelow = recalibrateBelow },
+        Adaptation = new AdaptationSettings
+        {
+            MinIntervalMinutes = 0, MinSamples = 60, RefineMinutes = refineMinutes, RecalibrateBelow = recalibrateBelow, ProbationMinutes = probationMinutes,
+        },
     };
 
     /// <summary>Remounts the machine and streams until the drift version is promoted → the rig, the promotion's held-out windows.</summary>
@@ -98,8 +102,7 @@ public sealed class RecalibrationRefineTests : IDisposable
     {
         // Probation off: on the simulated machine a recalibrated version can measure 2.3 % on the windows that follow, and the
         // probation (ProbationTests) rolls it back to the version flagging none; what is tested here is that it comes.
-        DaemonSettings settings = Settings(recalibrateBelow: 0) is var s ? s with { Adaptation = s.Adaptation with { RefineMinutes = 60, ProbationMinutes = 0 } } : null!;
-        using SimulatedPipeline rig = SimulatedPipeline.Start(_state, settings, seed: 21, trainingWindows: 300);
+        using SimulatedPipeline rig = SimulatedPipeline.Start(_state, Settings(recalibrateBelow: 0, refineMinutes: 60, probationMinutes: 0), seed: 21, trainingWindows: 300);
         rig.Stream(100);
         rig.Remount();
         for (int i = 0; i < 2000 && rig.Pipeline.Adaptation.Promoted == 0; i++) rig.Next();
