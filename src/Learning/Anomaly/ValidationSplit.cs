@@ -54,7 +54,9 @@ public static class ValidationSplit
     public static bool ExceedsBudget(double share, int count, double budget)
     {
         int flagged = (int)Math.Round(share * count);
-        if (count == 0 || flagged == 0) return false;
+        // At or under the expected count the tail holds at least half (a binomial's median is ⌊np⌋ or ⌈np⌉): no sum needed,
+        // which spares the refine watch its loop on most of the windows it counts.
+        if (count == 0 || flagged <= count * budget) return false;
         return 1 - AtMost(flagged - 1, count, budget) < 0.01;
     }
 
@@ -62,7 +64,8 @@ public static class ValidationSplit
     /// Whether <paramref name="flagged"/> of <paramref name="count"/> windows is fewer than a model flagging
     /// <paramref name="rate"/> of them lets through by chance: the binomial probability of that many or fewer is below 1 %.
     /// </summary>
-    public static bool UnderRate(long flagged, long count, double rate) => count > 0 && AtMost((int)flagged, (int)count, rate) < 0.01;
+    public static bool UnderRate(long flagged, long count, double rate) =>
+        count > 0 && flagged < count * rate && AtMost((int)flagged, (int)count, rate) < 0.01; // at or over the expected count: half or more
 
     /// <summary>
     /// P(X ≤ <paramref name="most"/>) for X ~ Binomial(<paramref name="count"/>, <paramref name="p"/>). The terms are stepped
